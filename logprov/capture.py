@@ -1,0 +1,640 @@
+"""`ProvCapture`: trace functions and classes and log their provenance."""
+
+from __future__ import annotations
+
+import atexit
+import contextvars
+import functools
+import inspect
+import os
+import random
+import threading
+import time
+import weakref
+from collections.abc import Mapping
+from typing import Any, Callable, Iterable, TypeVar
+
+from ._version import __version__
+from .config import Config, load_config
+from .definitions import Definitions, load_definitions
+from .entities import Entity, EntityFactory
+from .handlers import setup_logger
+from .plans import ActivityPlan, EntityPlan, activity_plan, guess_scope
+from .records import RecordWriter, now
+from .scope import CallScope
+from .session import agent_name, calling_code_directory, git_info, package_versions, system_info
+from .tracking import BoundedSet, LocationTracker
+from .values import SecretNames, ValueWriter
+
+__all__ = ["ProvCapture"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_SCALARS = (str, int, float, bool, type(None))
+_MAX_MEMBERS = 100_000
+_DESCRIBED_ENTITIES = 10_000
+_random = random.Random()
+os.register_at_fork(after_in_child=_random.seed)
+
+
+def new_uuid() -> str:
+    """Return a random (version 4) UUID string."""
+    value = _random.getrandbits(128) & ~(0xF000 << 64) & ~(0xC << 60) | (0x4000 << 64) | (0x8 << 60)
+    text = "%032x" % value
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+class _Session:
+    __slots__ = ("id", "pid", "described", "start")
+
+    def __init__(self, described_size: int) -> None:
+        self.id = new_uuid()
+        self.pid = os.getpid()
+        self.start = now()
+        self.described = BoundedSet(described_size)
+
+
+class _Run:
+    """An activity in progress."""
+
+    __slots__ = ("activity_id", "name", "session", "scope", "started", "token", "plan")
+
+    def __init__(self, activity_id: str, name: str, session: _Session, scope: CallScope | None, plan: ActivityPlan | None) -> None:
+        self.activity_id = activity_id
+        self.name = name
+        self.session = session
+        self.scope = scope
+        self.plan = plan
+        self.started = time.perf_counter()
+        self.token: contextvars.Token | None = None
+
+
+class ProvCapture:
+    """Capture provenance of traced functions and methods through :mod:`logging`.
+
+    Parameters
+    ----------
+    definitions : str, path, mapping or None
+        The activity and entity descriptions (a ``definition.yaml`` path or the same as a dict).
+    config : str, path, mapping, Config or None
+        Capture options (see the configuration reference); a YAML path or a dict.
+    id_functions : mapping of str to callable, optional
+        Per entity description name, a function returning the id of a value (or, for files,
+        of a path) instead of the content digest.
+    get_file_id_func : callable, optional
+        A function returning the id of any file from its path (logprov 0.0.2 option).
+
+    Examples
+    --------
+    >>> capture = ProvCapture(definitions="definition.yaml", config={"log_filename": "prov.log"})
+    >>> @capture.trace_methods
+    ... class Analysis:
+    ...     def run_fit(self): ...
+    """
+
+    def __init__(
+        self,
+        definitions: Any = None,
+        config: Any = None,
+        *,
+        id_functions: Mapping[str, Callable[[Any], Any]] | None = None,
+        get_file_id_func: Callable[[Any], Any] | None = None,
+    ) -> None:
+        self.definitions: Definitions = load_definitions(definitions)
+        self.config: Config = config if isinstance(config, Config) else load_config(config)
+        cfg = self.config
+        self.secret = SecretNames(tuple(cfg.redact) + tuple(cfg.redact_extra))
+        self.values = ValueWriter(self.secret, limit=cfg.value_length)
+        self.entities = EntityFactory(
+            hash_type=cfg.hash_type,
+            max_hash_bytes=cfg.max_hash_bytes,
+            values=self.values,
+            id_functions=id_functions,
+            file_id_function=get_file_id_func,
+        )
+        self.logger = setup_logger(cfg.logger_name, cfg.log_filename, cfg.logging)
+        self.writer = RecordWriter(self.logger)
+        self.enabled: bool = bool(cfg.capture)
+        self.agent_name = cfg.agent_name or agent_name()
+        self._session: _Session | None = None
+        self._session_pending = False
+        self._session_lock = threading.Lock()
+        self._current: contextvars.ContextVar[_Run | None] = contextvars.ContextVar(
+            f"logprov_activity_{id(self)}", default=None
+        )
+        self._locations = LocationTracker()
+        self._warned: set = set()
+        self._modules: set[str] = set()
+        self._code_info: dict | None = None
+        atexit.register(_end_session_at_exit, weakref.ref(self))
+
+    # Sessions
+
+    @property
+    def session_id(self) -> str | None:
+        """Id of the current session of this process, or None before the first activity."""
+        session = self._session
+        return session.id if session is not None and session.pid == os.getpid() else None
+
+    def new_session(self) -> str:
+        """End the current session (if any) and start a new one; return its id.
+
+        The session record is written with the first activity of the new session.
+        """
+        self.end_session()
+        with self._session_lock:
+            self._session = _Session(_DESCRIBED_ENTITIES)
+            self._session_pending = True
+        return self._session.id
+
+    def end_session(self) -> None:
+        """Write the end record of the current session of this process, if it has begun."""
+        session = self._session
+        if session is None or session.pid != os.getpid() or self._session_pending:
+            return
+        self._session = None
+        if self.writer.enabled():
+            self.writer.emit([{"session_id": session.id, "endTime": now()}])
+
+    def _session_for(self, origin: Any, module: str) -> tuple[_Session, list]:
+        session = self._session
+        if session is not None and session.pid == os.getpid() and not self._session_pending:
+            return session, []
+        with self._session_lock:
+            session = self._session
+            if session is None or session.pid != os.getpid():
+                session = self._session = _Session(_DESCRIBED_ENTITIES)
+            self._session_pending = False
+            return session, [self._session_record(session, origin, module)]
+
+    def _session_record(self, session: _Session, origin: Any, module: str) -> dict:
+        cfg = self.config
+        if self._code_info is None:
+            self._code_info = {}
+            if cfg.record_packages:
+                self._code_info["packages"] = package_versions(sorted(self._modules | {module}))
+            if cfg.record_git:
+                git = git_info(calling_code_directory())
+                if git:
+                    self._code_info["git"] = git
+        record: dict[str, Any] = {"session_id": session.id, "startTime": session.start}
+        if origin is not None:
+            cls = origin if isinstance(origin, type) else type(origin)
+            record.update(name=cls.__name__, module=cls.__module__)
+            record["class"] = cls.__qualname__
+        else:
+            record.update(name=module, module=module)
+        record["agent_name"] = self.agent_name
+        record["logprov_version"] = __version__
+        record["hash_type"] = cfg.hash_type
+        system = system_info(cfg.env_vars, self.secret)
+        if cfg.system_dict:
+            system.update(self._plain(cfg.system_dict))
+        record["system"] = system
+        record.update(self._code_info)
+        record["definitions"] = self.definitions.raw
+        record["config"] = self._plain(cfg.to_dict())
+        return record
+
+    def _plain(self, mapping: Mapping) -> dict:
+        return ValueWriter(self.secret, limit=100_000, max_items=100_000).convert(dict(mapping))
+
+    # Decorators
+
+    def trace(self, func: F | None = None, *, name: str | None = None, described_only: bool | None = None) -> F:
+        """Trace a function, method, static method or class method.
+
+        Each call is logged as an activity with its parameters, used and generated entities.
+
+        Parameters
+        ----------
+        func : callable
+            The function (also a `staticmethod` or `classmethod` object).
+        name : str, optional
+            Activity name; defaults to the function name.
+        described_only : bool, optional
+            Leave the function untraced when the definitions do not describe it (default: the
+            ``described_only`` config option).
+
+        Returns
+        -------
+        callable
+            The traced function, with the original's name, docstring and signature.
+        """
+        if func is None:
+            return functools.partial(self.trace, name=name, described_only=described_only)
+        if isinstance(func, staticmethod):
+            return staticmethod(self._wrap(func.__func__, name, None, described_only))
+        if isinstance(func, classmethod):
+            return classmethod(self._wrap(func.__func__, name, "cls", described_only))
+        return self._wrap(func, name, guess_scope(func), described_only)
+
+    def trace_methods(
+        self,
+        cls: type | None = None,
+        *,
+        include: Iterable[str] | None = None,
+        exclude: Iterable[str] | None = None,
+        described_only: bool | None = None,
+        inherited: bool = True,
+    ) -> type:
+        """Trace the methods of a class, in place; usable as a class decorator.
+
+        The class is inspected statically (its ``__dict__`` and those of its bases): no
+        attribute of an instance is touched, properties are left alone, static and class methods
+        stay static and class methods.
+
+        Parameters
+        ----------
+        cls : type
+            The class, e.g. ``gammapy.analysis.Analysis``.
+        include : iterable of str, optional
+            Trace only these methods (private ones included if named).
+        exclude : iterable of str, optional
+            Never trace these methods.
+        described_only : bool, optional
+            Trace only the methods the definitions describe (default: config ``described_only``).
+        inherited : bool
+            Also trace public methods inherited from base classes (set on ``cls`` only; the
+            bases are not modified).
+
+        Returns
+        -------
+        type
+            ``cls`` itself.
+        """
+        if cls is None:
+            return functools.partial(
+                self.trace_methods, include=include, exclude=exclude,
+                described_only=described_only, inherited=inherited,
+            )
+        only = set(include) if include is not None else None
+        skip = set(exclude or ())
+        if described_only is None:
+            described_only = self.config.described_only
+        seen: set[str] = set()
+        for klass in cls.__mro__:
+            if klass is object or (klass is not cls and not inherited):
+                continue
+            for attr_name, attr in list(vars(klass).items()):
+                if attr_name in seen:
+                    continue
+                seen.add(attr_name)
+                if only is not None and attr_name not in only:
+                    continue
+                if only is None and attr_name.startswith("_"):
+                    continue
+                if attr_name in skip:
+                    continue
+                wrapped = self._wrap_attribute(attr, described_only)
+                if wrapped is not None and wrapped is not attr:
+                    setattr(cls, attr_name, wrapped)
+        return cls
+
+    def _wrap_attribute(self, attr: Any, described_only: bool) -> Any:
+        if isinstance(attr, staticmethod):
+            inner = self._wrap(attr.__func__, None, None, described_only)
+            return attr if inner is attr.__func__ else staticmethod(inner)
+        if isinstance(attr, classmethod):
+            inner = self._wrap(attr.__func__, None, "cls", described_only)
+            return attr if inner is attr.__func__ else classmethod(inner)
+        if inspect.isfunction(attr):
+            return self._wrap(attr, None, "self", described_only)
+        return None
+
+    def _wrap(self, func: Callable, name: str | None, scope: str | None, described_only: bool | None) -> Callable:
+        if getattr(func, "__logprov_capture__", None) is self:
+            return func
+        plan = activity_plan(func, self.definitions, name, scope)
+        if described_only is None:
+            described_only = self.config.described_only
+        if described_only and plan.description is None:
+            return func
+        self._modules.add(plan.module)
+        capture = self
+
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                if not capture.enabled:
+                    return await func(*args, **kwargs)
+                run = capture._begin(plan, args, kwargs)
+                if run is None:
+                    return await func(*args, **kwargs)
+                try:
+                    result = await func(*args, **kwargs)
+                except BaseException as exc:
+                    capture._end(run, None, exc)
+                    raise
+                capture._end(run, result, None)
+                return result
+
+            async_wrapper.__logprov_capture__ = self
+            return async_wrapper
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not capture.enabled:
+                return func(*args, **kwargs)
+            run = capture._begin(plan, args, kwargs)
+            if run is None:
+                return func(*args, **kwargs)
+            try:
+                result = func(*args, **kwargs)
+            except BaseException as exc:
+                capture._end(run, None, exc)
+                raise
+            capture._end(run, result, None)
+            return result
+
+        wrapper.__logprov_capture__ = self
+        return wrapper
+
+    # Manual API
+
+    def activity(self, name: str, parameters: Mapping[str, Any] | None = None) -> "ActivityContext":
+        """Return a context manager that logs a block of code as an activity.
+
+        Parameters
+        ----------
+        name : str
+            Activity name (looked up in the definitions like a function name).
+        parameters : mapping, optional
+            Parameters of the activity.
+
+        Examples
+        --------
+        >>> with capture.activity("calibrate", parameters={"gain": 1.2}) as act:
+        ...     act.add_input_file("raw.fits", role="raw")
+        ...     act.add_output_file("calibrated.fits", role="calibrated")
+        """
+        from .manual import ActivityContext
+
+        return ActivityContext(self, name, parameters)
+
+    def add_input_file(self, path: str | os.PathLike, role: str | None = None) -> str | None:
+        """Log a file used by the activity in progress; return its entity id."""
+        return self._manual_entity(self._current.get(), path, role, used=True, file=True)
+
+    def add_output_file(self, path: str | os.PathLike, role: str | None = None) -> str | None:
+        """Log a file generated by the activity in progress; return its entity id."""
+        return self._manual_entity(self._current.get(), path, role, used=False, file=True)
+
+    def _manual_entity(self, run: _Run | None, target: Any, role: str | None, used: bool, file: bool,
+                       location: str | None = None) -> str | None:
+        if run is None:
+            self._warn_once(("no-activity", used), "add_input_file/add_output_file called outside an activity; ignored")
+            return None
+        try:
+            if file:
+                entity = self.entities.file(target, None, {"type": "File"})
+            else:
+                entity = self.entities.value(target, {"type": "PythonObject"}, location)
+        except OSError as exc:
+            self._warn_once(("manual-file", str(target)), f"activity {run.name!r}: cannot hash {target!r}: {exc}")
+            return None
+        records: list = []
+        self._describe(run.session, entity, records)
+        if used:
+            self._check_location(run.session, entity, records)
+            records.append(_used(run.activity_id, entity.id, role))
+        else:
+            self._track(entity)
+            records.append(_generated(run.activity_id, entity.id, role))
+        self.writer.emit(records)
+        return entity.id
+
+    # The traced call
+
+    def _begin(self, plan: ActivityPlan | None, args: tuple, kwargs: dict, name: str | None = None, parameters: Mapping | None = None) -> _Run | None:
+        try:
+            if not self.writer.enabled():
+                return None
+            scope = CallScope(plan, args, kwargs) if plan is not None else None
+            origin = scope.instance if scope is not None else None
+            session, records = self._session_for(origin, plan.module if plan is not None else "__main__")
+            activity_id = new_uuid()
+            run = _Run(activity_id, plan.name if plan is not None else name, session, scope, plan)
+            start = {
+                "activity_id": activity_id,
+                "name": run.name,
+                "startTime": now(),
+                "in_session": session.id,
+                "agent_name": self.agent_name,
+            }
+            if plan is not None:
+                start["function"] = plan.function
+            parent = self._current.get()
+            if parent is not None:
+                start["parent_activity_id"] = parent.activity_id
+            body: list = []
+            derivations: list = []
+            values = dict(parameters or {})
+            if plan is not None:
+                self._plan_inputs(plan, scope, session, activity_id, values, derivations, body)
+            if values:
+                body.insert(0, {"activity_id": activity_id, "parameters": self.values.parameters(values.items())})
+            records.extend(derivations)
+            records.append(start)
+            records.extend(body)
+            self.writer.emit(records)
+            run.token = self._current.set(run)
+            return run
+        except Exception as exc:
+            self._internal_error(plan.name if plan is not None else name, exc)
+            return None
+
+    def _plan_inputs(self, plan: ActivityPlan, scope: CallScope, session: _Session, activity_id: str, values: dict, derivations: list, body: list) -> None:
+        for name, path in plan.parameters:
+            try:
+                values[name] = scope.resolve(path)[0]
+            except LookupError as exc:
+                self._warn_once((plan.function, "parameter", name), f"activity {plan.name!r}: parameter {name!r}: {exc}; not logged")
+        for entity_plan in plan.usage:
+            entity = self._resolve_entity(entity_plan, scope, plan, "usage")
+            if entity is None:
+                continue
+            self._check_location(session, entity, derivations)
+            self._describe(session, entity, body)
+            body.append(_used(activity_id, entity.id, entity_plan.role))
+        self._argument_inputs(plan, scope, session, activity_id, values, body)
+
+    def _argument_inputs(self, plan: ActivityPlan, scope: CallScope, session: _Session, activity_id: str, values: dict, body: list) -> None:
+        cfg = self.config
+        if not (cfg.log_args or cfg.log_kwargs):
+            return
+        described = plan.described_arguments
+        for name, value in scope.bound().items():
+            if name in described:
+                continue
+            if not (cfg.log_args if scope.given_by_position(name) else cfg.log_kwargs):
+                continue
+            if type(value) in _SCALARS or not cfg.log_args_as_entities or self.secret(name):
+                values[name] = value
+                continue
+            entity = self.entities.value(value, {"type": "PythonObject"}, f"args.{name}")
+            self._describe(session, entity, body)
+            body.append(_used(activity_id, entity.id, name))
+
+    def _end(self, run: _Run, result: Any, exc: BaseException | None) -> None:
+        try:
+            records: list = []
+            end: dict[str, Any] = {"activity_id": run.activity_id, "endTime": now()}
+            if exc is None:
+                if run.plan is not None:
+                    self._plan_outputs(run, result, records)
+                end["status"] = "success"
+            else:
+                end["status"] = "failed"
+                end["exception_type"] = type(exc).__qualname__
+                end["exception_message"] = _exception_message(exc, self.config.value_length * 4)
+            end["duration"] = round(time.perf_counter() - run.started, 6)
+            records.append(end)
+            self.writer.emit(records)
+        except Exception as error:
+            self._internal_error(run.name, error)
+        finally:
+            if run.token is not None:
+                try:
+                    self._current.reset(run.token)
+                except ValueError:
+                    self._current.set(None)
+
+    def _plan_outputs(self, run: _Run, result: Any, records: list) -> None:
+        plan, scope, session = run.plan, run.scope, run.session
+        scope.result = result
+        generated: set[str] = set()
+        for entity_plan in plan.generation:
+            entity = self._resolve_entity(entity_plan, scope, plan, "generation")
+            if entity is None:
+                continue
+            self._describe(session, entity, records)
+            records.append(_generated(run.activity_id, entity.id, entity_plan.role))
+            self._track(entity)
+            generated.add(entity.id)
+            if entity_plan.members is not None:
+                self._members(entity_plan.members, entity, scope, plan, session, records, progenitors=False)
+            if entity_plan.progenitors is not None:
+                self._members(entity_plan.progenitors, entity, scope, plan, session, records, progenitors=True)
+        if (
+            self.config.log_returned_result
+            and result is not None
+            and result is not scope.instance
+        ):
+            entity = self.entities.value(result, {"type": "PythonObject"}, "result")
+            if entity.id not in generated:
+                self._describe(session, entity, records)
+                records.append(_generated(run.activity_id, entity.id, "result"))
+
+    def _members(self, member_plan: EntityPlan, parent: Entity, scope: CallScope, plan: ActivityPlan, session: _Session, records: list, progenitors: bool) -> None:
+        what = "has_progenitors" if progenitors else "has_members"
+        if member_plan.value is None:
+            return
+        try:
+            elements = scope.resolve(member_plan.value)[0]
+        except LookupError as exc:
+            self._warn_once((plan.function, what, member_plan.value.text), f"activity {plan.name!r}: {what} list: {exc}; not logged")
+            return
+        if elements is None:
+            return
+        try:
+            items = list(elements)
+        except TypeError:
+            self._warn_once((plan.function, what, "iter"), f"activity {plan.name!r}: {what} list {member_plan.value.text!r} is not iterable")
+            return
+        if len(items) > _MAX_MEMBERS:
+            self._warn_once((plan.function, what, "size"), f"activity {plan.name!r}: {what} list has {len(items)} elements; the first {_MAX_MEMBERS} are logged")
+            items = items[:_MAX_MEMBERS]
+        for element in items:
+            try:
+                member = self.entities.member(member_plan, element)
+            except (LookupError, OSError, TypeError) as exc:
+                self._warn_once((plan.function, what, "element"), f"activity {plan.name!r}: {what} element: {exc}; skipped")
+                continue
+            self._describe(session, member, records)
+            if progenitors:
+                records.append({"entity_id": parent.id, "progenitor_id": member.id, "in_session": session.id})
+            else:
+                records.append({"entity_id": parent.id, "member_id": member.id, "in_session": session.id})
+
+    def _resolve_entity(self, entity_plan: EntityPlan, scope: CallScope, plan: ActivityPlan, what: str) -> Entity | None:
+        try:
+            return self.entities.resolve(entity_plan, scope)
+        except (LookupError, OSError, TypeError) as exc:
+            label = entity_plan.role or entity_plan.key
+            self._warn_once((plan.function, what, label), f"activity {plan.name!r}: {what} {label!r}: {exc}; not logged")
+            return None
+
+    # Entity bookkeeping
+
+    def _describe(self, session: _Session, entity: Entity, records: list) -> None:
+        if entity.id in session.described:
+            return
+        session.described.add(entity.id)
+        records.append(entity.record(session.id))
+
+    def _check_location(self, session: _Session, entity: Entity, derivations: list) -> None:
+        if entity.track is None:
+            return
+        owner, key = entity.track
+        last = self._locations.get(owner, key)
+        if last is not None and last != entity.id:
+            self._describe(session, entity, derivations)
+            derivations.append({
+                "entity_id": entity.id,
+                "progenitor_id": last,
+                "in_session": session.id,
+                "generated_time": now(),
+                "untraced": True,
+            })
+        self._locations.set(owner, key, entity.id)
+
+    def _track(self, entity: Entity) -> None:
+        if entity.track is not None:
+            self._locations.set(entity.track[0], entity.track[1], entity.id)
+
+    # Problems inside the capture
+
+    def _warn_once(self, key: Any, message: str) -> None:
+        if key in self._warned:
+            return
+        if len(self._warned) < 10000:
+            self._warned.add(key)
+        try:
+            self.writer.warn(message)
+        except Exception:
+            pass
+
+    def _internal_error(self, name: str | None, exc: Exception) -> None:
+        self._warn_once(("internal", name, type(exc)), f"provenance of {name!r} incomplete: internal error {type(exc).__name__}: {exc}")
+
+
+def _used(activity_id: str, entity_id: str, role: str | None) -> dict:
+    record = {"activity_id": activity_id, "used_id": entity_id}
+    if role is not None:
+        record["used_role"] = role
+    return record
+
+
+def _generated(activity_id: str, entity_id: str, role: str | None) -> dict:
+    record = {"activity_id": activity_id, "generated_id": entity_id}
+    if role is not None:
+        record["generated_role"] = role
+    return record
+
+
+def _exception_message(exc: BaseException, limit: int) -> str:
+    try:
+        text = str(exc)
+    except Exception:
+        text = f"<{type(exc).__name__}: str failed>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _end_session_at_exit(ref: "weakref.ref[ProvCapture]") -> None:
+    capture = ref()
+    if capture is not None:
+        try:
+            capture.end_session()
+        except Exception:
+            pass

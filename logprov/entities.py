@@ -1,0 +1,195 @@
+"""Identify the entities of a traced call and describe them as entity records."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, Callable
+
+from .identity import FileDigest, FileHasher, ValueDigester
+from .plans import COLLECTION, FILE, PATH, EntityPlan
+from .records import dumps
+from .scope import CallScope
+from .values import ValueWriter, short_repr
+
+__all__ = ["Entity", "EntityFactory"]
+
+
+class Entity:
+    """An identified entity, described lazily (its record is built only when first logged).
+
+    Attributes
+    ----------
+    id : str
+        The entity id.
+    track : tuple or None
+        ``(owner, key)`` of the location it was read from, for modification checks.
+    """
+
+    __slots__ = ("id", "track", "_static", "_location", "_value", "_digest", "_scheme", "_values")
+
+    def __init__(self, entity_id: str, static: Mapping, location: str | None, *, value: Any = None,
+                 digest: FileDigest | None = None, scheme: str | None = None, track: tuple | None = None,
+                 values: ValueWriter | None = None) -> None:
+        self.id = entity_id
+        self.track = track
+        self._static = static
+        self._location = location
+        self._value = value
+        self._digest = digest
+        self._scheme = scheme
+        self._values = values
+
+    def record(self, session_id: str) -> dict:
+        """Return the entity record of this entity in session ``session_id``."""
+        record: dict[str, Any] = {"entity_id": self.id, "in_session": session_id}
+        record.update(self._static)
+        digest = self._digest
+        if digest is not None:
+            record["location"] = digest.path
+            record["hash"] = digest.digest
+            record["hash_type"] = digest.hash_type
+            if digest.size is not None:
+                record["size"] = digest.size
+            elif record.get("type") == "File":
+                record["type"] = "FileCollection"
+        else:
+            if self._location is not None:
+                record["location"] = self._location
+            if self._values is not None:
+                record["value"] = _value_text(self._value, self._values)
+        if self._scheme is not None:
+            record["id_scheme"] = self._scheme
+        return record
+
+
+def _value_text(value: Any, values: ValueWriter) -> str:
+    if isinstance(value, (Mapping, list, tuple)):
+        text = dumps(values.convert(value))
+        return text if len(text) <= values.limit else text[: values.limit - 3] + "..."
+    return short_repr(value, values.limit)
+
+
+def _as_path(target: Any) -> str:
+    if isinstance(target, (str, os.PathLike)):
+        path = os.fspath(target)
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        return path
+    raise TypeError(f"expected a file path, got {type(target).__name__}")
+
+
+class EntityFactory:
+    """Build `Entity` objects for values, files and described items.
+
+    Parameters
+    ----------
+    hash_type : str
+        Algorithm for file contents.
+    max_hash_bytes : int
+        Size bound for the serialisation of Python values.
+    values : ValueWriter
+        Converter for short values.
+    id_functions : mapping, optional
+        Per entity description name, a function giving the id of a value or path.
+    file_id_function : callable, optional
+        A function giving the id of every file from its path.
+    """
+
+    def __init__(self, hash_type: str, max_hash_bytes: int, values: ValueWriter,
+                 id_functions: Mapping[str, Callable[[Any], Any]] | None = None,
+                 file_id_function: Callable[[Any], Any] | None = None) -> None:
+        self.files = FileHasher(hash_type)
+        self.digester = ValueDigester(max_hash_bytes)
+        self.values = values
+        self.id_functions = dict(id_functions or {})
+        self.file_id_function = file_id_function
+
+    def value(self, value: Any, static: Mapping, location: str | None, *, track: tuple | None = None,
+              custom: Callable[[Any], Any] | None = None) -> Entity:
+        """Identify a Python value by its content (or by ``custom``)."""
+        if custom is not None:
+            return Entity(str(custom(value)), static, location, value=value, scheme="custom",
+                          track=track, values=self.values)
+        entity_id, scheme = self.digester.digest(value)
+        return Entity(entity_id, static, location, value=value, scheme=scheme, track=track, values=self.values)
+
+    def file(self, target: Any, kind: str | None, static: Mapping, index: str | None = None,
+             custom: Callable[[Any], Any] | None = None) -> Entity:
+        """Identify a file or directory by its content.
+
+        Raises
+        ------
+        OSError
+            When it cannot be read.
+        TypeError
+            When ``target`` is not a path.
+        """
+        path = _as_path(target)
+        if kind == COLLECTION and os.path.isdir(os.path.expandvars(os.path.expanduser(path))):
+            digest = self.files.collection(path, index)
+        else:
+            digest = self.files.file(path)
+        custom = custom or self.file_id_function
+        entity_id = str(custom(path)) if custom is not None else digest.entity_id
+        entity = Entity(entity_id, static, None, digest=digest, track=(None, digest.path),
+                        scheme="custom" if custom is not None else None)
+        return entity
+
+    def resolve(self, plan: EntityPlan, scope: CallScope) -> Entity | None:
+        """Find and identify the entity described by ``plan`` in a call.
+
+        Returns None when the value is None (nothing to log).
+
+        Raises
+        ------
+        LookupError
+            When a value path does not resolve.
+        OSError, TypeError
+            When a file cannot be read or a location is not a path.
+        """
+        custom = self.id_functions.get(plan.description_name) if plan.description_name else None
+        if plan.kind in (FILE, COLLECTION, PATH):
+            target_path = plan.location or plan.value
+            target = scope.resolve(target_path)[0]
+            if target is None:
+                return None
+            return self.file(target, COLLECTION if plan.kind in (COLLECTION, PATH) else FILE, plan.static,
+                             plan.index, custom)
+        value, owner = scope.resolve(plan.value) if plan.value is not None else (None, None)
+        location = None
+        if plan.location is not None:
+            location = scope.resolve(plan.location)[0]
+        if value is None and location is None:
+            return None
+        track = (owner, plan.key) if owner is not None else None
+        shown = plan.value.text if plan.value is not None else None
+        if plan.id is not None:
+            entity_id = _namespaced(plan.namespace, scope.resolve(plan.id)[0])
+            entity = Entity(entity_id, plan.static, shown, value=value, scheme="path", track=track, values=self.values)
+        else:
+            entity = self.value(value if value is not None else location, plan.static, shown, track=track, custom=custom)
+            if plan.namespace:
+                entity.id = _namespaced(plan.namespace, entity.id)
+        return entity
+
+    def member(self, plan: EntityPlan, element: Any) -> Entity:
+        """Identify one element of a member (or progenitor) list."""
+        if plan.kind in (FILE, COLLECTION, PATH):
+            target = plan.location.resolve(element) if plan.location is not None else element
+            return self.file(target, COLLECTION if plan.kind in (COLLECTION, PATH) else FILE, plan.static, plan.index)
+        if plan.id is not None:
+            entity_id = _namespaced(plan.namespace, plan.id.resolve(element))
+            return Entity(entity_id, plan.static, None, value=element, scheme="path", values=self.values)
+        custom = self.id_functions.get(plan.description_name) if plan.description_name else None
+        entity = self.value(element, plan.static, None, custom=custom)
+        if plan.namespace:
+            entity.id = _namespaced(plan.namespace, entity.id)
+        return entity
+
+
+def _namespaced(namespace: str | None, value: Any) -> str:
+    text = str(value)
+    if namespace and ":" not in text:
+        return f"{namespace}:{text}"
+    return text

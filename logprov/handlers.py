@@ -1,0 +1,100 @@
+"""Logging handler and logger set-up used when the application does not configure logging."""
+
+from __future__ import annotations
+
+import logging
+import logging.config
+import os
+from typing import Mapping
+
+__all__ = ["ProvFileHandler", "setup_logger", "DEFAULT_FORMAT"]
+
+DEFAULT_FORMAT = "%(levelname)s %(name)s %(message)s"
+
+
+class ProvFileHandler(logging.Handler):
+    """Append each formatted logging call to a file with a single ``write``.
+
+    The file is opened with ``O_APPEND`` and every message is written by one system call, so
+    several processes can share one log without splitting each other's lines, and a record is
+    in the file as soon as the logging call returns (nothing waits in a buffer if the process
+    is killed).
+
+    Parameters
+    ----------
+    filename : str or os.PathLike
+        The log file; created when missing, appended to otherwise.
+    encoding : str
+        Text encoding of the log.
+    """
+
+    def __init__(self, filename: str | os.PathLike, encoding: str = "utf-8") -> None:
+        super().__init__()
+        self.baseFilename = os.path.abspath(os.fspath(filename))
+        self.encoding = encoding
+        self._fd: int | None = None
+
+    def _open(self) -> int:
+        directory = os.path.dirname(self.baseFilename)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        self._fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        return self._fd
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Format ``record`` and append it to the file."""
+        try:
+            data = (self.format(record) + "\n").encode(self.encoding, "backslashreplace")
+            fd = self._fd if self._fd is not None else self._open()
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+        except Exception:
+            self.handleError(record)
+
+    def close(self) -> None:
+        """Close the file."""
+        self.acquire()
+        try:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+        finally:
+            self.release()
+            super().close()
+
+
+def setup_logger(
+    name: str, log_filename: str | os.PathLike, dict_config: Mapping | None = None
+) -> logging.Logger:
+    """Return the provenance logger, configuring it when the application has not.
+
+    Parameters
+    ----------
+    name : str
+        Logger name.
+    log_filename : str or os.PathLike
+        File for the default handler.
+    dict_config : mapping, optional
+        A :func:`logging.config.dictConfig` configuration, applied as given.
+
+    Returns
+    -------
+    logging.Logger
+        The logger. Without ``dict_config`` and with no handler of its own yet, it gets a
+        `ProvFileHandler` on ``log_filename``, level INFO, and does not propagate (so records do
+        not reach the console through the root logger).
+    """
+    if dict_config is not None:
+        logging.config.dictConfig(dict(dict_config))
+        return logging.getLogger(name)
+    logger = logging.getLogger(name)
+    if not logger.handlers:
+        handler = ProvFileHandler(log_filename)
+        handler.setFormatter(logging.Formatter(DEFAULT_FORMAT))
+        logger.addHandler(handler)
+        logger.propagate = False
+        if logger.level == logging.NOTSET or logger.level > logging.INFO:
+            logger.setLevel(logging.INFO)
+    return logger

@@ -1,0 +1,416 @@
+"""Stable identifiers for Python values, files and file collections.
+
+Identifiers never depend on memory addresses or on Python's salted ``hash()``: the id of a
+value is a BLAKE2b-128 digest of a canonical serialisation, so equal values, deep copies and the
+same value in another process share an id while a mutated value gets a new one. Files are
+identified by a digest of their content, cached by path, size and modification time.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import hashlib
+import itertools
+import os
+import pathlib
+import stat
+import struct
+import types
+import uuid
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "ValueDigester",
+    "FileHasher",
+    "FileDigest",
+    "UnidentifiableValue",
+]
+
+_PACK_LEN = struct.Struct("<Q").pack
+_BLOCK = 1 << 20
+_SAMPLE = 1 << 16
+_SAMPLE_COUNT = 64
+_MAX_DEPTH = 200
+_SCALAR_BASES = (str, int, float, bytes)
+_CODE_TYPES = (
+    type,
+    types.ModuleType,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.CodeType,
+)
+
+
+class UnidentifiableValue(Exception):
+    """A value whose state cannot be serialised canonically."""
+
+
+class _Budget:
+    __slots__ = ("left",)
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+
+def _qualified_type(obj: Any) -> bytes:
+    cls = type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}".encode()
+
+
+def _feed_buffer(update, data: memoryview, budget: _Budget) -> None:
+    size = data.nbytes
+    update(_PACK_LEN(size))
+    if size <= budget.left or size <= 2 * _SAMPLE:
+        update(data)
+        budget.left -= size
+        return
+    flat = data.cast("B") if data.format != "B" or data.ndim != 1 else data
+    step = max((size - 2 * _SAMPLE) // _SAMPLE_COUNT, 1)
+    update(flat[:_SAMPLE])
+    for start in range(_SAMPLE, size - _SAMPLE, step):
+        update(flat[start:start + 4096])
+    update(flat[size - _SAMPLE:])
+    budget.left = 0
+
+
+class ValueDigester:
+    """Compute value-semantic identifiers of Python objects.
+
+    Parameters
+    ----------
+    max_bytes : int
+        Bytes of content fed to the digest before large buffers are sampled and the remaining
+        items of large containers are summarised by their count.
+    """
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._fallback_ids: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
+        self._fallback_by_id: "OrderedDict[int, str]" = OrderedDict()
+        self._fallback_salt = uuid.uuid4().hex.encode()
+        self._counter = itertools.count()
+
+    def digest(self, value: Any) -> tuple[str, str | None]:
+        """Return ``(entity_id, id_scheme)`` for ``value``.
+
+        ``id_scheme`` is None for a content digest and ``"fallback"`` when the value could not
+        be serialised and got an id unique to this object in this session.
+        """
+        cls = type(value)
+        if cls is str:
+            data = value.encode("utf-8", "surrogatepass")
+            return hashlib.blake2b(b"s" + data, digest_size=16).hexdigest(), None
+        if cls is int:
+            return hashlib.blake2b(b"i%d" % value, digest_size=16).hexdigest(), None
+        h = hashlib.blake2b(digest_size=16)
+        try:
+            self._feed(h.update, value, {}, _Budget(self.max_bytes), 0)
+        except Exception:
+            return self._fallback(value), "fallback"
+        return h.hexdigest(), None
+
+    def _fallback(self, value: Any) -> str:
+        try:
+            known = self._fallback_ids.get(value)
+        except TypeError:
+            known = self._fallback_by_id.get(id(value))
+        if known is not None:
+            return known
+        token = b"%s|%s|%d" % (self._fallback_salt, _qualified_type(value), next(self._counter))
+        new_id = hashlib.blake2b(token, digest_size=16).hexdigest()
+        try:
+            self._fallback_ids[value] = new_id
+        except TypeError:
+            self._fallback_by_id[id(value)] = new_id
+            if len(self._fallback_by_id) > 4096:
+                self._fallback_by_id.popitem(last=False)
+        return new_id
+
+    def _feed(self, update, obj: Any, memo: dict, budget: _Budget, depth: int) -> None:
+        cls = type(obj)
+        if obj is None:
+            update(b"N")
+            return
+        if cls is bool:
+            update(b"T" if obj else b"F")
+            return
+        if cls is str:
+            data = obj.encode("utf-8", "surrogatepass")
+            update(b"s" + _PACK_LEN(len(data)) + data)
+            budget.left -= len(data)
+            return
+        if cls is int:
+            update(b"i%d;" % obj)
+            return
+        if cls is float:
+            update(b"f" + repr(obj).encode())
+            return
+        if cls in (bytes, bytearray):
+            update(b"b")
+            _feed_buffer(update, memoryview(obj), budget)
+            return
+        if depth > _MAX_DEPTH:
+            raise UnidentifiableValue("value nested too deeply")
+        key = id(obj)
+        if key in memo:
+            update(b"R%d;" % memo[key])
+            return
+        memo[key] = len(memo)
+        depth += 1
+        if cls in (list, tuple):
+            update(b"l" if cls is list else b"t")
+            self._feed_items(update, obj, memo, budget, depth)
+            return
+        if cls is dict:
+            self._feed_mapping(update, obj, memo, budget, depth)
+            return
+        if cls in (set, frozenset):
+            update(b"S")
+            parts = sorted(self._sub_digest(item, budget, depth) for item in obj)
+            update(_PACK_LEN(len(parts)) + b"".join(parts))
+            return
+        self._feed_other(update, obj, cls, memo, budget, depth)
+
+    def _feed_items(self, update, items, memo, budget, depth) -> None:
+        update(_PACK_LEN(len(items)))
+        for index, item in enumerate(items):
+            if budget.left <= 0:
+                update(b"...%d" % (len(items) - index))
+                return
+            self._feed(update, item, memo, budget, depth)
+
+    def _feed_mapping(self, update, mapping, memo, budget, depth) -> None:
+        update(b"d" + _PACK_LEN(len(mapping)))
+        if all(type(k) is str for k in mapping):
+            keys = sorted(mapping)
+            for index, k in enumerate(keys):
+                if budget.left <= 0:
+                    update(b"...%d" % (len(keys) - index))
+                    return
+                self._feed(update, k, memo, budget, depth)
+                self._feed(update, mapping[k], memo, budget, depth)
+            return
+        pairs = sorted(
+            ((self._sub_digest(k, budget, depth), v) for k, v in mapping.items()),
+            key=lambda pair: pair[0],
+        )
+        for index, (k_digest, v) in enumerate(pairs):
+            if budget.left <= 0:
+                update(b"...%d" % (len(pairs) - index))
+                return
+            update(k_digest)
+            self._feed(update, v, memo, budget, depth)
+
+    def _sub_digest(self, obj, budget, depth) -> bytes:
+        h = hashlib.blake2b(digest_size=16)
+        self._feed(h.update, obj, {}, budget, depth)
+        return h.digest()
+
+    def _feed_other(self, update, obj, cls, memo, budget, depth) -> None:
+        if isinstance(obj, enum.Enum):
+            update(b"E" + _qualified_type(obj) + obj.name.encode())
+            return
+        for base in _SCALAR_BASES:
+            if isinstance(obj, base):
+                update(b"X" + _qualified_type(obj))
+                self._feed(update, base(obj), memo, budget, depth)
+                self._feed_state(update, obj, memo, budget, depth, required=False)
+                return
+        if isinstance(obj, (datetime.datetime, datetime.date, datetime.time, datetime.timedelta)):
+            update(b"D" + _qualified_type(obj) + str(obj).encode())
+            return
+        if isinstance(obj, pathlib.PurePath):
+            update(b"P" + _qualified_type(obj) + os.fsencode(str(obj)))
+            return
+        if isinstance(obj, _CODE_TYPES):
+            name = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', getattr(obj, '__name__', ''))}"
+            update(b"C" + name.encode())
+            return
+        if _is_array(obj):
+            self._feed_array(update, obj, memo, budget, depth)
+            return
+        if isinstance(obj, (list, tuple)):
+            update(b"L" + _qualified_type(obj))
+            self._feed_items(update, obj, memo, budget, depth)
+            self._feed_state(update, obj, memo, budget, depth, required=False)
+            return
+        if isinstance(obj, dict):
+            update(b"M" + _qualified_type(obj))
+            self._feed_mapping(update, obj, memo, budget, depth)
+            self._feed_state(update, obj, memo, budget, depth, required=False)
+            return
+        if isinstance(obj, (set, frozenset)):
+            update(b"Z" + _qualified_type(obj))
+            self._feed(update, frozenset(obj), memo, budget, depth)
+            return
+        update(b"O" + _qualified_type(obj))
+        self._feed_state(update, obj, memo, budget, depth, required=True)
+
+    def _feed_state(self, update, obj, memo, budget, depth, required: bool) -> None:
+        cls = type(obj)
+        getstate = getattr(cls, "__getstate__", None)
+        if getstate is not None and getstate is not object.__getstate__:
+            state = obj.__getstate__()
+            update(b"g")
+            self._feed(update, state, memo, budget, depth)
+            return
+        found = False
+        try:
+            instance_dict = object.__getattribute__(obj, "__dict__")
+        except AttributeError:
+            instance_dict = None
+        if instance_dict is not None:
+            found = True
+            update(b"a")
+            self._feed_mapping(update, dict(instance_dict), memo, budget, depth)
+        slot_values = _slot_state(obj, cls)
+        if slot_values:
+            found = True
+            update(b"z")
+            self._feed_mapping(update, slot_values, memo, budget, depth)
+        if required and not found:
+            raise UnidentifiableValue(f"{cls.__qualname__} exposes no state")
+
+    def _feed_array(self, update, arr, memo, budget, depth) -> None:
+        dtype = arr.dtype
+        update(b"A" + _qualified_type(arr) + str(dtype.str).encode() + repr(tuple(arr.shape)).encode())
+        if dtype.hasobject:
+            self._feed(update, arr.tolist(), memo, budget, depth)
+        else:
+            import numpy
+
+            contiguous = numpy.ascontiguousarray(arr)
+            _feed_buffer(update, memoryview(contiguous).cast("B"), budget)
+        extra = getattr(arr, "__dict__", None)
+        if extra:
+            update(b"a")
+            self._feed_mapping(update, dict(extra), memo, budget, depth)
+
+
+def _is_array(obj) -> bool:
+    cls = type(obj)
+    return hasattr(cls, "dtype") and hasattr(cls, "shape") and hasattr(cls, "__array_interface__") or (
+        cls.__module__ == "numpy" and hasattr(obj, "dtype") and hasattr(obj, "tobytes")
+    )
+
+
+def _slot_state(obj, cls) -> dict:
+    values = {}
+    for klass in cls.__mro__:
+        slots = klass.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name in ("__dict__", "__weakref__") or name in values:
+                continue
+            try:
+                values[name] = object.__getattribute__(obj, name)
+            except AttributeError:
+                continue
+    return values
+
+
+@dataclass(frozen=True)
+class FileDigest:
+    """Digest of a file or file collection.
+
+    Attributes
+    ----------
+    entity_id : str
+        ``file:<hex digest>``.
+    digest : str
+        The hexadecimal digest.
+    hash_type : str
+        The algorithm.
+    size : int or None
+        Size in bytes of the file (None for a directory listing).
+    path : str
+        The absolute path that was hashed.
+    """
+
+    entity_id: str
+    digest: str
+    hash_type: str
+    size: int | None
+    path: str
+
+
+class FileHasher:
+    """Hash files by content, caching digests by path, size, modification time and inode.
+
+    Parameters
+    ----------
+    hash_type : str
+        A ``hashlib`` algorithm name.
+    cache_size : int
+        Number of paths whose digest is remembered.
+    """
+
+    def __init__(self, hash_type: str = "sha256", cache_size: int = 4096) -> None:
+        hashlib.new(hash_type)
+        self.hash_type = hash_type
+        self.cache_size = cache_size
+        self._cache: "OrderedDict[str, tuple[tuple, FileDigest]]" = OrderedDict()
+
+    def file(self, path: str | os.PathLike) -> FileDigest:
+        """Return the digest of the file at ``path``.
+
+        Raises
+        ------
+        OSError
+            When the file cannot be read.
+        """
+        full = os.path.abspath(os.path.expanduser(os.path.expandvars(os.fspath(path))))
+        st = os.stat(full)
+        if stat.S_ISDIR(st.st_mode):
+            return self.collection(full)
+        signature = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+        cached = self._cache.get(full)
+        if cached is not None and cached[0] == signature:
+            self._cache.move_to_end(full)
+            return cached[1]
+        digest = self._hash_file(full)
+        result = FileDigest(f"file:{digest}", digest, self.hash_type, st.st_size, full)
+        self._remember(full, signature, result)
+        return result
+
+    def collection(self, path: str | os.PathLike, index: str | None = None) -> FileDigest:
+        """Return the digest of a directory: its index file when given, else its listing."""
+        full = os.path.abspath(os.path.expanduser(os.path.expandvars(os.fspath(path))))
+        if index:
+            index_path = os.path.join(full, os.path.expandvars(index))
+            if os.path.isfile(index_path):
+                found = self.file(index_path)
+                return FileDigest(found.entity_id, found.digest, found.hash_type, found.size, full)
+        h = hashlib.new(self.hash_type)
+        for root, dirs, files in os.walk(full):
+            dirs.sort()
+            relative = os.path.relpath(root, full)
+            for name in sorted(files):
+                try:
+                    st = os.stat(os.path.join(root, name))
+                except OSError:
+                    continue
+                line = f"{relative}/{name}\t{st.st_size}\t{st.st_mtime_ns}\n"
+                h.update(line.encode("utf-8", "surrogateescape"))
+        digest = h.hexdigest()
+        return FileDigest(f"file:{digest}", digest, self.hash_type, None, full)
+
+    def _hash_file(self, full: str) -> str:
+        h = hashlib.new(self.hash_type)
+        view = memoryview(bytearray(_BLOCK))
+        with open(full, "rb", buffering=0) as stream:
+            while True:
+                count = stream.readinto(view)
+                if not count:
+                    break
+                h.update(view[:count])
+        return h.hexdigest()
+
+    def _remember(self, full: str, signature: tuple, result: FileDigest) -> None:
+        self._cache[full] = (signature, result)
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)

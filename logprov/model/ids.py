@@ -1,0 +1,143 @@
+"""Namespaces and identifiers of the PROV documents built from logs.
+
+Every identifier is a qualified name whose local part is an XML NCName, so that PROV-XML
+validates and PROV-N needs no escaping: characters outside ``[A-Za-z0-9_.-]`` are replaced by
+``_`` (with a short digest of the original appended, so distinct ids stay distinct), and a local
+part that does not start with a letter or ``_`` gets a leading ``_``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+
+from prov.identifier import Namespace, QualifiedName
+
+__all__ = [
+    "LOGPROV",
+    "VOPROV",
+    "SESSION",
+    "ACTIVITY",
+    "PARAMETER",
+    "AGENT",
+    "DESCRIPTION",
+    "BASE_NAMESPACES",
+    "local_part",
+    "IdMaker",
+]
+
+LOGPROV = Namespace("logprov", "https://logprov.readthedocs.io/ns#")
+VOPROV = Namespace("voprov", "http://www.ivoa.net/documents/ProvenanceDM/index.html#")
+SESSION = Namespace("session", "urn:logprov:session:")
+ACTIVITY = Namespace("activity", "urn:logprov:activity:")
+PARAMETER = Namespace("param", "urn:logprov:parameter:")
+AGENT = Namespace("agent", "urn:logprov:agent:")
+DESCRIPTION = Namespace("desc", "urn:logprov:description:")
+
+BASE_NAMESPACES = (LOGPROV, VOPROV, SESSION, ACTIVITY, PARAMETER, AGENT, DESCRIPTION)
+
+_RESERVED_PREFIXES = frozenset(
+    {"prov", "xsd", "xsi", "xml", "xmlns", "rdf", "rdfs", "owl"}
+    | {namespace.prefix for namespace in BASE_NAMESPACES}
+)
+_SAFE = re.compile(r"[A-Za-z0-9_.\-]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]")
+_PREFIX = re.compile(r"[A-Za-z0-9_.\-]+")
+
+
+def _starts_ncname(text: str) -> bool:
+    first = text[:1]
+    return first == "_" or ("a" <= first <= "z") or ("A" <= first <= "Z")
+
+
+@lru_cache(maxsize=65536)
+def local_part(text: str) -> str:
+    """Return ``text`` made into a valid NCName local part, deterministically.
+
+    Parameters
+    ----------
+    text : str
+        An id as found in a log.
+
+    Returns
+    -------
+    str
+        ``text`` itself when it is already safe, else a sanitised form.
+    """
+    if not _SAFE.fullmatch(text):
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
+        text = f"{_UNSAFE.sub('_', text)}-{digest}"
+    if not _starts_ncname(text):
+        text = "_" + text
+    return text
+
+
+class IdMaker:
+    """Turn the ids of records into qualified names, registering namespaces as needed.
+
+    Parameters
+    ----------
+    session_prefix : str
+        Prefix used for the session namespace (``urn:logprov:session:``).
+    """
+
+    def __init__(self, session_prefix: str = "session") -> None:
+        self.session_ns = (
+            SESSION if session_prefix == SESSION.prefix else Namespace(session_prefix, SESSION.uri)
+        )
+        self.namespaces: dict[str, Namespace] = {ns.prefix: ns for ns in BASE_NAMESPACES}
+        self.namespaces.pop(SESSION.prefix)
+        self.namespaces[self.session_ns.prefix] = self.session_ns
+        self._external: dict[str, Namespace] = {}
+
+    def session(self, session: str) -> QualifiedName:
+        """Return the qualified name of a session."""
+        return self.session_ns[local_part(session)]
+
+    def activity(self, activity: str) -> QualifiedName:
+        """Return the qualified name of an activity (ids are already session-qualified)."""
+        return ACTIVITY[local_part(activity)]
+
+    def agent(self, name: str) -> QualifiedName:
+        """Return the qualified name of the agent called ``name``."""
+        return AGENT[local_part(name)]
+
+    def parameter(self, activity: str, name: str) -> QualifiedName:
+        """Return the qualified name of parameter ``name`` of an activity."""
+        return PARAMETER[local_part(f"{activity}.{name}")]
+
+    def description(self, key: str) -> QualifiedName:
+        """Return the qualified name of a description."""
+        return DESCRIPTION[local_part(key)]
+
+    def entity(self, entity: str, session: str | None) -> QualifiedName:
+        """Return the qualified name of an entity.
+
+        An id with a ``prefix:`` is global and keeps its prefix; any other id is local to its
+        session and is qualified with it.
+
+        Parameters
+        ----------
+        entity : str
+            The id as logged.
+        session : str or None
+            The session of the record that mentions it.
+        """
+        prefix, sep, rest = entity.partition(":")
+        if sep and prefix and _PREFIX.fullmatch(prefix):
+            return self._external_namespace(prefix)[local_part(rest)]
+        if session is None:
+            return self.session_ns[local_part(entity)]
+        return self.session_ns[local_part(f"{session}.{entity}")]
+
+    def _external_namespace(self, prefix: str) -> Namespace:
+        namespace = self._external.get(prefix)
+        if namespace is None:
+            name, uri = prefix, f"urn:logprov:{prefix}:"
+            if prefix.lower() in _RESERVED_PREFIXES or not _starts_ncname(prefix):
+                name, uri = f"id_{prefix}", f"urn:logprov:id:{prefix}:"
+            namespace = Namespace(name, uri)
+            self._external[prefix] = namespace
+            self.namespaces[name] = namespace
+        return namespace

@@ -1,0 +1,563 @@
+"""Read provenance records from logs: files, glob patterns, ``.gz`` files and streams.
+
+A record is a line holding ``_PROV_<timestamp>_PROV_<payload>`` (see ``docs/records.md``). The
+payload is JSON, or a Python literal in logs of logprov 0.0.2, which are normalised here into
+the current record shape.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import glob
+import gzip
+import io
+import json
+import os
+import sys
+import warnings
+import zlib
+from dataclasses import dataclass, field
+from typing import IO, Any, Callable, ContextManager, Iterable, Iterator, List, Tuple, Union
+
+from .errors import LogReadError
+
+try:
+    from orjson import loads as _json_loads
+except ImportError:
+    _json_loads = json.loads
+
+__all__ = [
+    "PROV_PREFIX",
+    "DEFAULT_MAX_PAYLOAD",
+    "LogReadWarning",
+    "ProvRecord",
+    "ReadStats",
+    "RecordNormalizer",
+    "decode_payload",
+    "iter_records",
+    "parse_time",
+    "read_prov",
+]
+
+PROV_PREFIX = "_PROV_"
+DEFAULT_MAX_PAYLOAD = 10 * 1024 * 1024
+DEFAULT_MAX_WARNINGS = 10
+_PREFIX_LEN = len(PROV_PREFIX)
+
+Source = Union[str, "os.PathLike[str]", IO[str], IO[bytes]]
+TimeBound = Union[str, datetime.datetime, None]
+
+ID_KEYS = (
+    "session_id",
+    "in_session",
+    "activity_id",
+    "parent_activity_id",
+    "entity_id",
+    "used_id",
+    "generated_id",
+    "member_id",
+    "progenitor_id",
+)
+
+KNOWN_KEYS = frozenset(
+    ID_KEYS
+    + (
+        "startTime", "endTime", "name", "module", "class", "agent_name", "logprov_version",
+        "hash_type", "system", "packages", "git", "definitions", "config", "function",
+        "parameters", "entity_description", "type", "location", "value", "hash", "contentType",
+        "description", "size", "id_scheme", "used_role", "generated_role", "generated_time",
+        "untraced", "status", "duration", "exception_type", "exception_message", "modifier",
+    )
+)
+
+
+class LogReadWarning(UserWarning):
+    """A line of a provenance log could not be decoded and was skipped."""
+
+
+def parse_time(value: str | datetime.datetime) -> datetime.datetime:
+    """Return ``value`` as an aware datetime; naive times are taken as local time.
+
+    Parameters
+    ----------
+    value : str or datetime.datetime
+        An ISO 8601 time (``Z`` accepted for UTC) or a datetime.
+
+    Returns
+    -------
+    datetime.datetime
+        A timezone-aware datetime.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not an ISO 8601 time.
+    """
+    if isinstance(value, datetime.datetime):
+        moment = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        moment = datetime.datetime.fromisoformat(text)
+    else:
+        raise ValueError(f"not a time: {value!r}")
+    if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
+        moment = moment.astimezone()
+    return moment
+
+
+class ProvRecord:
+    """One provenance record read from a log.
+
+    Attributes
+    ----------
+    timestamp : str
+        The time written between the two ``_PROV_`` markers, as it stands in the log.
+    data : dict
+        The decoded payload, in the current record shape.
+    source : str
+        Name of the log it was read from.
+    line : int
+        Its 1-based line number in ``source``.
+    session : str or None
+        The session the record belongs to, when it is known.
+    legacy : bool
+        True when the payload was a Python literal (logprov 0.0.2).
+    """
+
+    __slots__ = ("timestamp", "data", "source", "line", "session", "legacy", "_time")
+
+    def __init__(
+        self,
+        timestamp: str,
+        data: dict,
+        source: str,
+        line: int,
+        session: str | None = None,
+        legacy: bool = False,
+    ) -> None:
+        self.timestamp = timestamp
+        self.data = data
+        self.source = source
+        self.line = line
+        self.session = session
+        self.legacy = legacy
+        self._time: datetime.datetime | None = None
+
+    @property
+    def time(self) -> datetime.datetime | None:
+        """The timestamp as an aware datetime (naive legacy times are local), None if invalid."""
+        if self._time is None:
+            try:
+                self._time = parse_time(self.timestamp)
+            except ValueError:
+                return None
+        return self._time
+
+    def __repr__(self) -> str:
+        return f"ProvRecord({self.source}:{self.line}, {self.timestamp}, {self.data!r})"
+
+
+@dataclass
+class ReadStats:
+    """What a read found.
+
+    Attributes
+    ----------
+    records : int
+        Records yielded.
+    skipped : int
+        ``_PROV_`` lines that could not be decoded.
+    filtered : int
+        Records left out by the time window or the session filter.
+    lines : int
+        Lines read.
+    files : list of str
+        Sources read, in order.
+    problems : list of (str, int, str)
+        ``(source, line, reason)`` of the first ``max_problems`` skipped lines.
+    max_problems : int
+        How many problems are kept.
+    """
+
+    records: int = 0
+    skipped: int = 0
+    filtered: int = 0
+    lines: int = 0
+    files: List[str] = field(default_factory=list)
+    problems: List[Tuple[str, int, str]] = field(default_factory=list)
+    max_problems: int = 100
+
+    def add_problem(self, source: str, line: int, reason: str) -> None:
+        """Count a skipped line and keep its description while there is room."""
+        self.skipped += 1
+        if len(self.problems) < self.max_problems:
+            self.problems.append((source, line, reason))
+
+
+def _literal_first(text: str) -> Any:
+    try:
+        return ast.literal_eval(text), True
+    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+        return _json_loads(text), False
+
+
+def _json_first(text: str) -> Any:
+    try:
+        return _json_loads(text), False
+    except (ValueError, RecursionError):
+        return ast.literal_eval(text), True
+
+
+def decode_payload(text: str, max_size: int = DEFAULT_MAX_PAYLOAD) -> tuple[dict, bool]:
+    """Decode the payload of a record: JSON, or a Python literal of logprov 0.0.2.
+
+    Parameters
+    ----------
+    text : str
+        What follows the second ``_PROV_`` marker.
+    max_size : int
+        Longest payload accepted, in characters.
+
+    Returns
+    -------
+    tuple of (dict, bool)
+        The payload and whether it was a Python literal.
+
+    Raises
+    ------
+    ValueError
+        If the payload is too long, cannot be decoded or is not a mapping.
+    """
+    if len(text) > max_size:
+        raise ValueError(f"payload longer than {max_size} characters")
+    if not text.startswith("{"):
+        raise ValueError("payload does not start with '{'")
+    decode = _json_first if text.startswith('{"') else _literal_first
+    try:
+        data, legacy = decode(text)
+    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ValueError(f"cannot decode payload ({reason[:120]})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"payload is a {type(data).__name__}, not a mapping")
+    return data, legacy
+
+
+def _is_uuid(text: str) -> bool:
+    return len(text) == 36 and text[8] == text[13] == text[18] == text[23] == "-"
+
+
+class RecordNormalizer:
+    """Bring records into the current shape and attribute them to their session.
+
+    Integer ids become strings, ``null`` values are dropped, the 0.0.2 quirk
+    ``{…, 7762…: 7762…}`` becomes ``entity_id``, and activity ids that are not UUIDs (the
+    6-digit ids of 0.0.2, unique only within a session) are qualified as ``<session>.<id>``.
+    A record belongs to the session named by ``session_id`` or ``in_session``, else to the
+    session of its activity, else (legacy records only) to the last session seen in the source.
+    Normalising a record twice changes nothing.
+    """
+
+    __slots__ = ("current", "activities")
+
+    def __init__(self) -> None:
+        self.current: str | None = None
+        self.activities: dict[str, str | None] = {}
+
+    def new_source(self) -> None:
+        """Forget the current session: the next source starts afresh."""
+        self.current = None
+
+    def normalize(self, data: dict, legacy: bool | None = None) -> str | None:
+        """Normalise ``data`` in place and return its session id.
+
+        Parameters
+        ----------
+        data : dict
+            A decoded payload.
+        legacy : bool or None
+            True for a 0.0.2 payload, False for a JSON one, None when unknown.
+
+        Returns
+        -------
+        str or None
+            The session of the record, if known.
+        """
+        for key in ID_KEYS:
+            value = data.get(key)
+            if value is not None and not isinstance(value, str):
+                data[key] = str(value)
+        if legacy is not False:
+            self._fix_legacy(data)
+        session = data.get("session_id")
+        if session is not None:
+            self.current = session
+            return session
+        session = data.get("in_session")
+        activity = data.get("activity_id")
+        if activity is None:
+            if session is not None:
+                return session
+            return self.current if legacy is not False else None
+        if session is not None:
+            self.current = session
+        else:
+            session = self.activities.get(activity)
+            if session is None and legacy is not False:
+                session = self.current
+        if "startTime" in data or "name" in data:
+            self.activities[activity] = session
+        if session is not None:
+            data["activity_id"] = self.qualify_activity(activity, session)
+            parent = data.get("parent_activity_id")
+            if parent is not None:
+                data["parent_activity_id"] = self.qualify_activity(parent, session)
+        if "endTime" in data:
+            self.activities.pop(activity, None)
+        return session
+
+    @staticmethod
+    def qualify_activity(activity: str, session: str) -> str:
+        """Return ``activity`` qualified with ``session`` unless it is a UUID or already is."""
+        if _is_uuid(activity) or activity.startswith(session + "."):
+            return activity
+        return f"{session}.{activity}"
+
+    @staticmethod
+    def _fix_legacy(data: dict) -> None:
+        empty = [key for key, value in data.items() if value is None]
+        for key in empty:
+            del data[key]
+        if "entity_id" in data or "activity_id" in data or "session_id" in data:
+            return
+        for key, value in data.items():
+            if (
+                isinstance(key, (int, str))
+                and not isinstance(key, bool)
+                and key == value
+                and key not in KNOWN_KEYS
+            ):
+                del data[key]
+                data["entity_id"] = str(key)
+                return
+
+
+class _Reporter:
+    """Count, warn about or raise for unreadable lines."""
+
+    __slots__ = ("stats", "strict", "max_warnings", "warned")
+
+    def __init__(self, stats: ReadStats, strict: bool, max_warnings: int) -> None:
+        self.stats = stats
+        self.strict = strict
+        self.max_warnings = max_warnings
+        self.warned = 0
+
+    def problem(self, source: str, line: int, reason: str) -> None:
+        if self.strict:
+            raise LogReadError(reason, source, line)
+        self.stats.add_problem(source, line, reason)
+        if self.warned < self.max_warnings:
+            self.warned += 1
+            warnings.warn(f"{source}:{line}: skipped: {reason}", LogReadWarning, stacklevel=4)
+
+    def summary(self) -> None:
+        hidden = self.stats.skipped - self.warned
+        if hidden > 0:
+            warnings.warn(
+                f"{hidden} more unreadable provenance lines skipped "
+                f"({self.stats.skipped} in all); see ReadStats.problems",
+                LogReadWarning,
+                stacklevel=3,
+            )
+
+
+Opener = Callable[[], ContextManager[Iterable[str]]]
+
+
+class _Borrowed:
+    """Context manager handing out a stream it does not close."""
+
+    def __init__(self, stream: Iterable[str], detach: Callable[[], Any] | None = None) -> None:
+        self.stream = stream
+        self.detach = detach
+
+    def __enter__(self) -> Iterable[str]:
+        return self.stream
+
+    def __exit__(self, *exc: object) -> None:
+        if self.detach is not None:
+            self.detach()
+
+
+def _text_stream(stream: IO[Any]) -> _Borrowed:
+    if isinstance(stream, (io.RawIOBase, io.BufferedIOBase)) or "b" in getattr(stream, "mode", ""):
+        wrapper = io.TextIOWrapper(stream, encoding="utf-8", errors="replace")
+        return _Borrowed(wrapper, wrapper.detach)
+    return _Borrowed(stream)
+
+
+def _stdin() -> _Borrowed:
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:
+        return _Borrowed(sys.stdin)
+    wrapper = io.TextIOWrapper(buffer, encoding="utf-8", errors="replace")
+    return _Borrowed(wrapper, wrapper.detach)
+
+
+def _file_opener(path: str) -> Opener:
+    if path.endswith(".gz"):
+        return lambda: gzip.open(path, "rt", encoding="utf-8", errors="replace")
+    return lambda: open(path, encoding="utf-8", errors="replace")
+
+
+def _resolve(sources: Source | Iterable[Source]) -> list[tuple[str, Opener]]:
+    if isinstance(sources, (str, os.PathLike)) or hasattr(sources, "read"):
+        sources = [sources]
+    resolved: list[tuple[str, Opener]] = []
+    for source in sources:
+        if hasattr(source, "read"):
+            name = str(getattr(source, "name", "<stream>"))
+            resolved.append((name, lambda stream=source: _text_stream(stream)))
+            continue
+        path = os.fspath(source)
+        if path == "-":
+            resolved.append(("<stdin>", _stdin))
+        elif os.path.isfile(path):
+            resolved.append((path, _file_opener(path)))
+        elif glob.has_magic(path):
+            matches = sorted(p for p in glob.glob(path, recursive=True) if os.path.isfile(p))
+            if not matches:
+                raise LogReadError("no log file matches this pattern", path)
+            resolved.extend((match, _file_opener(match)) for match in matches)
+        elif os.path.exists(path):
+            raise LogReadError("not a file", path)
+        else:
+            raise LogReadError("no such log file", path)
+    return resolved
+
+
+def _bound(value: TimeBound, name: str) -> datetime.datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_time(value)
+    except ValueError:
+        raise ValueError(f"{name} is not an ISO 8601 time: {value!r}") from None
+
+
+def iter_records(
+    sources: Source | Iterable[Source],
+    *,
+    start: TimeBound = None,
+    end: TimeBound = None,
+    sessions: Iterable[str] | None = None,
+    strict: bool = False,
+    stats: ReadStats | None = None,
+    max_payload: int = DEFAULT_MAX_PAYLOAD,
+    max_warnings: int = DEFAULT_MAX_WARNINGS,
+) -> Iterator[ProvRecord]:
+    """Yield the provenance records of one or more logs, line by line.
+
+    Parameters
+    ----------
+    sources : str, path, stream or list of those
+        Log files, glob patterns, ``.gz`` files, ``"-"`` for standard input, or open streams.
+    start, end : str or datetime, optional
+        Keep records whose line timestamp lies in ``[start, end]``; naive times are local.
+    sessions : iterable of str, optional
+        Keep only records of these sessions.
+    strict : bool
+        Raise `LogReadError` on the first unreadable record instead of skipping it.
+    stats : ReadStats, optional
+        Filled with counts and the problems met.
+    max_payload : int
+        Payloads longer than this many characters are skipped as unreadable.
+    max_warnings : int
+        Warnings issued per read before a single summary warning.
+
+    Yields
+    ------
+    ProvRecord
+        The records, normalised to the current shape (see `RecordNormalizer`).
+
+    Raises
+    ------
+    LogReadError
+        If a source does not exist, or in strict mode on an unreadable record.
+    """
+    resolved = _resolve(sources)
+    start_time = _bound(start, "start")
+    end_time = _bound(end, "end")
+    windowed = start_time is not None or end_time is not None
+    wanted = None if sessions is None else {str(session) for session in sessions}
+    stats = stats if stats is not None else ReadStats()
+    reporter = _Reporter(stats, strict, max_warnings)
+    normalizer = RecordNormalizer()
+    for name, opener in resolved:
+        stats.files.append(name)
+        normalizer.new_source()
+        number = 0
+        try:
+            with opener() as stream:
+                for number, line in enumerate(stream, 1):
+                    first = line.find(PROV_PREFIX)
+                    if first < 0:
+                        continue
+                    second = line.find(PROV_PREFIX, first + _PREFIX_LEN)
+                    if second < 0:
+                        reporter.problem(name, number, "no timestamp between _PROV_ markers")
+                        continue
+                    timestamp = line[first + _PREFIX_LEN : second]
+                    try:
+                        data, legacy = decode_payload(line[second + _PREFIX_LEN :].rstrip(), max_payload)
+                    except ValueError as exc:
+                        reporter.problem(name, number, str(exc))
+                        continue
+                    session = normalizer.normalize(data, legacy)
+                    record = ProvRecord(timestamp, data, name, number, session, legacy)
+                    if windowed:
+                        moment = record.time
+                        if moment is None:
+                            reporter.problem(name, number, f"invalid timestamp {timestamp[:40]!r}")
+                            continue
+                        if (start_time is not None and moment < start_time) or (
+                            end_time is not None and moment > end_time
+                        ):
+                            stats.filtered += 1
+                            continue
+                    if wanted is not None and session not in wanted:
+                        stats.filtered += 1
+                        continue
+                    stats.records += 1
+                    yield record
+        except (OSError, EOFError, UnicodeDecodeError, zlib.error) as exc:
+            reporter.problem(name, number + 1, f"cannot read further: {exc}")
+        finally:
+            stats.lines += number
+    reporter.summary()
+
+
+def read_prov(
+    logname: Source | Iterable[Source] = "prov.log",
+    start: TimeBound = None,
+    end: TimeBound = None,
+) -> list[dict]:
+    """Return the payloads of the provenance records of a log (logprov 0.0.2 interface).
+
+    Parameters
+    ----------
+    logname : str, path, stream or list of those
+        The log(s), as accepted by `iter_records`.
+    start, end : str or datetime, optional
+        Time window on the line timestamps.
+
+    Returns
+    -------
+    list of dict
+        The normalised payloads, in log order.
+    """
+    return [record.data for record in iter_records(logname, start=start, end=end)]

@@ -1,0 +1,129 @@
+"""Where the names of value paths are looked up during a traced call."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Iterator
+
+from .plans import ActivityPlan
+from .valuepath import ValuePath
+
+__all__ = ["CallScope", "BoundArguments", "NOT_FOUND"]
+
+
+class _NotFound:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_FOUND"
+
+
+NOT_FOUND = _NotFound()
+
+
+class BoundArguments(Mapping):
+    """The arguments of a call, by name (defaults included) and by position (``args[0]``)."""
+
+    __slots__ = ("named", "positional")
+
+    def __init__(self, named: dict, positional: tuple) -> None:
+        self.named = named
+        self.positional = positional
+
+    def __getitem__(self, key: Any) -> Any:
+        if type(key) is int:
+            return self.positional[key]
+        return self.named[key]
+
+    def __contains__(self, key: object) -> bool:
+        if type(key) is int:
+            return -len(self.positional) <= key < len(self.positional)
+        return key in self.named
+
+    def __iter__(self) -> Iterator:
+        return iter(self.named)
+
+    def __len__(self) -> int:
+        return len(self.named)
+
+
+class CallScope:
+    """Resolve value paths for one call: instance first, then arguments, then the module.
+
+    Parameters
+    ----------
+    plan : ActivityPlan
+        The traced function's plan.
+    args, kwargs
+        The call's arguments (``args[0]`` is the instance or class for methods).
+    """
+
+    __slots__ = ("plan", "instance", "args", "kwargs", "_bound", "_given", "result")
+
+    def __init__(self, plan: ActivityPlan, args: tuple, kwargs: dict) -> None:
+        self.plan = plan
+        if plan.scope is not None and args:
+            self.instance = args[0]
+            self.args = args[1:]
+        else:
+            self.instance = None
+            self.args = args
+        self.kwargs = kwargs
+        self._bound: dict | None = None
+        self._given: set = set()
+        self.result: Any = NOT_FOUND
+
+    def bound(self) -> dict:
+        """Return every argument by name, defaults included."""
+        if self._bound is None:
+            self._bound, self._given = self.plan.layout.bind(self.args, self.kwargs)
+        return self._bound
+
+    def given_by_position(self, name: str) -> bool:
+        """Return True when argument ``name`` was passed positionally."""
+        self.bound()
+        return name in self._given
+
+    def root(self, name: str) -> tuple[Any, Any]:
+        """Return ``(value, owner)`` of a root name; owner identifies where it lives, or None.
+
+        Returns `NOT_FOUND` as the value when the name is nowhere.
+        """
+        instance = self.instance
+        if instance is not None:
+            if name == "self" or name == "cls":
+                return instance, None
+            try:
+                return getattr(instance, name), instance
+            except AttributeError:
+                pass
+        bound = self.bound()
+        if name in bound:
+            return bound[name], None
+        if name == "result" and self.result is not NOT_FOUND:
+            return self.result, None
+        namespace = self.plan.globals
+        if name in namespace:
+            return namespace[name], self.plan.module
+        return NOT_FOUND, None
+
+    def resolve(self, path: ValuePath) -> tuple[Any, Any]:
+        """Return ``(value, owner)`` of a value path.
+
+        Raises
+        ------
+        LookupError
+            When the root name is unknown or a step fails.
+        """
+        if path.arg_name is not None:
+            arguments = BoundArguments(self.bound(), self.args)
+            if path.arg_name not in arguments:
+                raise LookupError(f"the call has no argument {path.arg_name!r}")
+            return path.resolve_argument(arguments[path.arg_name]), None
+        value, owner = self.root(path.root)
+        if value is NOT_FOUND:
+            raise LookupError(
+                f"{path.root!r} is neither an attribute of the instance, an argument, nor a name "
+                f"of module {self.plan.module!r}"
+            )
+        return path.resolve_from(value), owner

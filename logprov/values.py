@@ -1,0 +1,126 @@
+"""Turn Python values into what a log record may hold: JSON values, short reprs, redactions."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping
+from typing import Any, Iterable
+
+__all__ = ["SecretNames", "ValueWriter", "REDACTED", "short_repr"]
+
+REDACTED = "***"
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+|0x[0-9a-fA-F]{6,}")
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class SecretNames:
+    """Decide whether a name (of a parameter, keyword argument, environment variable) is secret.
+
+    Parameters
+    ----------
+    patterns : iterable of str
+        Case-insensitive substrings; a name containing one of them is secret.
+    """
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        words = sorted({p.lower() for p in patterns if p})
+        self.patterns = tuple(words)
+        self._regex = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
+        self._known: dict[str, bool] = {}
+
+    def __call__(self, name: Any) -> bool:
+        """Return True when ``name`` looks secret."""
+        if self._regex is None or not isinstance(name, str):
+            return False
+        known = self._known.get(name)
+        if known is None:
+            known = self._regex.search(name.replace("-", "_")) is not None
+            if len(self._known) < 65536:
+                self._known[name] = known
+        return known
+
+
+def short_repr(value: Any, limit: int) -> str:
+    """Return ``repr(value)`` shortened to ``limit`` characters, without memory addresses."""
+    if type(value) is str:
+        text = value
+    else:
+        try:
+            text = repr(value)
+        except Exception as exc:
+            text = f"<{type(value).__qualname__}: repr failed with {type(exc).__name__}>"
+        if "0x" in text:
+            text = _ADDRESS.sub("", text)
+    if len(text) > limit:
+        text = text[: max(limit - 3, 1)] + "..."
+    return text
+
+
+class ValueWriter:
+    """Convert values to JSON-ready data for parameters.
+
+    Parameters
+    ----------
+    secret : SecretNames
+        Names whose values are replaced by ``"***"`` (also inside mappings).
+    limit : int
+        Longest string kept, and the length of reprs of values that are not JSON data.
+    max_items : int
+        Items of a list or mapping kept before the rest is summarised.
+    """
+
+    def __init__(self, secret: SecretNames, limit: int = 120, max_items: int = 50) -> None:
+        self.secret = secret
+        self.limit = limit
+        self.max_items = max_items
+
+    def convert(self, value: Any, depth: int = 0) -> Any:
+        """Return ``value`` as JSON data (numbers, strings, lists, mappings) or a short repr."""
+        cls = type(value)
+        if cls is str:
+            return value if len(value) <= self.limit else value[: self.limit - 3] + "..."
+        if cls is bool or value is None or cls is int:
+            return value
+        if cls is float:
+            return value if math.isfinite(value) else repr(value)
+        if depth < 4:
+            if isinstance(value, Mapping):
+                return self._mapping(value, depth)
+            if cls in (list, tuple):
+                return self._sequence(value, depth)
+        if isinstance(value, os.PathLike):
+            path = os.fspath(value)
+            return path if isinstance(path, str) else short_repr(path, self.limit)
+        item = getattr(value, "item", None)
+        if item is not None and getattr(value, "shape", None) == ():
+            try:
+                scalar = item()
+            except Exception:
+                scalar = None
+            if isinstance(scalar, _SCALARS):
+                return self.convert(scalar, depth)
+        return short_repr(value, self.limit)
+
+    def parameters(self, named: Iterable[tuple[str, Any]]) -> dict:
+        """Convert ``(name, value)`` pairs, redacting secret names."""
+        return {
+            name: REDACTED if self.secret(name) else self.convert(value) for name, value in named
+        }
+
+    def _mapping(self, value: Mapping, depth: int) -> dict:
+        out = {}
+        for index, (key, item) in enumerate(value.items()):
+            if index >= self.max_items:
+                out["..."] = f"{len(value) - index} more"
+                break
+            name = key if isinstance(key, str) else short_repr(key, self.limit)
+            out[name] = REDACTED if self.secret(name) else self.convert(item, depth + 1)
+        return out
+
+    def _sequence(self, value, depth: int) -> list:
+        out = [self.convert(item, depth + 1) for item in value[: self.max_items]]
+        if len(value) > self.max_items:
+            out.append(f"... {len(value) - self.max_items} more")
+        return out
