@@ -56,7 +56,7 @@ class _Session:
 class _Run:
     """An activity in progress."""
 
-    __slots__ = ("activity_id", "name", "session", "scope", "started", "token", "plan")
+    __slots__ = ("activity_id", "name", "session", "scope", "started", "token", "plan", "inputs")
 
     def __init__(self, activity_id: str, name: str, session: _Session, scope: CallScope | None, plan: ActivityPlan | None) -> None:
         self.activity_id = activity_id
@@ -66,6 +66,7 @@ class _Run:
         self.plan = plan
         self.started = time.perf_counter()
         self.token: contextvars.Token | None = None
+        self.inputs: list = []
 
 
 class ProvCapture:
@@ -431,7 +432,7 @@ class ProvCapture:
             derivations: list = []
             values = dict(parameters or {})
             if plan is not None:
-                self._plan_inputs(plan, scope, session, activity_id, values, derivations, body)
+                self._plan_inputs(plan, scope, run, values, derivations, body)
             if values:
                 body.insert(0, {"activity_id": activity_id, "parameters": self.values.parameters(values.items())})
             records.extend(derivations)
@@ -444,7 +445,8 @@ class ProvCapture:
             self._internal_error(plan.name if plan is not None else name, exc)
             return None
 
-    def _plan_inputs(self, plan: ActivityPlan, scope: CallScope, session: _Session, activity_id: str, values: dict, derivations: list, body: list) -> None:
+    def _plan_inputs(self, plan: ActivityPlan, scope: CallScope, run: _Run, values: dict, derivations: list, body: list) -> None:
+        session, activity_id = run.session, run.activity_id
         for name, path in plan.parameters:
             try:
                 values[name] = scope.resolve(path)[0]
@@ -457,6 +459,8 @@ class ProvCapture:
             self._check_location(session, entity, derivations)
             self._describe(session, entity, body)
             body.append(_used(activity_id, entity.id, entity_plan.role))
+            if entity.track is not None and self.config.check_modified_inputs:
+                run.inputs.append((entity_plan, entity))
         self._argument_inputs(plan, scope, session, activity_id, values, body)
 
     def _argument_inputs(self, plan: ActivityPlan, scope: CallScope, session: _Session, activity_id: str, values: dict, body: list) -> None:
@@ -516,6 +520,8 @@ class ProvCapture:
                 self._members(entity_plan.members, entity, scope, plan, session, records, progenitors=False)
             if entity_plan.progenitors is not None:
                 self._members(entity_plan.progenitors, entity, scope, plan, session, records, progenitors=True)
+        for entity_plan, used in run.inputs:
+            self._modified_input(run, entity_plan, used, generated, records)
         if (
             self.config.log_returned_result
             and result is not None
@@ -525,6 +531,18 @@ class ProvCapture:
             if entity.id not in generated:
                 self._describe(session, entity, records)
                 records.append(_generated(run.activity_id, entity.id, "result"))
+
+    def _modified_input(self, run: _Run, entity_plan: EntityPlan, used: Entity, generated: set, records: list) -> None:
+        entity = self._resolve_entity(entity_plan, run.scope, run.plan, "usage")
+        if entity is None or entity.id == used.id or entity.id in generated:
+            return
+        session = run.session
+        self._describe(session, entity, records)
+        records.append(_generated(run.activity_id, entity.id, entity_plan.role))
+        records.append({"entity_id": entity.id, "progenitor_id": used.id, "in_session": session.id,
+                        "in_activity": run.activity_id})
+        self._track(entity)
+        generated.add(entity.id)
 
     def _members(self, member_plan: EntityPlan, parent: Entity, scope: CallScope, plan: ActivityPlan, session: _Session, records: list, progenitors: bool) -> None:
         what = "has_progenitors" if progenitors else "has_members"

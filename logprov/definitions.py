@@ -172,7 +172,8 @@ class EntityDescription:
     name : str
         The entity description name.
     type : str
-        ``PythonObject`` (the default), ``File``, ``FileCollection`` or free text.
+        ``PythonObject``, ``File``, ``FileCollection`` or free text; empty when not given (the
+        capture then decides from how the entity is found).
     description : str or None
         What the entity is.
     content_type : str or None
@@ -186,7 +187,7 @@ class EntityDescription:
     """
 
     name: str
-    type: str = "PythonObject"
+    type: str = ""
     description: str | None = None
     content_type: str | None = None
     index: str | None = None
@@ -246,8 +247,9 @@ def load_definitions(source: str | os.PathLike | Mapping | Definitions | None) -
     Raises
     ------
     DefinitionError
-        For a missing or unreadable file, bad YAML, or definitions that do not validate. The
-        first problem (in file order) is raised; all of them are in its ``errors`` attribute.
+        For a missing or unreadable file, bad YAML, or definitions that do not validate. When
+        validation finds several problems, the first in file order is raised and all of them
+        are in its ``errors`` attribute.
     """
     if isinstance(source, Definitions):
         return source
@@ -319,7 +321,8 @@ def _load_document(source: Any, cls: type[DefinitionError], what: str) -> _Docum
         _index_node(node, (), lines, set(), name, cls)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        raise cls(_yaml_problem(exc, text), name, None, _yaml_line(exc.problem_mark, text)) from None
+        line = _yaml_line(exc.problem_mark, text)
+        raise cls(_yaml_problem(exc, text), name, None, line) from None
     except yaml.YAMLError as exc:
         raise cls(f"invalid YAML: {exc}", name) from None
     finally:
@@ -359,7 +362,7 @@ def _index_node(
         return
     active.add(id(node))
     if isinstance(node, yaml.MappingNode):
-        seen: dict[tuple[str, str], int] = {}
+        seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
             if key_node.tag == _MERGE_TAG:
@@ -369,17 +372,17 @@ def _index_node(
                 raise cls(
                     f"key {_node_text(key_node)!r} is not a string; quote it", source, shown, line
                 )
-            key = (key_node.tag, key_node.value)
+            key = key_node.value
             if key in seen:
                 raise cls(
-                    f"duplicate key {key_node.value!r} (first given on line {seen[key]}); "
+                    f"duplicate key {key!r} (first given on line {seen[key]}); "
                     "YAML would silently keep only the last one",
                     source,
-                    _format_key_path(path + (key_node.value,)),
+                    _format_key_path(path + (key,)),
                     line,
                 )
             seen[key] = line
-            child = path + (key_node.value,)
+            child = path + (key,)
             lines[child] = line
             _index_node(value_node, child, lines, active, source, cls)
     elif isinstance(node, yaml.SequenceNode):
@@ -394,7 +397,9 @@ def _node_text(node: yaml.Node) -> str:
     return "[...]" if isinstance(node, yaml.SequenceNode) else "{...}"
 
 
-def _plain(value: Any, path: KeyPath, document: _Document | None, cls: type[DefinitionError]) -> Any:
+def _plain(
+    value: Any, path: KeyPath, document: _Document | None, cls: type[DefinitionError]
+) -> Any:
     """Copy ``value`` into JSON-compatible dicts, lists and scalars."""
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
@@ -409,7 +414,10 @@ def _plain(value: Any, path: KeyPath, document: _Document | None, cls: type[Defi
         return [_plain(item, path + (i,), document, cls) for i, item in enumerate(value)]
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
-    message = f"values of type {type(value).__name__} are not allowed (use strings, numbers, lists, mappings)"
+    message = (
+        f"values of type {type(value).__name__} are not allowed "
+        "(use strings, numbers, lists, mappings)"
+    )
     raise _located(document, cls, message, path)
 
 
@@ -504,9 +512,8 @@ def _translate(error: jsonschema.ValidationError) -> list[tuple[KeyPath, str]]:
                 problems.append((path + (key,), f"unknown key {key!r} in {what}{hint}"))
         return problems
     if kind == "required":
-        return [
-            (path, f"{what} has no {key!r}") for key in error.validator_value if key not in error.instance
-        ]
+        missing = [key for key in error.validator_value if key not in error.instance]
+        return [(path, f"{what} has no {key!r}") for key in missing]
     if kind == "type":
         expected = error.validator_value
         expected = [expected] if isinstance(expected, str) else expected
@@ -517,8 +524,11 @@ def _translate(error: jsonschema.ValidationError) -> list[tuple[KeyPath, str]]:
     if kind == "minimum":
         return [(path, f"{what} must be at least {error.validator_value}")]
     if kind == "pattern" and "propertyNames" in error.absolute_schema_path:
-        return [(path + (error.instance,), f"invalid name {error.instance!r} in {what}: it must start "
-                 "with a letter or '_' and contain only letters, digits, '_', '-' and '.'")]
+        message = (
+            f"invalid name {error.instance!r} in {what}: it must start with a letter or '_' "
+            "and contain only letters, digits, '_', '-' and '.'"
+        )
+        return [(path + (error.instance,), message)]
     return [(path, f"{what}: {error.message}")]
 
 
@@ -555,9 +565,8 @@ class _Builder:
     def _section(self, keys: tuple[str, str]) -> str | None:
         present = [key for key in keys if key in self.data]
         if len(present) == 2:
-            self.problems.append(
-                ((present[1],), f"both {present[0]!r} and {present[1]!r} are given; use only one of them")
-            )
+            message = f"both {present[0]!r} and {present[1]!r} are given; use only one of them"
+            self.problems.append(((present[1],), message))
         return present[0] if present else None
 
     def _path(self, body: Mapping, path: KeyPath, key: str) -> ValuePath | None:
@@ -575,20 +584,18 @@ class _Builder:
         if not given:
             return None
         if len(given) > 1:
-            self.problems.append(
-                (path + (given[1],), f"{given[0]!r} and {given[1]!r} both name the entity; give only one")
-            )
+            message = f"{given[0]!r} and {given[1]!r} both name the entity; give only one"
+            self.problems.append((path + (given[1],), message))
         name = body[given[0]]
         if self.entity_names and name not in self.entity_names:
-            self.problems.append(
-                (path + (given[0],), f"unknown entity description {name!r}{_suggest(name, self.entity_names)}")
-            )
+            message = f"unknown entity description {name!r}{_suggest(name, self.entity_names)}"
+            self.problems.append((path + (given[0],), message))
         return name
 
     def _entity(self, name: str, body: Mapping, path: KeyPath) -> EntityDescription:
         return EntityDescription(
             name=name,
-            type=body.get("type", "PythonObject"),
+            type=body.get("type", ""),
             description=body.get("description"),
             content_type=body.get("contentType"),
             index=body.get("index"),
@@ -605,17 +612,13 @@ class _Builder:
                 continue
             if parameter.name in seen:
                 key = "name" if "name" in item else "value"
-                self.problems.append(
-                    (path + ("parameters", index, key), f"duplicate parameter name {parameter.name!r}")
-                )
+                message = f"duplicate parameter name {parameter.name!r}"
+                self.problems.append((path + ("parameters", index, key), message))
             seen.add(parameter.name)
             parameters.append(parameter)
-        usage = tuple(
-            self._item(item, path + ("usage", index)) for index, item in enumerate(body.get("usage") or ())
-        )
-        generation = tuple(
-            self._item(item, path + ("generation", index))
-            for index, item in enumerate(body.get("generation") or ())
+        usage, generation = (
+            tuple(self._item(item, path + (key, i)) for i, item in enumerate(body.get(key) or ()))
+            for key in ("usage", "generation")
         )
         main = ("description", "parameters", "usage", "generation")
         return ActivityDescription(
@@ -637,7 +640,7 @@ class _Builder:
             name=name,
             value=value,
             description=body.get("description"),
-            extra={key: v for key, v in body.items() if key not in ("name", "value", "description")},
+            extra={k: v for k, v in body.items() if k not in ("name", "value", "description")},
         )
 
     def _item(self, body: Mapping, path: KeyPath) -> ItemDescription:

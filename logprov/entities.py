@@ -64,7 +64,7 @@ class Entity:
 
 
 def _value_text(value: Any, values: ValueWriter) -> str:
-    if isinstance(value, (Mapping, list, tuple)):
+    if type(value) in (dict, list, tuple):
         text = dumps(values.convert(value))
         return text if len(text) <= values.limit else text[: values.limit - 3] + "..."
     return short_repr(value, values.limit)

@@ -248,7 +248,9 @@ def _reject(text: str, node: ast.AST, what: str | None = None) -> ValuePathError
 
 def _check_name(text: str, name: str, node: ast.AST) -> str:
     if name.startswith("__"):
-        raise ValuePathError(f"invalid value path {text!r}: the dunder name {name!r} is not allowed")
+        raise ValuePathError(
+            f"invalid value path {text!r}: the dunder name {name!r} is not allowed"
+        )
     return name
 
 

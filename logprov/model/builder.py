@@ -270,10 +270,10 @@ class DocumentBuilder:
             if agent is not None:
                 document.association(node, ids.agent(agent))
             if activity.session is not None:
-                document.influence(node, ids.session(activity.session), [(PROV_TYPE, IN_SESSION)])
+                document.influence(node, ids.session(activity.session), other_attributes=[(PROV_TYPE, IN_SESSION)])
             index = self._index(activity.session)
             if index is not None and activity.name in index.activities:
-                document.influence(node, index.activities[activity.name], [(PROV_TYPE, DESCRIBED_BY)])
+                document.influence(node, index.activities[activity.name], other_attributes=[(PROV_TYPE, DESCRIBED_BY)])
             if activity.parent is not None:
                 document.communication(node, ids.activity(activity.parent))
 
@@ -284,7 +284,7 @@ class DocumentBuilder:
             for session, name in links:
                 index = self._index(session)
                 if index is not None and name in index.entities:
-                    document.influence(entity, index.entities[name], [(PROV_TYPE, DESCRIBED_BY)])
+                    document.influence(entity, index.entities[name], other_attributes=[(PROV_TYPE, DESCRIBED_BY)])
 
     def _write_parameters(self, document: ProvDocument) -> None:
         ids = self.ids
@@ -297,7 +297,7 @@ class DocumentBuilder:
             index = self._index(activity.session)
             described = index.parameter.get((activity.name or "", name)) if index else None
             if described is not None:
-                document.influence(node, described, [(PROV_TYPE, DESCRIBED_BY)])
+                document.influence(node, described, other_attributes=[(PROV_TYPE, DESCRIBED_BY)])
 
     def _write_relations(self, document: ProvDocument) -> None:
         ids = self.ids

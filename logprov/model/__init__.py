@@ -1,0 +1,88 @@
+"""Provenance records to W3C PROV documents (``prov.model.ProvDocument``).
+
+The mapping is described in ``docs/prov-mapping.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Union
+
+from prov.model import ProvDocument
+
+from ..reader import ProvRecord
+from .builder import CONFIGURED_BY, IN_SESSION, PARAMETER_TYPE, UNTRACED, DocumentBuilder
+from .descriptions import DESCRIBED_BY
+from .ids import AGENT, ACTIVITY, DESCRIPTION, LOGPROV, PARAMETER, SESSION, VOPROV, local_part
+from .sessions import SESSION_TYPE
+
+__all__ = [
+    "build_document",
+    "provlist2provdoc",
+    "DocumentBuilder",
+    "LOGPROV",
+    "VOPROV",
+    "SESSION",
+    "ACTIVITY",
+    "PARAMETER",
+    "AGENT",
+    "DESCRIPTION",
+    "SESSION_TYPE",
+    "IN_SESSION",
+    "PARAMETER_TYPE",
+    "CONFIGURED_BY",
+    "DESCRIBED_BY",
+    "UNTRACED",
+    "local_part",
+]
+
+
+def build_document(
+    records: Iterable[Union[ProvRecord, dict]],
+    *,
+    with_descriptions: bool = True,
+    with_parameters: bool = True,
+    session_prefix: str = "session",
+) -> ProvDocument:
+    """Build one PROV document from records of any number of logs and sessions.
+
+    Parameters
+    ----------
+    records : iterable of ProvRecord or dict
+        Records from `logprov.reader.iter_records`, or payload dicts.
+    with_descriptions : bool
+        Add the IVOA descriptions (activity, usage, generation, parameter, entity) found in the
+        sessions' definitions, and link activities, entities and parameters to them.
+    with_parameters : bool
+        Add parameters as ``voprov:Parameter`` entities used by their activity.
+    session_prefix : str
+        Prefix of the namespace of sessions and session-local entities.
+
+    Returns
+    -------
+    prov.model.ProvDocument
+        The document.
+    """
+    builder = DocumentBuilder(
+        with_descriptions=with_descriptions,
+        with_parameters=with_parameters,
+        session_prefix=session_prefix,
+    )
+    return builder.add_all(records).document()
+
+
+def provlist2provdoc(provlist: Iterable[dict], default_ns: str = "session") -> ProvDocument:
+    """Convert a list of provenance payload dicts into a PROV document (logprov 0.0.2 interface).
+
+    Parameters
+    ----------
+    provlist : iterable of dict
+        Payloads, as returned by `logprov.reader.read_prov`; they are not modified.
+    default_ns : str
+        Prefix of the namespace of sessions and session-local entities.
+
+    Returns
+    -------
+    prov.model.ProvDocument
+        The document.
+    """
+    return build_document(provlist, session_prefix=default_ns)

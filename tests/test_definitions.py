@@ -1,0 +1,447 @@
+"""Tests of loading, validating and normalising definitions."""
+
+import ast
+import inspect
+import json
+import pickle
+from pathlib import Path
+from types import SimpleNamespace
+
+import jsonschema
+import pytest
+
+from logprov.definitions import (
+    ActivityDescription,
+    Definitions,
+    EntityDescription,
+    ItemDescription,
+    MemberDescription,
+    ParameterDescription,
+    load_definitions,
+)
+from logprov.errors import DefinitionError
+from logprov.valuepath import ValuePath, compile_path
+
+ROOT = Path(__file__).resolve().parents[1]
+BAD = Path(__file__).parent / "data" / "bad_definitions"
+LEGACY_LOG = Path("/work/shared/fixtures/legacy/prov_test.log")
+GAMMAPY = ROOT / "definitions" / "gammapy.yaml"
+
+TALK_SNIPPET = """\
+activities:
+  get_observations:
+    description:
+      "Fetch observations from the data store according to criteria defined in the configuration"
+    parameters:
+      - name: datastore
+        description: "DataStore path as string"
+        value: settings.observations.datastore
+      - name: filters
+        description: "Filter criteria to select observations"
+        value: settings.observations.filters
+    usage:
+      - role: datastore
+        description: "DataStore object file"
+        entityType: DataStore
+        location: settings.observations.datastore
+    generation:
+      - role: observations selected
+        description: "Observations selected"
+        entityType: Observations
+        value: observations
+        has_members:
+          entitytype: Observation
+          list: observations.list
+          id: obs_id
+          namespace: ""
+  get_datasets:
+    description: "Produce reduced datasets"
+    parameters:
+"""
+
+
+def legacy_definitions():
+    """Return the definitions dict held by the session record of the legacy fixture log."""
+    for line in LEGACY_LOG.read_text().splitlines():
+        if "'session_id'" in line and "'definitions'" in line:
+            return ast.literal_eval(line.split("_PROV_", 2)[2])["definitions"]
+    raise AssertionError("no session record with definitions in the legacy log")
+
+
+def to_talk_dialect(legacy):
+    """Rewrite logprov 0.0.2 definitions in the talk dialect."""
+
+    def item(body):
+        body = dict(body)
+        if "entity_description" in body:
+            body["entityType"] = body.pop("entity_description")
+        return body
+
+    activities = {}
+    for name, body in legacy["activity_descriptions"].items():
+        body = dict(body)
+        for key in ("usage", "generation"):
+            if key in body:
+                body[key] = [item(i) for i in body[key]]
+        activities[name] = body
+    return {"activities": activities, "entities": legacy["entity_descriptions"]}
+
+
+@pytest.fixture(scope="module")
+def legacy():
+    if not LEGACY_LOG.exists():
+        pytest.skip("legacy fixture log not available")
+    return legacy_definitions()
+
+
+def test_legacy_dialect_loads(legacy):
+    definitions = load_definitions(legacy)
+    assert set(definitions.activities) == {
+        "regular_function", "set_var1", "set_var2", "write_file", "read_file",
+    }
+    write_file = definitions.get_activity("write_file")
+    assert write_file.description == "write var1 and var2 in a text file"
+    assert write_file.parameters == (
+        ParameterDescription(name="kwargs.filename", value=compile_path("kwargs.filename")),
+    )
+    assert [u.role for u in write_file.usage] == ["var1", "var2"]
+    generated = write_file.generation[0]
+    assert generated == ItemDescription(
+        role="text file",
+        entity_description="File",
+        location=compile_path("kwargs.filename"),
+        namespace="file",
+    )
+    assert generated.location.arg_name == "filename"
+    assert definitions.entities["File"] == EntityDescription(
+        name="File", type="File", description="A File on the disk"
+    )
+    assert definitions.entities["MyObject"].type == "PythonObject"
+    assert definitions.agents == {}
+    assert definitions.raw == legacy
+    json.dumps(definitions.raw)
+
+
+def test_both_dialects_normalise_to_the_same_model(legacy):
+    from_legacy = load_definitions(legacy)
+    from_talk = load_definitions(to_talk_dialect(legacy))
+    assert from_talk.activities == from_legacy.activities
+    assert from_talk.entities == from_legacy.entities
+    assert from_talk.raw != from_legacy.raw
+
+
+def test_talk_snippet_loads(tmp_path):
+    source = tmp_path / "definition.yaml"
+    source.write_text(TALK_SNIPPET)
+    definitions = load_definitions(source)
+    assert definitions.source == str(source)
+    activity = definitions.get_activity("get_observations")
+    assert activity.description.startswith("Fetch observations from the data store")
+    assert [p.name for p in activity.parameters] == ["datastore", "filters"]
+    assert activity.parameters[0].value == compile_path("settings.observations.datastore")
+    assert activity.usage[0].entity_description == "DataStore"
+    assert activity.usage[0].location.text == "settings.observations.datastore"
+    generated = activity.generation[0]
+    assert generated.value == compile_path("observations")
+    assert generated.members == MemberDescription(
+        entity_description="Observation",
+        list=compile_path("observations.list"),
+        id=compile_path("obs_id"),
+        namespace="",
+    )
+    assert definitions.get_activity("get_datasets") == ActivityDescription(
+        name="get_datasets", description="Produce reduced datasets"
+    )
+    assert definitions.entities == {}
+
+
+def test_extra_keys_are_kept():
+    definitions = load_definitions(
+        {
+            "activities": {
+                "run_fit": {
+                    "type": "Fit",
+                    "version": 1.2,
+                    "doculink": "https://example.org/run_fit",
+                    "parameters": [{"name": "fit range", "value": "settings.fit.fit_range",
+                                    "unit": "TeV", "ucd": "em.energy", "default": [1, 10]}],
+                    "generation": [{"role": "fit result", "value": "fit_result",
+                                    "multiplicity": 1, "contentType": "application/x-yaml"}],
+                }
+            },
+            "agents": {"jdoe": {"type": "Individual", "email": "jdoe@example.org"}},
+            "namespaces": {"hess": "http://www.mpi-hd.mpg.de/hfm/HESS/"},
+        }
+    )
+    activity = definitions.activities["run_fit"]
+    assert activity.extra == {"type": "Fit", "version": 1.2, "doculink": "https://example.org/run_fit"}
+    assert activity.parameters[0].extra == {"unit": "TeV", "ucd": "em.energy", "default": [1, 10]}
+    assert activity.generation[0].extra == {"multiplicity": 1, "contentType": "application/x-yaml"}
+    assert definitions.agents == {"jdoe": {"type": "Individual", "email": "jdoe@example.org"}}
+    assert definitions.namespaces == {"hess": "http://www.mpi-hd.mpg.de/hfm/HESS/"}
+
+
+def test_entity_description_id_is_a_value_path():
+    definitions = load_definitions({"entities": {"Observation": {"id": "obs_id"}}})
+    assert definitions.entities["Observation"].id == compile_path("obs_id")
+    assert definitions.entities["Observation"].type == ""
+
+
+def test_get_activity_prefers_the_qualified_name():
+    definitions = load_definitions(
+        {"activities": {"run": {"description": "plain"}, "Analysis.run": {"description": "qualified"}}}
+    )
+    assert definitions.get_activity("run", "Analysis.run").description == "qualified"
+    assert definitions.get_activity("run", "Other.run").description == "plain"
+    assert definitions.get_activity("run").description == "plain"
+    assert definitions.get_activity("missing", "Analysis.missing") is None
+
+
+def test_none_empty_file_and_definitions_passthrough(tmp_path):
+    assert load_definitions(None) == Definitions()
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("# no definitions yet\n")
+    loaded = load_definitions(empty)
+    assert loaded.activities == {} and loaded.raw == {} and loaded.source == str(empty)
+    assert load_definitions(loaded) is loaded
+    assert load_definitions({"activities": None, "entities": None}).activities == {}
+
+
+def test_null_activity_and_lists_are_empty():
+    definitions = load_definitions({"activities": {"get_flux_points": None}})
+    assert definitions.activities["get_flux_points"] == ActivityDescription(name="get_flux_points")
+
+
+def test_raw_is_json_serialisable_plain_data(tmp_path):
+    source = tmp_path / "dates.yaml"
+    source.write_text("activities:\n  run:\n    version: 2019-10-07\n    description: x\n")
+    definitions = load_definitions(source)
+    assert definitions.raw == {"activities": {"run": {"version": "2019-10-07", "description": "x"}}}
+    json.dumps(definitions.raw)
+    given = {"activities": {"run": {"parameters": ({"value": "kwargs.x"},)}}}
+    assert load_definitions(given).raw == {"activities": {"run": {"parameters": [{"value": "kwargs.x"}]}}}
+
+
+def test_yaml_anchors_and_merge_keys_are_not_duplicates(tmp_path):
+    source = tmp_path / "anchors.yaml"
+    source.write_text(
+        "activities:\n"
+        "  run_fit:\n"
+        "    usage:\n"
+        "      - &datasets {role: datasets, value: datasets}\n"
+        "  get_flux_points:\n"
+        "    usage:\n"
+        "      - <<: *datasets\n"
+        "        role: fitted datasets\n"
+    )
+    definitions = load_definitions(source)
+    assert definitions.activities["get_flux_points"].usage[0] == ItemDescription(
+        role="fitted datasets", value=compile_path("datasets")
+    )
+
+
+def test_definitions_pickle():
+    definitions = load_definitions(GAMMAPY)
+    assert pickle.loads(pickle.dumps(definitions)) == definitions
+
+
+def test_missing_file_is_named():
+    with pytest.raises(DefinitionError) as info:
+        load_definitions(BAD / "does_not_exist.yaml")
+    assert info.value.source == str(BAD / "does_not_exist.yaml")
+    assert "does_not_exist.yaml: definitions file not found" in str(info.value)
+
+
+def test_directory_and_wrong_source_type(tmp_path):
+    with pytest.raises(DefinitionError, match="cannot read definitions file"):
+        load_definitions(tmp_path)
+    with pytest.raises(DefinitionError, match="not int"):
+        load_definitions(3)
+
+
+def test_mapping_errors_name_the_key_path():
+    with pytest.raises(DefinitionError) as info:
+        load_definitions({"activities": {"run": {"usage": [{"role": "r", "value": "a +"}]}}})
+    error = info.value
+    assert error.source is None and error.line is None
+    assert error.path == "activities.run.usage[0].value"
+    assert "syntax error" in str(error)
+    with pytest.raises(DefinitionError, match=r"activities\.run\.usage\[0\]\.value: values of type object"):
+        load_definitions({"activities": {"run": {"usage": [{"role": "r", "value": object()}]}}})
+    with pytest.raises(DefinitionError, match="key 1 is not a string"):
+        load_definitions({1: {}})
+
+
+def test_key_paths_quote_keys_that_are_not_names():
+    with pytest.raises(DefinitionError) as info:
+        load_definitions({"activities": {"Analysis.run": {"usage": [{}]}}})
+    assert info.value.path == 'activities["Analysis.run"].usage[0]'
+    assert "usage item has no 'role'" in str(info.value)
+
+
+def test_all_problems_are_collected_and_the_first_is_raised(tmp_path):
+    source = tmp_path / "several.yaml"
+    source.write_text(
+        "activities:\n"
+        "  run_fit:\n"
+        "    usage:\n"
+        "      - value: datasets\n"
+        "    generaton: []\n"
+        "  get_flux_points:\n"
+        "    description: [not, text]\n"
+    )
+    with pytest.raises(DefinitionError) as info:
+        load_definitions(source)
+    error = info.value
+    assert (error.line, error.path) == (4, "activities.run_fit.usage[0]")
+    assert "(and 2 more problems)" in str(error)
+    assert [(e.line, e.path) for e in error.errors] == [
+        (4, "activities.run_fit.usage[0]"),
+        (5, "activities.run_fit.generaton"),
+        (7, "activities.get_flux_points.description"),
+    ]
+    assert "did you mean 'generation'?" in str(error.errors[1])
+
+
+# file, line, key path (None: the whole file), words of the message
+BAD_FILES = [
+    ("bad_yaml_syntax.yaml", 4, None, "invalid YAML: found unexpected end of stream"),
+    ("bad_yaml_indentation.yaml", 4, None, "check the indentation"),
+    ("top_level_list.yaml", 1, None, "the definitions must be a mapping or empty, not a list"),
+    ("unknown_top_level_key.yaml", 2, "activites", "unknown key 'activites' in the definitions (did you mean 'activities'?)"),
+    ("misspelt_parameters.yaml", 4, "activities.get_observations.paramters", "unknown key 'paramters' in activity 'get_observations' (did you mean 'parameters'?)"),
+    ("usage_without_role.yaml", 5, "activities.get_observations.usage[0]", "usage item has no 'role'"),
+    ("parameters_not_a_list.yaml", 4, "activities.get_observations.parameters", "'parameters' must be a list or empty, not a mapping"),
+    ("duplicate_activity.yaml", 6, "activities.get_observations", "duplicate key 'get_observations' (first given on line 2)"),
+    ("duplicate_key_in_item.yaml", 6, "activities.run_fit.generation[0].role", "duplicate key 'role' (first given on line 4)"),
+    ("bad_value_path_syntax.yaml", 5, "activities.get_datasets.parameters[0].value", "invalid value path 'settings.datasets.stack-datasets'"),
+    ("unsafe_value_path.yaml", 5, "activities.get_observations.usage[0].location", "the dunder name '__import__' is not allowed"),
+    ("unknown_entity_description.yaml", 5, "activities.get_observations.generation[0].entityType", "unknown entity description 'Observatons' (did you mean 'Observations'?)"),
+    ("unknown_member_entity.yaml", 8, "activity_descriptions.get_observations.generation[0].has_members.entity_description", "unknown entity description 'Observaton' (did you mean 'Observation'?)"),
+    ("role_not_a_string.yaml", 4, "activities.get_observations.usage[0].role", "'role' must be a string, not a list"),
+    ("empty_role.yaml", 4, "activities.get_datasets.usage[0].role", "'role' must not be empty"),
+    ("activity_not_a_mapping.yaml", 2, "activities.get_observations", "activity 'get_observations' must be a mapping or empty, not the string 'Fetch observations'"),
+    ("item_not_a_mapping.yaml", 6, "activities.get_observations.usage[1]", "usage item must be a mapping, not the string 'observations'"),
+    ("both_dialects.yaml", 4, "activity_descriptions", "both 'activities' and 'activity_descriptions' are given"),
+    ("two_entity_names.yaml", 6, "activities.set_model.usage[0].entity_description", "'entityType' and 'entity_description' both name the entity"),
+    ("members_unknown_key.yaml", 8, "activities.get_observations.generation[0].has_members.identifier", "unknown key 'identifier' in 'has_members'; allowed keys: "),
+    ("parameter_without_name_or_value.yaml", 6, "activities.run_fit.parameters[1]", "parameter has neither 'name' nor 'value'"),
+    ("duplicate_parameter_name.yaml", 6, "activities.run_fit.parameters[1].name", "duplicate parameter name 'fit range'"),
+    ("non_string_key.yaml", 4, "activities", "key '1234' is not a string; quote it"),
+    ("bad_namespace_prefix.yaml", 3, 'namespaces["cta obs"]', "invalid name 'cta obs'"),
+    ("entity_type_not_a_string.yaml", 4, "entity_descriptions.File.type", "'type' must be a string, not an integer"),
+    ("legacy_misspelt_entity_key.yaml", 9, "entity_descriptions.File.descripton", "unknown key 'descripton' in entity description 'File' (did you mean 'description'?)"),
+    ("negative_multiplicity.yaml", 6, "activities.get_datasets.usage[0].multiplicity", "'multiplicity' must be at least 0"),
+]
+
+
+def test_every_bad_file_has_an_expectation():
+    assert sorted(p.name for p in BAD.glob("*.yaml")) == sorted(name for name, *_ in BAD_FILES)
+
+
+@pytest.mark.parametrize("name, line, key_path, words", BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_bad_definitions(name, line, key_path, words):
+    source = BAD / name
+    with pytest.raises(DefinitionError) as info:
+        load_definitions(source)
+    error = info.value
+    assert (error.source, error.line, error.path) == (str(source), line, key_path)
+    prefix = f"{source}:{line}: " + (f"{key_path}: " if key_path else "")
+    assert str(error).startswith(prefix)
+    assert words in error.message
+
+
+def test_packaged_schema_is_valid_and_identical_to_the_published_copy():
+    packaged = ROOT / "logprov" / "schema" / "definitions.schema.json"
+    published = ROOT / "definitions" / "definitions.schema.json"
+    assert packaged.read_bytes() == published.read_bytes()
+    schema = json.loads(packaged.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+class Analysis:
+    """Stand-in for gammapy.analysis.Analysis with the attributes the definitions read."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.observations = None
+        self.datasets = None
+        self.models = None
+        self.fit_result = None
+        self.flux_points = None
+
+    def get_observations(self):
+        self.observations = SimpleNamespace(
+            list=[SimpleNamespace(obs_id=obs_id) for obs_id in (23523, 23526, 23559, 23592)]
+        )
+
+    def get_datasets(self):
+        self.datasets = [SimpleNamespace(name="stacked", counts=1234)]
+
+    def set_model(self, model=None, filename=""):
+        self.models = {"components": [{"name": "crab", "spectral": "pl"}], "source": filename or model}
+
+    def run_fit(self, optimize_opts=None):
+        self.fit_result = SimpleNamespace(success=True, total_stat=12.3)
+
+    def get_flux_points(self):
+        self.flux_points = {"e_ref": [1.0, 2.0, 4.0], "dnde": [3e-11, 1e-11, 2e-12]}
+
+
+GAMMAPY_SETTINGS = {
+    "observations": {
+        "datastore": "$GAMMAPY_DATA/hess-dl3-dr1",
+        "filters": [{"filter_type": "par_value", "variable": "TARGET_NAME", "value_param": "Crab"}],
+    },
+    "datasets": {"type": "1d", "stack": True, "geom": {"axes": {"energy": [0.5, 30, 20]}},
+                 "background": {"method": "reflected"}},
+    "fit": {"fit_range": {"min": "1 TeV", "max": "20 TeV"}},
+    "flux_points": {"source": "crab", "energy": {"min": "1 TeV", "max": "10 TeV", "nbins": 4}},
+}
+
+
+def resolve(path: ValuePath, analysis, bound):
+    if path.arg_name is not None:
+        return path.resolve_argument(bound.arguments[path.arg_name])
+    return path.resolve(analysis)
+
+
+def test_gammapy_definitions_load():
+    definitions = load_definitions(GAMMAPY)
+    assert list(definitions.activities) == [
+        "get_observations", "get_datasets", "set_model", "run_fit", "get_flux_points",
+    ]
+    store = definitions.entities["DataStore"]
+    assert (store.type, store.index) == ("FileCollection", "obs-index.fits.gz")
+    for activity in definitions.activities.values():
+        assert activity.description
+        for item in activity.usage + activity.generation:
+            assert item.entity_description in definitions.entities
+            assert item.value or item.location
+    assert definitions.raw["activities"]["get_observations"]["usage"][0]["entityType"] == "DataStore"
+    json.dumps(definitions.raw)
+
+
+def test_gammapy_paths_resolve_on_a_stand_in():
+    definitions = load_definitions(GAMMAPY)
+    analysis = Analysis(GAMMAPY_SETTINGS)
+    calls = {"set_model": {"filename": "$GAMMAPY_DATA/models/crab.yaml"}}
+    for name, activity in definitions.activities.items():
+        method = getattr(analysis, name)
+        bound = inspect.signature(method).bind(**calls.get(name, {}))
+        bound.apply_defaults()
+        method(*bound.args, **bound.kwargs)
+        for parameter in activity.parameters:
+            resolve(parameter.value, analysis, bound)
+        for item in activity.usage + activity.generation:
+            for path in (item.value, item.location, item.id):
+                if path is not None:
+                    assert resolve(path, analysis, bound) is not None, (name, path.text)
+            for members in (item.members, item.progenitors):
+                if members is not None:
+                    elements = members.list.resolve(analysis)
+                    assert [members.id.resolve(e) for e in elements] == [23523, 23526, 23559, 23592]
+    usage = definitions.activities["set_model"].usage[0]
+    bound = inspect.signature(analysis.set_model).bind(filename="model.yaml")
+    assert resolve(usage.location, analysis, bound) == "model.yaml"
