@@ -18,6 +18,7 @@ from ._version import __version__
 from .config import Config, load_config
 from .definitions import Definitions, load_definitions
 from .entities import Entity, EntityFactory
+from .flusher import Flusher
 from .handlers import setup_logger
 from .plans import ActivityPlan, EntityPlan, activity_plan, guess_scope
 from .records import RecordWriter, now
@@ -56,7 +57,7 @@ class _Session:
 class _Run:
     """An activity in progress."""
 
-    __slots__ = ("activity_id", "name", "session", "scope", "started", "token", "plan", "inputs")
+    __slots__ = ("activity_id", "name", "session", "scope", "started", "token", "plan", "inputs", "pending")
 
     def __init__(self, activity_id: str, name: str, session: _Session, scope: CallScope | None, plan: ActivityPlan | None) -> None:
         self.activity_id = activity_id
@@ -67,6 +68,7 @@ class _Run:
         self.started = time.perf_counter()
         self.token: contextvars.Token | None = None
         self.inputs: list = []
+        self.pending: tuple[str, list] | None = None
 
 
 class ProvCapture:
@@ -123,10 +125,15 @@ class ProvCapture:
             f"logprov_activity_{id(self)}", default=None
         )
         self._locations = LocationTracker()
+        self._flush_interval = float(cfg.flush_interval)
+        self._running: dict[str, _Run] = {}
+        self._pending_lock = threading.Lock()
+        self._flusher = Flusher(self._flush_interval, weakref.WeakMethod(self._release_overdue))
         self._warned: set = set()
         self._modules: set[str] = set()
         self._code_info: dict | None = None
         atexit.register(_end_session_at_exit, weakref.ref(self))
+        _CAPTURES.add(self)
 
     # Sessions
 
@@ -394,6 +401,7 @@ class ProvCapture:
         except OSError as exc:
             self._warn_once(("manual-file", str(target)), f"activity {run.name!r}: cannot hash {target!r}: {exc}")
             return None
+        self._release(run)
         records: list = []
         self._describe(run.session, entity, records)
         if used:
@@ -416,10 +424,11 @@ class ProvCapture:
             session, records = self._session_for(origin, plan.module if plan is not None else "__main__")
             activity_id = new_uuid()
             run = _Run(activity_id, plan.name if plan is not None else name, session, scope, plan)
+            start_time = now()
             start = {
                 "activity_id": activity_id,
                 "name": run.name,
-                "startTime": now(),
+                "startTime": start_time,
                 "in_session": session.id,
                 "agent_name": self.agent_name,
             }
@@ -428,6 +437,7 @@ class ProvCapture:
             parent = self._current.get()
             if parent is not None:
                 start["parent_activity_id"] = parent.activity_id
+                self._release(parent)
             body: list = []
             derivations: list = []
             values = dict(parameters or {})
@@ -438,12 +448,36 @@ class ProvCapture:
             records.extend(derivations)
             records.append(start)
             records.extend(body)
-            self.writer.emit(records)
+            run.pending = (start_time, records)
+            if self._flush_interval > 0:
+                self._running[activity_id] = run
+                self._flusher.ensure_running()
+            else:
+                self._release(run)
             run.token = self._current.set(run)
             return run
         except Exception as exc:
             self._internal_error(plan.name if plan is not None else name, exc)
             return None
+
+    def _release(self, run: _Run) -> None:
+        """Write the start batch of ``run`` now if it is still held back."""
+        with self._pending_lock:
+            pending, run.pending = run.pending, None
+        if pending is not None:
+            self.writer.emit(pending[1], pending[0])
+
+    def _release_all(self) -> None:
+        """Write every start batch still held back."""
+        for run in list(self._running.values()):
+            self._release(run)
+
+    def _release_overdue(self) -> None:
+        """Write the start batches of activities running for longer than the flush interval."""
+        deadline = time.perf_counter() - self._flush_interval
+        for run in list(self._running.values()):
+            if run.started <= deadline and run.pending is not None:
+                self._release(run)
 
     def _plan_inputs(self, plan: ActivityPlan, scope: CallScope, run: _Run, values: dict, derivations: list, body: list) -> None:
         session, activity_id = run.session, run.activity_id
@@ -483,7 +517,8 @@ class ProvCapture:
     def _end(self, run: _Run, result: Any, exc: BaseException | None) -> None:
         try:
             records: list = []
-            end: dict[str, Any] = {"activity_id": run.activity_id, "endTime": now()}
+            end_time = now()
+            end: dict[str, Any] = {"activity_id": run.activity_id, "endTime": end_time}
             if exc is None:
                 if run.plan is not None:
                     self._plan_outputs(run, result, records)
@@ -494,7 +529,13 @@ class ProvCapture:
                 end["exception_message"] = _exception_message(exc, self.config.value_length * 4)
             end["duration"] = round(time.perf_counter() - run.started, 6)
             records.append(end)
-            self.writer.emit(records)
+            self._running.pop(run.activity_id, None)
+            with self._pending_lock:
+                pending, run.pending = run.pending, None
+            if pending is not None:
+                self.writer.emit_batches((pending, (end_time, records)))
+            else:
+                self.writer.emit(records, end_time)
         except Exception as error:
             self._internal_error(run.name, error)
         finally:
@@ -653,6 +694,24 @@ def _end_session_at_exit(ref: "weakref.ref[ProvCapture]") -> None:
     capture = ref()
     if capture is not None:
         try:
+            capture._flusher.stop()
+            capture._release_all()
             capture.end_session()
         except Exception:
             pass
+
+
+_CAPTURES: "weakref.WeakSet[ProvCapture]" = weakref.WeakSet()
+
+
+def _before_fork() -> None:
+    for capture in list(_CAPTURES):
+        capture._release_all()
+
+
+def _after_fork_in_child() -> None:
+    for capture in list(_CAPTURES):
+        capture._running.clear()
+
+
+os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)

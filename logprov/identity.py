@@ -32,6 +32,7 @@ __all__ = [
 
 _PACK_LEN = struct.Struct("<Q").pack
 _BLOCK = 1 << 20
+_INLINE = 1 << 12
 _SAMPLE = 1 << 16
 _SAMPLE_COUNT = 64
 _MAX_DEPTH = 200
@@ -65,17 +66,23 @@ def _qualified_type(obj: Any) -> bytes:
 def _feed_buffer(update, data: memoryview, budget: _Budget) -> None:
     size = data.nbytes
     update(_PACK_LEN(size))
-    if size <= budget.left or size <= 2 * _SAMPLE:
-        update(data)
+    if size <= _INLINE:
+        update(bytes(data))
         budget.left -= size
         return
     flat = data.cast("B") if data.format != "B" or data.ndim != 1 else data
-    step = max((size - 2 * _SAMPLE) // _SAMPLE_COUNT, 1)
-    update(flat[:_SAMPLE])
-    for start in range(_SAMPLE, size - _SAMPLE, step):
-        update(flat[start:start + 4096])
-    update(flat[size - _SAMPLE:])
-    budget.left = 0
+    sub = hashlib.blake2b(digest_size=16)
+    if size <= budget.left:
+        sub.update(flat)
+        budget.left -= size
+    else:
+        step = max((size - 2 * _SAMPLE) // _SAMPLE_COUNT, 1)
+        sub.update(flat[:_SAMPLE])
+        for start in range(_SAMPLE, size - _SAMPLE, step):
+            sub.update(flat[start:start + 4096])
+        sub.update(flat[size - _SAMPLE:])
+        budget.left = 0
+    update(sub.digest())
 
 
 class ValueDigester:
@@ -107,12 +114,12 @@ class ValueDigester:
             return hashlib.blake2b(b"s" + data, digest_size=16).hexdigest(), None
         if cls is int:
             return hashlib.blake2b(b"i%d" % value, digest_size=16).hexdigest(), None
-        h = hashlib.blake2b(digest_size=16)
+        parts: list = []
         try:
-            self._feed(h.update, value, {}, _Budget(self.max_bytes), 0)
+            self._feed(parts.append, value, {}, _Budget(self.max_bytes), 0)
         except Exception:
             return self._fallback(value), "fallback"
-        return h.hexdigest(), None
+        return hashlib.blake2b(b"".join(parts), digest_size=16).hexdigest(), None
 
     def _fallback(self, value: Any) -> str:
         try:
@@ -148,7 +155,7 @@ class ValueDigester:
             update(b"i%d;" % obj)
             return
         if cls is float:
-            update(b"f" + repr(obj).encode())
+            update(b"f%r;" % obj)
             return
         if cls in (bytes, bytearray):
             update(b"b")
@@ -178,11 +185,18 @@ class ValueDigester:
 
     def _feed_items(self, update, items, memo, budget, depth) -> None:
         update(_PACK_LEN(len(items)))
+        feed = self._feed
         for index, item in enumerate(items):
-            if budget.left <= 0:
+            cls = type(item)
+            if cls is int:
+                update(b"i%d;" % item)
+            elif cls is float:
+                update(b"f%r;" % item)
+            elif budget.left <= 0:
                 update(b"...%d" % (len(items) - index))
                 return
-            self._feed(update, item, memo, budget, depth)
+            else:
+                feed(update, item, memo, budget, depth)
 
     def _feed_mapping(self, update, mapping, memo, budget, depth) -> None:
         update(b"d" + _PACK_LEN(len(mapping)))
@@ -207,9 +221,9 @@ class ValueDigester:
             self._feed(update, v, memo, budget, depth)
 
     def _sub_digest(self, obj, budget, depth) -> bytes:
-        h = hashlib.blake2b(digest_size=16)
-        self._feed(h.update, obj, {}, budget, depth)
-        return h.digest()
+        parts: list = []
+        self._feed(parts.append, obj, {}, budget, depth)
+        return hashlib.blake2b(b"".join(parts), digest_size=16).digest()
 
     def _feed_other(self, update, obj, cls, memo, budget, depth) -> None:
         if isinstance(obj, enum.Enum):

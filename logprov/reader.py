@@ -234,7 +234,7 @@ def decode_payload(text: str, max_size: int = DEFAULT_MAX_PAYLOAD) -> tuple[dict
     if len(text) > max_size:
         raise ValueError(f"payload longer than {max_size} characters")
     if not text.startswith("{"):
-        raise ValueError("payload does not start with '{'")
+        raise ValueError("payload is not a mapping (no '{' after the timestamp)")
     decode = _json_first if text.startswith('{"') else _literal_first
     try:
         data, legacy = decode(text)

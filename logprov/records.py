@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 import logging
+import os
+import threading
+import time
 from typing import Any, Callable, Sequence
 
-__all__ = ["PROV_PREFIX", "RecordWriter", "now", "dumps", "record_kind"]
+__all__ = ["PROV_PREFIX", "RecordWriter", "now", "iso_time", "dumps", "record_kind"]
 
 PROV_PREFIX = "_PROV_"
-_UTC = datetime.timezone.utc
+
+
+_second: tuple[int, str] = (-1, "")
+
+
+def iso_time(timestamp_ns: int) -> str:
+    """Format a ``time.time_ns()`` value as ISO 8601 with microseconds, in UTC."""
+    global _second
+    seconds, nanos = divmod(timestamp_ns, 1_000_000_000)
+    cached = _second
+    if cached[0] != seconds:
+        cached = _second = (seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)))
+    return "%s.%06d+00:00" % (cached[1], nanos // 1000)
 
 
 def now() -> str:
     """Return the current time as an ISO 8601 string with microseconds, in UTC."""
-    return datetime.datetime.now(_UTC).isoformat()
+    return iso_time(time.time_ns())
 
 
 def _json_default(value: Any) -> str:
@@ -50,34 +64,82 @@ dumps = _select_dumps()
 class RecordWriter:
     """Emit batches of records on a logger, one logging call per batch.
 
+    Log records are built from a template instead of through `logging.LogRecord` (which looks
+    up the caller's file, process and thread names on every call); a record factory installed
+    with `logging.setLogRecordFactory` is honoured.
+
     Parameters
     ----------
     logger : logging.Logger
         Where the records go (at level INFO).
     """
 
-    __slots__ = ("logger",)
+    __slots__ = ("logger", "_template", "_template_pid")
 
     def __init__(self, logger: logging.Logger) -> None:
         self.logger = logger
+        self._template: dict = {}
+        self._template_pid = -1
 
     def enabled(self) -> bool:
         """Return True when the logger would write INFO records."""
         return self.logger.isEnabledFor(logging.INFO)
 
-    def emit(self, records: Sequence[dict]) -> None:
-        """Write ``records`` as one logging call whose every line is one ``_PROV_`` record."""
-        if not records:
-            return
-        head = f"{PROV_PREFIX}{now()}{PROV_PREFIX}"
-        message = "\n".join([head + dumps(record) for record in records])
-        logger = self.logger
-        entry = logging.LogRecord(logger.name, logging.INFO, __file__, 0, message, None, None, "emit")
-        logger.handle(entry)
+    def emit(self, records: Sequence[dict], timestamp: str | None = None) -> None:
+        """Write ``records`` as one logging call whose every line is one ``_PROV_`` record.
+
+        Parameters
+        ----------
+        records : sequence of dict
+            The records.
+        timestamp : str, optional
+            The ISO time written on each line (default: now).
+        """
+        if records:
+            self.emit_batches(((timestamp or now(), records),))
+
+    def emit_batches(self, batches: Sequence[tuple[str, Sequence[dict]]]) -> None:
+        """Write several ``(timestamp, records)`` batches as one logging call."""
+        lines = []
+        for timestamp, records in batches:
+            head = f"{PROV_PREFIX}{timestamp}{PROV_PREFIX}"
+            lines.extend([head + dumps(record) for record in records])
+        if lines:
+            self.logger.handle(self._log_record("\n".join(lines)))
+
+    def _log_record(self, message: str) -> logging.LogRecord:
+        if logging.getLogRecordFactory() is not logging.LogRecord:
+            return logging.getLogRecordFactory()(
+                self.logger.name, logging.INFO, __file__, 0, message, None, None, "emit"
+            )
+        if self._template_pid != _pid[0]:
+            self._template = dict(
+                logging.LogRecord(self.logger.name, logging.INFO, __file__, 0, "", None, None, "emit").__dict__
+            )
+            self._template_pid = _pid[0]
+        entry = _new_record(logging.LogRecord)
+        fields = entry.__dict__
+        fields.update(self._template)
+        created = time.time_ns()
+        fields["msg"] = message
+        fields["created"] = created / 1e9
+        fields["msecs"] = (created % 1_000_000_000) // 1_000_000 + 0.0
+        fields["relativeCreated"] = (created - _START_NS) / 1e6
+        thread = threading.current_thread()
+        fields["thread"] = thread.ident
+        fields["threadName"] = thread.name
+        fields["process"] = _pid[0]
+        return entry
 
     def warn(self, message: str) -> None:
         """Write a warning (not a provenance record) on the same logger."""
         self.logger.warning("logprov: %s", message)
+
+
+_new_record = object.__new__
+_START_NS = int(logging._startTime * 1e9)
+_pid = [os.getpid()]
+os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
 
 
 def record_kind(record: dict) -> str:

@@ -168,6 +168,8 @@ def _text(value: object, limit: int = LABEL_LIMIT) -> str:
 def _short_id(name: QualifiedName) -> str:
     local = name.localpart
     tail = local.rsplit(".", 1)[-1] if "." in local else local
+    if tail[:1] == "_" and tail[1:2].isdigit():
+        tail = tail[1:]
     return tail if len(tail) <= 12 else tail[:10] + "\u2026"
 
 
@@ -261,7 +263,8 @@ def _select(
     return {name: record for name, record in elements.items() if name in keep}
 
 
-def _sessions_of(document: ProvDocument) -> Dict[QualifiedName, QualifiedName]:
+def _sessions_of(document: ProvDocument, kinds: Dict[QualifiedName, str]) -> Dict[QualifiedName, QualifiedName]:
+    """Map activities, their parameters and session-local entities to their session."""
     session_of: Dict[QualifiedName, QualifiedName] = {}
     for record in document.get_records(ProvInfluence):
         ends = relation_ends(record)
@@ -269,8 +272,15 @@ def _sessions_of(document: ProvDocument) -> Dict[QualifiedName, QualifiedName]:
             session_of[ends[0]] = ends[1]
     for record in document.get_records(ProvUsage):
         ends = relation_ends(record)
-        if ends is not None and ends[0] in session_of:
+        if ends is not None and ends[0] in session_of and kinds.get(ends[1]) == "parameter":
             session_of.setdefault(ends[1], session_of[ends[0]])
+    sessions = {(s.namespace.uri, s.localpart + "."): s for s in session_of.values()}
+    for name, kind in kinds.items():
+        head, dot, _ = name.localpart.partition(".")
+        if kind == "entity" and dot:
+            session = sessions.get((name.namespace.uri, head + dot))
+            if session is not None:
+                session_of[name] = session
     return session_of
 
 
@@ -351,7 +361,7 @@ def prov_to_dot(document: ProvDocument, **options: object) -> pydot.Dot:
         )
     graph = pydot.Dot(
         "provenance", graph_type="digraph", rankdir=opts.rankdir, charset="utf-8",
-        fontname="Helvetica", fontsize="10", nodesep="0.25", ranksep="0.4",
+        fontname="Helvetica", fontsize="10", nodesep="0.25", ranksep="0.4", newrank="true",
     )
     graph.set_node_defaults(fontname="Helvetica", fontsize="10")
     graph.set_edge_defaults(fontname="Helvetica", fontsize="8", arrowsize="0.7")
@@ -360,7 +370,7 @@ def prov_to_dot(document: ProvDocument, **options: object) -> pydot.Dot:
         hidden_counts[collection] = hidden_counts.get(collection, 0) + 1
     node_ids = {name: f"n{number}" for number, name in enumerate(order)}
     clusters: Dict[QualifiedName, pydot.Cluster] = {}
-    session_of = _sessions_of(document) if opts.sessions == "cluster" else {}
+    session_of = _sessions_of(document, kinds) if opts.sessions == "cluster" else {}
     for name in order:
         kind = kinds[name]
         extra = [f"+{hidden_counts[name]} members"] if name in hidden_counts else []
@@ -371,7 +381,7 @@ def prov_to_dot(document: ProvDocument, **options: object) -> pydot.Dot:
             **{"class": kind},
             **NODE_STYLES[kind],
         )
-        session = session_of.get(name) if kind in ("activity", "parameter") else None
+        session = session_of.get(name)
         if session is None:
             graph.add_node(node)
             continue
