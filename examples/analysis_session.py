@@ -285,7 +285,10 @@ def run_session(workdir: Path, capture: logprov.ProvCapture) -> Path:
     analysis.run_fit()
     analysis.get_flux_points()
     output = workdir / "flux_points.fits"
-    analysis.flux_points.write(str(output))
+    with capture.activity("write_flux_points", parameters={"filename": str(output)}) as step:
+        step.use(analysis.flux_points, role="flux points")
+        analysis.flux_points.write(str(output))
+        step.add_output_file(output, role="flux points file")
     assert datastore.exists()
     return output
 
