@@ -484,7 +484,7 @@ class ProvCapture:
         for name, path in plan.parameters:
             try:
                 values[name] = scope.resolve(path)[0]
-            except LookupError as exc:
+            except Exception as exc:
                 self._warn_once((plan.function, "parameter", name), f"activity {plan.name!r}: parameter {name!r}: {exc}; not logged")
         for entity_plan in plan.usage:
             entity = self._resolve_entity(entity_plan, scope, plan, "usage")
@@ -516,12 +516,15 @@ class ProvCapture:
 
     def _end(self, run: _Run, result: Any, exc: BaseException | None) -> None:
         try:
-            records: list = []
             end_time = now()
+            records: list = []
+            if exc is None and run.plan is not None:
+                try:
+                    self._plan_outputs(run, result, records)
+                except Exception as error:
+                    self._internal_error(run.name, error)
             end: dict[str, Any] = {"activity_id": run.activity_id, "endTime": end_time}
             if exc is None:
-                if run.plan is not None:
-                    self._plan_outputs(run, result, records)
                 end["status"] = "success"
             else:
                 end["status"] = "failed"
@@ -607,7 +610,7 @@ class ProvCapture:
         for element in items:
             try:
                 member = self.entities.member(member_plan, element)
-            except (LookupError, OSError, TypeError) as exc:
+            except Exception as exc:
                 self._warn_once((plan.function, what, "element"), f"activity {plan.name!r}: {what} element: {exc}; skipped")
                 continue
             self._describe(session, member, records)
@@ -619,9 +622,10 @@ class ProvCapture:
     def _resolve_entity(self, entity_plan: EntityPlan, scope: CallScope, plan: ActivityPlan, what: str) -> Entity | None:
         try:
             return self.entities.resolve(entity_plan, scope)
-        except (LookupError, OSError, TypeError) as exc:
+        except Exception as exc:
             label = entity_plan.role or entity_plan.key
-            self._warn_once((plan.function, what, label), f"activity {plan.name!r}: {what} {label!r}: {exc}; not logged")
+            problem = str(exc) if isinstance(exc, (LookupError, OSError)) else f"{type(exc).__name__}: {exc}"
+            self._warn_once((plan.function, what, label), f"activity {plan.name!r}: {what} {label!r}: {problem}; not logged")
             return None
 
     # Entity bookkeeping

@@ -118,12 +118,12 @@ class CallScope:
         if path.arg_name is not None:
             arguments = BoundArguments(self.bound(), self.args)
             if path.arg_name not in arguments:
-                raise LookupError(f"the call has no argument {path.arg_name!r}")
+                raise LookupError(f"value path {path.text!r}: the call has no argument {path.arg_name!r}")
             return path.resolve_argument(arguments[path.arg_name]), None
         value, owner = self.root(path.root)
         if value is NOT_FOUND:
             raise LookupError(
-                f"{path.root!r} is neither an attribute of the instance, an argument, nor a name "
-                f"of module {self.plan.module!r}"
+                f"value path {path.text!r}: {path.root!r} is neither an attribute of the instance, "
+                f"an argument, nor a name of module {self.plan.module!r}"
             )
         return path.resolve_from(value), owner

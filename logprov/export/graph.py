@@ -173,32 +173,31 @@ def _short_id(name: QualifiedName) -> str:
     return tail if len(tail) <= 12 else tail[:10] + "\u2026"
 
 
-def _short_label(record: ProvRecord, kind: str) -> str:
+def _short_label(record: ProvRecord, kind: str) -> List[str]:
     label = _first(record, PROV_LABEL)
     if kind == "parameter":
         name = _first(record, VOPROV["name"]) or _short_id(record.identifier)
         value = _first(record, PROV_VALUE)
-        return f"{name} = {_text(value, 24)}" if value is not None else name
+        return [f"{name} = {_text(value, 24)}" if value is not None else name]
     if kind == "session":
-        return f"session {_short_id(record.identifier)}"
+        return [f"session {_short_id(record.identifier)}"]
     if label is not None:
-        return label
+        return [label]
     if kind != "entity":
-        return _short_id(record.identifier)
+        return [_short_id(record.identifier)]
     location = _first(record, PROV_LOCATION)
     value = _first(record, PROV_VALUE)
-    if location is not None:
-        if record.get_attribute(PROV_TYPE) & _FILE_TYPES:
-            return os.path.basename(location.rstrip("/\\")) or location
-        return f"{location} = {_text(value, 20)}" if value is not None else location
-    if value is not None:
-        return value
-    return _short_id(record.identifier)
+    if location is not None and record.get_attribute(PROV_TYPE) & _FILE_TYPES:
+        return [os.path.basename(location.rstrip("/\\")) or location]
+    lines = [text for text in (location, value) if text is not None]
+    return lines or [_short_id(record.identifier)]
 
 
 def _node_label(record: ProvRecord, kind: str, options: GraphOptions, extra: List[str]) -> str:
-    head = _short_label(record, kind) if options.labels else str(record.identifier)
-    lines = [_text(head, LABEL_LIMIT if options.labels else 200)]
+    if options.labels:
+        lines = [_text(line) for line in _short_label(record, kind)]
+    else:
+        lines = [_text(record.identifier, 200)]
     if kind == "activity":
         status = _first(record, LOGPROV["status"])
         if status in ("failed", "incomplete"):
