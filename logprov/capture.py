@@ -119,7 +119,7 @@ class ProvCapture:
         self.enabled: bool = bool(cfg.capture)
         self.agent_name = cfg.agent_name or agent_name()
         self._session: _Session | None = None
-        self._session_pending = False
+        self._session_unannounced = False
         self._session_lock = threading.Lock()
         self._current: contextvars.ContextVar[_Run | None] = contextvars.ContextVar(
             f"logprov_activity_{id(self)}", default=None
@@ -151,13 +151,13 @@ class ProvCapture:
         self.end_session()
         with self._session_lock:
             self._session = _Session(_DESCRIBED_ENTITIES)
-            self._session_pending = True
+            self._session_unannounced = True
         return self._session.id
 
     def end_session(self) -> None:
         """Write the end record of the current session of this process, if it has begun."""
         session = self._session
-        if session is None or session.pid != os.getpid() or self._session_pending:
+        if session is None or session.pid != os.getpid() or self._session_unannounced:
             return
         self._session = None
         if self.writer.enabled():
@@ -165,13 +165,15 @@ class ProvCapture:
 
     def _session_for(self, origin: Any, module: str) -> tuple[_Session, list]:
         session = self._session
-        if session is not None and session.pid == os.getpid() and not self._session_pending:
+        if session is not None and session.pid == os.getpid() and not self._session_unannounced:
             return session, []
         with self._session_lock:
             session = self._session
+            if session is not None and session.pid == os.getpid() and not self._session_unannounced:
+                return session, []
             if session is None or session.pid != os.getpid():
                 session = self._session = _Session(_DESCRIBED_ENTITIES)
-            self._session_pending = False
+            self._session_unannounced = False
             return session, [self._session_record(session, origin, module)]
 
     def _session_record(self, session: _Session, origin: Any, module: str) -> dict:

@@ -188,6 +188,7 @@ def test_threads_produce_whole_correctly_attributed_records(make_capture, record
         for thread in threads:
             thread.join()
     starts = log.activities()
+    assert len(log.of_kind("session")) == 1
     assert len(starts) == 8 * 500 * 2
     by_id = {s["activity_id"]: s for s in starts}
     assert len(by_id) == len(starts)
@@ -264,3 +265,19 @@ def test_partial_decorator_forms(make_capture, records):
         assert Holder.tool() == 1 and Holder().other() == 2
     assert [a["name"] for a in log.activities()] == ["renamed", "tool", "other"]
     assert isinstance(functools.partial(capture.trace), functools.partial)
+
+
+def test_new_session_starts_a_second_session(make_capture, records):
+    capture = make_capture()
+    traced = capture.trace(lambda: None)
+    with records(capture) as log:
+        traced()
+        first = capture.session_id
+        second = capture.new_session()
+        traced()
+        capture.end_session()
+    assert first != second and capture.session_id is None
+    sessions = [r["session_id"] for r in log.of_kind("session")]
+    assert sessions == [first, second]
+    assert [r["session_id"] for r in log.of_kind("session_end")] == [first, second]
+    assert [s["in_session"] for s in log.activities()] == [first, second]
