@@ -12,7 +12,7 @@ import threading
 import time
 import weakref
 from collections.abc import Mapping
-from typing import Any, Callable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
 from ._version import __version__
 from .config import Config, load_config
@@ -26,6 +26,9 @@ from .scope import CallScope
 from .session import agent_name, calling_code_directory, git_info, package_versions, system_info
 from .tracking import BoundedSet, LocationTracker
 from .values import SecretNames, ValueWriter
+
+if TYPE_CHECKING:
+    from .manual import ActivityContext
 
 __all__ = ["ProvCapture"]
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .definitions import _Document, _load_document, _suggest
+from .yamldoc import Document, load_document, suggest
 from .errors import ConfigError
 
 __all__ = ["Config", "DEFAULT_REDACT", "load_config"]
@@ -126,7 +126,7 @@ class Config:
         names = [item.name for item in dataclasses.fields(self)]
         for key in changes:
             if key not in names:
-                raise ConfigError(f"unknown configuration key {key!r}{_suggest(key, names)}")
+                raise ConfigError(f"unknown configuration key {key!r}{suggest(key, names)}")
         return dataclasses.replace(self, **changes)
 
     def is_secret(self, name: str) -> bool:
@@ -170,9 +170,9 @@ def load_config(source: str | os.PathLike | Mapping | Config | None) -> Config:
     if source is None:
         return Config()
     if isinstance(source, Mapping):
-        document = _Document(dict(source), None)
+        document = Document(dict(source), None)
     else:
-        document = _load_document(source, ConfigError, "configuration")
+        document = load_document(source, ConfigError, "configuration")
     data = document.data
     if data is None:
         return Config()
@@ -182,7 +182,7 @@ def load_config(source: str | os.PathLike | Mapping | Config | None) -> Config:
     names = [item.name for item in dataclasses.fields(Config)]
     for key in data:
         if key not in names:
-            message = f"unknown configuration key {key!r}{_suggest(key, names)}"
+            message = f"unknown configuration key {key!r}{suggest(key, names)}"
             raise document.error(ConfigError, message, (key,))
     try:
         return Config(**data)
@@ -229,7 +229,7 @@ def _hash_type(name: str, value: Any) -> str:
     usable = _usable_hashes()
     if value not in usable:
         raise ConfigError(
-            f"unknown or unusable hash algorithm {value!r}{_suggest(value, usable)}; "
+            f"unknown or unusable hash algorithm {value!r}{suggest(value, usable)}; "
             f"use one of {', '.join(usable)}",
             path=name,
         )
