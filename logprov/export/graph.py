@@ -80,6 +80,7 @@ _DESCRIPTION_TYPES = {
 }
 _FILE_TYPES = {ENTITY_TYPES["File"], ENTITY_TYPES["FileCollection"]}
 LABEL_LIMIT = 40
+AGENT_EDGES = 25
 ATTRIBUTE_LINES = 10
 SESSION_MODES = ("cluster", "node", "hide")
 
@@ -107,7 +108,11 @@ class GraphOptions:
     collapse_members : bool
         Hide members that take part in nothing but their collection; count them on it.
     agents, parameters, descriptions : bool
-        Draw agents, parameters, IVOA descriptions.
+        Draw agents, parameters, IVOA descriptions. An agent associated with more than
+        ``agent_edges`` drawn activities is drawn without its edges (they make the layout very
+        slow), its label giving the number of activities.
+    agent_edges : int
+        Largest number of association edges drawn for one agent.
     sessions : {"cluster", "node", "hide"}
         Group activities in one box per session, draw sessions as nodes, or leave them out.
     rankdir : str
@@ -125,6 +130,7 @@ class GraphOptions:
     agents: bool = True
     parameters: bool = True
     descriptions: bool = False
+    agent_edges: int = AGENT_EDGES
     sessions: str = "cluster"
     rankdir: str = "BT"
     max_nodes: int = 2000
@@ -159,7 +165,7 @@ def _first(record: ProvRecord, attribute: QualifiedName) -> Optional[str]:
 def _text(value: object, limit: int = LABEL_LIMIT) -> str:
     text = str(value).replace("\\", "\\\\").replace("\r", " ").replace("\n", " ")
     if len(text) > limit:
-        text = text[: limit - 1] + "\u2026"
+        text = text[: limit - 3] + "..."
     if text.startswith("<") and text.endswith(">"):
         text += " "
     return text
@@ -170,7 +176,7 @@ def _short_id(name: QualifiedName) -> str:
     tail = local.rsplit(".", 1)[-1] if "." in local else local
     if tail[:1] == "_" and tail[1:2].isdigit():
         tail = tail[1:]
-    return tail if len(tail) <= 12 else tail[:10] + "\u2026"
+    return tail if len(tail) <= 12 else tail[:10] + "..."
 
 
 def _short_label(record: ProvRecord, kind: str) -> List[str]:
@@ -209,7 +215,7 @@ def _node_label(record: ProvRecord, kind: str, options: GraphOptions, extra: Lis
         for key, value in pairs[:ATTRIBUTE_LINES]:
             lines.append(_text(f"{key}: {value}", 60))
         if len(pairs) > ATTRIBUTE_LINES:
-            lines.append(f"\u2026 {len(pairs) - ATTRIBUTE_LINES} more")
+            lines.append(f"... {len(pairs) - ATTRIBUTE_LINES} more")
     return "\\n".join(lines)
 
 
@@ -292,6 +298,16 @@ def _session_label(record: Optional[ProvRecord], name: QualifiedName) -> str:
     return "\\n".join(parts)
 
 
+def _crowded_agents(document: ProvDocument, drawn: Set[QualifiedName], limit: int) -> Dict[QualifiedName, int]:
+    """Return the agents with more than ``limit`` drawn associations, with their number."""
+    counts: Dict[QualifiedName, int] = {}
+    for record in document.get_records((ProvAssociation, ProvAttribution)):
+        ends = relation_ends(record)
+        if ends is not None and ends[0] in drawn and ends[1] in drawn:
+            counts[ends[1]] = counts.get(ends[1], 0) + 1
+    return {agent: count for agent, count in counts.items() if count > limit}
+
+
 def _edge_label(record: ProvRelation, kind_of_cause: str) -> Optional[str]:
     if isinstance(record, (ProvUsage, ProvGeneration)):
         if kind_of_cause == "parameter":
@@ -368,11 +384,14 @@ def prov_to_dot(document: ProvDocument, **options: object) -> pydot.Dot:
     for collection in members.values():
         hidden_counts[collection] = hidden_counts.get(collection, 0) + 1
     node_ids = {name: f"n{number}" for number, name in enumerate(order)}
+    crowded = _crowded_agents(document, set(node_ids), opts.agent_edges)
     clusters: Dict[QualifiedName, pydot.Cluster] = {}
     session_of = _sessions_of(document, kinds) if opts.sessions == "cluster" else {}
     for name in order:
         kind = kinds[name]
         extra = [f"+{hidden_counts[name]} members"] if name in hidden_counts else []
+        if name in crowded:
+            extra.append(f"({crowded[name]} activities)")
         node = pydot.Node(
             node_ids[name],
             label=_node_label(selected[name], kind, opts, extra),
@@ -397,7 +416,7 @@ def prov_to_dot(document: ProvDocument, **options: object) -> pydot.Dot:
         ends = relation_ends(record)
         if ends is None or ends[0] not in node_ids or ends[1] not in node_ids:
             continue
-        if not _edge_drawn(record, opts):
+        if not _edge_drawn(record, opts) or ends[1] in crowded:
             continue
         attributes = dict(_EDGE_STYLES.get(type(record), {}))
         label = _edge_label(record, kinds[ends[1]])

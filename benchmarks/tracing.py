@@ -1,0 +1,144 @@
+"""Overhead of a traced call: per call, along a session, and with capture switched off."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+
+from .isolation import run_worker
+from .rows import FAILED, INFO, Row
+from .settings import Settings
+from .stats import Summary, paired_overhead, summarize
+from .workload import call_process, make_capture, work_class
+
+__all__ = ["overhead_worker", "growth_worker", "rows"]
+
+GROUP = "tracing"
+EARLY = (1, 200)
+LATE = (9_901, 10_100)
+CHECKPOINTS = (EARLY, (991, 1_010), (4_991, 5_010), LATE)
+
+
+def overhead_worker(config: dict, calls: int, repeats: int, warmup: int) -> dict:
+    """Measure traced vs untraced ``process`` calls in alternating blocks (in µs)."""
+    with tempfile.TemporaryDirectory(prefix="logprov-bench-") as folder:
+        capture = make_capture(folder, **config)
+        traced = capture.trace_methods(work_class())()
+        plain = work_class()()
+        overhead, traced_time, plain_time = paired_overhead(
+            call_process(traced), call_process(plain), calls, repeats, warmup
+        )
+    return {
+        "overhead_us": overhead.scaled(1e6).to_dict(),
+        "traced_us": traced_time.scaled(1e6).to_dict(),
+        "untraced_us": plain_time.scaled(1e6).to_dict(),
+    }
+
+
+def growth_worker(calls: int, checkpoints: list) -> dict:
+    """Make ``calls`` traced calls in one session, timing each call of the checkpoint blocks
+    together with an untraced call (alternating which goes first); return the times in µs."""
+    clock = time.perf_counter
+    with tempfile.TemporaryDirectory(prefix="logprov-bench-") as folder:
+        capture = make_capture(folder)
+        traced = call_process(capture.trace_methods(work_class())())
+        plain = call_process(work_class()())
+        blocks = {f"{first}-{last}": [] for first, last in checkpoints}
+        ranges = [(first, last, blocks[f"{first}-{last}"]) for first, last in checkpoints]
+        first_call = None
+        for number in range(1, calls + 1):
+            block = next((times for first, last, times in ranges if first <= number <= last), None)
+            if block is None:
+                traced(number)
+                continue
+            if number % 2:
+                start = clock()
+                traced(number)
+                middle = clock()
+                plain(number)
+                end = clock()
+                traced_time, plain_time = middle - start, end - middle
+            else:
+                start = clock()
+                plain(number)
+                middle = clock()
+                traced(number)
+                end = clock()
+                plain_time, traced_time = middle - start, end - middle
+            if number == 1:
+                first_call = (traced_time - plain_time) * 1e6
+            block.append((traced_time - plain_time) * 1e6)
+    return {"blocks": blocks, "first_call_us": first_call}
+
+
+def _overhead_rows(settings: Settings) -> list[Row]:
+    variants = [
+        ("overhead_default", "defaults", {}),
+        ("overhead_no_check", "check_modified_inputs: false", {"check_modified_inputs": False}),
+        ("overhead_flush0", "flush_interval: 0", {"flush_interval": 0}),
+    ]
+    found = []
+    for key, label, config in variants:
+        what = f"traced call overhead, 2 params + 2 used + 2 generated, {label}"
+        params = {"config": config, **settings.overhead}
+        outcome = run_worker("benchmarks.tracing:overhead_worker", params, timeout=settings.worker_timeout)
+        if not outcome.ok:
+            found.append(Row(GROUP, key, what, None, "µs", 30.0, status=FAILED, note=outcome.error[-300:]))
+            continue
+        value = outcome.value
+        overhead = Summary(**value["overhead_us"])
+        traced, plain = Summary(**value["traced_us"]), Summary(**value["untraced_us"])
+        found.append(Row(
+            GROUP, key, what, overhead, "µs", 30.0,
+            note=(f"traced {traced.median:.1f} µs vs untraced {plain.median:.2f} µs per call; "
+                  f"{settings.overhead['repeats']} alternating blocks of {settings.overhead['calls']} calls"),
+            details={"traced_us": value["traced_us"], "untraced_us": value["untraced_us"], "config": config},
+        ))
+    return found
+
+
+def _growth_rows(settings: Settings) -> list[Row]:
+    checkpoints = [list(block) for block in CHECKPOINTS]
+    ratios, means, first_calls, per_block = [], [], [], []
+    for _ in range(settings.growth_runs):
+        outcome = run_worker("benchmarks.tracing:growth_worker",
+                             {"calls": LATE[1], "checkpoints": checkpoints}, timeout=settings.worker_timeout)
+        if not outcome.ok:
+            return [Row(GROUP, "growth", "overhead at call 10,000 vs call 100", None, "x", 1.3,
+                        status=FAILED, note=outcome.error[-300:])]
+        blocks = outcome.value["blocks"]
+        medians = {name: statistics.median(times) for name, times in blocks.items()}
+        early, late = medians[f"{EARLY[0]}-{EARLY[1]}"], medians[f"{LATE[0]}-{LATE[1]}"]
+        ratios.append(late / early)
+        early_mean = statistics.mean(blocks[f"{EARLY[0]}-{EARLY[1]}"][1:])
+        means.append(statistics.mean(blocks[f"{LATE[0]}-{LATE[1]}"]) / early_mean)
+        first_calls.append(outcome.value["first_call_us"] / 1000)
+        per_block.append(medians)
+    note = (f"one session per process ({settings.growth_runs} processes); overhead of each call of a block = "
+            f"traced minus an adjacent untraced call; ratio of block medians, calls {LATE[0]:,}–{LATE[1]:,} "
+            f"over calls {EARLY[0]}–{EARLY[1]}; ratio of means (call 1 left out): "
+            + ", ".join(f"{value:.2f}" for value in means))
+    return [
+        Row(GROUP, "growth", "overhead at call 10,000 vs call 100 of one session", summarize(ratios), "x", 1.3,
+            note=note, details={"block_medians_us": per_block, "mean_ratios": means}),
+        Row(GROUP, "first_call", "first traced call of a session (session record), overhead",
+            summarize(first_calls), "ms", status=INFO),
+    ]
+
+
+def _disabled_row(settings: Settings) -> Row:
+    what = "traced call with capture: false, overhead"
+    params = {"config": {"capture": False}, **settings.disabled}
+    outcome = run_worker("benchmarks.tracing:overhead_worker", params, timeout=settings.worker_timeout)
+    if not outcome.ok:
+        return Row(GROUP, "disabled", what, None, "µs", 1.0, status=FAILED, note=outcome.error[-300:])
+    value = outcome.value
+    return Row(GROUP, "disabled", what, Summary(**value["overhead_us"]), "µs", 1.0,
+               note=f"{settings.disabled['repeats']} alternating blocks of {settings.disabled['calls']:,} calls",
+               details={"traced_us": value["traced_us"], "untraced_us": value["untraced_us"]})
+
+
+def rows(settings: Settings) -> list[Row]:
+    """Run the tracing benchmarks and return their rows."""
+    return _overhead_rows(settings) + _growth_rows(settings) + [_disabled_row(settings)]

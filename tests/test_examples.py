@@ -1,0 +1,229 @@
+"""Run every script of ``examples/`` as a user would, and check the provenance it logs."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from logprov.records import record_kind
+from logprov.testing import parse_line
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+
+class Run:
+    """An example run: its output directory, printed text and decoded log."""
+
+    def __init__(self, workdir: Path, stdout: str) -> None:
+        self.workdir = workdir
+        self.stdout = stdout
+        logs = [workdir / "prov.log"] if (workdir / "prov.log").exists() else sorted(workdir.rglob("*.log"))
+        lines = [line for log in logs for line in log.read_text().splitlines()]
+        self.records = [r for r in map(parse_line, lines) if r is not None]
+
+    def kind(self, kind: str) -> list:
+        return [r for r in self.records if record_kind(r) == kind]
+
+    def starts(self, name: str | None = None) -> list:
+        return [r for r in self.kind("start") if name is None or r["name"] == name]
+
+    def ends(self) -> dict:
+        return {r["activity_id"]: r for r in self.kind("end")}
+
+    def parameters(self) -> dict:
+        return {r["activity_id"]: r["parameters"] for r in self.kind("parameters")}
+
+    def used(self, activity_id: str) -> list:
+        return [(r["used_role"], r["used_id"]) for r in self.kind("used") if r["activity_id"] == activity_id]
+
+    def generated(self, activity_id: str) -> list:
+        return [(r["generated_role"], r["generated_id"]) for r in self.kind("generated") if r["activity_id"] == activity_id]
+
+    def entities(self) -> dict:
+        return {r["entity_id"]: r for r in self.kind("entity")}
+
+
+def run_examples(names: list, base: Path) -> dict:
+    """Run the examples side by side, each with its own output directory; return their runs."""
+    started = {}
+    for name in names:
+        workdir = base / Path(name).stem / "out"
+        workdir.parent.mkdir(parents=True)
+        process = subprocess.Popen(
+            [sys.executable, str(EXAMPLES / name), str(workdir)],
+            cwd=workdir.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        started[name] = (process, workdir)
+    runs = {}
+    for name, (process, workdir) in started.items():
+        stdout, stderr = process.communicate(timeout=60)
+        assert process.returncode == 0, f"{name} failed:\n{stdout}\n{stderr}"
+        assert "Traceback" not in stderr, stderr
+        runs[name] = Run(workdir, stdout)
+    return runs
+
+
+def file_id(path: Path) -> str:
+    return "file:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+ALL = sorted(path.name for path in EXAMPLES.glob("*.py"))
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    return run_examples(ALL, tmp_path_factory.mktemp("examples"))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_example_runs_and_logs_whole_activities(runs, name):
+    run = runs[name]
+    assert run.kind("session"), f"{name} logged no session"
+    starts = run.starts()
+    assert starts, f"{name} logged no activity"
+    ends = run.ends()
+    assert {s["activity_id"] for s in starts} == set(ends)
+    assert {e["status"] for e in ends.values()} <= {"success", "failed"}
+    assert all(len(s["activity_id"]) == 36 for s in starts)
+
+
+@pytest.fixture
+def pipeline(runs):
+    return runs["function_pipeline.py"]
+
+
+@pytest.fixture
+def manual(runs):
+    return runs["manual_activities.py"]
+
+
+@pytest.fixture
+def two_sessions(runs):
+    return runs["two_sessions.py"]
+
+
+@pytest.fixture
+def analysis(runs):
+    return runs["analysis_session.py"]
+
+
+def test_function_pipeline_logs_one_activity_per_call(pipeline):
+    assert f"provenance log: {pipeline.workdir / 'prov.log'}" in pipeline.stdout
+    assert len(pipeline.kind("session")) == 1 and len(pipeline.kind("session_end")) == 1
+    starts = pipeline.starts()
+    assert [s["name"] for s in starts] == ["run_pipeline", "load_catalogue", "calibrate", "select_sources", "write_result"]
+    outer = starts[0]
+    assert "parent_activity_id" not in outer
+    assert all(s["parent_activity_id"] == outer["activity_id"] for s in starts[1:])
+    assert all(s["function"] == f"__main__.{s['name']}" for s in starts)
+    ends = pipeline.ends()
+    assert [ends[s["activity_id"]]["status"] for s in starts] == ["success"] * 5
+
+
+def test_function_pipeline_parameters_and_data_flow(pipeline):
+    ids = {s["name"]: s["activity_id"] for s in pipeline.starts()}
+    parameters = pipeline.parameters()
+    assert parameters[ids["calibrate"]] == {"zero_point": 24.6, "airmass": 1.2, "extinction": 0.15}
+    assert parameters[ids["select_sources"]] == {"max_mag": 21.0, "min_snr": 5.0}
+    assert parameters[ids["run_pipeline"]]["zero_point"] == 24.6
+    catalogue, result = pipeline.workdir / "catalogue.csv", pipeline.workdir / "selected.csv"
+    assert pipeline.used(ids["load_catalogue"]) == [("catalogue", file_id(catalogue))]
+    assert ("selected sources", file_id(result)) in pipeline.generated(ids["write_result"])
+    entities = pipeline.entities()
+    assert entities[file_id(catalogue)]["location"] == str(catalogue)
+    assert entities[file_id(result)]["size"] == result.stat().st_size
+    # the list returned by one step is the value used by the next: same digest, same entity
+    for producer, consumer in (("load_catalogue", "calibrate"), ("calibrate", "select_sources"),
+                               ("select_sources", "write_result")):
+        [(role, produced)] = pipeline.generated(ids[producer])
+        assert role == "result"
+        assert ("sources", produced) in pipeline.used(ids[consumer])
+        assert entities[produced]["type"] == "PythonObject"
+    selected = len(result.read_text().splitlines()) - 1
+    assert f"selected {selected} sources" in pipeline.stdout
+
+
+def test_manual_activities_log_files_and_the_failure(manual):
+    starts = manual.starts()
+    assert Counter(s["name"] for s in starts) == {"calibrate_exposure": 4, "stack_exposures": 1}
+    ends = manual.ends()
+    statuses = [ends[s["activity_id"]]["status"] for s in starts]
+    assert statuses == ["success", "success", "failed", "success", "success"]
+    failed = ends[starts[2]["activity_id"]]
+    assert failed["exception_type"] == "ValueError"
+    assert failed["exception_message"].startswith("exposure_03.json is corrupt")
+    assert manual.parameters()[starts[2]["activity_id"]] == {"gain": 1.8, "exposure": "exposure_03.json"}
+    raw = manual.workdir / "raw"
+    bias = file_id(raw / "bias.json")
+    assert manual.used(starts[2]["activity_id"]) == [("raw exposure", file_id(raw / "exposure_03.json")),
+                                                     ("bias frame", bias)]
+    assert manual.generated(starts[2]["activity_id"]) == []
+    calibrated = []
+    for start, number in zip(starts[:4], (1, 2, 3, 4)):
+        if number == 3:
+            continue
+        aid = start["activity_id"]
+        assert manual.used(aid) == [("raw exposure", file_id(raw / f"exposure_{number:02d}.json")), ("bias frame", bias)]
+        output = manual.workdir / "calibrated" / f"calibrated_{number:02d}.json"
+        roles = dict(manual.generated(aid))
+        assert roles["calibrated exposure"] == file_id(output)
+        assert manual.entities()[roles["statistics"]]["value"].startswith('{"mean":')
+        calibrated.append(file_id(output))
+    stack = starts[4]["activity_id"]
+    assert manual.used(stack) == [("calibrated exposure", entity) for entity in calibrated]
+    assert manual.generated(stack) == [("stacked image", file_id(manual.workdir / "stacked.json"))]
+    # the bias frame is described once per session, however often it is used
+    assert sum(1 for r in manual.kind("entity") if r["entity_id"] == bias) == 1
+    assert "skipped exposure_03.json" in manual.stdout
+
+
+def test_two_sessions_share_the_file_entity(two_sessions):
+    sessions = two_sessions.kind("session")
+    assert len(sessions) == 2
+    first, second = sessions
+    assert first["session_id"] != second["session_id"]
+    assert first["system"]["pid"] != second["system"]["pid"]
+    assert second["system"]["argv"][-1] == "--fit"
+    by_session = {s["session_id"]: [] for s in sessions}
+    for start in two_sessions.starts():
+        by_session[start["in_session"]].append(start)
+    [reduce] = by_session[first["session_id"]]
+    [fit] = by_session[second["session_id"]]
+    assert (reduce["name"], fit["name"]) == ("reduce_events", "fit_spectrum")
+    ends = two_sessions.ends()
+    assert ends[reduce["activity_id"]]["status"] == ends[fit["activity_id"]]["status"] == "success"
+    spectrum = file_id(two_sessions.workdir / "spectrum.json")
+    assert two_sessions.generated(reduce["activity_id"]) == [("counts spectrum", spectrum)]
+    assert two_sessions.used(fit["activity_id"]) == [("counts spectrum", spectrum)]
+    product = file_id(two_sessions.workdir / "fit_result.json")
+    assert two_sessions.generated(fit["activity_id"]) == [("fit result", product)]
+    assert two_sessions.parameters()[reduce["activity_id"]]["energy bins"] == [0.3, 0.6, 1.2, 2.4, 4.8, 9.6]
+    described = [r for r in two_sessions.kind("entity") if r["entity_id"] == spectrum]
+    assert {r["in_session"] for r in described} == {first["session_id"], second["session_id"]}
+    assert all(r["entity_description"] == "Spectrum" and r["type"] == "File" for r in described)
+
+
+def test_two_sessions_prints_the_lineage_of_the_final_product(two_sessions):
+    product = file_id(two_sessions.workdir / "fit_result.json")
+    out = two_sessions.stdout
+    assert f"logprov lineage {two_sessions.workdir / 'prov.log'} {product}" in out
+    if "Lineage computed" in out:
+        lineage = out.split("Lineage computed", 1)[1]
+        for name in ("reduce_events", "fit_spectrum", "events.json", "spectrum.json", "fit_result.json"):
+            assert name in lineage
+
+
+def test_analysis_session_runs_from_the_command_line(analysis):
+    names = [s["name"] for s in analysis.starts()]
+    assert names == ["get_observations", "get_datasets", "set_model", "run_fit", "get_flux_points", "write_flux_points"]
+    assert all(e["status"] == "success" for e in analysis.kind("end"))
+    output = analysis.workdir / "flux_points.fits"
+    write = analysis.starts("write_flux_points")[0]["activity_id"]
+    assert ("flux points file", file_id(output)) in analysis.generated(write)
+    assert any(r.get("untraced") for r in analysis.kind("derivation"))
