@@ -85,8 +85,8 @@ def quick() -> Settings:
         log_records=100_000,
         log_time_scale=0.1,
         read_repeats=1,
-        memory_calls=(2_000, 10_000, 20_000),
-        alternative_calls=200,
+        memory_calls=(6_000, 12_000, 20_000),
+        alternative_calls=100,
         alternative_runs=1,
         worker_timeout=300.0,
     )

@@ -35,6 +35,7 @@ __all__ = ["ProvCapture"]
 F = TypeVar("F", bound=Callable[..., Any])
 _SCALARS = (str, int, float, bool, type(None))
 _MAX_MEMBERS = 100_000
+_SUSPENDED: contextvars.ContextVar[bool] = contextvars.ContextVar("logprov_suspended", default=False)
 _DESCRIBED_ENTITIES = 10_000
 _random = random.Random()
 os.register_at_fork(after_in_child=_random.seed)
@@ -410,7 +411,7 @@ class ProvCapture:
         records: list = []
         self._describe(run.session, entity, records)
         if used:
-            self._check_location(run.session, entity, records)
+            self._check_location(run.session, entity, records, now())
             records.append(_used(run.activity_id, entity.id, role))
         else:
             self._track(entity)
@@ -422,7 +423,7 @@ class ProvCapture:
 
     def _begin(self, plan: ActivityPlan | None, args: tuple, kwargs: dict, name: str | None = None, parameters: Mapping | None = None) -> _Run | None:
         try:
-            if not self.writer.enabled():
+            if _SUSPENDED.get() or not self.writer.enabled():
                 return None
             scope = CallScope(plan, args, kwargs) if plan is not None else None
             origin = scope.instance if scope is not None else None
@@ -447,7 +448,11 @@ class ProvCapture:
             derivations: list = []
             values = dict(parameters or {})
             if plan is not None:
-                self._plan_inputs(plan, scope, run, values, derivations, body)
+                suspended = _SUSPENDED.set(True)
+                try:
+                    self._plan_inputs(plan, scope, run, values, derivations, body, start_time)
+                finally:
+                    _SUSPENDED.reset(suspended)
             if values:
                 body.insert(0, {"activity_id": activity_id, "parameters": self.values.parameters(values.items())})
             records.extend(derivations)
@@ -484,7 +489,8 @@ class ProvCapture:
             if run.started <= deadline and run.pending is not None:
                 self._release(run)
 
-    def _plan_inputs(self, plan: ActivityPlan, scope: CallScope, run: _Run, values: dict, derivations: list, body: list) -> None:
+    def _plan_inputs(self, plan: ActivityPlan, scope: CallScope, run: _Run, values: dict, derivations: list,
+                     body: list, start_time: str) -> None:
         session, activity_id = run.session, run.activity_id
         for name, path in plan.parameters:
             try:
@@ -495,11 +501,13 @@ class ProvCapture:
             entity = self._resolve_entity(entity_plan, scope, plan, "usage")
             if entity is None:
                 continue
-            self._check_location(session, entity, derivations)
+            self._check_location(session, entity, derivations, start_time)
             self._describe(session, entity, body)
             body.append(_used(activity_id, entity.id, entity_plan.role))
             if entity.track is not None and self.config.check_modified_inputs:
                 run.inputs.append((entity_plan, entity))
+            if entity_plan.members is not None:
+                self._members(entity_plan.members, entity, scope, plan, session, body, progenitors=False)
         self._argument_inputs(plan, scope, session, activity_id, values, body)
 
     def _argument_inputs(self, plan: ActivityPlan, scope: CallScope, session: _Session, activity_id: str, values: dict, body: list) -> None:
@@ -524,10 +532,13 @@ class ProvCapture:
             end_time = now()
             records: list = []
             if exc is None and run.plan is not None:
+                suspended = _SUSPENDED.set(True)
                 try:
                     self._plan_outputs(run, result, records)
                 except Exception as error:
                     self._internal_error(run.name, error)
+                finally:
+                    _SUSPENDED.reset(suspended)
             end: dict[str, Any] = {"activity_id": run.activity_id, "endTime": end_time}
             if exc is None:
                 end["status"] = "success"
@@ -641,7 +652,7 @@ class ProvCapture:
         session.described.add(entity.id)
         records.append(entity.record(session.id))
 
-    def _check_location(self, session: _Session, entity: Entity, derivations: list) -> None:
+    def _check_location(self, session: _Session, entity: Entity, derivations: list, time_found: str) -> None:
         if entity.track is None:
             return
         owner, key = entity.track
@@ -652,7 +663,7 @@ class ProvCapture:
                 "entity_id": entity.id,
                 "progenitor_id": last,
                 "in_session": session.id,
-                "generated_time": now(),
+                "generated_time": time_found,
                 "untraced": True,
             })
         self._locations.set(owner, key, entity.id)

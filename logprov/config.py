@@ -19,15 +19,16 @@ __all__ = ["Config", "DEFAULT_REDACT", "load_config"]
 DEFAULT_REDACT = (
     "password",
     "passwd",
-    "pwd",
+    "passphrase",
     "token",
     "secret",
     "api_key",
     "apikey",
+    "access_key",
     "credential",
     "private_key",
     "privatekey",
-    "auth",
+    "authorization",
 )
 
 _REDACTED = "***"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from .capture import ProvCapture
 from .manual import ActivityContext
@@ -14,15 +14,22 @@ _default: ProvCapture | None = None
 _lock = threading.Lock()
 
 
-def configure(definitions: Any = None, config: Any = None, **options: Any) -> ProvCapture:
+def configure(
+    definitions: Any = None,
+    config: Any = None,
+    *,
+    id_functions: Mapping[str, Callable[[Any], Any]] | None = None,
+    get_file_id_func: Callable[[Any], Any] | None = None,
+) -> ProvCapture:
     """Create the default capture (replacing any earlier one) and return it.
 
-    Call it before functions are decorated with `trace`/`trace_methods`: a decorated function
-    keeps the capture that was the default when it was decorated.
+    The arguments are those of `ProvCapture`. Call it before functions are decorated with
+    `trace`/`trace_methods`: a decorated function keeps the capture that was the default when
+    it was decorated.
     """
     global _default
     with _lock:
-        _default = ProvCapture(definitions, config, **options)
+        _default = ProvCapture(definitions, config, id_functions=id_functions, get_file_id_func=get_file_id_func)
         return _default
 
 
@@ -35,14 +42,24 @@ def get_capture() -> ProvCapture:
         return _default
 
 
-def trace(func: Callable | None = None, **options: Any) -> Callable:
-    """Trace a function with the default capture (see `ProvCapture.trace`)."""
-    return get_capture().trace(func, **options)
+def trace(func: Callable | None = None, *, name: str | None = None, described_only: bool | None = None) -> Callable:
+    """Trace a function with the default capture (arguments as in `ProvCapture.trace`)."""
+    return get_capture().trace(func, name=name, described_only=described_only)
 
 
-def trace_methods(cls: type | None = None, **options: Any) -> Any:
-    """Trace the methods of a class with the default capture (see `ProvCapture.trace_methods`)."""
-    return get_capture().trace_methods(cls, **options)
+def trace_methods(
+    cls: type | None = None,
+    *,
+    include: Iterable[str] | None = None,
+    exclude: Iterable[str] | None = None,
+    described_only: bool | None = None,
+    inherited: bool = True,
+) -> Any:
+    """Trace the methods of a class with the default capture (arguments as in
+    `ProvCapture.trace_methods`)."""
+    return get_capture().trace_methods(
+        cls, include=include, exclude=exclude, described_only=described_only, inherited=inherited
+    )
 
 
 def activity(name: str, parameters: Mapping[str, Any] | None = None) -> ActivityContext:

@@ -178,11 +178,12 @@ class EntityFactory:
         if plan.kind in (FILE, COLLECTION, PATH):
             target = plan.location.resolve(element) if plan.location is not None else element
             return self.file(target, COLLECTION if plan.kind in (COLLECTION, PATH) else FILE, plan.static, plan.index)
+        value = plan.element.resolve(element) if plan.element is not None else element
         if plan.id is not None:
             entity_id = _namespaced(plan.namespace, plan.id.resolve(element))
-            return Entity(entity_id, plan.static, None, value=element, scheme="path", values=self.values)
+            return Entity(entity_id, plan.static, None, value=value, scheme="path", values=self.values)
         custom = self.id_functions.get(plan.description_name) if plan.description_name else None
-        entity = self.value(element, plan.static, None, custom=custom)
+        entity = self.value(value, plan.static, None, custom=custom)
         if plan.namespace:
             entity.id = _namespaced(plan.namespace, entity.id)
         return entity

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import logging.config
 import os
+import warnings
 from typing import Mapping
 
 __all__ = ["ProvFileHandler", "setup_logger", "DEFAULT_FORMAT"]
@@ -77,7 +78,9 @@ def setup_logger(
     log_filename : str or os.PathLike
         File for the default handler.
     dict_config : mapping, optional
-        A :func:`logging.config.dictConfig` configuration, applied as given.
+        A :func:`logging.config.dictConfig` configuration, applied as given except that
+        ``disable_existing_loggers`` defaults to False (like any ``dictConfig`` call, it replaces
+        the handlers configured before).
 
     Returns
     -------
@@ -87,9 +90,19 @@ def setup_logger(
         not reach the console through the root logger).
     """
     if dict_config is not None:
-        logging.config.dictConfig(dict(dict_config))
+        settings = dict(dict_config)
+        settings.setdefault("disable_existing_loggers", False)
+        logging.config.dictConfig(settings)
         return logging.getLogger(name)
     logger = logging.getLogger(name)
+    wanted = os.path.abspath(os.fspath(log_filename))
+    ours = [h for h in logger.handlers if isinstance(h, ProvFileHandler)]
+    if ours and all(h.baseFilename != wanted for h in ours):
+        warnings.warn(
+            f"logger {name!r} already writes to {ours[0].baseFilename}; log_filename {wanted} is not "
+            "used (give each capture its own logger_name to write to another file)",
+            stacklevel=3,
+        )
     if not logger.handlers:
         handler = ProvFileHandler(log_filename)
         handler.setFormatter(logging.Formatter(DEFAULT_FORMAT))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from .definitions import ActivityDescription, Definitions, EntityDescription, ItemDescription, MemberDescription
@@ -20,9 +21,10 @@ _FILE_TYPES = {"file"}
 _COLLECTION_TYPES = {"filecollection", "directory", "datastore"}
 
 
-def entity_kind(description: EntityDescription | None, has_value: bool, has_location: bool) -> str:
+def entity_kind(description: EntityDescription | None, item_type: str | None, has_value: bool,
+                has_location: bool) -> str:
     """Return how an entity is identified: by file content, directory, path, or Python value."""
-    declared = (description.type or "").lower() if description is not None else ""
+    declared = (item_type or (description.type if description is not None else "") or "").lower()
     if declared in _FILE_TYPES:
         return FILE
     if declared in _COLLECTION_TYPES:
@@ -55,9 +57,12 @@ class EntityPlan:
         Index file of a file collection.
     members, progenitors : EntityPlan or None
         Plans for the members and progenitors of this entity; their ``value`` is the path of
-        the list to iterate and their ``id``/``location`` are resolved on each element.
+        the list to iterate and their ``id``/``location``/``element`` are resolved on each
+        element.
     key : str
         Text identifying the place the entity is read from, for modification checks.
+    element : ValuePath or None
+        For members and progenitors: the path, on each element, of the value to identify.
     """
 
     role: str | None
@@ -72,16 +77,19 @@ class EntityPlan:
     members: "EntityPlan | None" = None
     progenitors: "EntityPlan | None" = None
     key: str = ""
+    element: ValuePath | None = None
 
 
-def _static_attributes(description: EntityDescription | None, name: str | None, default_type: str) -> dict:
+def _static_attributes(description: EntityDescription | None, name: str | None, default_type: str,
+                       item_extra: Mapping[str, Any]) -> dict:
     static: dict[str, Any] = {}
     if name:
         static["entity_description"] = name
-    static["type"] = (description.type if description is not None and description.type else default_type)
-    if description is not None:
-        if description.content_type:
-            static["contentType"] = description.content_type
+    declared = item_extra.get("type") or (description.type if description is not None else None)
+    static["type"] = declared or default_type
+    content_type = item_extra.get("contentType") or (description.content_type if description is not None else None)
+    if content_type:
+        static["contentType"] = content_type
     return static
 
 
@@ -93,34 +101,38 @@ def entity_plan(item: ItemDescription | MemberDescription, definitions: Definiti
     """Build the plan of a usage or generation item (or of a member list)."""
     name = item.entity_description
     description = definitions.entities.get(name) if name else None
-    value = getattr(item, "value", None)
-    location = getattr(item, "location", None)
+    value = item.value
+    location = item.location
     listing = getattr(item, "list", None)
+    element = None
+    if listing is not None:
+        element, value = value, listing
     id_path = item.id
     if id_path is None and description is not None:
         id_path = description.id
-    kind = entity_kind(description, value is not None or listing is not None, location is not None)
+    item_extra = getattr(item, "extra", {})
+    kind = entity_kind(description, item_extra.get("type"), value is not None, location is not None)
     members = progenitors = None
     if isinstance(item, ItemDescription):
         if item.members is not None:
             members = entity_plan(item.members, definitions, None)
         if item.progenitors is not None:
             progenitors = entity_plan(item.progenitors, definitions, None)
-    source = listing if listing is not None else value
-    key = (location or source).text if (location or source) is not None else ""
+    key = (location or value).text if (location or value) is not None else ""
     return EntityPlan(
         role=role,
         kind=kind,
-        value=source,
+        value=value,
         location=location,
         id=id_path,
         namespace=item.namespace or None,
         description_name=name,
-        static=_static_attributes(description, name, _default_type(kind)),
+        static=_static_attributes(description, name, _default_type(kind), item_extra),
         index=description.index if description is not None else None,
         members=members,
         progenitors=progenitors,
         key=key,
+        element=element,
     )
 
 
@@ -218,11 +230,15 @@ class ActivityPlan:
     described_arguments: frozenset
 
 
-def _argument_names(paths) -> frozenset:
+def _argument_names(paths, arguments: set) -> frozenset:
     names = set()
     for path in paths:
-        if path is not None and path.arg_name is not None:
+        if path is None:
+            continue
+        if path.arg_name is not None:
             names.add(path.arg_name)
+        elif path.root in arguments:
+            names.add(path.root)
     return frozenset(names)
 
 
@@ -243,18 +259,19 @@ def activity_plan(func: Callable, definitions: Definitions, name: str | None, sc
         for plan in usage + generation:
             paths.extend((plan.value, plan.location, plan.id))
     module = getattr(func, "__module__", None) or "__main__"
+    layout = ArgumentLayout(func, scope is not None)
     return ActivityPlan(
         name=activity_name,
         function=f"{module}.{qualname}",
         module=module,
         globals=getattr(func, "__globals__", {}),
         scope=scope,
-        layout=ArgumentLayout(func, scope is not None),
+        layout=layout,
         description=description,
         parameters=parameters,
         usage=usage,
         generation=generation,
-        described_arguments=_argument_names(paths),
+        described_arguments=_argument_names(paths, set(layout.positional) | set(layout.defaults)),
     )
 
 

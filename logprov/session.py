@@ -51,6 +51,30 @@ def environment(names: Iterable[str], secret: SecretNames) -> dict:
     return found
 
 
+def redact_arguments(argv: Iterable[str], secret: SecretNames) -> list[str]:
+    """Return ``argv`` with the values of secret-looking options hidden.
+
+    Both ``--password=x`` and ``--password x`` hide ``x``.
+    """
+    shown: list[str] = []
+    hide_next = False
+    for arg in argv:
+        if hide_next:
+            shown.append(REDACTED)
+            hide_next = False
+            continue
+        name, equals, _ = arg.partition("=")
+        if arg.startswith("-") and secret(name.lstrip("-")):
+            if equals:
+                shown.append(f"{name}={REDACTED}")
+            else:
+                shown.append(arg)
+                hide_next = True
+            continue
+        shown.append(arg)
+    return shown
+
+
 def system_info(env_names: Iterable[str], secret: SecretNames) -> dict:
     """Describe the machine, the Python interpreter and the process."""
     platform_info = {
@@ -69,7 +93,7 @@ def system_info(env_names: Iterable[str], secret: SecretNames) -> dict:
         platform_info["num_cpus"] = os.cpu_count()
     return {
         "executable": sys.executable,
-        "argv": [REDACTED if secret(arg.split("=", 1)[0]) and "=" in arg else arg for arg in sys.argv],
+        "argv": redact_arguments(sys.argv, secret),
         "cwd": os.getcwd(),
         "pid": os.getpid(),
         "platform": platform_info,

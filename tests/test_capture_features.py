@@ -388,3 +388,76 @@ def test_threads_get_their_own_current_activity(make_capture, records):
     params = {r["activity_id"]: r["parameters"]["tag"] for r in log.of_kind("parameters")}
     for start in log.activities("child"):
         assert params[start["parent_activity_id"]] == params[start["activity_id"]]
+
+
+def test_value_paths_calling_traced_methods_do_not_log_activities(make_capture, records):
+    capture = make_capture({"activities": {"run": {"generation": [{"role": "out", "value": "output_name()"}]}}})
+
+    class Job:
+        def output_name(self):
+            return "result.txt"
+
+        def run(self):
+            return None
+
+    capture.trace_methods(Job)
+    with records(capture) as log:
+        Job().run()
+    assert [a["name"] for a in log.activities()] == ["run"]
+    assert len(log.find(generated_role="out")) == 1
+
+
+def test_members_of_used_entities_and_element_values(make_capture, records):
+    definitions = {
+        "activities": {
+            "stack": {
+                "usage": [{
+                    "role": "runs", "value": "runs", "type": "RunList", "contentType": "application/x-runs",
+                    "has_members": {"entityType": "Run", "list": "runs", "value": "events"},
+                }],
+            },
+        },
+        "entities": {"Run": {"type": "PythonObject"}},
+    }
+    capture = make_capture(definitions)
+
+    class Stacker:
+        def __init__(self):
+            self.runs = [{"events": [1, 2]}, {"events": [3]}]
+
+        def stack(self):
+            return None
+
+    capture.trace_methods(Stacker)
+    with records(capture) as log:
+        Stacker().stack()
+    runs = log.find(used_role="runs")[0]["used_id"]
+    entity = log.find(entity_id=runs)[0]
+    assert entity["type"] == "RunList" and entity["contentType"] == "application/x-runs"
+    members = [m["member_id"] for m in log.of_kind("member") if m["entity_id"] == runs]
+    from logprov.identity import ValueDigester
+    digester = ValueDigester()
+    assert members == [digester.digest([1, 2])[0], digester.digest([3])[0]]
+
+
+def test_argument_named_in_a_plain_value_path_is_logged_once(make_capture, records):
+    capture = make_capture({"activities": {"select": {"usage": [{"role": "events", "value": "events"}]}}})
+
+    @capture.trace
+    def select(events, threshold=1.0):
+        return [e for e in events if e > threshold]
+
+    with records(capture) as log:
+        select([0.5, 2.0], threshold=1.0)
+    assert [u["used_role"] for u in log.of_kind("used")] == ["events"]
+    assert log.of_kind("parameters")[0]["parameters"] == {"threshold": 1.0}
+
+
+def test_secret_command_line_options_are_redacted(monkeypatch):
+    from logprov.config import DEFAULT_REDACT
+    from logprov.session import redact_arguments
+    from logprov.values import SecretNames
+
+    secret = SecretNames(DEFAULT_REDACT)
+    argv = ["run.py", "--password", "hunter2", "--api-key=abc", "--author", "me", "PWD"]
+    assert redact_arguments(argv, secret) == ["run.py", "--password", "***", "--api-key=***", "--author", "me", "PWD"]
