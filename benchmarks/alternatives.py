@@ -114,7 +114,7 @@ def _tool_rows(tool: Tool, settings: Settings) -> list[Row]:
             return [Row(GROUP, f"{tool.key}_first", f"{tool.label}: install", None, "µs", status=FAILED, note=how)]
     else:
         python, how = sys.executable, "this interpreter"
-    firsts, means, growths, saves = [], [], [], []
+    firsts, means, growths, saves, first_calls, steady = [], [], [], [], [], []
     value = None
     for _ in range(tool.runs or settings.alternative_runs):
         with tempfile.TemporaryDirectory(prefix="logprov-bench-alt-") as folder:
@@ -130,15 +130,20 @@ def _tool_rows(tool: Tool, settings: Settings) -> list[Row]:
         value = outcome.value
         overheads = _overheads(value)
         firsts.append(statistics.mean(overheads[:FIRST]))
+        first_calls.append(overheads[0] / 1000)
+        steady.append(statistics.median(overheads[1:FIRST]))
         means.append(statistics.mean(overheads))
         if calls >= 2 * FIRST:
             growths.append(statistics.median(overheads[-FIRST:]) / statistics.median(overheads[:FIRST]))
         saves.append(value["save_s"])
     versions = ", ".join(f"{name} {version}" for name, version in value["versions"].items())
-    note = (f"{versions}; {how}; {tool.workload}; writing out at the end took "
-            f"{statistics.median(saves):.3g} s; {len(firsts)} process(es)")
+    note = (f"{versions}; {how}; {tool.workload}; first call {statistics.median(first_calls):.3g} ms, median "
+            f"of calls 2–{FIRST} {statistics.median(steady):.3g} µs; writing out at the end took "
+            f"{statistics.median(saves):.3g} s; {len(firsts)} process(es) of {calls:,} calls")
     found = [Row(GROUP, f"{tool.key}_first", f"{tool.label}: overhead per call, mean of calls 1–{FIRST}",
-                 summarize(firsts), "µs", status=INFO, note=note, details={"versions": value["versions"]})]
+                 summarize(firsts), "µs", status=INFO, note=note,
+                 details={"versions": value["versions"], "first_call_ms": first_calls, "median_2_100_us": steady,
+                          "save_s": saves})]
     if calls > FIRST:
         found.append(Row(GROUP, f"{tool.key}_all", f"{tool.label}: overhead per call, mean of calls 1–{calls:,}",
                          summarize(means), "µs", status=INFO))

@@ -136,14 +136,14 @@ def _first_use_rows(settings: Settings) -> list[Row]:
         return [Row(GROUP, "first_use_hasher", what, None, "%", 70.0, True, FAILED, outcome.error[-300:])]
     seconds = outcome.value["seconds"]
     megabytes = outcome.value["bytes"] / 1e6
-    raw = summarize(seconds["raw"])
     rate = {name: summarize([megabytes / value for value in values]) for name, values in seconds.items()}
 
     def share(name: str) -> Summary:
-        return summarize([raw.median / value * 100 for value in seconds[name]])
+        return summarize([base / value * 100 for base, value in zip(seconds["raw"], seconds[name])])
 
     note = (f"throughput MB/s: raw hashlib loop {rate['raw'].median:,.0f}, FileHasher {rate['hasher'].median:,.0f}, "
-            f"traced call {rate['traced'].median:,.0f}; % = raw median time / time of each run")
+            f"traced call {rate['traced'].median:,.0f}; % = raw time / time, per repetition (runs of one "
+            f"repetition are adjacent, in rotating order)")
     details = {"seconds": seconds, "megabytes": megabytes, "same_digest": outcome.value["same_digest"]}
     return [
         Row(GROUP, "first_use_raw", f"raw hashlib sha256 loop, {size} MB", rate["raw"], "MB/s", status=INFO),

@@ -68,7 +68,7 @@ class Row:
         if self.limit is None:
             return ""
         sign = "≥" if self.higher_is_better else "≤"
-        return f"{sign} {_number(self.limit)} {self.unit}".rstrip()
+        return f"{sign} {self.limit:g} {self.unit}".rstrip()
 
     def _passes(self, value: float) -> bool:
         return value >= self.limit if self.higher_is_better else value <= self.limit

@@ -293,19 +293,36 @@ def run_session(workdir: Path, capture: logprov.ProvCapture) -> Path:
     return output
 
 
+def export_provenance(log: Path, workdir: Path) -> list[Path]:
+    """Read ``log`` and write it as PROV-JSON, PROV-N and an SVG graph into ``workdir``."""
+    from logprov.export import export
+    from logprov.model import build_document
+    from logprov.reader import iter_records
+
+    document = build_document(iter_records(log))
+    written = []
+    for fmt, name in (("json", "prov.json"), ("provn", "prov.provn"), ("svg", "prov.svg")):
+        export(document, fmt, workdir / name)
+        written.append(workdir / name)
+    return written
+
+
 def main(argv: list[str]) -> int:
     """Run the session and export its provenance."""
     workdir = Path(argv[1] if len(argv) > 1 else "analysis-output").resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "prov.log"
+    log.unlink(missing_ok=True)
     capture = logprov.ProvCapture(
         definitions=DEFINITIONS,
         config={"log_filename": str(log), "logger_name": "logprov.analysis", "log_returned_result": False},
     )
     output = run_session(workdir, capture)
     capture.end_session()
-    print(f"flux points: {output}")
-    print(f"provenance log: {log}")
+    print(f"flux points:     {output}")
+    print(f"provenance log:  {log}")
+    for path in export_provenance(log, workdir):
+        print(f"provenance:      {path}")
     return 0
 
 

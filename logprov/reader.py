@@ -449,6 +449,75 @@ def _bound(value: TimeBound, name: str) -> datetime.datetime | None:
         raise ValueError(f"{name} is not an ISO 8601 time: {value!r}") from None
 
 
+class _Selection:
+    """The time window and the sessions a read keeps."""
+
+    __slots__ = ("start", "end", "sessions", "timed")
+
+    def __init__(self, start: TimeBound, end: TimeBound, sessions: Iterable[str] | None) -> None:
+        self.start = _bound(start, "start")
+        self.end = _bound(end, "end")
+        self.timed = self.start is not None or self.end is not None
+        self.sessions = None if sessions is None else {str(session) for session in sessions}
+
+    def in_window(self, moment: datetime.datetime) -> bool:
+        return (self.start is None or moment >= self.start) and (self.end is None or moment <= self.end)
+
+
+class _SourceReader:
+    """Turn the lines of one source into records, counting what it meets."""
+
+    __slots__ = ("name", "normalizer", "selection", "reporter", "max_payload", "line")
+
+    def __init__(
+        self,
+        name: str,
+        normalizer: RecordNormalizer,
+        selection: _Selection,
+        reporter: _Reporter,
+        max_payload: int,
+    ) -> None:
+        self.name = name
+        self.normalizer = normalizer
+        self.selection = selection
+        self.reporter = reporter
+        self.max_payload = max_payload
+        self.line = 0
+
+    def records(self, stream: Iterable[str]) -> Iterator[ProvRecord]:
+        """Yield the records of ``stream`` that the selection keeps."""
+        name, selection, stats = self.name, self.selection, self.reporter.stats
+        for number, line in enumerate(stream, 1):
+            self.line = number
+            first = line.find(PROV_PREFIX)
+            if first < 0:
+                continue
+            second = line.find(PROV_PREFIX, first + _PREFIX_LEN)
+            if second < 0:
+                self.reporter.problem(name, number, "no timestamp between _PROV_ markers")
+                continue
+            try:
+                data, legacy = decode_payload(line[second + _PREFIX_LEN :].rstrip(), self.max_payload)
+            except ValueError as exc:
+                self.reporter.problem(name, number, str(exc))
+                continue
+            session = self.normalizer.normalize(data, legacy)
+            record = ProvRecord(line[first + _PREFIX_LEN : second], data, name, number, session, legacy)
+            if selection.timed:
+                moment = record.time
+                if moment is None:
+                    self.reporter.problem(name, number, f"invalid timestamp {record.timestamp[:40]!r}")
+                    continue
+                if not selection.in_window(moment):
+                    stats.filtered += 1
+                    continue
+            if selection.sessions is not None and session not in selection.sessions:
+                stats.filtered += 1
+                continue
+            stats.records += 1
+            yield record
+
+
 def iter_records(
     sources: Source | Iterable[Source],
     *,
@@ -487,57 +556,29 @@ def iter_records(
     Raises
     ------
     LogReadError
-        If a source does not exist, or in strict mode on an unreadable record.
+        If a source does not exist or cannot be opened, or in strict mode on an unreadable
+        record.
     """
     resolved = _resolve(sources)
-    start_time = _bound(start, "start")
-    end_time = _bound(end, "end")
-    windowed = start_time is not None or end_time is not None
-    wanted = None if sessions is None else {str(session) for session in sessions}
+    selection = _Selection(start, end, sessions)
     stats = stats if stats is not None else ReadStats()
     reporter = _Reporter(stats, strict, max_warnings)
     normalizer = RecordNormalizer()
     for name, opener in resolved:
         stats.files.append(name)
         normalizer.new_source()
-        number = 0
         try:
-            with opener() as stream:
-                for number, line in enumerate(stream, 1):
-                    first = line.find(PROV_PREFIX)
-                    if first < 0:
-                        continue
-                    second = line.find(PROV_PREFIX, first + _PREFIX_LEN)
-                    if second < 0:
-                        reporter.problem(name, number, "no timestamp between _PROV_ markers")
-                        continue
-                    timestamp = line[first + _PREFIX_LEN : second]
-                    try:
-                        data, legacy = decode_payload(line[second + _PREFIX_LEN :].rstrip(), max_payload)
-                    except ValueError as exc:
-                        reporter.problem(name, number, str(exc))
-                        continue
-                    session = normalizer.normalize(data, legacy)
-                    record = ProvRecord(timestamp, data, name, number, session, legacy)
-                    if windowed:
-                        moment = record.time
-                        if moment is None:
-                            reporter.problem(name, number, f"invalid timestamp {timestamp[:40]!r}")
-                            continue
-                        if (start_time is not None and moment < start_time) or (
-                            end_time is not None and moment > end_time
-                        ):
-                            stats.filtered += 1
-                            continue
-                    if wanted is not None and session not in wanted:
-                        stats.filtered += 1
-                        continue
-                    stats.records += 1
-                    yield record
+            context = opener()
+        except OSError as exc:
+            raise LogReadError(f"cannot open: {exc.strerror or exc}", name) from exc
+        reader = _SourceReader(name, normalizer, selection, reporter, max_payload)
+        try:
+            with context as stream:
+                yield from reader.records(stream)
         except (OSError, EOFError, UnicodeDecodeError, zlib.error) as exc:
-            reporter.problem(name, number + 1, f"cannot read further: {exc}")
+            reporter.problem(name, reader.line + 1, f"cannot read further: {exc}")
         finally:
-            stats.lines += number
+            stats.lines += reader.line
     reporter.summary()
 
 

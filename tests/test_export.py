@@ -65,6 +65,7 @@ def test_w3c_serialisations_round_trip(legacy, shared, fmt):
         assert prov.read(io.StringIO(text), format=fmt) == document
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_prov_o_without_shortcuts_round_trips_through_prov(legacy):
     text = export(legacy, "ttl", shortcuts=False)
     assert prov.read(io.StringIO(text), format="rdf", rdf_format="turtle") == legacy
@@ -95,6 +96,7 @@ def test_prov_json_validates_against_the_schema(legacy, shared):
         assert {"entity", "activity", "agent", "used", "wasGeneratedBy"} <= set(data)
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.parametrize("fmt, parser", [("ttl", "turtle"), ("jsonld", "json-ld"), ("rdfxml", "xml"), ("nt", "nt")])
 def test_prov_o_parses_with_rdflib(legacy, fmt, parser):
     rdflib = pytest.importorskip("rdflib")
@@ -281,3 +283,56 @@ def test_file_entity_label(tmp_path):
     log.call(session, "w", generated=[(file_entity(session, "/a/b/result.fits", "e" * 64), "out")])
     document = build_document(iter_records(log.write(tmp_path / "f.log")))
     assert 'label="result.fits"' in export(document, "dot")
+
+
+def hub_document(tmp_path, steps: int) -> ProvDocument:
+    log = SyntheticLog()
+    session = log.session(1)
+    config = value_entity(session, "config", {"a": 1})
+    log.call(session, "load", generated=[(config, "config")])
+    previous = value_entity(session, "x", 0)
+    for step in range(1, steps):
+        following = value_entity(session, "x", step)
+        log.call(session, "step", used=[(previous, "x"), (config, "config")], generated=[(following, "x")])
+        previous = following
+    return build_document(iter_records(log.write(tmp_path / "hub.log")))
+
+
+def test_entities_used_by_many_activities_are_copied(tmp_path):
+    document = hub_document(tmp_path, 12)
+    source = prov_to_dot(document).to_string()
+    assert source.count('class="entity copy"') == 10
+    assert source.count("class=entity") == 13
+    assert source.count("label=config") == 12
+    plain = prov_to_dot(document, hub_edges=100).to_string()
+    assert "copy" not in plain and plain.count("label=config") == 12
+
+
+def test_an_agent_of_many_activities_loses_its_edges(tmp_path):
+    document = hub_document(tmp_path, 12)
+    crowded = prov_to_dot(document, agent_edges=5).to_string()
+    assert "(12 activities)" in crowded and "#C07000, style=dashed" not in crowded
+    assert prov_to_dot(document).to_string().count('color="#C07000", style=dashed') == 12
+
+
+@needs_graphviz
+def test_long_sessions_render_quickly(tmp_path):
+    document = hub_document(tmp_path, 120)
+    classes = node_classes(export(document, "svg"))
+    assert classes.count("node activity") == 120
+
+
+def test_exported_files_get_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    from logprov.export import export
+    from logprov.model import build_document
+    from logprov.reader import iter_records
+
+    log = Path(__file__).parent / "data" / "legacy" / "prov_test.log"
+    target = tmp_path / "out.json"
+    export(build_document(iter_records(log)), "json", target)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask

@@ -383,3 +383,16 @@ def test_local_part(text, expected):
     assert local_part(text) == expected
     assert local_part("a b") != local_part("a_b")
     assert local_part("a b").startswith("a_b-")
+
+
+def test_sessions_without_start_record_are_still_sessions(tmp_path):
+    log = SyntheticLog()
+    session = log.session(1)
+    log.call(session, "a")
+    log.end_session(session)
+    path = log.write(tmp_path / "e.log")
+    document = build_document(iter_records(path, start="2026-11-22T10:00:01+00:00"))
+    node = entity(document, f"session:{local_part(session)}")
+    assert typed(node, SESSION_TYPE)
+    assert node.get_attribute(LOGPROV["endTime"]) and not node.get_attribute(LOGPROV["startTime"])
+    assert len(records_of(document, ProvActivity)) == 1

@@ -257,7 +257,7 @@ def test_time_window_on_line_timestamps(tmp_path):
     path = simple_log(tmp_path)
     everything = list(iter_records(path))
     stats = ReadStats()
-    window = list(iter_records(path, start="2026-11-22T10:00:01+00:00", end="2026-11-22T10:00:01.5+00:00", stats=stats))
+    window = list(iter_records(path, start="2026-11-22T10:00:01+00:00", end="2026-11-22T10:00:01.500000+00:00", stats=stats))
     assert [r.timestamp for r in window] == ["2026-11-22T10:00:01+00:00"]
     assert stats.filtered == len(everything) - 1
     later = list(iter_records(path, start=datetime.datetime(2026, 11, 22, 10, 0, 2, tzinfo=datetime.timezone.utc)))

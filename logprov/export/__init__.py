@@ -93,11 +93,20 @@ FORMATS: Dict[str, Format] = {
             "rdfxml", ".rdf", "application/rdf+xml", False, rdf.write,
             {"rdf_format": "xml"}, "PROV-O, RDF/XML",
         ),
-        Format("nt", ".nt", "application/n-triples", False, rdf.write, {"rdf_format": "nt"}, "PROV-O, N-Triples"),
+        Format(
+            "nt", ".nt", "application/n-triples", False, rdf.write,
+            {"rdf_format": "nt"}, "PROV-O, N-Triples",
+        ),
         Format("dot", ".dot", "text/vnd.graphviz", False, images.write_dot, {}, "Graphviz DOT source"),
-        Format("svg", ".svg", "image/svg+xml", False, images.write_image, {"image_format": "svg"}, "SVG graph"),
+        Format(
+            "svg", ".svg", "image/svg+xml", False, images.write_image,
+            {"image_format": "svg"}, "SVG graph",
+        ),
         Format("png", ".png", "image/png", True, images.write_image, {"image_format": "png"}, "PNG graph"),
-        Format("pdf", ".pdf", "application/pdf", True, images.write_image, {"image_format": "pdf"}, "PDF graph"),
+        Format(
+            "pdf", ".pdf", "application/pdf", True, images.write_image,
+            {"image_format": "pdf"}, "PDF graph",
+        ),
     )
 }
 
@@ -129,14 +138,23 @@ def _format(fmt: str) -> Format:
 
 def _write_file(spec: Format, document: ProvDocument, path: str, options: Dict[str, Any]) -> None:
     folder = os.path.dirname(os.path.abspath(path))
-    handle = tempfile.NamedTemporaryFile("wb", dir=folder, prefix=".logprov-", suffix=spec.extension, delete=False)
+    handle = tempfile.NamedTemporaryFile(
+        "wb", dir=folder, prefix=".logprov-", suffix=spec.extension, delete=False
+    )
     try:
         with handle:
             spec.writer(document, handle, **options)
+        os.chmod(handle.name, 0o666 & ~_umask())
         os.replace(handle.name, path)
     except BaseException:
         os.unlink(handle.name)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def export(

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections import Counter
 from dataclasses import dataclass, fields
-from typing import Dict, List, Optional, Set, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple, Union
 
-import pydot
 from prov.constants import PROV_LABEL, PROV_LOCATION, PROV_ROLE, PROV_TYPE, PROV_VALUE
 from prov.identifier import QualifiedName
 from prov.model import (
@@ -37,6 +37,9 @@ from ..model.descriptions import DESCRIBED_BY
 from ..model.ids import LOGPROV, VOPROV
 from ..model.sessions import SESSION_TYPE
 from .lineage import lineage, relation_ends, resolve
+
+if TYPE_CHECKING:
+    import pydot
 
 __all__ = ["GraphOptions", "GraphTruncatedWarning", "prov_to_dot", "NODE_STYLES"]
 
@@ -81,6 +84,7 @@ _DESCRIPTION_TYPES = {
 _FILE_TYPES = {ENTITY_TYPES["File"], ENTITY_TYPES["FileCollection"]}
 LABEL_LIMIT = 40
 AGENT_EDGES = 25
+HUB_EDGES = 8
 ATTRIBUTE_LINES = 10
 SESSION_MODES = ("cluster", "node", "hide")
 
@@ -113,6 +117,10 @@ class GraphOptions:
         slow), its label giving the number of activities.
     agent_edges : int
         Largest number of association edges drawn for one agent.
+    hub_edges : int
+        A node with more edges than this (an entity used by many activities) keeps one edge;
+        each other edge goes to a dashed copy of it drawn next to the other end, which keeps
+        the layout fast and readable.
     sessions : {"cluster", "node", "hide"}
         Group activities in one box per session, draw sessions as nodes, or leave them out.
     rankdir : str
@@ -131,6 +139,7 @@ class GraphOptions:
     parameters: bool = True
     descriptions: bool = False
     agent_edges: int = AGENT_EDGES
+    hub_edges: int = HUB_EDGES
     sessions: str = "cluster"
     rankdir: str = "BT"
     max_nodes: int = 2000
@@ -268,7 +277,9 @@ def _select(
     return {name: record for name, record in elements.items() if name in keep}
 
 
-def _sessions_of(document: ProvDocument, kinds: Dict[QualifiedName, str]) -> Dict[QualifiedName, QualifiedName]:
+def _sessions_of(
+    document: ProvDocument, kinds: Dict[QualifiedName, str]
+) -> Dict[QualifiedName, QualifiedName]:
     """Map activities, their parameters and session-local entities to their session."""
     session_of: Dict[QualifiedName, QualifiedName] = {}
     for record in document.get_records(ProvInfluence):
@@ -298,16 +309,6 @@ def _session_label(record: Optional[ProvRecord], name: QualifiedName) -> str:
     return "\\n".join(parts)
 
 
-def _crowded_agents(document: ProvDocument, drawn: Set[QualifiedName], limit: int) -> Dict[QualifiedName, int]:
-    """Return the agents with more than ``limit`` drawn associations, with their number."""
-    counts: Dict[QualifiedName, int] = {}
-    for record in document.get_records((ProvAssociation, ProvAttribution)):
-        ends = relation_ends(record)
-        if ends is not None and ends[0] in drawn and ends[1] in drawn:
-            counts[ends[1]] = counts.get(ends[1], 0) + 1
-    return {agent: count for agent, count in counts.items() if count > limit}
-
-
 def _edge_label(record: ProvRelation, kind_of_cause: str) -> Optional[str]:
     if isinstance(record, (ProvUsage, ProvGeneration)):
         if kind_of_cause == "parameter":
@@ -327,6 +328,125 @@ def _edge_drawn(record: ProvRelation, options: GraphOptions) -> bool:
         if DESCRIBED_BY in types:
             return options.descriptions
     return True
+
+
+Edge = Tuple[ProvRelation, QualifiedName, QualifiedName]
+
+
+def _edges(document: ProvDocument, drawn: Set[QualifiedName], options: GraphOptions) -> List[Edge]:
+    found = []
+    for record in document.get_records(ProvRelation):
+        ends = relation_ends(record)
+        if ends is not None and ends[0] in drawn and ends[1] in drawn and _edge_drawn(record, options):
+            found.append((record, ends[0], ends[1]))
+    return found
+
+
+def _crowded(edges: List[Edge], kinds: Dict[QualifiedName, str], options: GraphOptions) -> Tuple[Dict, Set]:
+    """Return the agents with too many associations (with their number), and the entities used
+    by too many activities (hubs), whose usages beyond the first go to copies of them."""
+    agents: Counter = Counter()
+    users: Counter = Counter()
+    for record, _, cause in edges:
+        if isinstance(record, (ProvAssociation, ProvAttribution)):
+            agents[cause] += 1
+        elif isinstance(record, ProvUsage) and kinds[cause] == "entity":
+            users[cause] += 1
+    crowded = {agent: count for agent, count in agents.items() if count > options.agent_edges}
+    hubs = {entity for entity, count in users.items() if count > options.hub_edges}
+    return crowded, hubs
+
+
+def _load_pydot() -> Any:
+    try:
+        import pydot
+    except ImportError as exc:
+        raise ImportError("drawing graphs needs pydot: pip install pydot") from exc
+    return pydot
+
+
+class _Drawing:
+    """A pydot graph under construction: nodes, session boxes, edges and hub copies."""
+
+    def __init__(self, options: GraphOptions, elements: Dict[QualifiedName, ProvRecord]) -> None:
+        self.options = options
+        self.elements = elements
+        self.pydot = pydot = _load_pydot()
+        self.graph = pydot.Dot(
+            "provenance", graph_type="digraph", rankdir=options.rankdir, charset="utf-8",
+            fontname="Helvetica", fontsize="10", nodesep="0.25", ranksep="0.4", newrank="true",
+        )
+        self.graph.set_node_defaults(fontname="Helvetica", fontsize="10")
+        self.graph.set_edge_defaults(fontname="Helvetica", fontsize="8", arrowsize="0.7")
+        self.ids: Dict[QualifiedName, str] = {}
+        self.nodes: Dict[QualifiedName, pydot.Node] = {}
+        self.parents: Dict[QualifiedName, Union[pydot.Dot, pydot.Cluster]] = {}
+        self.clusters: Dict[QualifiedName, pydot.Cluster] = {}
+        self.copies: Dict[QualifiedName, int] = {}
+
+    def container(self, session: Optional[QualifiedName]) -> Union[pydot.Dot, pydot.Cluster]:
+        if session is None:
+            return self.graph
+        cluster = self.clusters.get(session)
+        if cluster is None:
+            cluster = self.pydot.Cluster(
+                f"s{len(self.clusters)}", label=_session_label(self.elements.get(session), session),
+                style="dashed,rounded", color="#808080", fontsize="9", fontcolor="#606060",
+            )
+            self.clusters[session] = cluster
+            self.graph.add_subgraph(cluster)
+        return cluster
+
+    def add_node(self, name: QualifiedName, kind: str, label: str, session: Optional[QualifiedName]) -> None:
+        node_id = f"n{len(self.ids)}"
+        self.ids[name] = node_id
+        style = NODE_STYLES[kind]
+        node = self.pydot.Node(node_id, label=label, tooltip=_text(name, 200), **{"class": kind}, **style)
+        self.nodes[name] = node
+        self.parents[name] = self.container(session)
+        self.parents[name].add_node(node)
+
+    def copy(self, name: QualifiedName) -> str:
+        """Add a dashed copy of node ``name`` next to it and return its id."""
+        number = self.copies.get(name, 0) + 1
+        self.copies[name] = number
+        attributes = dict(self.nodes[name].get_attributes())
+        attributes["class"] = f"{attributes['class']} copy"
+        attributes["style"] = f"{attributes.get('style', 'filled')},dashed"
+        copy_id = f"{self.ids[name]}c{number}"
+        self.parents[name].add_node(self.pydot.Node(copy_id, **attributes))
+        return copy_id
+
+    def add_edges(self, edges: List[Edge], kinds: Dict[QualifiedName, str], crowded: Dict, hubs: Set) -> None:
+        used_once: Set[QualifiedName] = set()
+        for record, effect, cause in edges:
+            if cause in crowded:
+                continue
+            attributes = dict(_EDGE_STYLES.get(type(record), {}))
+            label = _edge_label(record, kinds[cause])
+            if label:
+                attributes["label"] = label
+            head = self.ids[cause]
+            if cause in hubs and isinstance(record, ProvUsage):
+                head = self.copy(cause) if cause in used_once else head
+                used_once.add(cause)
+            self.graph.add_edge(self.pydot.Edge(self.ids[effect], head, **attributes))
+
+    def add_note(self, text: str) -> None:
+        note = self.pydot.Node("truncated", label=text, **{"class": "note"}, **NODE_STYLES["note"])
+        self.graph.add_node(note)
+
+
+def _cap(order: List[QualifiedName], limit: int) -> List[QualifiedName]:
+    if len(order) <= limit:
+        return order
+    warnings.warn(
+        f"graph cut to {limit} of {len(order)} nodes; draw the lineage of one entity "
+        "with focus=<id> and depth=<n>",
+        GraphTruncatedWarning,
+        stacklevel=3,
+    )
+    return order[:limit]
 
 
 def prov_to_dot(document: ProvDocument, **options: object) -> pydot.Dot:
@@ -349,8 +469,7 @@ def prov_to_dot(document: ProvDocument, **options: object) -> pydot.Dot:
     ValueError
         If ``focus`` names no element of the document, or an option is invalid.
     """
-    known = {f.name for f in fields(GraphOptions)}
-    unknown = set(options) - known
+    unknown = set(options) - {f.name for f in fields(GraphOptions)}
     if unknown:
         raise TypeError(f"unknown graph options: {', '.join(sorted(unknown))}")
     opts = GraphOptions(**options)  # type: ignore[arg-type]
@@ -358,72 +477,23 @@ def prov_to_dot(document: ProvDocument, **options: object) -> pydot.Dot:
     selected = _select(document, elements, opts)
     kinds = {name: _kind(record) for name, record in selected.items()}
     drawn = {name for name, kind in kinds.items() if _wanted(kind, opts)}
-    members: Dict[QualifiedName, QualifiedName] = {}
-    if opts.collapse_members:
-        members = _hidden_members(document, drawn)
-        drawn -= set(members)
-    order = sorted(
-        (name for name in selected if name in drawn), key=lambda name: _PRIORITY[kinds[name]]
-    )
-    total = len(order)
-    if total > opts.max_nodes:
-        order = order[: opts.max_nodes]
-        warnings.warn(
-            f"graph cut to {opts.max_nodes} of {total} nodes; draw the lineage of one entity "
-            "with focus=<id> and depth=<n>",
-            GraphTruncatedWarning,
-            stacklevel=2,
-        )
-    graph = pydot.Dot(
-        "provenance", graph_type="digraph", rankdir=opts.rankdir, charset="utf-8",
-        fontname="Helvetica", fontsize="10", nodesep="0.25", ranksep="0.4", newrank="true",
-    )
-    graph.set_node_defaults(fontname="Helvetica", fontsize="10")
-    graph.set_edge_defaults(fontname="Helvetica", fontsize="8", arrowsize="0.7")
-    hidden_counts: Dict[QualifiedName, int] = {}
-    for collection in members.values():
-        hidden_counts[collection] = hidden_counts.get(collection, 0) + 1
-    node_ids = {name: f"n{number}" for number, name in enumerate(order)}
-    crowded = _crowded_agents(document, set(node_ids), opts.agent_edges)
-    clusters: Dict[QualifiedName, pydot.Cluster] = {}
+    members = _hidden_members(document, drawn) if opts.collapse_members else {}
+    drawn -= set(members)
+    everything = sorted((name for name in selected if name in drawn), key=lambda name: _PRIORITY[kinds[name]])
+    order = _cap(everything, opts.max_nodes)
+    edges = _edges(document, set(order), opts)
+    crowded, hubs = _crowded(edges, kinds, opts)
+    hidden = Counter(members.values())
     session_of = _sessions_of(document, kinds) if opts.sessions == "cluster" else {}
+    drawing = _Drawing(opts, elements)
     for name in order:
-        kind = kinds[name]
-        extra = [f"+{hidden_counts[name]} members"] if name in hidden_counts else []
+        extra = [f"+{hidden[name]} members"] if name in hidden else []
         if name in crowded:
             extra.append(f"({crowded[name]} activities)")
-        node = pydot.Node(
-            node_ids[name],
-            label=_node_label(selected[name], kind, opts, extra),
-            tooltip=_text(str(name), 200),
-            **{"class": kind},
-            **NODE_STYLES[kind],
-        )
-        session = session_of.get(name)
-        if session is None:
-            graph.add_node(node)
-            continue
-        cluster = clusters.get(session)
-        if cluster is None:
-            cluster = pydot.Cluster(
-                f"s{len(clusters)}", label=_session_label(elements.get(session), session),
-                style="dashed,rounded", color="#808080", fontsize="9", fontcolor="#606060",
-            )
-            clusters[session] = cluster
-            graph.add_subgraph(cluster)
-        cluster.add_node(node)
-    for record in document.get_records(ProvRelation):
-        ends = relation_ends(record)
-        if ends is None or ends[0] not in node_ids or ends[1] not in node_ids:
-            continue
-        if not _edge_drawn(record, opts) or ends[1] in crowded:
-            continue
-        attributes = dict(_EDGE_STYLES.get(type(record), {}))
-        label = _edge_label(record, kinds[ends[1]])
-        if label:
-            attributes["label"] = label
-        graph.add_edge(pydot.Edge(node_ids[ends[0]], node_ids[ends[1]], **attributes))
-    if total > opts.max_nodes:
-        note = f"{total - opts.max_nodes} more nodes not drawn\\ndraw one lineage: focus=<id>, depth=<n>"
-        graph.add_node(pydot.Node("truncated", label=note, **{"class": "note"}, **NODE_STYLES["note"]))
-    return graph
+        label = _node_label(selected[name], kinds[name], opts, extra)
+        drawing.add_node(name, kinds[name], label, session_of.get(name))
+    drawing.add_edges(edges, kinds, crowded, hubs)
+    if len(order) < len(everything):
+        missing = len(everything) - len(order)
+        drawing.add_note(f"{missing} more nodes not drawn\\ndraw one lineage: focus=<id>, depth=<n>")
+    return drawing.graph

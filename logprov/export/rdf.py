@@ -69,7 +69,9 @@ def to_graph(document: ProvDocument, shortcuts: bool = True) -> Any:
     return graph
 
 
-def write(document: ProvDocument, stream: IO[Any], *, rdf_format: str = "turtle", shortcuts: bool = True) -> None:
+def write(
+    document: ProvDocument, stream: IO[Any], *, rdf_format: str = "turtle", shortcuts: bool = True
+) -> None:
     """Write ``document`` as PROV-O.
 
     Parameters

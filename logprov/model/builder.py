@@ -17,7 +17,7 @@ from prov.model import ProvDocument
 from ..reader import ProvRecord, RecordNormalizer
 from .descriptions import DESCRIBED_BY, DescriptionIndex, describe
 from .ids import LOGPROV, VOPROV, IdMaker
-from .sessions import session_attributes
+from .sessions import SESSION_TYPE, session_attributes
 from .values import VALUE_LIMIT, AttributeValue, attribute_value, to_time
 
 __all__ = [
@@ -245,7 +245,8 @@ class DocumentBuilder:
         sessions = dict.fromkeys(self.sessions)
         sessions.update(dict.fromkeys(a.session for a in self.activities.values() if a.session))
         for session in sessions:
-            node = document.entity(ids.session(session), list(self.sessions.get(session, ())))
+            attributes = self.sessions.get(session) or {(PROV_TYPE, SESSION_TYPE): None}
+            node = document.entity(ids.session(session), list(attributes))
             if session in self.session_agents:
                 document.attribution(node, ids.agent(self.session_agents[session]))
         for agent in self.agents:
@@ -270,10 +271,12 @@ class DocumentBuilder:
             if agent is not None:
                 document.association(node, ids.agent(agent))
             if activity.session is not None:
-                document.influence(node, ids.session(activity.session), other_attributes=[(PROV_TYPE, IN_SESSION)])
+                session = ids.session(activity.session)
+                document.influence(node, session, other_attributes=[(PROV_TYPE, IN_SESSION)])
             index = self._index(activity.session)
             if index is not None and activity.name in index.activities:
-                document.influence(node, index.activities[activity.name], other_attributes=[(PROV_TYPE, DESCRIBED_BY)])
+                described = index.activities[activity.name]
+                document.influence(node, described, other_attributes=[(PROV_TYPE, DESCRIBED_BY)])
             if activity.parent is not None:
                 document.communication(node, ids.activity(activity.parent))
 
@@ -284,7 +287,8 @@ class DocumentBuilder:
             for session, name in links:
                 index = self._index(session)
                 if index is not None and name in index.entities:
-                    document.influence(entity, index.entities[name], other_attributes=[(PROV_TYPE, DESCRIBED_BY)])
+                    described = index.entities[name]
+                    document.influence(entity, described, other_attributes=[(PROV_TYPE, DESCRIBED_BY)])
 
     def _write_parameters(self, document: ProvDocument) -> None:
         ids = self.ids
@@ -292,7 +296,9 @@ class DocumentBuilder:
             activity = self.activities[key]
             node = ids.parameter(key, name)
             document.entity(node, [(PROV_TYPE, PARAMETER_TYPE), (VOPROV["name"], name), (PROV_VALUE, value)])
-            attributes = [(PROV_ROLE, name), (PROV_TYPE, CONFIGURED_BY), (VOPROV["artefactType"], "Parameter")]
+            attributes = [
+                (PROV_ROLE, name), (PROV_TYPE, CONFIGURED_BY), (VOPROV["artefactType"], "Parameter"),
+            ]
             document.usage(ids.activity(key), node, activity.start, other_attributes=attributes)
             index = self._index(activity.session)
             described = index.parameter.get((activity.name or "", name)) if index else None

@@ -144,7 +144,9 @@ def _index_item(lookup: dict, activity: str, kind: str, item: dict, key: Qualifi
         lookup.setdefault((activity, str(item["role"])), key)
 
 
-def _item_attributes(item: dict, type_name: str, activity: QualifiedName, index: DescriptionIndex) -> List[Pair]:
+def _item_attributes(
+    item: dict, type_name: str, activity: QualifiedName, index: DescriptionIndex
+) -> List[Pair]:
     pairs: List[Pair] = [(PROV_TYPE, VOPROV[type_name]), (VOPROV["activityDescription"], activity)]
     if type_name == "ParameterDescription" and "name" not in item and item.get("value") is not None:
         pairs.append((VOPROV["name"], attribute_value(item["value"])))

@@ -46,12 +46,11 @@ def session_attributes(data: dict) -> list[Pair]:
     Returns
     -------
     list of (QualifiedName, value)
-        ``logprov:`` attributes: times, name, module, class, user, host, platform, python,
-        executable, argv, cwd, pid, CPUs, memory, logprov version, git commit and packages.
+        ``prov:type logprov:Session`` and ``logprov:`` attributes: times, name, module, class,
+        user, host, platform, python, executable, argv, cwd, pid, CPUs, memory, logprov version,
+        git commit and packages.
     """
-    pairs: list[Pair] = []
-    if "startTime" in data:
-        pairs.append((PROV_TYPE, SESSION_TYPE))
+    pairs: list[Pair] = [(PROV_TYPE, SESSION_TYPE)]
     for key in ("startTime", "endTime"):
         moment = to_time(data.get(key))
         if moment is not None:
