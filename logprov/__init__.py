@@ -12,7 +12,6 @@ from .reader import LogReadWarning, ProvRecord, ReadStats, iter_records, read_pr
 _NEEDS_EXPORT_EXTRA = {
     "build_document": "logprov.model",
     "provlist2provdoc": "logprov.model",
-    "export": "logprov.export",
     "formats": "logprov.export",
     "provdoc2svg": "logprov.export",
 }
@@ -48,7 +47,6 @@ __all__ = [
     "LogReadWarning",
     "build_document",
     "provlist2provdoc",
-    "export",
     "formats",
     "provdoc2svg",
     "ConfigError",
