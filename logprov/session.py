@@ -11,7 +11,7 @@ from functools import lru_cache
 from importlib import metadata
 from typing import Iterable
 
-from .values import REDACTED, SecretNames
+from .values import REDACTED, SecretNames, hide_url_password
 
 __all__ = ["system_info", "agent_name", "package_versions", "git_info"]
 
@@ -47,7 +47,7 @@ def environment(names: Iterable[str], secret: SecretNames) -> dict:
     for name in dict.fromkeys(names):
         value = os.environ.get(name)
         if value is not None:
-            found[name] = REDACTED if secret(name) else value
+            found[name] = REDACTED if secret(name) else hide_url_password(value)
     return found
 
 
@@ -71,7 +71,7 @@ def redact_arguments(argv: Iterable[str], secret: SecretNames) -> list[str]:
                 shown.append(arg)
                 hide_next = True
             continue
-        shown.append(arg)
+        shown.append(hide_url_password(arg))
     return shown
 
 

@@ -8,10 +8,18 @@ import re
 from collections.abc import Mapping
 from typing import Any, Iterable
 
-__all__ = ["SecretNames", "ValueWriter", "REDACTED", "short_repr"]
+__all__ = ["SecretNames", "ValueWriter", "REDACTED", "short_repr", "hide_url_password"]
 
 REDACTED = "***"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+|0x[0-9a-fA-F]{6,}")
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@")
+
+
+def hide_url_password(text: str) -> str:
+    """Replace the password of URLs such as ``https://user:password@host`` by ``***``."""
+    if "@" not in text or "://" not in text:
+        return text
+    return _URL_PASSWORD.sub(r"\1" + REDACTED + "@", text)
 _SCALARS = (str, int, float, bool, type(None))
 
 
@@ -80,6 +88,7 @@ class ValueWriter:
         """Return ``value`` as JSON data (numbers, strings, lists, mappings) or a short repr."""
         cls = type(value)
         if cls is str:
+            value = hide_url_password(value)
             return value if len(value) <= self.limit else value[: self.limit - 3] + "..."
         if cls is bool or value is None or cls is int:
             return value

@@ -461,3 +461,19 @@ def test_secret_command_line_options_are_redacted(monkeypatch):
     secret = SecretNames(DEFAULT_REDACT)
     argv = ["run.py", "--password", "hunter2", "--api-key=abc", "--author", "me", "PWD"]
     assert redact_arguments(argv, secret) == ["run.py", "--password", "***", "--api-key=***", "--author", "me", "PWD"]
+
+
+def test_url_passwords_are_hidden_in_parameters_and_environment(make_capture, records, monkeypatch):
+    monkeypatch.setenv("ARCHIVE_URL", "https://jdoe:s3cr3t@archive.example.org/tap")
+    capture = make_capture(env_vars=["ARCHIVE_URL"])
+
+    @capture.trace
+    def query(url, limit=10):
+        return limit
+
+    with records(capture) as log:
+        query("postgres://reader:hunter2@db.example.org:5432/obs")
+    text = json.dumps(log.records)
+    assert "s3cr3t" not in text and "hunter2" not in text
+    assert log.of_kind("parameters")[0]["parameters"]["url"] == "postgres://reader:***@db.example.org:5432/obs"
+    assert log.of_kind("session")[0]["system"]["environment"]["ARCHIVE_URL"] == "https://jdoe:***@archive.example.org/tap"
