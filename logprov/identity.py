@@ -12,6 +12,7 @@ import datetime
 import enum
 import hashlib
 import itertools
+import marshal
 import os
 import pathlib
 import stat
@@ -85,6 +86,21 @@ def _feed_buffer(update, data: memoryview, budget: _Budget) -> None:
     update(sub.digest())
 
 
+def _encode_str(text: str) -> bytes:
+    data = text.encode("utf-8", "surrogatepass")
+    return b"s%d:" % len(data) + data
+
+
+_FLAT_MIN = 8
+_FLAT_TYPES = frozenset({int, float, str, bool, type(None)})
+_SCALAR_ENCODERS = {
+    type(None): lambda value: b"N",
+    bool: lambda value: b"T" if value else b"F",
+    int: lambda value: b"i%d;" % value,
+    float: lambda value: b"f%r;" % value,
+}
+
+
 class ValueDigester:
     """Compute value-semantic identifiers of Python objects.
 
@@ -140,24 +156,18 @@ class ValueDigester:
 
     def _feed(self, update, obj: Any, memo: dict, budget: _Budget, depth: int) -> None:
         cls = type(obj)
-        if obj is None:
-            update(b"N")
-            return
-        if cls is bool:
-            update(b"T" if obj else b"F")
+        encode = _SCALAR_ENCODERS.get(cls)
+        if encode is not None:
+            update(encode(obj))
             return
         if cls is str:
-            data = obj.encode("utf-8", "surrogatepass")
-            update(b"s" + _PACK_LEN(len(data)) + data)
-            budget.left -= len(data)
+            if len(obj) <= _INLINE:
+                update(_encode_str(obj))
+            else:
+                update(b"S")
+                _feed_buffer(update, memoryview(obj.encode("utf-8", "surrogatepass")), budget)
             return
-        if cls is int:
-            update(b"i%d;" % obj)
-            return
-        if cls is float:
-            update(b"f%r;" % obj)
-            return
-        if cls in (bytes, bytearray):
+        if cls is bytes or cls is bytearray:
             update(b"b")
             _feed_buffer(update, memoryview(obj), budget)
             return
@@ -169,15 +179,15 @@ class ValueDigester:
             return
         memo[key] = len(memo)
         depth += 1
-        if cls in (list, tuple):
+        if cls is list or cls is tuple:
             update(b"l" if cls is list else b"t")
             self._feed_items(update, obj, memo, budget, depth)
             return
         if cls is dict:
             self._feed_mapping(update, obj, memo, budget, depth)
             return
-        if cls in (set, frozenset):
-            update(b"S")
+        if cls is set or cls is frozenset:
+            update(b"z")
             parts = sorted(self._sub_digest(item, budget, depth) for item in obj)
             update(_PACK_LEN(len(parts)) + b"".join(parts))
             return
@@ -185,13 +195,22 @@ class ValueDigester:
 
     def _feed_items(self, update, items, memo, budget, depth) -> None:
         update(_PACK_LEN(len(items)))
+        if len(items) >= _FLAT_MIN and {type(item) for item in items} <= _FLAT_TYPES:
+            data = marshal.dumps(items, 2)
+            if len(data) <= budget.left:
+                budget.left -= len(data)
+                update(b"m")
+                update(data)
+                return
         feed = self._feed
+        scalar = _SCALAR_ENCODERS.get
         for index, item in enumerate(items):
             cls = type(item)
-            if cls is int:
-                update(b"i%d;" % item)
-            elif cls is float:
-                update(b"f%r;" % item)
+            encode = scalar(cls)
+            if encode is not None:
+                update(encode(item))
+            elif cls is str and len(item) <= _INLINE:
+                update(_encode_str(item))
             elif budget.left <= 0:
                 update(b"...%d" % (len(items) - index))
                 return
@@ -200,14 +219,20 @@ class ValueDigester:
 
     def _feed_mapping(self, update, mapping, memo, budget, depth) -> None:
         update(b"d" + _PACK_LEN(len(mapping)))
+        feed = self._feed
         if all(type(k) is str for k in mapping):
-            keys = sorted(mapping)
-            for index, k in enumerate(keys):
+            scalar = _SCALAR_ENCODERS.get
+            for index, k in enumerate(sorted(mapping)):
                 if budget.left <= 0:
-                    update(b"...%d" % (len(keys) - index))
+                    update(b"...%d" % (len(mapping) - index))
                     return
-                self._feed(update, k, memo, budget, depth)
-                self._feed(update, mapping[k], memo, budget, depth)
+                update(_encode_str(k))
+                value = mapping[k]
+                encode = scalar(type(value))
+                if encode is not None:
+                    update(encode(value))
+                else:
+                    feed(update, value, memo, budget, depth)
             return
         pairs = sorted(
             ((self._sub_digest(k, budget, depth), v) for k, v in mapping.items()),
@@ -218,7 +243,7 @@ class ValueDigester:
                 update(b"...%d" % (len(pairs) - index))
                 return
             update(k_digest)
-            self._feed(update, v, memo, budget, depth)
+            feed(update, v, memo, budget, depth)
 
     def _sub_digest(self, obj, budget, depth) -> bytes:
         parts: list = []
