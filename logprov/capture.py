@@ -523,8 +523,13 @@ class ProvCapture:
             if type(value) in _SCALARS or not cfg.log_args_as_entities or self.secret(name):
                 values[name] = value
                 continue
-            entity = self.entities.value(value, {"type": "PythonObject"}, f"args.{name}")
-            self._describe(session, entity, body)
+            try:
+                entity = self.entities.value(value, {"type": "PythonObject"}, f"args.{name}")
+                self._describe(session, entity, body)
+            except Exception as exc:
+                self._warn_once((plan.function, "argument", name),
+                                f"activity {plan.name!r}: argument {name!r}: {type(exc).__name__}: {exc}; not logged")
+                continue
             body.append(_used(activity_id, entity.id, name))
 
     def _end(self, run: _Run, result: Any, exc: BaseException | None) -> None:
@@ -649,8 +654,8 @@ class ProvCapture:
     def _describe(self, session: _Session, entity: Entity, records: list) -> None:
         if entity.id in session.described:
             return
-        session.described.add(entity.id)
         records.append(entity.record(session.id))
+        session.described.add(entity.id)
 
     def _check_location(self, session: _Session, entity: Entity, derivations: list, time_found: str) -> None:
         if entity.track is None:

@@ -64,18 +64,20 @@ class Entity:
 
 
 def _value_text(value: Any, values: ValueWriter) -> str:
-    if type(value) in (dict, list, tuple):
+    try:
+        structured = type(value) in (list, tuple) or isinstance(value, Mapping)
+    except Exception:
+        structured = False
+    if structured:
         text = dumps(values.convert(value))
         return text if len(text) <= values.limit else text[: values.limit - 3] + "..."
     return short_repr(value, values.limit)
 
 
 def _as_path(target: Any) -> str:
-    if isinstance(target, (str, os.PathLike)):
+    if isinstance(target, (str, bytes, os.PathLike)):
         path = os.fspath(target)
-        if isinstance(path, bytes):
-            path = os.fsdecode(path)
-        return path
+        return os.fsdecode(path) if isinstance(path, bytes) else path
     raise TypeError(f"expected a file path, got {type(target).__name__}")
 
 

@@ -19,7 +19,7 @@ class ProvFileHandler(logging.Handler):
     The file is opened with ``O_APPEND`` and every message is written by one system call, so
     several processes can share one log without splitting each other's lines, and a record is
     in the file as soon as the logging call returns (nothing waits in a buffer if the process
-    is killed).
+    is killed). A log left ending in the middle of a line is continued on a new line.
 
     Parameters
     ----------
@@ -40,6 +40,8 @@ class ProvFileHandler(logging.Handler):
         if directory:
             os.makedirs(directory, exist_ok=True)
         self._fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        if not _ends_with_newline(self.baseFilename):
+            os.write(self._fd, b"\n")
         return self._fd
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -64,6 +66,20 @@ class ProvFileHandler(logging.Handler):
         finally:
             self.release()
             super().close()
+
+
+def _ends_with_newline(path: str) -> bool:
+    """Return True for an empty file or one whose last byte ends a line (a killed writer may
+    have left half a line)."""
+    try:
+        with open(path, "rb") as stream:
+            stream.seek(0, os.SEEK_END)
+            if stream.tell() == 0:
+                return True
+            stream.seek(-1, os.SEEK_END)
+            return stream.read(1) == b"\n"
+    except OSError:
+        return True
 
 
 def setup_logger(

@@ -86,6 +86,30 @@ def _feed_buffer(update, data: memoryview, budget: _Budget) -> None:
     update(sub.digest())
 
 
+class _ObjectKey:
+    """Identity-based dictionary key that follows its object through a weak reference."""
+
+    __slots__ = ("ref", "hash")
+
+    def __init__(self, value: Any) -> None:
+        self.ref = weakref.ref(value)
+        self.hash = id(value)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ObjectKey) and self.ref() is not None and self.ref() is other.ref()
+
+
+class _FallbackIds(dict):
+    """Fallback ids by object identity; entries go away with their objects."""
+
+    def __setitem__(self, key: _ObjectKey, value: str) -> None:
+        key.ref = weakref.ref(key.ref(), lambda _ref, key=key: self.pop(key, None))
+        super().__setitem__(key, value)
+
+
 def _encode_str(text: str) -> bytes:
     data = text.encode("utf-8", "surrogatepass")
     return b"s%d:" % len(data) + data
@@ -113,8 +137,7 @@ class ValueDigester:
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.max_bytes = max_bytes
-        self._fallback_ids: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
-        self._fallback_by_id: "OrderedDict[int, str]" = OrderedDict()
+        self._fallback_ids: _FallbackIds = _FallbackIds()
         self._fallback_salt = uuid.uuid4().hex.encode()
         self._counter = itertools.count()
 
@@ -122,7 +145,9 @@ class ValueDigester:
         """Return ``(entity_id, id_scheme)`` for ``value``.
 
         ``id_scheme`` is None for a content digest and ``"fallback"`` when the value could not
-        be serialised and got an id unique to this object in this session.
+        be serialised and got an id unique to this object in this session (the same id each
+        time the same living object is seen, when it supports weak references; a new id each
+        time otherwise).
         """
         cls = type(value)
         if cls is str:
@@ -139,19 +164,17 @@ class ValueDigester:
 
     def _fallback(self, value: Any) -> str:
         try:
-            known = self._fallback_ids.get(value)
+            key: _ObjectKey | None = _ObjectKey(value)
         except TypeError:
-            known = self._fallback_by_id.get(id(value))
-        if known is not None:
-            return known
+            key = None
+        if key is not None:
+            known = self._fallback_ids.get(key)
+            if known is not None:
+                return known
         token = b"%s|%s|%d" % (self._fallback_salt, _qualified_type(value), next(self._counter))
         new_id = hashlib.blake2b(token, digest_size=16).hexdigest()
-        try:
-            self._fallback_ids[value] = new_id
-        except TypeError:
-            self._fallback_by_id[id(value)] = new_id
-            if len(self._fallback_by_id) > 4096:
-                self._fallback_by_id.popitem(last=False)
+        if key is not None:
+            self._fallback_ids[key] = new_id
         return new_id
 
     def _feed(self, update, obj: Any, memo: dict, budget: _Budget, depth: int) -> None:
@@ -406,6 +429,8 @@ class FileHasher:
         st = os.stat(full)
         if stat.S_ISDIR(st.st_mode):
             return self.collection(full)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(f"{full} is not a regular file")
         signature = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
         cached = self._cache.get(full)
         if cached is not None and cached[0] == signature:

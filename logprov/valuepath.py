@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -134,7 +135,13 @@ class CallStep:
         object.__setattr__(self, "_mutable", any(isinstance(v, _MUTABLE_LITERALS) for v in values))
 
     def apply(self, obj: Any) -> Any:
-        """Return ``obj(*args, **kwargs)``."""
+        """Return ``obj(*args, **kwargs)``; only methods of objects may be called.
+
+        Functions, classes and methods of modules (``os.system``, ``open``, ``subprocess.run``)
+        are refused, so a definitions file cannot run arbitrary code through a value path.
+        """
+        if not _is_object_method(obj):
+            raise TypeError(f"{_callable_name(obj)} is not a method of an object; value paths only call methods")
         if self._mutable:
             return obj(*copy.deepcopy(self.args), **copy.deepcopy(self._kwargs))
         return obj(*self.args, **self._kwargs)
@@ -145,6 +152,19 @@ class CallStep:
 
 
 Step = Union[AttributeStep, IndexStep, CallStep]
+
+
+def _is_object_method(obj: Any) -> bool:
+    owner = getattr(obj, "__self__", None)
+    if owner is None or isinstance(owner, (types.ModuleType, type)):
+        return False
+    return isinstance(obj, (types.MethodType, types.BuiltinMethodType, types.MethodWrapperType))
+
+
+def _callable_name(obj: Any) -> str:
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or type(obj).__name__
+    module = getattr(obj, "__module__", None)
+    return f"{module}.{name}" if module else str(name)
 
 
 @dataclass(frozen=True, slots=True)

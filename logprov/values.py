@@ -56,6 +56,8 @@ def short_repr(value: Any, limit: int) -> str:
         text = value
     else:
         try:
+            if type(value) in (bytes, bytearray, memoryview) and len(value) > limit:
+                value = bytes(value[:limit])
             text = repr(value)
         except Exception as exc:
             text = f"<{type(value).__qualname__}: repr failed with {type(exc).__name__}>"
@@ -77,15 +79,28 @@ class ValueWriter:
         Longest string kept, and the length of reprs of values that are not JSON data.
     max_items : int
         Items of a list or mapping kept before the rest is summarised.
+    max_depth : int
+        Levels of nested lists and mappings written out.
     """
 
-    def __init__(self, secret: SecretNames, limit: int = 120, max_items: int = 50) -> None:
+    def __init__(self, secret: SecretNames, limit: int = 120, max_items: int = 50, max_depth: int = 8) -> None:
         self.secret = secret
         self.limit = limit
         self.max_items = max_items
+        self.max_depth = max_depth
 
     def convert(self, value: Any, depth: int = 0) -> Any:
-        """Return ``value`` as JSON data (numbers, strings, lists, mappings) or a short repr."""
+        """Return ``value`` as JSON data (numbers, strings, lists, mappings) or a short repr.
+
+        Mappings are followed to any depth so that secret-looking keys are always hidden;
+        beyond ``max_depth`` levels a mapping is summarised by its size.
+        """
+        try:
+            return self._convert(value, depth)
+        except Exception:
+            return short_repr(value, self.limit)
+
+    def _convert(self, value: Any, depth: int) -> Any:
         cls = type(value)
         if cls is str:
             value = hide_url_password(value)
@@ -94,11 +109,14 @@ class ValueWriter:
             return value
         if cls is float:
             return value if math.isfinite(value) else repr(value)
-        if depth < 4:
-            if isinstance(value, Mapping):
-                return self._mapping(value, depth)
-            if cls in (list, tuple):
-                return self._sequence(value, depth)
+        if isinstance(value, Mapping):
+            if depth >= self.max_depth:
+                return f"<{type(value).__name__} with {len(value)} items>"
+            return self._mapping(value, depth)
+        if cls in (list, tuple):
+            if depth >= self.max_depth:
+                return f"<{cls.__name__} with {len(value)} items>"
+            return self._sequence(value, depth)
         if isinstance(value, os.PathLike):
             path = os.fspath(value)
             return path if isinstance(path, str) else short_repr(path, self.limit)
@@ -109,7 +127,7 @@ class ValueWriter:
             except Exception:
                 scalar = None
             if isinstance(scalar, _SCALARS):
-                return self.convert(scalar, depth)
+                return self._convert(scalar, depth)
         return short_repr(value, self.limit)
 
     def parameters(self, named: Iterable[tuple[str, Any]]) -> dict:
@@ -125,11 +143,11 @@ class ValueWriter:
                 out["..."] = f"{len(value) - index} more"
                 break
             name = key if isinstance(key, str) else short_repr(key, self.limit)
-            out[name] = REDACTED if self.secret(name) else self.convert(item, depth + 1)
+            out[name] = REDACTED if self.secret(name) else self._convert(item, depth + 1)
         return out
 
     def _sequence(self, value, depth: int) -> list:
-        out = [self.convert(item, depth + 1) for item in value[: self.max_items]]
+        out = [self._convert(item, depth + 1) for item in value[: self.max_items]]
         if len(value) > self.max_items:
             out.append(f"... {len(value) - self.max_items} more")
         return out

@@ -70,24 +70,78 @@ def load_document(source: Any, cls: type[DefinitionError], what: str) -> Documen
         raise cls(f"{what} file not found", name) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise cls(f"cannot read {what} file: {exc}", name) from None
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         lines: dict[KeyPath, int] = {}
         if node is None:
             return Document(None, name, lines)
-        _index_node(node, (), lines, set(), name, cls)
+        _check_size(node, name, cls)
+        _index_node(node, (), lines, set(), set(), name, cls)
         data = loader.construct_document(node)
+        document = Document(None, name, lines)
+        document.data = _plain(data, (), document, cls)
     except yaml.MarkedYAMLError as exc:
         line = _yaml_line(exc.problem_mark, text)
         raise cls(_yaml_problem(exc, text), name, None, line) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise cls(f"invalid YAML: {exc.reason} (character {exc.character!r})", name, None, line) from None
     except yaml.YAMLError as exc:
-        raise cls(f"invalid YAML: {exc}", name) from None
+        raise cls(f"invalid YAML: {exc}", name, None, 1) from None
+    except RecursionError:
+        raise cls("nested too deeply", name, None, _deepest_line(text)) from None
     finally:
-        loader.dispose()
-    document = Document(None, name, lines)
-    document.data = _plain(data, (), document, cls)
+        if loader is not None:
+            loader.dispose()
     return document
+
+
+_MAX_NODES = 1_000_000
+
+
+def _check_size(root: yaml.Node, source: str, cls: type[DefinitionError]) -> None:
+    """Refuse documents whose aliases expand to a huge or infinite structure."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise cls("an alias refers to the mapping or list that contains it", source, None,
+                      node.start_mark.line + 1)
+        active.add(key)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                total += size(key_node) + size(value_node)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item)
+        active.discard(key)
+        if total > _MAX_NODES:
+            raise cls(f"more than {_MAX_NODES} values once aliases are expanded", source, None,
+                      node.start_mark.line + 1)
+        sizes[key] = total
+        return total
+
+    size(root)
+
+
+def _deepest_line(text: str) -> int:
+    depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        for char in line:
+            if char in "[{":
+                depth += 1
+                if depth > 100:
+                    return number
+            elif char in "]}":
+                depth -= 1
+    return 1
 
 
 def _yaml_line(mark: yaml.Mark | None, text: str) -> int | None:
@@ -112,11 +166,12 @@ def _index_node(
     path: KeyPath,
     lines: dict[KeyPath, int],
     active: set[int],
+    done: set[int],
     source: str,
     cls: type[DefinitionError],
 ) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
-    if id(node) in active:
+    if id(node) in active or id(node) in done:
         return
     active.add(id(node))
     if isinstance(node, yaml.MappingNode):
@@ -142,11 +197,12 @@ def _index_node(
             seen[key] = line
             child = path + (key,)
             lines[child] = line
-            _index_node(value_node, child, lines, active, source, cls)
+            _index_node(value_node, child, lines, active, done, source, cls)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _index_node(item, path + (index,), lines, active, source, cls)
+            _index_node(item, path + (index,), lines, active, done, source, cls)
     active.discard(id(node))
+    done.add(id(node))
 
 
 def _node_text(node: yaml.Node) -> str:
