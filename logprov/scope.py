@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Iterator
+from typing import Any
 
 from .plans import ActivityPlan
 from .valuepath import ValuePath
 
-__all__ = ["CallScope", "BoundArguments", "NOT_FOUND"]
+__all__ = ["CallScope", "NOT_FOUND"]
 
 
 class _NotFound:
@@ -19,32 +18,6 @@ class _NotFound:
 
 
 NOT_FOUND = _NotFound()
-
-
-class BoundArguments(Mapping):
-    """The arguments of a call, by name (defaults included) and by position (``args[0]``)."""
-
-    __slots__ = ("named", "positional")
-
-    def __init__(self, named: dict, positional: tuple) -> None:
-        self.named = named
-        self.positional = positional
-
-    def __getitem__(self, key: Any) -> Any:
-        if type(key) is int:
-            return self.positional[key]
-        return self.named[key]
-
-    def __contains__(self, key: object) -> bool:
-        if type(key) is int:
-            return -len(self.positional) <= key < len(self.positional)
-        return key in self.named
-
-    def __iter__(self) -> Iterator:
-        return iter(self.named)
-
-    def __len__(self) -> int:
-        return len(self.named)
 
 
 class CallScope:
@@ -115,15 +88,23 @@ class CallScope:
         LookupError
             When the root name is unknown or a step fails.
         """
-        if path.arg_name is not None:
-            arguments = BoundArguments(self.bound(), self.args)
-            if path.arg_name not in arguments:
-                raise LookupError(f"value path {path.text!r}: the call has no argument {path.arg_name!r}")
-            return path.resolve_argument(arguments[path.arg_name]), None
+        name = path.arg_name
+        if name is not None:
+            if type(name) is int:
+                try:
+                    value = self.args[name]
+                except IndexError:
+                    raise LookupError(f"value path {path.text!r}: the call has no argument {name}") from None
+            else:
+                bound = self._bound if self._bound is not None else self.bound()
+                if name not in bound:
+                    raise LookupError(f"value path {path.text!r}: the call has no argument {name!r}")
+                value = bound[name]
+            return (path.resolve_argument(value) if len(path.steps) > 1 else value), None
         value, owner = self.root(path.root)
         if value is NOT_FOUND:
             raise LookupError(
                 f"value path {path.text!r}: {path.root!r} is neither an attribute of the instance, "
                 f"an argument, nor a name of module {self.plan.module!r}"
             )
-        return path.resolve_from(value), owner
+        return (path.resolve_from(value) if path.steps else value), owner
