@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     ratios = [entry["ratio"] for entry in calibrations]
     print(table(rows))
-    print(f"\nmachine speed vs reference (calibration before each group and at the end): "
+    print("\nmachine speed vs reference (calibration before each group and at the end): "
           + ", ".join(f"{entry['before']} {entry['ratio']:.2f}" for entry in calibrations)
           + f"; range {min(ratios):.2f}–{max(ratios):.2f}")
     print(f"total time {elapsed:.0f} s; results written to {args.json}")

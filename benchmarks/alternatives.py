@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .isolation import run_process
-from .rows import FAILED, INFO, STOPPED, Row
+from .rows import FAILED, INFO, STOPPED, Row, format_number
 from .settings import CACHE_DIR, Settings
 from .stats import summarize
 
@@ -137,9 +137,10 @@ def _tool_rows(tool: Tool, settings: Settings) -> list[Row]:
             growths.append(statistics.median(overheads[-FIRST:]) / statistics.median(overheads[:FIRST]))
         saves.append(value["save_s"])
     versions = ", ".join(f"{name} {version}" for name, version in value["versions"].items())
-    note = (f"{versions}; {how}; {tool.workload}; first call {statistics.median(first_calls):.3g} ms, median "
-            f"of calls 2–{FIRST} {statistics.median(steady):.3g} µs; writing out at the end took "
-            f"{statistics.median(saves):.3g} s; {len(firsts)} process(es) of {calls:,} calls")
+    processes = f"{len(firsts)} process{'es' if len(firsts) > 1 else ''} of {calls:,} calls"
+    note = (f"{versions}; {how}; {tool.workload}; first call {format_number(statistics.median(first_calls))} ms, "
+            f"median of calls 2–{FIRST} {format_number(statistics.median(steady))} µs; writing out at the end "
+            f"took {format_number(statistics.median(saves))} s; {processes}")
     found = [Row(GROUP, f"{tool.key}_first", f"{tool.label}: overhead per call, mean of calls 1–{FIRST}",
                  summarize(firsts), "µs", status=INFO, note=note,
                  details={"versions": value["versions"], "first_call_ms": first_calls, "median_2_100_us": steady,

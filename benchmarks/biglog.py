@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import random
+import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -37,7 +38,8 @@ LOG_DEFINITIONS = {
         },
         "select": {
             "description": "Select observations from an index file",
-            "parameters": [{"name": "target", "value": "kwargs.target"}, {"name": "max_obs", "value": "kwargs.max_obs"}],
+            "parameters": [{"name": "target", "value": "kwargs.target"},
+                           {"name": "max_obs", "value": "kwargs.max_obs"}],
             "usage": [{"role": "index", "entityType": "IndexFile", "location": "kwargs.index"}],
             "generation": [{
                 "role": "observations", "entityType": "Observations", "value": "observations",
@@ -211,7 +213,8 @@ def count_records(log: str | os.PathLike) -> int:
 
 def ensure_log(records: int, timeout: float = 900.0) -> dict:
     """Return ``{"path", "records", "probe", "seconds", "cached"}`` of a log of about ``records``
-    records, generating it under the temporary cache directory when it is not there yet.
+    records, generating it under the temporary cache directory when it is not there yet (and
+    removing the logs of that size made by other versions of the code).
 
     Raises
     ------
@@ -225,6 +228,9 @@ def ensure_log(records: int, timeout: float = 900.0) -> dict:
         if Path(info["path"]).exists():
             info["cached"] = True
             return info
+    for stale in TEMP_CACHE_DIR.glob(f"log-{records}-*"):
+        if stale != folder:
+            shutil.rmtree(stale, ignore_errors=True)
     data = folder / "data"
     _index_files(data)
     log = folder / "prov.log"

@@ -10,7 +10,7 @@ import time
 from .isolation import run_worker
 from .rows import FAILED, INFO, Row
 from .settings import TEMP_CACHE_DIR, Settings
-from .stats import Summary, loop_time, paired_overhead, summarize
+from .stats import Summary, block_overheads, loop_time, summarize
 from .workload import make_capture
 
 __all__ = ["FILE_DEFINITIONS", "first_use_worker", "cached_worker", "rows"]
@@ -115,10 +115,10 @@ def cached_worker(calls: int, repeats: int, warmup: int) -> dict:
         lookup = summarize([loop_time(lambda i: hasher.file(path), calls) for _ in range(repeats)])
         capture = make_capture(folder, FILE_DEFINITIONS)
         with_file, without_file = capture.trace(read_data), capture.trace(skip_data)
-        difference, traced, baseline = paired_overhead(
-            lambda i: with_file(path=path, scale=i), lambda i: without_file(path=path, scale=i),
-            calls, repeats, warmup,
-        )
+        measured = {"with_file": lambda i: with_file(path=path, scale=i)}
+        difference, traced, baseline = block_overheads(
+            measured, lambda i: without_file(path=path, scale=i), calls, repeats, warmup
+        )["with_file"]
     return {
         "lookup_us": lookup.scaled(1e6).to_dict(),
         "difference_us": difference.scaled(1e6).to_dict(),
@@ -141,9 +141,10 @@ def _first_use_rows(settings: Settings) -> list[Row]:
     def share(name: str) -> Summary:
         return summarize([base / value * 100 for base, value in zip(seconds["raw"], seconds[name])])
 
-    note = (f"throughput MB/s: raw hashlib loop {rate['raw'].median:,.0f}, FileHasher {rate['hasher'].median:,.0f}, "
-            f"traced call {rate['traced'].median:,.0f}; % = raw time / time, per repetition (runs of one "
-            f"repetition are adjacent, in rotating order)")
+    mismatch = "" if outcome.value["same_digest"] else "FileHasher's digest differs from hashlib's! "
+    note = (f"{mismatch}throughput MB/s: raw hashlib loop {rate['raw'].median:,.0f}, "
+            f"FileHasher {rate['hasher'].median:,.0f}, traced call {rate['traced'].median:,.0f}; "
+            f"% = raw time / time, per repetition (runs of one repetition are adjacent, in rotating order)")
     details = {"seconds": seconds, "megabytes": megabytes, "same_digest": outcome.value["same_digest"]}
     return [
         Row(GROUP, "first_use_raw", f"raw hashlib sha256 loop, {size} MB", rate["raw"], "MB/s", status=INFO),

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -38,7 +38,8 @@ class Outcome:
     elapsed : float
         Wall-clock seconds the process ran.
     peak_rss : int
-        Largest resident set size seen while polling, in bytes.
+        Largest resident set size in bytes: the process's own peak when it finished, else the
+        largest seen while polling.
     progress : dict or None
         The last progress report of the process.
     error : str
@@ -51,12 +52,25 @@ class Outcome:
     peak_rss: int
     progress: dict | None = None
     error: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         """Whether the process finished and returned a result."""
         return self.status == "ok" and self.value is not None
+
+    def stop_note(self) -> str:
+        """Say where and how far the process was stopped."""
+        reason = "time limit" if self.status == "timeout" else "memory limit"
+        reached = ", ".join(f"{key} {_shown(value)}" for key, value in (self.progress or {}).items())
+        return f"stopped at the {reason} after {self.elapsed:.1f} s" + (f" ({reached})" if reached else "")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def peak_rss() -> int:
@@ -73,8 +87,8 @@ def progress(**data: Any) -> None:
     """Record how far a measuring process got (read by the parent if it has to stop it)."""
     path = os.environ.get(PROGRESS_ENV)
     if path:
-        data["time"] = time.perf_counter()
-        Path(path).write_text(json.dumps(data))
+        Path(path + ".part").write_text(json.dumps(data))
+        os.replace(path + ".part", path)
 
 
 def _tail(path: str, limit: int = 1500) -> str:
@@ -132,8 +146,6 @@ def run_process(
                 time.sleep(_POLL)
             elapsed = time.perf_counter() - start
         report = json.loads(Path(progress_path).read_text()) if os.path.exists(progress_path) else None
-        if report is not None:
-            report["time"] = report["time"] - start if report["time"] > start else None
         if status is not None:
             return Outcome(status, None, elapsed, peak, report)
         value = None

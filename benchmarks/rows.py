@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from .stats import Summary
 
-__all__ = ["Row", "MEASURED", "STOPPED", "SUBSET", "UNAVAILABLE", "NOT_MEASURED", "FAILED", "INFO"]
+__all__ = ["Row", "format_number", "MEASURED", "STOPPED", "SUBSET", "UNAVAILABLE", "NOT_MEASURED", "FAILED", "INFO"]
 
 MEASURED = "measured"
 STOPPED = "stopped"
@@ -102,14 +102,14 @@ class Row:
         if self.summary is None:
             return "—"
         prefix = {STOPPED: "> ", SUBSET: "≥ "}.get(self.status, "")
-        return f"{prefix}{_number(self.summary.median)} {self.unit}".rstrip()
+        return f"{prefix}{format_number(self.summary.median)} {self.unit}".rstrip()
 
     @property
     def spread(self) -> str:
         """Minimum and maximum as text, when there were repetitions."""
         if self.summary is None or self.summary.n < 2:
             return ""
-        return f"{_number(self.summary.minimum)}–{_number(self.summary.maximum)} (n={self.summary.n})"
+        return f"{format_number(self.summary.minimum)}–{format_number(self.summary.maximum)} (n={self.summary.n})"
 
     def to_dict(self) -> dict:
         """Return the row as plain data for the JSON results."""
@@ -132,7 +132,8 @@ class Row:
         }
 
 
-def _number(value: float) -> str:
+def format_number(value: float) -> str:
+    """Return ``value`` with about three significant digits, thousands separated."""
     magnitude = abs(value)
     if magnitude >= 100:
         return f"{value:,.0f}"

@@ -65,6 +65,13 @@ class Settings:
     alternative_runs: int = 2
     worker_timeout: float = 600.0
 
+    def limits(self, target: float) -> dict:
+        """Return the ``timeout`` and ``memory_cap`` of a process whose time target is ``target``
+        seconds: three times the target (at least 20 s, 6 s in a quick run), and 2 GB (1 GB)."""
+        if self.quick:
+            return {"timeout": max(3 * target, 6.0), "memory_cap": 1 << 30}
+        return {"timeout": max(3 * target, 20.0), "memory_cap": 2 << 30}
+
 
 def full() -> Settings:
     """Return the settings of a full run."""
@@ -85,7 +92,7 @@ def quick() -> Settings:
         log_records=100_000,
         log_time_scale=0.1,
         read_repeats=1,
-        memory_calls=(6_000, 12_000, 20_000),
+        memory_calls=(10_000, 12_000, 14_000),
         alternative_calls=100,
         alternative_runs=1,
         worker_timeout=300.0,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import statistics
 import time
 from dataclasses import asdict, dataclass
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
-__all__ = ["Summary", "summarize", "loop_time", "paired_overhead"]
+__all__ = ["Summary", "summarize", "loop_time", "block_overheads"]
 
 
 @dataclass(frozen=True)
@@ -63,34 +63,36 @@ def loop_time(call: Callable[[int], object], calls: int) -> float:
     return (clock() - start) / calls
 
 
-def paired_overhead(
-    measured: Callable[[int], object],
+def block_overheads(
+    measured: Mapping[str, Callable[[int], object]],
     baseline: Callable[[int], object],
     calls: int,
     repeats: int,
     warmup: int,
-) -> tuple[Summary, Summary, Summary]:
-    """Time ``measured`` and ``baseline`` in alternating blocks; return the per-call summaries.
+) -> dict[str, tuple[Summary, Summary, Summary]]:
+    """Time each of ``measured`` and ``baseline`` in blocks of ``calls`` calls, in rotating order.
 
-    Each repetition runs one block of ``calls`` calls of each (in alternating order, so slow
-    phases of a busy machine hit both alike) and keeps the difference of their means.
+    Each repetition runs one block of every function, so that slow phases of a busy machine hit
+    all of them alike, and keeps for each measured function the difference between its mean
+    and the baseline's mean in that repetition.
 
     Returns
     -------
-    tuple of Summary
-        The per-call difference (overhead), the measured and the baseline times, in seconds.
+    dict
+        Per name of ``measured``: summaries of the per-call difference (the overhead), of the
+        measured and of the baseline times, in seconds.
     """
-    loop_time(measured, warmup)
-    loop_time(baseline, warmup)
-    differences, measured_times, baseline_times = [], [], []
+    functions = {**measured, None: baseline}
+    for function in functions.values():
+        loop_time(function, warmup)
+    order = list(functions)
+    times: dict = {name: [] for name in order}
     for repeat in range(repeats):
-        if repeat % 2:
-            base = loop_time(baseline, calls)
-            value = loop_time(measured, calls)
-        else:
-            value = loop_time(measured, calls)
-            base = loop_time(baseline, calls)
-        differences.append(value - base)
-        measured_times.append(value)
-        baseline_times.append(base)
-    return summarize(differences), summarize(measured_times), summarize(baseline_times)
+        shift = repeat % len(order)
+        for name in order[shift:] + order[:shift]:
+            times[name].append(loop_time(functions[name], calls))
+    base = times[None]
+    return {
+        name: (summarize([value - b for value, b in zip(times[name], base)]), summarize(times[name]), summarize(base))
+        for name in measured
+    }

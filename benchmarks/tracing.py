@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -9,7 +10,7 @@ import time
 from .isolation import run_worker
 from .rows import FAILED, INFO, Row
 from .settings import Settings
-from .stats import Summary, paired_overhead, summarize
+from .stats import Summary, block_overheads, summarize
 from .workload import call_process, make_capture, work_class
 
 __all__ = ["overhead_worker", "growth_worker", "rows"]
@@ -18,21 +19,27 @@ GROUP = "tracing"
 EARLY = (1, 200)
 LATE = (9_901, 10_100)
 CHECKPOINTS = (EARLY, (991, 1_010), (4_991, 5_010), LATE)
+GROWTH = "overhead at call 10,000 vs call 100 of one session"
 
 
-def overhead_worker(config: dict, calls: int, repeats: int, warmup: int) -> dict:
-    """Measure traced vs untraced ``process`` calls in alternating blocks (in µs)."""
+def overhead_worker(variants: dict, calls: int, repeats: int, warmup: int) -> dict:
+    """Measure ``process`` traced by one capture per configuration of ``variants`` (each on a
+    logger and log of its own) against the untraced copy, in rotating blocks (in µs)."""
     with tempfile.TemporaryDirectory(prefix="logprov-bench-") as folder:
-        capture = make_capture(folder, **config)
-        traced = capture.trace_methods(work_class())()
-        plain = work_class()()
-        overhead, traced_time, plain_time = paired_overhead(
-            call_process(traced), call_process(plain), calls, repeats, warmup
-        )
+        traced = {}
+        for index, (name, config) in enumerate(variants.items()):
+            log_folder = os.path.join(folder, name)
+            os.mkdir(log_folder)
+            capture = make_capture(log_folder, logger_name=f"logprov-bench-{index}", **config)
+            traced[name] = call_process(capture.trace_methods(work_class())())
+        found = block_overheads(traced, call_process(work_class()()), calls, repeats, warmup)
     return {
-        "overhead_us": overhead.scaled(1e6).to_dict(),
-        "traced_us": traced_time.scaled(1e6).to_dict(),
-        "untraced_us": plain_time.scaled(1e6).to_dict(),
+        name: {
+            "overhead_us": overhead.scaled(1e6).to_dict(),
+            "traced_us": traced_time.scaled(1e6).to_dict(),
+            "untraced_us": plain_time.scaled(1e6).to_dict(),
+        }
+        for name, (overhead, traced_time, plain_time) in found.items()
     }
 
 
@@ -73,26 +80,26 @@ def growth_worker(calls: int, checkpoints: list) -> dict:
 
 
 def _overhead_rows(settings: Settings) -> list[Row]:
-    variants = [
-        ("overhead_default", "defaults", {}),
-        ("overhead_no_check", "check_modified_inputs: false", {"check_modified_inputs": False}),
-        ("overhead_flush0", "flush_interval: 0", {"flush_interval": 0}),
-    ]
+    variants = {
+        "overhead_default": ("defaults", {}),
+        "overhead_no_check": ("check_modified_inputs: false", {"check_modified_inputs": False}),
+        "overhead_flush0": ("flush_interval: 0", {"flush_interval": 0}),
+    }
+    params = {"variants": {key: config for key, (_, config) in variants.items()}, **settings.overhead}
+    outcome = run_worker("benchmarks.tracing:overhead_worker", params, timeout=settings.worker_timeout)
     found = []
-    for key, label, config in variants:
+    for key, (label, config) in variants.items():
         what = f"traced call overhead, 2 params + 2 used + 2 generated, {label}"
-        params = {"config": config, **settings.overhead}
-        outcome = run_worker("benchmarks.tracing:overhead_worker", params, timeout=settings.worker_timeout)
         if not outcome.ok:
             found.append(Row(GROUP, key, what, None, "µs", 30.0, status=FAILED, note=outcome.error[-300:]))
             continue
-        value = outcome.value
-        overhead = Summary(**value["overhead_us"])
+        value = outcome.value[key]
         traced, plain = Summary(**value["traced_us"]), Summary(**value["untraced_us"])
         found.append(Row(
-            GROUP, key, what, overhead, "µs", 30.0,
-            note=(f"traced {traced.median:.1f} µs vs untraced {plain.median:.2f} µs per call; "
-                  f"{settings.overhead['repeats']} alternating blocks of {settings.overhead['calls']} calls"),
+            GROUP, key, what, Summary(**value["overhead_us"]), "µs", 30.0,
+            note=(f"traced {traced.median:.1f} µs vs untraced {plain.median:.2f} µs per call; the three "
+                  f"configurations and the untraced copy in one process, {settings.overhead['repeats']} "
+                  f"rounds of one block of {settings.overhead['calls']:,} calls each, in rotating order"),
             details={"traced_us": value["traced_us"], "untraced_us": value["untraced_us"], "config": config},
         ))
     return found
@@ -105,7 +112,7 @@ def _growth_rows(settings: Settings) -> list[Row]:
         outcome = run_worker("benchmarks.tracing:growth_worker",
                              {"calls": LATE[1], "checkpoints": checkpoints}, timeout=settings.worker_timeout)
         if not outcome.ok:
-            return [Row(GROUP, "growth", "overhead at call 10,000 vs call 100", None, "x", 1.3,
+            return [Row(GROUP, "growth", GROWTH, None, "x", 1.3,
                         status=FAILED, note=outcome.error[-300:])]
         blocks = outcome.value["blocks"]
         medians = {name: statistics.median(times) for name, times in blocks.items()}
@@ -115,12 +122,14 @@ def _growth_rows(settings: Settings) -> list[Row]:
         means.append(statistics.mean(blocks[f"{LATE[0]}-{LATE[1]}"]) / early_mean)
         first_calls.append(outcome.value["first_call_us"] / 1000)
         per_block.append(medians)
-    note = (f"one session per process ({settings.growth_runs} processes); overhead of each call of a block = "
-            f"traced minus an adjacent untraced call; ratio of block medians, calls {LATE[0]:,}–{LATE[1]:,} "
-            f"over calls {EARLY[0]}–{EARLY[1]}; ratio of means (call 1 left out): "
+    runs = settings.growth_runs
+    note = (f"one session of {LATE[1]:,} calls in each of {runs} process{'es' if runs > 1 else ''}; "
+            f"overhead of each call of a block = traced minus an adjacent untraced call; ratio of block "
+            f"medians, calls {LATE[0]:,}–{LATE[1]:,} over calls {EARLY[0]}–{EARLY[1]}; ratio of means "
+            f"(call 1 left out): "
             + ", ".join(f"{value:.2f}" for value in means))
     return [
-        Row(GROUP, "growth", "overhead at call 10,000 vs call 100 of one session", summarize(ratios), "x", 1.3,
+        Row(GROUP, "growth", GROWTH, summarize(ratios), "x", 1.3,
             note=note, details={"block_medians_us": per_block, "mean_ratios": means}),
         Row(GROUP, "first_call", "first traced call of a session (session record), overhead",
             summarize(first_calls), "ms", status=INFO),
@@ -129,11 +138,11 @@ def _growth_rows(settings: Settings) -> list[Row]:
 
 def _disabled_row(settings: Settings) -> Row:
     what = "traced call with capture: false, overhead"
-    params = {"config": {"capture": False}, **settings.disabled}
+    params = {"variants": {"disabled": {"capture": False}}, **settings.disabled}
     outcome = run_worker("benchmarks.tracing:overhead_worker", params, timeout=settings.worker_timeout)
     if not outcome.ok:
         return Row(GROUP, "disabled", what, None, "µs", 1.0, status=FAILED, note=outcome.error[-300:])
-    value = outcome.value
+    value = outcome.value["disabled"]
     return Row(GROUP, "disabled", what, Summary(**value["overhead_us"]), "µs", 1.0,
                note=f"{settings.disabled['repeats']} alternating blocks of {settings.disabled['calls']:,} calls",
                details={"traced_us": value["traced_us"], "untraced_us": value["untraced_us"]})

@@ -12,7 +12,8 @@ that the paths name files (``type: File``): the argument ``args.events_file`` is
 and the returned path (``result``) a generated one.
 
 Run it with ``python examples/two_sessions.py OUTPUT_DIR`` (default: ``two-sessions-output``).
-It ends by printing the lineage of the final product.
+It ends by printing the lineage of the final product with ``logprov lineage``, which follows
+it back through both sessions to the event list.
 """
 
 from __future__ import annotations
@@ -103,34 +104,18 @@ def session_two() -> None:
     capture.end_session()
 
 
-def show_lineage(product: Path) -> None:
-    """Print the lineage of ``product`` and how to ask the command line for it."""
+def show_lineage(product: Path) -> int:
+    """Print the lineage of ``product`` with the ``logprov lineage`` command."""
+    from logprov.cli import main as logprov_command
+
     product_id = "file:" + hashlib.sha256(product.read_bytes()).hexdigest()
     print(f"final product: {product}")
     print(f"entity id:     {product_id}")
     print(f"provenance log: {LOG}")
     print()
-    print("Ask for its lineage with:")
-    print(f"  logprov lineage {LOG} {product_id}")
-    try:
-        from logprov.export.lineage import lineage, resolve
-        from logprov.model import build_document
-        from logprov.reader import iter_records
-    except ImportError:
-        print("(install logprov[export] to compute the lineage in Python)")
-        return
-    document = build_document(iter_records(LOG))
-    focus = resolve(document, product_id)
-    ancestors = lineage(document, focus, depth=None, direction="ancestors")
-    print()
-    print("Lineage computed with logprov.export.lineage:")
-    for record in document.get_records():
-        if not record.is_element() or record.identifier not in ancestors:
-            continue
-        kind = type(record).__name__.replace("Prov", "").lower()
-        label = record.get_attribute("prov:label") or record.get_attribute("prov:location")
-        shown = f" ({sorted(map(str, label))[0]})" if label else ""
-        print(f"  {kind:8} {record.identifier}{shown}")
+    print("Lineage computed with the command line (the path of the product works too):")
+    print(f"$ logprov lineage {LOG} {product_id} --no-index")
+    return logprov_command(["lineage", str(LOG), product_id, "--no-index"])
 
 
 def main(argv: list[str]) -> int:
@@ -138,8 +123,7 @@ def main(argv: list[str]) -> int:
         session_two()
         return 0
     product = session_one()
-    show_lineage(product)
-    return 0
+    return show_lineage(product)
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ from .config import Config, load_config
 from .definitions import Definitions, load_definitions
 from .entities import Entity, EntityFactory
 from .flusher import Flusher
-from .handlers import setup_logger
-from .plans import ActivityPlan, EntityPlan, activity_plan, guess_scope
+from .handlers import ProvFileHandler, setup_logger
+from .plans import OBJECT, ActivityPlan, EntityPlan, activity_plan, guess_scope
 from .records import RecordWriter, now
 from .scope import CallScope
 from .session import agent_name, calling_code_directory, git_info, package_versions, system_info
@@ -34,6 +34,7 @@ __all__ = ["ProvCapture"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _SCALARS = (str, int, float, bool, type(None))
+_IMMUTABLE = frozenset({str, int, float, bool, complex, bytes, type(None)})
 _MAX_MEMBERS = 100_000
 _SUSPENDED: contextvars.ContextVar[bool] = contextvars.ContextVar("logprov_suspended", default=False)
 _DESCRIBED_ENTITIES = 10_000
@@ -138,6 +139,18 @@ class ProvCapture:
         self._code_info: dict | None = None
         atexit.register(_end_session_at_exit, weakref.ref(self))
         _CAPTURES.add(self)
+
+    def set_log_filename(self, log_filename: str | os.PathLike) -> None:
+        """Write from now on to ``log_filename`` (replacing the default file handler).
+
+        Handlers the application added to the logger itself are left as they are.
+        """
+        for handler in list(self.logger.handlers):
+            if isinstance(handler, ProvFileHandler):
+                self.logger.removeHandler(handler)
+                handler.close()
+        self.logger.addHandler(ProvFileHandler(log_filename))
+        self.config = self.config.replace(log_filename=os.fspath(log_filename))
 
     # Sessions
 
@@ -598,6 +611,12 @@ class ProvCapture:
                 records.append(_generated(run.activity_id, entity.id, "result"))
 
     def _modified_input(self, run: _Run, entity_plan: EntityPlan, used: Entity, generated: set, records: list) -> None:
+        if entity_plan.kind == OBJECT and entity_plan.value is not None and type(used.value) in _IMMUTABLE:
+            try:
+                if run.scope.resolve(entity_plan.value)[0] is used.value:
+                    return
+            except Exception:
+                return
         entity = self._resolve_entity(entity_plan, run.scope, run.plan, "usage")
         if entity is None or entity.id == used.id or entity.id in generated:
             return

@@ -40,6 +40,11 @@ class Entity:
         self._scheme = scheme
         self._values = values
 
+    @property
+    def value(self) -> Any:
+        """The Python value identified (None for files)."""
+        return self._value
+
     def record(self, session_id: str) -> dict:
         """Return the entity record of this entity in session ``session_id``."""
         record: dict[str, Any] = {"entity_id": self.id, "in_session": session_id}

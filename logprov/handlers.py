@@ -8,9 +8,7 @@ import os
 import warnings
 from typing import Mapping
 
-__all__ = ["ProvFileHandler", "setup_logger", "DEFAULT_FORMAT"]
-
-DEFAULT_FORMAT = "%(levelname)s %(name)s %(message)s"
+__all__ = ["ProvFileHandler", "setup_logger"]
 
 
 class ProvFileHandler(logging.Handler):
@@ -20,6 +18,9 @@ class ProvFileHandler(logging.Handler):
     several processes can share one log without splitting each other's lines, and a record is
     in the file as soon as the logging call returns (nothing waits in a buffer if the process
     is killed). A log left ending in the middle of a line is continued on a new line.
+
+    Without a formatter set, a record is written as ``LEVEL logger message`` (the same as the
+    format ``"%(levelname)s %(name)s %(message)s"``, without the cost of a `logging.Formatter`).
 
     Parameters
     ----------
@@ -43,6 +44,12 @@ class ProvFileHandler(logging.Handler):
         if not _ends_with_newline(self.baseFilename):
             os.write(self._fd, b"\n")
         return self._fd
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Format ``record``; without a formatter of its own, as ``LEVEL logger message``."""
+        if self.formatter is None:
+            return f"{record.levelname} {record.name} {record.getMessage()}"
+        return self.formatter.format(record)
 
     def emit(self, record: logging.LogRecord) -> None:
         """Format ``record`` and append it to the file."""
@@ -120,9 +127,7 @@ def setup_logger(
             stacklevel=3,
         )
     if not logger.handlers:
-        handler = ProvFileHandler(log_filename)
-        handler.setFormatter(logging.Formatter(DEFAULT_FORMAT))
-        logger.addHandler(handler)
+        logger.addHandler(ProvFileHandler(log_filename))
         logger.propagate = False
         if logger.level == logging.NOTSET or logger.level > logging.INFO:
             logger.setLevel(logging.INFO)

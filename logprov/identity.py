@@ -115,6 +115,34 @@ def _encode_str(text: str) -> bytes:
     return b"s%d:" % len(data) + data
 
 
+def _strict_json_encoder():
+    """Return a function serialising plain JSON data canonically in C, or None without orjson.
+
+    Mappings have their keys sorted; anything that is not a dict, list, tuple, str, int,
+    float, bool or None (subclasses included) makes it raise, so such values go through the
+    general serialisation.
+    """
+    try:
+        import orjson
+    except ImportError:
+        return None
+    options = (
+        orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+        | orjson.OPT_PASSTHROUGH_DATETIME
+    )
+
+    def refuse(value: Any) -> None:
+        raise TypeError
+
+    def encode(value: Any) -> bytes:
+        return orjson.dumps(value, default=refuse, option=options)
+
+    return encode
+
+
+_json_encode = _strict_json_encoder()
+_PINNED = 1024
+_JSON_MAX_ITEMS = 4096
 _FLAT_MIN = 8
 _FLAT_TYPES = frozenset({int, float, str, bool, type(None)})
 _SCALAR_ENCODERS = {
@@ -138,6 +166,7 @@ class ValueDigester:
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.max_bytes = max_bytes
         self._fallback_ids: _FallbackIds = _FallbackIds()
+        self._pinned: "OrderedDict[int, tuple[Any, str]]" = OrderedDict()
         self._fallback_salt = uuid.uuid4().hex.encode()
         self._counter = itertools.count()
 
@@ -146,15 +175,22 @@ class ValueDigester:
 
         ``id_scheme`` is None for a content digest and ``"fallback"`` when the value could not
         be serialised and got an id unique to this object in this session (the same id each
-        time the same living object is seen, when it supports weak references; a new id each
-        time otherwise).
+        time the same object is seen; objects without weak references are kept alive, up to
+        1,024 of them, to keep their ids).
         """
         cls = type(value)
-        if cls is str:
+        if cls is str and len(value) <= _INLINE:
             data = value.encode("utf-8", "surrogatepass")
             return hashlib.blake2b(b"s" + data, digest_size=16).hexdigest(), None
         if cls is int:
             return hashlib.blake2b(b"i%d" % value, digest_size=16).hexdigest(), None
+        if _json_encode is not None and (cls is dict or cls is list or cls is tuple) and len(value) <= _JSON_MAX_ITEMS:
+            try:
+                data = _json_encode(value)
+            except Exception:
+                data = None
+            if data is not None:
+                return hashlib.blake2b(b"j" + data, digest_size=16).hexdigest(), None
         parts: list = []
         try:
             self._feed(parts.append, value, {}, _Budget(self.max_bytes), 0)
@@ -169,12 +205,19 @@ class ValueDigester:
             key = None
         if key is not None:
             known = self._fallback_ids.get(key)
-            if known is not None:
-                return known
+        else:
+            pinned = self._pinned.get(id(value))
+            known = pinned[1] if pinned is not None and pinned[0] is value else None
+        if known is not None:
+            return known
         token = b"%s|%s|%d" % (self._fallback_salt, _qualified_type(value), next(self._counter))
         new_id = hashlib.blake2b(token, digest_size=16).hexdigest()
         if key is not None:
             self._fallback_ids[key] = new_id
+        else:
+            self._pinned[id(value)] = (value, new_id)
+            if len(self._pinned) > _PINNED:
+                self._pinned.popitem(last=False)
         return new_id
 
     def _feed(self, update, obj: Any, memo: dict, budget: _Budget, depth: int) -> None:

@@ -14,6 +14,7 @@ import gzip
 import io
 import json
 import os
+import re
 import sys
 import warnings
 import zlib
@@ -23,13 +24,14 @@ from typing import IO, Any, Callable, ContextManager, Iterable, Iterator, List, 
 from .errors import LogReadError
 
 try:
-    from orjson import loads as _json_loads
+    from orjson import loads as _fast_loads
 except ImportError:
-    _json_loads = json.loads
+    _fast_loads = None
 
 __all__ = [
     "PROV_PREFIX",
     "DEFAULT_MAX_PAYLOAD",
+    "DEFAULT_MAX_DEPTH",
     "LogReadWarning",
     "ProvRecord",
     "ReadStats",
@@ -42,8 +44,13 @@ __all__ = [
 
 PROV_PREFIX = "_PROV_"
 DEFAULT_MAX_PAYLOAD = 10 * 1024 * 1024
+DEFAULT_MAX_DEPTH = 100
 DEFAULT_MAX_WARNINGS = 10
 _PREFIX_LEN = len(PROV_PREFIX)
+_MAX_RECOVERY = 16
+_RECORD_START = re.compile(r"_PROV_(\d{4}-\d\d-\d\d[^_{}\n]{0,40})_PROV_\{")
+_ROTATION_NUMBER = re.compile(r"^(.*?)\.(\d{1,6})(\.gz)?$")
+_ROTATION_DATE = re.compile(r"^(.*?)[._-](\d{4}-?\d\d-?\d\d(?:[_T-]?\d\d(?:-?\d\d){0,2})?)(\.gz)?$")
 
 Source = Union[str, "os.PathLike[str]", IO[str], IO[bytes]]
 TimeBound = Union[str, datetime.datetime, None]
@@ -170,6 +177,9 @@ class ReadStats:
         Records yielded.
     skipped : int
         ``_PROV_`` lines that could not be decoded.
+    recovered : int
+        Records found after an unreadable one on the same line (a line cut short by a crash,
+        to which the next process appended its records).
     filtered : int
         Records left out by the time window or the session filter.
     lines : int
@@ -184,6 +194,7 @@ class ReadStats:
 
     records: int = 0
     skipped: int = 0
+    recovered: int = 0
     filtered: int = 0
     lines: int = 0
     files: List[str] = field(default_factory=list)
@@ -195,6 +206,15 @@ class ReadStats:
         self.skipped += 1
         if len(self.problems) < self.max_problems:
             self.problems.append((source, line, reason))
+
+
+def _json_loads(text: str) -> Any:
+    if _fast_loads is not None:
+        try:
+            return _fast_loads(text)
+        except (ValueError, RecursionError):
+            pass
+    return json.loads(text)
 
 
 def _literal_first(text: str) -> Any:
@@ -211,7 +231,23 @@ def _json_first(text: str) -> Any:
         return ast.literal_eval(text), True
 
 
-def decode_payload(text: str, max_size: int = DEFAULT_MAX_PAYLOAD) -> tuple[dict, bool]:
+def _too_deep(data: Any, limit: int) -> bool:
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+            stack.extend((key, depth + 1) for key in value if isinstance(key, (tuple, frozenset)))
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            stack.extend((item, depth + 1) for item in value)
+    return False
+
+
+def decode_payload(
+    text: str, max_size: int = DEFAULT_MAX_PAYLOAD, max_depth: int = DEFAULT_MAX_DEPTH
+) -> tuple[dict, bool]:
     """Decode the payload of a record: JSON, or a Python literal of logprov 0.0.2.
 
     Parameters
@@ -220,6 +256,8 @@ def decode_payload(text: str, max_size: int = DEFAULT_MAX_PAYLOAD) -> tuple[dict
         What follows the second ``_PROV_`` marker.
     max_size : int
         Longest payload accepted, in characters.
+    max_depth : int
+        Deepest nesting of containers accepted (the payload itself is level 1).
 
     Returns
     -------
@@ -229,7 +267,13 @@ def decode_payload(text: str, max_size: int = DEFAULT_MAX_PAYLOAD) -> tuple[dict
     Raises
     ------
     ValueError
-        If the payload is too long, cannot be decoded or is not a mapping.
+        If the payload is too long or too deeply nested, cannot be decoded or is not a
+        mapping.
+
+    Notes
+    -----
+    Python literals are read with `ast.literal_eval`, which only builds literals: nothing in
+    a payload is ever executed.
     """
     if len(text) > max_size:
         raise ValueError(f"payload longer than {max_size} characters")
@@ -243,6 +287,9 @@ def decode_payload(text: str, max_size: int = DEFAULT_MAX_PAYLOAD) -> tuple[dict
         raise ValueError(f"cannot decode payload ({reason[:120]})") from None
     if not isinstance(data, dict):
         raise ValueError(f"payload is a {type(data).__name__}, not a mapping")
+    brackets = text.count("{") + text.count("[") + text.count("(")
+    if brackets > max_depth and _too_deep(data, max_depth):
+        raise ValueError(f"payload nested more than {max_depth} levels deep")
     return data, legacy
 
 
@@ -253,9 +300,10 @@ def _is_uuid(text: str) -> bool:
 class RecordNormalizer:
     """Bring records into the current shape and attribute them to their session.
 
-    Integer ids become strings, ``null`` values are dropped, the 0.0.2 quirk
-    ``{…, 7762…: 7762…}`` becomes ``entity_id``, and activity ids that are not UUIDs (the
-    6-digit ids of 0.0.2, unique only within a session) are qualified as ``<session>.<id>``.
+    Integer ids become strings, ``null`` ids (and every ``null`` of 0.0.2 records) are
+    dropped, the 0.0.2 quirk ``{…, 7762…: 7762…}`` becomes ``entity_id``, and activity ids
+    that are not UUIDs (the 6-digit ids of 0.0.2, unique only within a session) are qualified
+    as ``<session>.<id>``.
     A record belongs to the session named by ``session_id`` or ``in_session``, else to the
     session of its activity, else (legacy records only) to the last session seen in the source.
     Normalising a record twice changes nothing.
@@ -288,7 +336,9 @@ class RecordNormalizer:
         """
         for key in ID_KEYS:
             value = data.get(key)
-            if value is not None and not isinstance(value, str):
+            if value is None:
+                data.pop(key, None)
+            elif not isinstance(value, str):
                 data[key] = str(value)
         if legacy is not False:
             self._fix_legacy(data)
@@ -414,6 +464,24 @@ def _file_opener(path: str) -> Opener:
     return lambda: open(path, encoding="utf-8", errors="replace")
 
 
+def _rotation_key(path: str) -> tuple:
+    """Sort key putting rotated copies of a log before it, oldest first.
+
+    ``prov.log.3``, ``prov.log.2.gz``, ``prov.log.1`` (`logging.handlers.RotatingFileHandler`,
+    logrotate) come before ``prov.log``, in that order; dated copies (``prov.log.2026-11-22``,
+    ``prov.log-20261122``) come in date order, also before ``prov.log``.
+    """
+    directory, name = os.path.split(path)
+    numbered = _ROTATION_NUMBER.match(name)
+    if numbered:
+        return (directory, numbered.group(1), 0, -int(numbered.group(2)), name)
+    dated = _ROTATION_DATE.match(name)
+    if dated:
+        return (directory, dated.group(1), 1, 0, re.sub(r"\D", "", dated.group(2)))
+    base = name[:-3] if name.endswith(".gz") else name
+    return (directory, base, 2, 0, name)
+
+
 def _resolve(sources: Source | Iterable[Source]) -> list[tuple[str, Opener]]:
     if isinstance(sources, (str, os.PathLike)) or hasattr(sources, "read"):
         sources = [sources]
@@ -429,7 +497,7 @@ def _resolve(sources: Source | Iterable[Source]) -> list[tuple[str, Opener]]:
         elif os.path.isfile(path):
             resolved.append((path, _file_opener(path)))
         elif glob.has_magic(path):
-            matches = sorted(p for p in glob.glob(path, recursive=True) if os.path.isfile(p))
+            matches = sorted((p for p in glob.glob(path, recursive=True) if os.path.isfile(p)), key=_rotation_key)
             if not matches:
                 raise LogReadError("no log file matches this pattern", path)
             resolved.extend((match, _file_opener(match)) for match in matches)
@@ -467,7 +535,7 @@ class _Selection:
 class _SourceReader:
     """Turn the lines of one source into records, counting what it meets."""
 
-    __slots__ = ("name", "normalizer", "selection", "reporter", "max_payload", "line")
+    __slots__ = ("name", "normalizer", "selection", "reporter", "max_payload", "max_depth", "line")
 
     def __init__(
         self,
@@ -476,12 +544,14 @@ class _SourceReader:
         selection: _Selection,
         reporter: _Reporter,
         max_payload: int,
+        max_depth: int,
     ) -> None:
         self.name = name
         self.normalizer = normalizer
         self.selection = selection
         self.reporter = reporter
         self.max_payload = max_payload
+        self.max_depth = max_depth
         self.line = 0
 
     def records(self, stream: Iterable[str]) -> Iterator[ProvRecord]:
@@ -497,10 +567,20 @@ class _SourceReader:
                 self.reporter.problem(name, number, "no timestamp between _PROV_ markers")
                 continue
             try:
-                data, legacy = decode_payload(line[second + _PREFIX_LEN :].rstrip(), self.max_payload)
+                data, legacy = self._decode(line[second + _PREFIX_LEN :])
             except ValueError as exc:
-                self.reporter.problem(name, number, str(exc))
-                continue
+                found = self._recover(line, second + _PREFIX_LEN)
+                if found is not None:
+                    reason = f"record cut short, another record follows on the same line: {exc}"
+                elif not line.endswith("\n"):
+                    reason = f"last line cut short (no end of line): {exc}"
+                else:
+                    reason = str(exc)
+                self.reporter.problem(name, number, reason)
+                if found is None:
+                    continue
+                first, second, data, legacy = found
+                stats.recovered += 1
             session = self.normalizer.normalize(data, legacy)
             record = ProvRecord(line[first + _PREFIX_LEN : second], data, name, number, session, legacy)
             if selection.timed:
@@ -517,6 +597,25 @@ class _SourceReader:
             stats.records += 1
             yield record
 
+    def _decode(self, payload: str) -> tuple[dict, bool]:
+        return decode_payload(payload.rstrip(), self.max_payload, self.max_depth)
+
+    def _recover(self, line: str, start: int) -> tuple[int, int, dict, bool] | None:
+        """Find a whole record after an unreadable one on the same line.
+
+        A process killed in the middle of a write leaves a line without its end; the next
+        process appending to the log continues that line with its own records.
+        """
+        for attempt, match in enumerate(_RECORD_START.finditer(line, start)):
+            if attempt >= _MAX_RECOVERY:
+                break
+            try:
+                data, legacy = self._decode(line[match.end() - 1 :])
+            except ValueError:
+                continue
+            return match.start(), match.end() - 1 - _PREFIX_LEN, data, legacy
+        return None
+
 
 def iter_records(
     sources: Source | Iterable[Source],
@@ -527,6 +626,7 @@ def iter_records(
     strict: bool = False,
     stats: ReadStats | None = None,
     max_payload: int = DEFAULT_MAX_PAYLOAD,
+    max_depth: int = DEFAULT_MAX_DEPTH,
     max_warnings: int = DEFAULT_MAX_WARNINGS,
 ) -> Iterator[ProvRecord]:
     """Yield the provenance records of one or more logs, line by line.
@@ -545,6 +645,8 @@ def iter_records(
         Filled with counts and the problems met.
     max_payload : int
         Payloads longer than this many characters are skipped as unreadable.
+    max_depth : int
+        Payloads nested more deeply than this are skipped as unreadable.
     max_warnings : int
         Warnings issued per read before a single summary warning.
 
@@ -571,7 +673,7 @@ def iter_records(
             context = opener()
         except OSError as exc:
             raise LogReadError(f"cannot open: {exc.strerror or exc}", name) from exc
-        reader = _SourceReader(name, normalizer, selection, reporter, max_payload)
+        reader = _SourceReader(name, normalizer, selection, reporter, max_payload, max_depth)
         try:
             with context as stream:
                 yield from reader.records(stream)

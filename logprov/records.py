@@ -100,12 +100,13 @@ class RecordWriter:
 
     def emit_batches(self, batches: Sequence[tuple[str, Sequence[dict]]]) -> None:
         """Write several ``(timestamp, records)`` batches as one logging call."""
-        lines = []
+        parts = []
         for timestamp, records in batches:
-            head = f"{PROV_PREFIX}{timestamp}{PROV_PREFIX}"
-            lines.extend([head + dumps(record) for record in records])
-        if lines:
-            self.logger.handle(self._log_record("\n".join(lines)))
+            if records:
+                head = f"{PROV_PREFIX}{timestamp}{PROV_PREFIX}"
+                parts.append(head + f"\n{head}".join(map(dumps, records)))
+        if parts:
+            self.logger.handle(self._log_record("\n".join(parts)))
 
     def _log_record(self, message: str) -> logging.LogRecord:
         if logging.getLogRecordFactory() is not logging.LogRecord:
@@ -132,8 +133,12 @@ class RecordWriter:
         return entry
 
     def warn(self, message: str) -> None:
-        """Write a warning (not a provenance record) on the same logger."""
-        self.logger.warning("logprov: %s", message)
+        """Write a warning (not a provenance record) on the same logger.
+
+        A ``_PROV_`` inside the message (in a file name, say) is written as ``_PROV`` so that
+        the line is never taken for a record.
+        """
+        self.logger.warning("logprov: %s", message.replace(PROV_PREFIX, "_PROV"))
 
 
 _new_record = object.__new__

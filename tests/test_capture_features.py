@@ -477,3 +477,28 @@ def test_url_passwords_are_hidden_in_parameters_and_environment(make_capture, re
     assert "s3cr3t" not in text and "hunter2" not in text
     assert log.of_kind("parameters")[0]["parameters"]["url"] == "postgres://reader:***@db.example.org:5432/obs"
     assert log.of_kind("session")[0]["system"]["environment"]["ARCHIVE_URL"] == "https://jdoe:***@archive.example.org/tap"
+
+
+def test_set_log_filename_moves_the_default_handler(make_capture, tmp_path):
+    capture = make_capture()
+    traced = capture.trace(lambda: None, name="step")
+    traced()
+    moved = tmp_path / "elsewhere" / "moved.log"
+    capture.set_log_filename(moved)
+    traced()
+    first = [r for r in read_log(capture.logger.name and tmp_path / f"{capture.logger.name}.log") if r.get("name") == "step"]
+    second = [r for r in read_log(moved) if r.get("name") == "step"]
+    assert len(first) == 1 and len(second) == 1
+    assert capture.config.log_filename == str(moved)
+
+
+def test_warnings_never_look_like_records(make_capture, records):
+    capture = make_capture({"activities": {"run": {"usage": [{"role": "x", "location": "path"}]}}})
+
+    @capture.trace
+    def run(path):
+        return None
+
+    with records(capture) as log:
+        run("/no/such/_PROV_file")
+    assert len(log.warnings) == 1 and "_PROV_" not in log.warnings[0]

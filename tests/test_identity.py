@@ -66,8 +66,15 @@ def test_dict_order_does_not_matter_but_content_does():
 
 
 def test_types_are_distinguished():
-    ids = {digest(v)[0] for v in (1, 1.0, True, "1", b"1", [1], (1,), {1})}
+    ids = {digest(v)[0] for v in (1, 1.0, True, "1", b"1", [1], {1}, {"1": 1})}
     assert len(ids) == 8
+    assert digest({1})[0] == digest(frozenset({1}))[0]
+    assert digest([1, 1.0, True])[0] != digest([1, 1, 1])[0]
+
+
+def test_plain_data_serialised_alike_shares_an_id():
+    assert digest([1, [2, 3]])[0] == digest((1, (2, 3)))[0]
+    assert digest({"a": (1, 2)})[0] == digest({"a": [1, 2]})[0]
 
 
 def test_mutation_changes_the_id():

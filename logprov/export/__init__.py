@@ -23,19 +23,23 @@ import io
 import os
 import tempfile
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Dict, List, Mapping, Optional, Union
+from typing import IO, Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
 
 from prov.model import ProvDocument
 
+from ..model import build_document
+from ..reader import ProvRecord
 from . import images, provjson, provn, provxml, rdf
 from .graph import GraphOptions, GraphTruncatedWarning, prov_to_dot
 from .graphviz import GraphvizError
+from .streaming import MODEL_OPTIONS, STREAM_WRITERS, write_records
 from .streams import is_text_stream
 
 __all__ = [
     "Format",
     "FORMATS",
     "export",
+    "export_records",
     "formats",
     "provdoc2svg",
     "prov_to_dot",
@@ -119,6 +123,8 @@ _ALIASES = {
     "json-ld": "jsonld",
     "rdf": "rdfxml",
     "n-triples": "nt",
+    "nq": "nt",
+    "n-quads": "nt",
     "gv": "dot",
 }
 
@@ -136,14 +142,14 @@ def _format(fmt: str) -> Format:
     return FORMATS[name]
 
 
-def _write_file(spec: Format, document: ProvDocument, path: str, options: Dict[str, Any]) -> None:
+def _write_file(spec: Format, path: str, write: Callable[[IO[bytes]], None]) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     handle = tempfile.NamedTemporaryFile(
         "wb", dir=folder, prefix=".logprov-", suffix=spec.extension, delete=False
     )
     try:
         with handle:
-            spec.writer(document, handle, **options)
+            write(handle)
         os.chmod(handle.name, 0o666 & ~_umask())
         os.replace(handle.name, path)
     except BaseException:
@@ -155,6 +161,23 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def _deliver(
+    spec: Format, destination: Destination, write: Callable[[IO[Any]], None]
+) -> Optional[Union[str, bytes]]:
+    if destination is None:
+        buffer = io.BytesIO()
+        write(buffer)
+        data = buffer.getvalue()
+        return data if spec.binary else data.decode("utf-8")
+    if isinstance(destination, (str, os.PathLike)):
+        _write_file(spec, os.fspath(destination), write)
+        return None
+    if spec.binary and is_text_stream(destination):
+        raise TypeError(f"{spec.name} output is binary: give a binary stream or a file name")
+    write(destination)
+    return None
 
 
 def export(
@@ -192,18 +215,52 @@ def export(
     """
     spec = _format(fmt)
     options = {**spec.defaults, **options}
-    if destination is None:
-        buffer = io.BytesIO()
-        spec.writer(document, buffer, **options)
-        data = buffer.getvalue()
-        return data if spec.binary else data.decode("utf-8")
-    if isinstance(destination, (str, os.PathLike)):
-        _write_file(spec, document, os.fspath(destination), options)
-        return None
-    if spec.binary and is_text_stream(destination):
-        raise TypeError(f"{spec.name} output is binary: give a binary stream or a file name")
-    spec.writer(document, destination, **options)
-    return None
+    return _deliver(spec, destination, lambda stream: spec.writer(document, stream, **options))
+
+
+def export_records(
+    records: Iterable[Union[ProvRecord, dict]],
+    fmt: str,
+    destination: Destination = None,
+    **options: Any,
+) -> Optional[Union[str, bytes]]:
+    """Write the PROV document of ``records`` in format ``fmt``.
+
+    ``json``, ``provn`` and ``nt`` (also ``nq``: the triples are all in the default graph) are
+    written in one pass over the records, with temporary files, in memory that grows with the
+    number of distinct entities and activities rather than with the log; the output reads back
+    into the document `logprov.model.build_document` builds from the same records. Other
+    formats build that document and `export` it.
+
+    Parameters
+    ----------
+    records : iterable of ProvRecord or dict
+        Records from `logprov.reader.iter_records`, or payload dicts.
+    fmt : str
+        A name of `formats()` or an alias.
+    destination : str, path or stream, optional
+        As for `export`. Without one, the output is returned.
+    **options
+        ``with_descriptions``, ``with_parameters`` and ``session_prefix`` of
+        `logprov.model.build_document`; the options of the format (``indent`` for ``json``,
+        in which each member of a section takes one line; ``shortcuts`` for ``nt``); for the
+        one-pass formats, ``spool_dir`` for the temporary files.
+
+    Returns
+    -------
+    str, bytes or None
+        The output when there is no ``destination``.
+
+    Raises
+    ------
+    ValueError
+        If the format is unknown.
+    """
+    spec = _format(fmt)
+    if spec.name not in STREAM_WRITERS:
+        model = {key: options.pop(key) for key in MODEL_OPTIONS if key in options}
+        return export(build_document(records, **model), spec.name, destination, **options)
+    return _deliver(spec, destination, lambda stream: write_records(records, spec.name, stream, **options))
 
 
 def provdoc2svg(provdoc: ProvDocument, filename: Union[str, "os.PathLike[str]"], **options: Any) -> None:

@@ -14,11 +14,15 @@ from .builder import CONFIGURED_BY, IN_SESSION, PARAMETER_TYPE, UNTRACED, Docume
 from .descriptions import DESCRIBED_BY
 from .ids import AGENT, ACTIVITY, DESCRIPTION, LOGPROV, PARAMETER, SESSION, VOPROV, local_part
 from .sessions import SESSION_TYPE
+from .stream import RecordStream, Sink, StreamConflictWarning
 
 __all__ = [
     "build_document",
     "provlist2provdoc",
     "DocumentBuilder",
+    "RecordStream",
+    "Sink",
+    "StreamConflictWarning",
     "LOGPROV",
     "VOPROV",
     "SESSION",

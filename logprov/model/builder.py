@@ -7,18 +7,33 @@ are timed at the start of their activity, generations at its end).
 
 from __future__ import annotations
 
-import datetime
 from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
-from prov.constants import PROV, PROV_LABEL, PROV_LOCATION, PROV_ROLE, PROV_TYPE, PROV_VALUE
+from prov.constants import PROV_TYPE
 from prov.identifier import QualifiedName
 from prov.model import ProvDocument
 
 from ..reader import ProvRecord, RecordNormalizer
 from .descriptions import DESCRIBED_BY, DescriptionIndex, describe
-from .ids import LOGPROV, VOPROV, IdMaker
-from .sessions import SESSION_TYPE, session_attributes
-from .values import VALUE_LIMIT, AttributeValue, attribute_value, to_time
+from .ids import IdMaker
+from .mapping import (
+    CONFIGURED_BY,
+    ENTITY_TYPES,
+    IN_SESSION,
+    PARAMETER_TYPE,
+    SESSION_TYPE_PAIR,
+    UNTRACED,
+    ActivityState,
+    Pair,
+    agent_attributes,
+    entity_attributes,
+    parameter_attributes,
+    parameter_usage_attributes,
+    role,
+    role_attributes,
+)
+from .sessions import session_attributes
+from .values import VALUE_LIMIT, AttributeValue, attribute_value
 
 __all__ = [
     "DocumentBuilder",
@@ -28,63 +43,6 @@ __all__ = [
     "UNTRACED",
     "ENTITY_TYPES",
 ]
-
-IN_SESSION = LOGPROV["inSession"]
-PARAMETER_TYPE = VOPROV["Parameter"]
-CONFIGURED_BY = VOPROV["wasConfiguredBy"]
-UNTRACED = LOGPROV["UntracedTransformation"]
-COLLECTION = PROV["Collection"]
-PERSON = PROV["Person"]
-ENTITY_TYPES = {name: LOGPROV[name] for name in ("PythonObject", "File", "FileCollection")}
-
-Pair = Tuple[QualifiedName, AttributeValue]
-
-_ENTITY_ATTRIBUTES = (
-    ("location", PROV_LOCATION),
-    ("hash", LOGPROV["hash"]),
-    ("hash_type", LOGPROV["hashType"]),
-    ("contentType", LOGPROV["contentType"]),
-    ("description", LOGPROV["description"]),
-    ("size", LOGPROV["size"]),
-    ("id_scheme", LOGPROV["idScheme"]),
-    ("entity_description", LOGPROV["entityDescription"]),
-)
-
-
-class _Activity:
-    __slots__ = (
-        "key", "session", "name", "start", "end", "status", "duration", "exception_type",
-        "exception_message", "function", "agent", "parent", "ended",
-    )
-
-    def __init__(self, key: str, session: str | None) -> None:
-        self.key = key
-        self.session = session
-        self.name: str | None = None
-        self.start: datetime.datetime | None = None
-        self.end: datetime.datetime | None = None
-        self.status: str | None = None
-        self.duration: float | None = None
-        self.exception_type: str | None = None
-        self.exception_message: str | None = None
-        self.function: str | None = None
-        self.agent: str | None = None
-        self.parent: str | None = None
-        self.ended = False
-
-    def attributes(self) -> List[Pair]:
-        status = self.status
-        if status is None and self.start is not None and not self.ended:
-            status = "incomplete"
-        found = (
-            (PROV_LABEL, self.name),
-            (LOGPROV["status"], status),
-            (LOGPROV["duration"], self.duration),
-            (LOGPROV["exceptionType"], self.exception_type),
-            (LOGPROV["exceptionMessage"], self.exception_message),
-            (LOGPROV["function"], self.function),
-        )
-        return [(key, attribute_value(value)) for key, value in found if value is not None]
 
 
 class DocumentBuilder:
@@ -120,7 +78,7 @@ class DocumentBuilder:
         self.indexes: Dict[str, DescriptionIndex] = {}
         self.descriptions: Dict[QualifiedName, List[Pair]] = {}
         self.agents: Dict[str, None] = {}
-        self.activities: Dict[str, _Activity] = {}
+        self.activities: Dict[str, ActivityState] = {}
         self.parameters: Dict[Tuple[str, str], AttributeValue] = {}
         self.entities: Dict[QualifiedName, Dict[Pair, None]] = {}
         self.entity_descriptions: Dict[QualifiedName, Dict[Tuple[Optional[str], str], None]] = {}
@@ -171,35 +129,21 @@ class DocumentBuilder:
         key = data["activity_id"]
         activity = self.activities.get(key)
         if activity is None:
-            activity = self.activities[key] = _Activity(key, session)
-        elif activity.session is None:
-            activity.session = session
-        get = data.get
-        if get("name") is not None:
-            activity.name = str(data["name"])
-        if "startTime" in data:
-            activity.start = to_time(data["startTime"]) or activity.start
-        if "endTime" in data:
-            activity.ended = True
-            activity.end = to_time(data["endTime"]) or activity.end
-        for field in ("status", "duration", "exception_type", "exception_message", "function"):
-            if get(field) is not None:
-                setattr(activity, field, data[field])
-        if get("agent_name") is not None:
-            activity.agent = str(data["agent_name"])
+            activity = self.activities[key] = ActivityState(key, session)
+        activity.update(data, session)
+        if activity.agent is not None:
             self.agents[activity.agent] = None
-        if get("parent_activity_id") is not None:
-            activity.parent = data["parent_activity_id"]
+        get = data.get
         parameters = get("parameters")
         if self.with_parameters and isinstance(parameters, dict):
             for name, value in parameters.items():
                 self.parameters[(key, str(name))] = attribute_value(value, self.value_limit)
         if get("used_id") is not None:
             entity = self._reference(data["used_id"], session)
-            self.usages[(key, entity, _role(get("used_role")))] = None
+            self.usages[(key, entity, role(get("used_role")))] = None
         if get("generated_id") is not None:
             entity = self._reference(data["generated_id"], session)
-            self.generations[(entity, key, _role(get("generated_role")))] = None
+            self.generations[(entity, key, role(get("generated_role")))] = None
 
     def _reference(self, entity_id: Any, session: str | None) -> QualifiedName:
         entity = self.ids.entity(str(entity_id), session)
@@ -209,26 +153,14 @@ class DocumentBuilder:
 
     def _entity(self, data: dict, session: str | None) -> None:
         entity = self._reference(data["entity_id"], session)
-        attributes = self.entities[entity]
         get = data.get
         if get("member_id") is not None:
             self.members[(entity, self._reference(data["member_id"], session))] = None
-            attributes[(PROV_TYPE, COLLECTION)] = None
         if get("progenitor_id") is not None:
             progenitor = self._reference(data["progenitor_id"], session)
             untraced = bool(get("untraced")) or self.derivations.get((entity, progenitor), False)
             self.derivations[(entity, progenitor)] = untraced
-            moment = to_time(get("generated_time"))
-            if moment is not None:
-                attributes[(LOGPROV["generatedAtTime"], moment)] = None
-        for field, attribute in _ENTITY_ATTRIBUTES:
-            if get(field) is not None:
-                attributes[(attribute, attribute_value(data[field]))] = None
-        if get("value") is not None:
-            attributes[(PROV_VALUE, attribute_value(data["value"], self.value_limit))] = None
-        kind = get("type")
-        if kind is not None:
-            attributes[(PROV_TYPE, ENTITY_TYPES.get(kind) or attribute_value(kind))] = None
+        self.entities[entity].update(dict.fromkeys(entity_attributes(data, self.value_limit)))
         if get("entity_description") is not None:
             links = self.entity_descriptions.setdefault(entity, {})
             links[(session, str(data["entity_description"]))] = None
@@ -241,16 +173,16 @@ class DocumentBuilder:
             document.add_namespace(namespace)
         for parent in {a.parent for a in self.activities.values() if a.parent is not None}:
             if parent not in self.activities:
-                self.activities[parent] = _Activity(parent, None)
+                self.activities[parent] = ActivityState(parent, None)
         sessions = dict.fromkeys(self.sessions)
         sessions.update(dict.fromkeys(a.session for a in self.activities.values() if a.session))
         for session in sessions:
-            attributes = self.sessions.get(session) or {(PROV_TYPE, SESSION_TYPE): None}
+            attributes = self.sessions.get(session) or {SESSION_TYPE_PAIR: None}
             node = document.entity(ids.session(session), list(attributes))
             if session in self.session_agents:
                 document.attribution(node, ids.agent(self.session_agents[session]))
         for agent in self.agents:
-            document.agent(ids.agent(agent), [(PROV_TYPE, PERSON), (PROV_LABEL, agent)])
+            document.agent(ids.agent(agent), agent_attributes(agent))
         for key, attributes in self.descriptions.items():
             document.entity(key, attributes)
         self._write_activities(document)
@@ -284,21 +216,21 @@ class DocumentBuilder:
         for entity, attributes in self.entities.items():
             document.entity(entity, list(attributes))
         for entity, links in self.entity_descriptions.items():
+            described_by: Dict[QualifiedName, None] = {}
             for session, name in links:
                 index = self._index(session)
                 if index is not None and name in index.entities:
-                    described = index.entities[name]
-                    document.influence(entity, described, other_attributes=[(PROV_TYPE, DESCRIBED_BY)])
+                    described_by[index.entities[name]] = None
+            for described in described_by:
+                document.influence(entity, described, other_attributes=[(PROV_TYPE, DESCRIBED_BY)])
 
     def _write_parameters(self, document: ProvDocument) -> None:
         ids = self.ids
         for (key, name), value in self.parameters.items():
             activity = self.activities[key]
             node = ids.parameter(key, name)
-            document.entity(node, [(PROV_TYPE, PARAMETER_TYPE), (VOPROV["name"], name), (PROV_VALUE, value)])
-            attributes = [
-                (PROV_ROLE, name), (PROV_TYPE, CONFIGURED_BY), (VOPROV["artefactType"], "Parameter"),
-            ]
+            document.entity(node, parameter_attributes(name, value))
+            attributes = parameter_usage_attributes(name)
             document.usage(ids.activity(key), node, activity.start, other_attributes=attributes)
             index = self._index(activity.session)
             described = index.parameter.get((activity.name or "", name)) if index else None
@@ -307,31 +239,16 @@ class DocumentBuilder:
 
     def _write_relations(self, document: ProvDocument) -> None:
         ids = self.ids
-        for key, entity, role in self.usages:
+        for key, entity, name in self.usages:
             activity = self.activities[key]
-            attributes = self._role_attributes(activity, role, "usage")
+            attributes = role_attributes(self._index(activity.session), activity.name, name, "usage")
             document.usage(ids.activity(key), entity, activity.start, other_attributes=attributes)
-        for entity, key, role in self.generations:
+        for entity, key, name in self.generations:
             activity = self.activities[key]
-            attributes = self._role_attributes(activity, role, "generation")
+            attributes = role_attributes(self._index(activity.session), activity.name, name, "generation")
             document.generation(entity, ids.activity(key), activity.end, other_attributes=attributes)
         for (entity, progenitor), untraced in self.derivations.items():
             attributes = [(PROV_TYPE, UNTRACED)] if untraced else None
             document.derivation(entity, progenitor, other_attributes=attributes)
         for collection, member in self.members:
             document.membership(collection, member)
-
-    def _role_attributes(self, activity: _Activity, role: str | None, kind: str) -> List[Pair]:
-        if role is None:
-            return []
-        attributes: List[Pair] = [(PROV_ROLE, role)]
-        index = self._index(activity.session)
-        if index is not None:
-            described = getattr(index, kind).get((activity.name or "", role))
-            if described is not None:
-                attributes.append((VOPROV[f"{kind}Description"], described))
-        return attributes
-
-
-def _role(role: Any) -> str | None:
-    return None if role is None else str(attribute_value(role))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
+from typing import Tuple
 
 from prov.identifier import Namespace, QualifiedName
 
@@ -24,6 +25,8 @@ __all__ = [
     "DESCRIPTION",
     "BASE_NAMESPACES",
     "local_part",
+    "qualified_text",
+    "Parts",
     "IdMaker",
 ]
 
@@ -51,7 +54,7 @@ def _starts_ncname(text: str) -> bool:
     return first == "_" or ("a" <= first <= "z") or ("A" <= first <= "Z")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def local_part(text: str) -> str:
     """Return ``text`` made into a valid NCName local part, deterministically.
 
@@ -71,6 +74,20 @@ def local_part(text: str) -> str:
     if not _starts_ncname(text):
         text = "_" + text
     return text
+
+
+Parts = Tuple[Namespace, str]
+
+
+def _qualified(parts: Parts) -> QualifiedName:
+    namespace, local = parts
+    return namespace[local]
+
+
+def qualified_text(parts: Parts) -> str:
+    """Return the ``prefix:local`` text of the qualified name made of ``parts``."""
+    namespace, local = parts
+    return f"{namespace.prefix}:{local}"
 
 
 class IdMaker:
@@ -93,19 +110,35 @@ class IdMaker:
 
     def session(self, session: str) -> QualifiedName:
         """Return the qualified name of a session."""
-        return self.session_ns[local_part(session)]
+        return _qualified(self.session_parts(session))
+
+    def session_parts(self, session: str) -> Parts:
+        """Return the namespace and the local part of the qualified name of a session."""
+        return self.session_ns, local_part(session)
 
     def activity(self, activity: str) -> QualifiedName:
         """Return the qualified name of an activity (ids are already session-qualified)."""
-        return ACTIVITY[local_part(activity)]
+        return _qualified(self.activity_parts(activity))
+
+    def activity_parts(self, activity: str) -> Parts:
+        """Return the namespace and the local part of the qualified name of an activity."""
+        return ACTIVITY, local_part(activity)
 
     def agent(self, name: str) -> QualifiedName:
         """Return the qualified name of the agent called ``name``."""
-        return AGENT[local_part(name)]
+        return _qualified(self.agent_parts(name))
+
+    def agent_parts(self, name: str) -> Parts:
+        """Return the namespace and the local part of the qualified name of an agent."""
+        return AGENT, local_part(name)
 
     def parameter(self, activity: str, name: str) -> QualifiedName:
         """Return the qualified name of parameter ``name`` of an activity."""
-        return PARAMETER[local_part(f"{activity}.{name}")]
+        return _qualified(self.parameter_parts(activity, name))
+
+    def parameter_parts(self, activity: str, name: str) -> Parts:
+        """Return the namespace and the local part of the qualified name of a parameter."""
+        return PARAMETER, local_part(f"{activity}.{name}")
 
     def description(self, key: str) -> QualifiedName:
         """Return the qualified name of a description."""
@@ -124,18 +157,23 @@ class IdMaker:
         session : str or None
             The session of the record that mentions it.
         """
+        return _qualified(self.entity_parts(entity, session))
+
+    def entity_parts(self, entity: str, session: str | None) -> Parts:
+        """Return the namespace and the local part of the qualified name of an entity."""
         prefix, sep, rest = entity.partition(":")
         if sep and prefix and _PREFIX.fullmatch(prefix):
-            return self._external_namespace(prefix)[local_part(rest)]
+            return self._external_namespace(prefix), local_part(rest)
         if session is None:
-            return self.session_ns[local_part(entity)]
-        return self.session_ns[local_part(f"{session}.{entity}")]
+            return self.session_ns, local_part(entity)
+        return self.session_ns, local_part(f"{session}.{entity}")
 
     def _external_namespace(self, prefix: str) -> Namespace:
         namespace = self._external.get(prefix)
         if namespace is None:
             name, uri = prefix, f"urn:logprov:{prefix}:"
-            if prefix.lower() in _RESERVED_PREFIXES or not _starts_ncname(prefix):
+            reserved = prefix.lower() in _RESERVED_PREFIXES or prefix == self.session_ns.prefix
+            if reserved or not _starts_ncname(prefix):
                 name, uri = f"id_{prefix}", f"urn:logprov:id:{prefix}:"
             namespace = Namespace(name, uri)
             self._external[prefix] = namespace

@@ -22,7 +22,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 def shorten(text: str, limit: int) -> str:
     """Return ``text`` without XML-illegal characters, cut to ``limit`` characters."""
-    if _NOT_XML.search(text):
+    if not (text.isascii() and text.isprintable()) and _NOT_XML.search(text):
         text = _NOT_XML.sub("\ufffd", text)
     if len(text) > limit:
         text = text[: limit - 1] + "\u2026"

@@ -1,0 +1,186 @@
+"""PROV-JSON written section by section as the statements come, then put together.
+
+Each PROV-JSON section (``entity``, ``activity``, ``used``, …) collects its members, one per
+line, in a temporary file; the output is the prefixes followed by the sections. Values are
+encoded as `prov`'s PROV-JSON serializer encodes them, so that `prov.read` gives back the
+document `build_document` builds.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import orjson
+from prov.identifier import Namespace, QualifiedName
+from prov.model.records import _xsd_datetime_text
+from prov.serializers.provjson import encode_json_representation
+
+from ..model.mapping import Pair
+from .kinds import FORMAL_ATTRIBUTES
+from .spools import BinaryOutput, Spool
+
+__all__ = ["JsonStreamWriter"]
+
+_KEYS = {keyword: tuple(str(name) for name in formal) for keyword, formal in FORMAL_ATTRIBUTES.items()}
+_SECTIONS = tuple(_KEYS)
+_CACHE_LIMIT = 4096
+_FLUSH_EVERY = 8192
+
+
+def _dumps(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(value, separators=(",", ":")).encode("ascii")
+
+
+class JsonStreamWriter:
+    """A `logprov.model.stream.Sink` writing PROV-JSON.
+
+    Parameters
+    ----------
+    folder : str
+        Where the section files are kept until the end.
+    indent : int or None
+        Indentation of the sections and of their members (each member is on one line); None
+        writes no line breaks.
+    """
+
+    def __init__(self, folder: str, *, indent: Optional[int] = 2) -> None:
+        self.blank = 0
+        self.spools = {section: Spool(os.path.join(folder, f"{section}.json")) for section in _SECTIONS}
+        self._parts: Dict[str, List[bytes]] = {section: spool.parts for section, spool in self.spools.items()}
+        self._outer = b"" if indent is None else b"\n" + b" " * indent
+        inner = "" if indent is None else "\n" + " " * (2 * indent)
+        self._separator = b"," + inner.encode()
+        self._heads = {
+            kind: f',{inner}"_:id{{}}":{{{{"{keys[0]}":"{{}}","{keys[1]}":"{{}}"'
+            for kind, keys in _KEYS.items()
+            if len(keys) >= 2
+        }
+        self._pending = 0
+        self._names: Dict[QualifiedName, str] = {}
+        self._values: Dict[QualifiedName, Any] = {}
+        self._times: Dict[int, Tuple[datetime.datetime, str]] = {}
+        self._fragments: Dict[tuple, str] = {}
+        self._output: Optional[BinaryOutput] = None
+        self._namespaces: Mapping[str, Namespace] = {}
+
+    def start(self, output: BinaryOutput, namespaces: Mapping[str, Namespace]) -> None:
+        """Set where the document goes and the namespaces its prefixes come from."""
+        self._output = output
+        self._namespaces = namespaces
+
+    def _fill(self, record: Dict[str, Any], attributes: Sequence[Pair]) -> None:
+        names = self._names
+        for attribute, value in attributes:
+            key = names.get(attribute)
+            if key is None:
+                key = names[attribute] = str(attribute)
+            kind = type(value)
+            if kind is str or kind is bool:
+                encoded = value
+            elif kind is QualifiedName:
+                encoded = self._values.get(value)
+                if encoded is None:
+                    encoded = self._values[value] = encode_json_representation(value)
+            else:
+                encoded = encode_json_representation(value)
+            found = record.get(key)
+            if found is None:
+                record[key] = encoded
+            elif type(found) is list:
+                found.append(encoded)
+            else:
+                record[key] = [found, encoded]
+
+    def _time(self, moment: datetime.datetime) -> str:
+        found = self._times.get(id(moment))
+        if found is not None and found[0] is moment:
+            return found[1]
+        text = _xsd_datetime_text(moment)
+        if len(self._times) > _CACHE_LIMIT:
+            self._times.clear()
+        self._times[id(moment)] = (moment, text)
+        return text
+
+    def _fragment(self, attributes: Sequence[Pair]) -> str:
+        key = attributes if type(attributes) is tuple else tuple(attributes)
+        text = self._fragments.get(key)
+        if text is None:
+            record: Dict[str, Any] = {}
+            self._fill(record, attributes)
+            text = "," + _dumps(record)[1:-1].decode("utf-8")
+            if len(self._fragments) > _CACHE_LIMIT:
+                self._fragments.clear()
+            self._fragments[key] = text
+        return text
+
+    def _written(self) -> None:
+        self._pending = 0
+        for spool in self.spools.values():
+            spool.flush()
+        self._parts = {section: spool.parts for section, spool in self.spools.items()}
+
+    def element(
+        self,
+        kind: str,
+        name: str,
+        attributes: Sequence[Pair],
+        start: Optional[datetime.datetime] = None,
+        end: Optional[datetime.datetime] = None,
+    ) -> None:
+        """Write an entity, activity or agent."""
+        record: Dict[str, Any] = {}
+        if start is not None:
+            record["prov:startTime"] = self._time(start)
+        if end is not None:
+            record["prov:endTime"] = self._time(end)
+        self._fill(record, attributes)
+        self._parts[kind].append(self._separator + _dumps({name: record})[1:-1])
+        self._pending += 1
+        if self._pending >= _FLUSH_EVERY:
+            self._written()
+
+    def relation(
+        self,
+        kind: str,
+        subject: str,
+        target: str,
+        time: Optional[datetime.datetime],
+        attributes: Sequence[Pair],
+    ) -> None:
+        """Write a relation, under a new blank identifier."""
+        self.blank += 1
+        text = self._heads[kind].format(self.blank, subject, target)
+        if time is not None:
+            text += f',"prov:time":"{self._time(time)}"'
+        if attributes:
+            text += self._fragment(attributes)
+        self._parts[kind].append((text + "}").encode())
+        self._pending += 1
+        if self._pending >= _FLUSH_EVERY:
+            self._written()
+
+    def finish(self) -> None:
+        """Write the document: prefixes, then every section."""
+        output = self._output
+        assert output is not None, "start() was not called"
+        prefixes = {prefix: namespace.uri for prefix, namespace in self._namespaces.items()}
+        output.write(b"{" + self._outer + b'"prefix": ' + _dumps(prefixes))
+        for section in _SECTIONS:
+            spool = self.spools[section]
+            if spool.empty:
+                continue
+            output.write(b"," + self._outer + _dumps(section) + b": {")
+            spool.copy_to(output, skip=1)
+            output.write(self._outer + b"}")
+        output.write(b"\n}\n" if self._outer else b"}")
+
+    def close(self) -> None:
+        """Remove the section files."""
+        for spool in self.spools.values():
+            spool.close()

@@ -1,0 +1,142 @@
+"""PROV-XML written one record element at a time as the statements come.
+
+Each record is built and encoded by `prov`'s PROV-XML serializer functions (element names,
+attribute order, ``xsi:type`` rules), serialised on its own without the namespace declarations
+the document element makes, and kept in a temporary file until the prefixes are all known.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+from typing import Dict, List, Mapping, Optional, Sequence
+
+from lxml import etree
+from prov.constants import PROV_ATTR_ENDTIME, PROV_ATTR_STARTTIME, PROV_ATTR_TIME
+from prov.identifier import Namespace, QualifiedName
+from prov.model import DEFAULT_NAMESPACES, sorted_attributes
+from prov.serializers.provxml import ProvXMLSerializer, _encode_attribute, _ns_prov
+
+from ..model.mapping import Pair
+from .kinds import FORMAL_ATTRIBUTES, RECORD_TYPES
+from .spools import BinaryOutput, Spool
+
+__all__ = ["XmlStreamWriter"]
+
+_DECLARATION = re.compile(rb' xmlns:([A-Za-z_][A-Za-z0-9_.\-]*)="([^"]*)"')
+_ID = _ns_prov("id")
+
+
+def _base_namespaces() -> Dict[str, str]:
+    found = {}
+    for namespace in DEFAULT_NAMESPACES.values():
+        found[namespace.prefix] = namespace.uri.rstrip("#") if namespace.prefix == "xsd" else namespace.uri
+    return found
+
+
+class XmlStreamWriter:
+    """A `logprov.model.stream.Sink` writing PROV-XML.
+
+    Parameters
+    ----------
+    folder : str
+        Where the record elements are kept until the end.
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.spool = Spool(os.path.join(folder, "records.xml"))
+        self._label = ProvXMLSerializer()._derive_record_label
+        self._output: Optional[BinaryOutput] = None
+        self._namespaces: Mapping[str, Namespace] = {}
+        self._root: Optional[etree._Element] = None
+        self._declared: Dict[bytes, bytes] = {}
+        self._names: Dict[str, QualifiedName] = {}
+
+    def start(self, output: BinaryOutput, namespaces: Mapping[str, Namespace]) -> None:
+        """Set where the document goes and the namespaces its prefixes come from."""
+        self._output = output
+        self._namespaces = namespaces
+        self._nsmap()
+
+    def _nsmap(self) -> Dict[str, str]:
+        nsmap = {prefix: namespace.uri for prefix, namespace in self._namespaces.items()}
+        nsmap.update(_base_namespaces())
+        self._root = etree.Element(_ns_prov("document"), nsmap=nsmap)
+        self._declared = {prefix.encode(): uri.encode() for prefix, uri in nsmap.items()}
+        return nsmap
+
+    def _name(self, text: str) -> QualifiedName:
+        name = self._names.get(text)
+        if name is None:
+            prefix, _, local = text.partition(":")
+            name = QualifiedName(self._namespaces[prefix], local)
+            if len(self._names) > 4096:
+                self._names.clear()
+            self._names[text] = name
+        return name
+
+    def _strip(self, match: "re.Match[bytes]") -> bytes:
+        return b"" if self._declared.get(match[1]) == match[2] else match[0]
+
+    def _record(self, kind: str, identifier: Optional[str], pairs: List[Pair]) -> None:
+        record_type = RECORD_TYPES[kind]
+        label = self._label(record_type, pairs)
+        root = self._root
+        assert root is not None, "start() was not called"
+        element = etree.SubElement(root, _ns_prov(label), {_ID: identifier} if identifier else None)
+        for attribute, value in sorted_attributes(record_type, pairs):
+            _encode_attribute(element, attribute, value, False)
+        root.remove(element)
+        text = etree.tostring(element)
+        head, _, rest = text.partition(b">")
+        self.spool.parts.append(b"  " + _DECLARATION.sub(self._strip, head) + b">" + rest + b"\n")
+        if len(self.spool.parts) >= 4096:
+            self.spool.flush()
+
+    def element(
+        self,
+        kind: str,
+        name: str,
+        attributes: Sequence[Pair],
+        start: Optional[datetime.datetime] = None,
+        end: Optional[datetime.datetime] = None,
+    ) -> None:
+        """Write an entity, activity or agent."""
+        pairs: List[Pair] = []
+        if start is not None:
+            pairs.append((PROV_ATTR_STARTTIME, start))
+        if end is not None:
+            pairs.append((PROV_ATTR_ENDTIME, end))
+        pairs.extend(attributes)
+        self._record(kind, name, pairs)
+
+    def relation(
+        self,
+        kind: str,
+        subject: str,
+        target: str,
+        time: Optional[datetime.datetime],
+        attributes: Sequence[Pair],
+    ) -> None:
+        """Write a relation."""
+        formal = FORMAL_ATTRIBUTES[kind]
+        pairs: List[Pair] = [(formal[0], self._name(subject)), (formal[1], self._name(target))]
+        if time is not None:
+            pairs.append((PROV_ATTR_TIME, time))
+        pairs.extend(attributes)
+        self._record(kind, None, pairs)
+
+    def finish(self) -> None:
+        """Write the document: the document element with every prefix, then the records."""
+        output = self._output
+        assert output is not None, "start() was not called"
+        nsmap = self._nsmap()
+        head = etree.tostring(etree.Element(_ns_prov("document"), nsmap=nsmap))
+        output.write(b"<?xml version='1.0' encoding='UTF-8'?>\n" + head[:-2] + b">\n")
+        self.spool.copy_to(output)
+        output.write(b"</prov:document>\n")
+
+    def close(self) -> None:
+        """Remove the record file."""
+        self.spool.close()

@@ -1,0 +1,162 @@
+"""Entities and derivations met in one pass: entities merged in memory while recent and kept
+on disk after, derivations kept with their type.
+
+An entity is often described several times (a file read by every session, a value described
+again once the capture forgot it) and gains attributes from later records (``prov:Collection``
+from a membership, ``logprov:generatedAtTime`` from a derivation). `EntityTable` keeps the
+entities met last in memory and merges their attributes there; older ones go to a temporary
+file, each with a fingerprint of its attributes, so that a later description that adds nothing
+costs nothing and one that adds attributes is kept in memory until the end, when it is merged
+into the entity read back from the file.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from array import array
+from collections import OrderedDict
+from typing import IO, Dict, Iterator, List, Optional, Sequence, Tuple
+
+
+from .mapping import Pair
+
+__all__ = ["EntityTable", "DerivationTable"]
+
+_BATCH = 2048
+
+
+class EntityTable:
+    """Entities by identifier text, with their merged attributes.
+
+    Parameters
+    ----------
+    directory : str
+        Where the temporary file of older entities is written.
+    window : int
+        How many entities are kept in memory before the oldest go to disk.
+    """
+
+    def __init__(self, directory: str, window: int = 8192) -> None:
+        if window < 1:
+            raise ValueError(f"window must be at least 1, not {window}")
+        self.window = window
+        self._numbers: Dict[str, int] = {}
+        self._recent: "OrderedDict[str, Dict[Pair, None]]" = OrderedDict()
+        self._prints = array("q")
+        self._amended: Dict[str, Dict[Pair, None]] = {}
+        self._path = os.path.join(directory, "entities.pickle")
+        self._file: Optional[IO[bytes]] = None
+        self._batch: List[Tuple[str, List[Pair]]] = []
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    def number(self, name: str) -> int:
+        """Return the number of entity ``name``, registering it (without attributes) if new."""
+        number = self._numbers.get(name)
+        if number is None:
+            number = self._numbers[name] = len(self._numbers)
+            self._prints.append(0)
+            self._recent[name] = {}
+            if len(self._recent) > self.window:
+                self._evict()
+        return number
+
+    def add(self, name: str, pairs: Sequence[Pair]) -> int:
+        """Merge ``pairs`` into the attributes of entity ``name`` and return its number."""
+        recent = self._recent.get(name)
+        if recent is not None:
+            recent.update(dict.fromkeys(pairs))
+            return self._numbers[name]
+        number = self._numbers.get(name)
+        if number is None:
+            number = self.number(name)
+            self._recent[name].update(dict.fromkeys(pairs))
+            return number
+        if not pairs or hash(frozenset(pairs)) == self._prints[number]:
+            return number
+        amended = self._amended.get(name)
+        if amended is None:
+            self._amended[name] = dict.fromkeys(pairs)
+        else:
+            amended.update(dict.fromkeys(pairs))
+        return number
+
+    def _evict(self) -> None:
+        name, pairs = self._recent.popitem(last=False)
+        self._prints[self._numbers[name]] = hash(frozenset(pairs))
+        self._batch.append((name, list(pairs)))
+        if len(self._batch) >= _BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._file is None:
+            self._file = open(self._path, "wb")
+        pickle.dump(self._batch, self._file, pickle.HIGHEST_PROTOCOL)
+        self._batch = []
+
+    def items(self) -> Iterator[Tuple[str, List[Pair]]]:
+        """Yield every entity with its merged attributes, once, and forget them."""
+        if self._file is not None:
+            self._file.close()
+            with open(self._path, "rb") as stream:
+                while True:
+                    try:
+                        batch = pickle.load(stream)
+                    except EOFError:
+                        break
+                    for name, pairs in batch:
+                        yield self._merged(name, pairs)
+            os.unlink(self._path)
+            self._file = None
+        for name, pairs in self._batch:
+            yield self._merged(name, pairs)
+        self._batch = []
+        recent, self._recent = self._recent, OrderedDict()
+        for name, pairs in recent.items():
+            yield name, list(pairs)
+
+    def _merged(self, name: str, pairs: List[Pair]) -> Tuple[str, List[Pair]]:
+        amended = self._amended.pop(name, None)
+        if amended is not None:
+            merged = dict.fromkeys(pairs)
+            merged.update(amended)
+            pairs = list(merged)
+        return name, pairs
+
+    def close(self) -> None:
+        """Remove the temporary file, if any."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if os.path.exists(self._path):
+            os.unlink(self._path)
+
+
+class DerivationTable:
+    """Derivations in order of appearance, each once.
+
+    A derivation found again as an untraced change keeps that type, as in `DocumentBuilder`.
+    The identifier texts are those the `EntityTable` holds, so a derivation costs only its
+    entry here.
+    """
+
+    def __init__(self) -> None:
+        self._found: Dict[int, Tuple[str, str, bool]] = {}
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def add(self, key: int, entity: str, progenitor: str, untraced: bool) -> None:
+        """Record that ``entity`` (number-pair ``key``) was derived from ``progenitor``."""
+        known = self._found.get(key)
+        if known is None:
+            self._found[key] = (entity, progenitor, untraced)
+        elif untraced and not known[2]:
+            self._found[key] = (entity, progenitor, True)
+
+    def items(self) -> Iterator[Tuple[str, str, bool]]:
+        """Yield ``(entity, progenitor, untraced)`` for every derivation, once, and forget them."""
+        found, self._found = self._found, {}
+        yield from found.values()

@@ -1,0 +1,181 @@
+"""Turn provenance records into facts for a graph: one streaming pass, one record at a time."""
+
+from __future__ import annotations
+
+import gc
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Optional, Protocol
+
+from ..reader import ProvRecord
+from .ids import reference
+from .window import Window, utc_text
+
+__all__ = ["Sink", "FactReader", "session_fields", "SESSION_FIELDS"]
+
+#: Fields of a session, taken from its session records.
+SESSION_FIELDS = (
+    "start", "end", "name", "module", "user", "host", "command", "cwd", "pid", "hash_type",
+    "version", "git_commit",
+)
+
+_EMPTY: dict = {}
+
+
+def session_fields(data: dict) -> dict:
+    """Return the `SESSION_FIELDS` found in a session record (start or end)."""
+    system = data.get("system") if isinstance(data.get("system"), dict) else {}
+    platform = system.get("platform") if isinstance(system.get("platform"), dict) else {}
+    git = data.get("git") if isinstance(data.get("git"), dict) else {}
+    argv = system.get("argv", system.get("arguments"))
+    fields = {
+        "start": data.get("startTime"),
+        "end": data.get("endTime"),
+        "name": data.get("name"),
+        "module": data.get("module"),
+        "user": data.get("agent_name"),
+        "host": platform.get("node"),
+        "command": " ".join(map(str, argv)) if isinstance(argv, (list, tuple)) else argv,
+        "cwd": system.get("cwd"),
+        "pid": system.get("pid"),
+        "hash_type": data.get("hash_type"),
+        "version": data.get("logprov_version"),
+        "git_commit": git.get("commit"),
+    }
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+class Sink(Protocol):
+    """What a `FactReader` feeds: an in-memory graph or an index being written."""
+
+    def known(self, activity: str) -> tuple[bool, Optional[str]]:
+        """Return whether ``activity`` was met already, and its session."""
+
+    def session(self, session: str, moment: Optional[str], fields: dict) -> None:
+        """Take a session record (its start record when it has a ``start``)."""
+
+    def activity(self, activity: str, session: Optional[str], moment: Optional[str], data: dict) -> None:
+        """Take an activity record other than a usage or generation (``moment`` set for a start)."""
+
+    def used(self, activity: str, session: Optional[str], entity: str, owner: Optional[str],
+             role: Optional[str]) -> None:
+        """Take a usage; ``owner`` is the entity's session, None for a global id."""
+
+    def generated(self, activity: str, session: Optional[str], entity: str, owner: Optional[str],
+                  role: Optional[str]) -> None:
+        """Take a generation."""
+
+    def entity(self, entity: str, owner: Optional[str], session: Optional[str], moment: Optional[str],
+               data: dict) -> None:
+        """Take an entity description."""
+
+    def member(self, collection: str, member: str, owners: tuple, session: Optional[str],
+               moment: Optional[str]) -> None:
+        """Take a membership; ``owners`` are the sessions of the two ids."""
+
+    def derivation(self, entity: str, progenitor: str, owners: tuple, untraced: bool,
+                   activity: Optional[str], session: Optional[str], moment: Optional[str]) -> None:
+        """Take a derivation."""
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _role(value: Any) -> Optional[str]:
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+class FactReader:
+    """Feed the facts of records to a sink, keeping only what a window selects.
+
+    Parameters
+    ----------
+    sink : Sink
+        Where the facts go.
+    window : Window, optional
+        What to keep (everything by default).
+    moments : bool
+        Pass the times of records to the sink (always done when the window has a time bound).
+    """
+
+    __slots__ = ("sink", "window", "moments")
+
+    def __init__(self, sink: Sink, window: Window | None = None, moments: bool = True) -> None:
+        self.sink = sink
+        self.window = None if window is None or window.everything else window
+        self.moments = moments or (self.window is not None and self.window.timed)
+
+    def add_all(self, records: Iterable[ProvRecord]) -> None:
+        """Take every record of ``records``.
+
+        The cyclic garbage collector is paused meanwhile: the pass makes millions of objects
+        and no cycles, and collections would otherwise take a good part of its time.
+        """
+        add = self.add
+        with _collector_paused():
+            for record in records:
+                add(record)
+
+    def add(self, record: ProvRecord) -> None:
+        """Take one record from `logprov.reader.iter_records`."""
+        data = record.data
+        if "activity_id" in data:
+            self._activity(data, record.session, record.timestamp)
+        elif "entity_id" in data:
+            self._entity(data, record.session, record.timestamp)
+        elif "session_id" in data:
+            session = data["session_id"]
+            if self.window is None or self.window.keeps_session(session):
+                fields = session_fields(data)
+                moment = utc_text(record.timestamp) if "start" in fields and self.moments else None
+                self.sink.session(session, moment, fields)
+
+    def _activity(self, data: dict, session: Optional[str], timestamp: str) -> None:
+        sink = self.sink
+        key = data["activity_id"]
+        seen, known_session = sink.known(key)
+        if session is None:
+            session = known_session
+        moment = utc_text(timestamp) if self.moments and ("startTime" in data or "name" in data) else None
+        if not seen and self.window is not None and not self.window.keeps(moment, session):
+            return
+        if "used_id" in data:
+            if not seen:
+                sink.activity(key, session, None, _EMPTY)
+            entity, owner = reference(data["used_id"], session)
+            sink.used(key, session, entity, owner, _role(data.get("used_role")))
+        elif "generated_id" in data:
+            if not seen:
+                sink.activity(key, session, None, _EMPTY)
+            entity, owner = reference(data["generated_id"], session)
+            sink.generated(key, session, entity, owner, _role(data.get("generated_role")))
+        else:
+            sink.activity(key, session, moment, data)
+
+    def _entity(self, data: dict, session: Optional[str], timestamp: str) -> None:
+        moment = utc_text(timestamp) if self.moments else None
+        if self.window is not None and not self.window.keeps(moment, session):
+            return
+        entity, owner = reference(data["entity_id"], session)
+        member = data.get("member_id")
+        if member is not None:
+            other, other_owner = reference(member, session)
+            self.sink.member(entity, other, (owner, other_owner), session, moment)
+            return
+        progenitor = data.get("progenitor_id")
+        if progenitor is not None:
+            other, other_owner = reference(progenitor, session)
+            activity = data.get("in_activity")
+            self.sink.derivation(
+                entity, other, (owner, other_owner), bool(data.get("untraced")),
+                None if activity is None else str(activity), session, moment,
+            )
+            return
+        self.sink.entity(entity, owner, session, moment, data)

@@ -1,0 +1,108 @@
+"""Walk the provenance graph from entities or activities, breadth first."""
+
+from __future__ import annotations
+
+from typing import Callable, Optional, Protocol, Sequence
+
+from .model import RELATIONS, Edge, Lineage
+
+__all__ = ["Graph", "walk", "DIRECTIONS"]
+
+DIRECTIONS = ("ancestors", "descendants")
+
+
+class Graph(Protocol):
+    """What `walk` needs of a graph.
+
+    A graph may also have ``reachable(roots, ancestors) -> set of (kind, id)``, every element
+    reachable from ``roots``: `walk` then fetches their relations at once instead of one step
+    at a time (an index answers it in one recursive query).
+    """
+
+    def causes(self, kind: str, keys: Sequence[str]) -> list[Edge]:
+        """Relations from ``keys`` to what they depend on."""
+
+    def effects(self, kind: str, keys: Sequence[str]) -> list[Edge]:
+        """Relations to ``keys`` from what depends on them."""
+
+    def get_activities(self, keys: Sequence[str]) -> dict:
+        """Activities by id."""
+
+    def get_entities(self, keys: Sequence[str], links: bool = True) -> dict:
+        """Entities by id (without their relations when ``links`` is false)."""
+
+
+def _local(graph: Graph, roots: Sequence[tuple[str, str]], ancestors: bool) -> Callable:
+    """Return a ``follow(kind, keys)`` answering from the relations among the elements
+    reachable from ``roots``, fetched at once, when the graph can list them (an index can,
+    in one query); else the graph's own lookup."""
+    follow = graph.causes if ancestors else graph.effects
+    reachable = getattr(graph, "reachable", None)
+    if reachable is None:
+        return follow
+    nodes = reachable(roots, ancestors)
+    adjacency: dict = {}
+    for kind in ("entity", "activity"):
+        keys = [key for node_kind, key in nodes if node_kind == kind]
+        for edge in follow(kind, keys) if keys else ():
+            effect_kind, cause_kind = RELATIONS[edge.relation]
+            near = (effect_kind, edge.effect) if ancestors else (cause_kind, edge.cause)
+            adjacency.setdefault(near, []).append(edge)
+    return lambda kind, keys: [edge for key in keys for edge in adjacency.get((kind, key), ())]
+
+
+def walk(graph: Graph, roots: Sequence[tuple[str, str]], direction: str = "ancestors",
+         depth: Optional[int] = None) -> Lineage:
+    """Return the lineage of ``roots``.
+
+    Parameters
+    ----------
+    graph : Graph
+        Where relations are looked up.
+    roots : sequence of (kind, id)
+        Elements to start from; kind is ``entity`` or ``activity``.
+    direction : {"ancestors", "descendants"}
+        Follow what the roots come from, or what comes from them.
+    depth : int, optional
+        Largest number of relations followed; None for no limit.
+
+    Raises
+    ------
+    ValueError
+        If ``direction`` or ``depth`` is invalid.
+    """
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
+    if depth is not None and depth < 0:
+        raise ValueError(f"depth must be positive, not {depth}")
+    ancestors = direction == "ancestors"
+    follow = _local(graph, roots, ancestors) if depth is None else graph.causes if ancestors else graph.effects
+    lineage = Lineage([key for _, key in roots], direction, depth)
+    distance = {node: 0 for node in roots}
+    seen: set[Edge] = set()
+    frontier = list(distance)
+    level = 0
+    while frontier and (depth is None or level < depth):
+        found = []
+        for kind in ("entity", "activity"):
+            keys = [key for node_kind, key in frontier if node_kind == kind]
+            if keys:
+                found.extend(follow(kind, keys))
+        level += 1
+        frontier = []
+        for edge in found:
+            if edge in seen:
+                continue
+            seen.add(edge)
+            lineage.edges.append(edge)
+            effect_kind, cause_kind = RELATIONS[edge.relation]
+            node = (cause_kind, edge.cause) if ancestors else (effect_kind, edge.effect)
+            if node not in distance:
+                distance[node] = level
+                frontier.append(node)
+    lineage.distance = distance
+    activities = graph.get_activities([key for kind, key in distance if kind == "activity"])
+    entities = graph.get_entities([key for kind, key in distance if kind == "entity"], links=False)
+    lineage.activities = {key: activities[key] for kind, key in distance if kind == "activity" and key in activities}
+    lineage.entities = {key: entities[key] for kind, key in distance if kind == "entity" and key in entities}
+    return lineage

@@ -1,0 +1,74 @@
+"""Choose the records of a window or of a lineage, to export or draw them as PROV."""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from ..reader import ProvRecord
+from .ids import reference
+from .model import Lineage
+from .window import Window, utc_text
+
+__all__ = ["window_records", "lineage_records"]
+
+
+def window_records(records: Iterable[ProvRecord], window: Window) -> Iterator[ProvRecord]:
+    """Yield the records ``window`` selects, as `logprov.query.open` selects them: activities
+    started in the window with all their records, entity, membership and derivation records
+    logged in it, and the records of the chosen sessions that started in the window or have a
+    selected activity (held back until the first one is met)."""
+    if window.everything:
+        yield from records
+        return
+    chosen: dict[str, bool] = {}
+    held: dict[str, list] = {}
+    shown: set = set()
+    for record in records:
+        data = record.data
+        session = record.session
+        if "activity_id" in data:
+            key = data["activity_id"]
+            keep = chosen.get(key)
+            if keep is None:
+                starts = "startTime" in data or "name" in data
+                keep = chosen[key] = window.keeps(utc_text(record.timestamp) if starts else None, session)
+                if keep and session is not None and session not in shown:
+                    shown.add(session)
+                    yield from held.pop(session, ())
+        elif "entity_id" in data:
+            keep = window.keeps(utc_text(record.timestamp), session)
+        elif "session_id" in data and window.keeps_session(data["session_id"]):
+            session = data["session_id"]
+            starts = "startTime" in data or "system" in data
+            if session not in shown and starts and window.keeps_time(utc_text(record.timestamp)):
+                shown.add(session)
+                yield from held.pop(session, ())
+            keep = session in shown
+            if not keep:
+                held.setdefault(session, []).append(record)
+        else:
+            keep = False
+        if keep:
+            yield record
+
+
+def lineage_records(records: Iterable[ProvRecord], lineage: Lineage) -> Iterator[ProvRecord]:
+    """Yield the records about the elements of ``lineage``: everything logged about its
+    activities, the descriptions of its entities, the memberships and derivations between
+    them, and the session records of its activities."""
+    activities = lineage.activities
+    entities = lineage.entities
+    sessions = {activity.session for activity in activities.values()}
+    for record in records:
+        data = record.data
+        if "activity_id" in data:
+            keep = data["activity_id"] in activities
+        elif "entity_id" in data:
+            keep = reference(data["entity_id"], record.session)[0] in entities
+            for other in ("member_id", "progenitor_id"):
+                if keep and other in data:
+                    keep = reference(data[other], record.session)[0] in entities
+        else:
+            keep = data.get("session_id") in sessions
+        if keep:
+            yield record

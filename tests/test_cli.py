@@ -1,0 +1,256 @@
+"""Tests of the ``logprov`` command, through `logprov.cli.main` and the installed script."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from logprov.cli import main
+from test_query import LEGACY, LEGACY_FILE, analysis, cache, example, file_id, two_sessions  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[1]
+BAD_DEFINITIONS = sorted((ROOT / "tests" / "data" / "bad_definitions").glob("*.yaml"))
+QUERIES = sorted((ROOT / "docs" / "queries").glob("*.rq"))
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    """Run ``logprov ARGV``; return its exit status, standard output and standard error."""
+    status = main([str(arg) for arg in argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return status, out, err
+
+
+def json_lines(text: str) -> list:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def assert_one_line_error(err: str, *words: str) -> None:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("logprov: error: ")
+    for word in words:
+        assert word in lines[0]
+
+
+def test_help_lists_commands_with_examples(capsys):
+    status, out, _ = run(capsys, "--help")
+    assert status == 0
+    for command in ("export", "graph", "search", "lineage", "sessions", "validate", "sparql", "index"):
+        assert command in out
+        status, text, _ = run(capsys, command, "--help")
+        assert status == 0 and "examples:" in text and f"logprov {command}" in text
+
+
+def test_lineage_of_a_product_reaches_the_first_session(capsys, two_sessions):
+    status, out, err = run(capsys, "lineage", two_sessions.log, two_sessions.product)
+    assert status == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith(file_id(two_sessions.product)[:19])
+    assert "generated as 'fit result' by: fit_spectrum  success" in lines[1]
+    assert "used as 'event list':" in lines[4] and str(two_sessions.events) in lines[4]
+    assert "inputs (nothing in the logs made them):" in out
+
+
+def test_lineage_json_lines(capsys, two_sessions):
+    status, out, _ = run(capsys, "lineage", two_sessions.log, two_sessions.events, "--descendants", "--json")
+    assert status == 0
+    items = json_lines(out)
+    entities = {item["id"]: item for item in items if item["kind"] == "entity"}
+    assert entities[file_id(two_sessions.product)]["distance"] == 4
+    assert entities[file_id(two_sessions.events)]["root"] is True
+    assert {item["relation"] for item in items if item["kind"] == "edge"} == {"used", "wasGeneratedBy"}
+
+
+def test_lineage_drawing(capsys, two_sessions, tmp_path):
+    drawing = tmp_path / "lineage.dot"
+    status, _, err = run(capsys, "lineage", two_sessions.log, two_sessions.product, "--format", "dot", "-o", drawing)
+    assert status == 0, err
+    dot = drawing.read_text()
+    assert "fit_spectrum" in dot and "reduce_events" in dot and "events.json" in dot
+
+
+def test_search_for_the_runs_that_used_a_file_and_failed(capsys, two_sessions):
+    status, out, _ = run(capsys, "search", two_sessions.log, "--file", two_sessions.spectrum, "--status", "failed")
+    assert status == 0
+    header, row = out.splitlines()
+    assert header.split()[:4] == ["START", "ACTIVITY", "STATUS", "ID"]
+    assert "fit_spectrum" in row and "failed" in row and "used" in row and "counts spectrum" in row
+    status, out, _ = run(capsys, "search", two_sessions.log, "--location", "*/spectrum.json", "--json")
+    assert status == 0
+    found = [(m["activity"]["name"], m["relation"]) for m in json_lines(out)]
+    assert found == [("reduce_events", "generated"), ("fit_spectrum", "used"), ("fit_spectrum", "used")]
+
+
+def test_search_activities_by_name_parameter_and_window(capsys, analysis, two_sessions):
+    logs = (analysis.log, two_sessions.log)
+    status, out, _ = run(capsys, "search", *logs, "--activity", "get_*", "--json")
+    assert [m["activity"]["name"] for m in json_lines(out)] == ["get_observations", "get_datasets", "get_flux_points"]
+    status, out, _ = run(capsys, "search", *logs, "--where", "options.steps=20", "--where", "method=l*")
+    assert status == 0 and len(out.splitlines()) == 2 and "fit_spectrum" in out
+    status, out, _ = run(capsys, "search", *logs, "--since", two_sessions.between, "--status", "success")
+    assert status == 0 and len(out.splitlines()) == 2
+    status, out, err = run(capsys, "search", *logs, "--activity", "nothing_like_this")
+    assert (status, out, err.strip()) == (1, "", "nothing found")
+
+
+def test_search_with_session_prefix(capsys, two_sessions):
+    status, out, _ = run(capsys, "search", two_sessions.log, "--session", two_sessions.first[:8], "--no-index")
+    assert status == 0 and "reduce_events" in out and "fit_spectrum" not in out
+
+
+def test_sessions_table_and_json(capsys, two_sessions):
+    status, out, _ = run(capsys, "sessions", two_sessions.log)
+    assert status == 0
+    header, first, second = out.splitlines()
+    assert header.split() == ["SESSION", "START", "END", "HOST", "USER", "ACTIVITIES", "FAILED", "COMMAND"]
+    assert first.startswith(two_sessions.first) and second.startswith(two_sessions.second)
+    status, out, _ = run(capsys, "sessions", two_sessions.log, "--json", "--since", two_sessions.between)
+    assert [(s["id"], s["activities"], s["failed"]) for s in json_lines(out)] == [(two_sessions.second, 2, 1)]
+
+
+def test_export_formats(capsys, analysis, tmp_path):
+    status, out, _ = run(capsys, "export", analysis.log, "-f", "provn")
+    assert status == 0 and out.startswith("document") and "write_flux_points" in out
+    target = tmp_path / "prov.ttl"
+    status, _, _ = run(capsys, "export", analysis.log, "-o", target)
+    assert status == 0 and "prov:Activity" in target.read_text()
+    status, out, _ = run(capsys, "export", analysis.log, "-f", "json", "--until", "2000-01-01")
+    assert status == 1 and out == ""
+
+
+def test_graph_of_one_entity(capsys, analysis, tmp_path):
+    drawing = tmp_path / "graph.dot"
+    status, _, err = run(capsys, "graph", analysis.log, "-o", drawing, "--entity", analysis.output, "--depth", "2")
+    assert status == 0, err
+    dot = drawing.read_text()
+    assert "write_flux_points" in dot and "get_observations" not in dot
+
+
+@pytest.mark.skipif(shutil.which("dot") is None and shutil.which("graphviz-pure") is None
+                    and not (Path(sys.executable).parent / "graphviz-pure").exists(),
+                    reason="no Graphviz program")
+def test_graph_drawn_as_svg(capsys, two_sessions, tmp_path):
+    drawing = tmp_path / "graph.svg"
+    status, _, err = run(capsys, "graph", two_sessions.log, "-o", drawing, "--no-attributes")
+    assert status == 0, err
+    assert drawing.read_text().lstrip().startswith(("<?xml", "<svg"))
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=[q.stem for q in QUERIES])
+def test_ready_queries(capsys, two_sessions, query):
+    status, out, err = run(capsys, "sparql", two_sessions.log, "--file", query, "--json")
+    assert status == 0, err
+    rows = json_lines(out)
+    assert rows
+    if query.stem == "failed-activities":
+        assert [(r["name"], r["exception"]) for r in rows] == [("fit_spectrum", "ValueError")]
+    if query.stem == "file-inputs":
+        assert {"product": str(two_sessions.product), "input": str(two_sessions.events)} in rows
+
+
+def test_sparql_inline_and_ask(capsys, two_sessions):
+    query = "SELECT ?name WHERE { ?a a prov:Activity ; rdfs:label ?name } ORDER BY ?name"
+    status, out, _ = run(capsys, "sparql", two_sessions.log, query)
+    assert status == 0 and out.split() == ["name", "fit_spectrum", "fit_spectrum", "reduce_events"]
+    status, out, _ = run(capsys, "sparql", two_sessions.log, 'ASK { ?a logprov:status "incomplete" }')
+    assert (status, out.strip()) == (1, "false")
+
+
+def test_validate(capsys):
+    status, out, _ = run(capsys, "validate", ROOT / "definitions" / "gammapy.yaml")
+    assert status == 0 and "valid" in out
+
+
+@pytest.mark.parametrize("definition", BAD_DEFINITIONS, ids=[d.stem for d in BAD_DEFINITIONS])
+def test_validate_reports_every_problem_with_its_line(capsys, definition):
+    status, out, err = run(capsys, "validate", definition)
+    assert status == 2 and out == ""
+    for line in err.strip().splitlines():
+        assert line.startswith(f"{definition}:"), line
+    status, out, _ = run(capsys, "validate", definition, "--json")
+    assert status == 2 and all(item["message"] for item in json_lines(out))
+
+
+def test_index_command(capsys, two_sessions, cache):
+    status, out, _ = run(capsys, "index", two_sessions.log)
+    assert status == 0 and str(cache) in out and "3 activities" in out
+    status, out, _ = run(capsys, "index", two_sessions.log, "--json")
+    assert json_lines(out)[0]["sessions"] == 2
+
+
+def test_legacy_log(capsys):
+    status, out, _ = run(capsys, "sessions", LEGACY)
+    assert status == 0 and "8735086556965" in out
+    status, out, _ = run(capsys, "lineage", LEGACY, LEGACY_FILE)
+    assert status == 0 and "write_file" in out and "set_var1" in out
+    status, out, _ = run(capsys, "search", LEGACY, "--activity", "set_var1", "--where", "kwargs.value=2", "--json")
+    assert [m["activity"]["id"] for m in json_lines(out)] == ["8735086556965.474da8"]
+    status, out, _ = run(capsys, "export", LEGACY, "-f", "provn")
+    assert status == 0 and "read_file" in out
+
+
+def test_standard_input(capsys, monkeypatch, two_sessions):
+    import io
+
+    stdin = io.TextIOWrapper(io.BytesIO(two_sessions.log.read_bytes()))
+    monkeypatch.setattr(sys, "stdin", stdin)
+    status, out, _ = run(capsys, "search", "-", "--status", "failed")
+    assert status == 0 and "fit_spectrum" in out
+
+
+@pytest.mark.parametrize("argv, status, words", [
+    (["sessions", "missing.log"], 2, ["missing.log", "no such log file"]),
+    (["search", "logs/*.nothing"], 2, ["no log file matches"]),
+    (["lineage", "{log}", "file:0000"], 1, ["no entity, activity or file"]),
+    (["lineage", "{log}", "{data}/events.json", "--since", "2999-01-01"], 1, ["no entity has the content"]),
+    (["sparql", "{log}", "SELEC ?x"], 2, ["bad SPARQL query"]),
+    (["sparql", "{log}", "SELECT ?x WHERE { ?x a nowhere:Thing }"], 2, ["bad SPARQL query", "nowhere"]),
+    (["search", "{log}", "--where", "method"], 2, ["KEY=VALUE"]),
+    (["search", "{log}", "--since", "next week"], 2, ["--since", "ISO 8601"]),
+    (["graph", "{log}", "-o", "graph.txt"], 2, ["drawing format"]),
+    (["unknown-command"], 2, ["invalid choice"]),
+])
+def test_errors_are_one_line(capsys, two_sessions, argv, status, words):
+    argv = [arg.replace("{log}", str(two_sessions.log)).replace("{data}", str(two_sessions.data)) for arg in argv]
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (status, "")
+    assert_one_line_error(err, *words)
+
+
+def test_empty_logs_are_errors(capsys, tmp_path):
+    empty, chatter = tmp_path / "empty.log", tmp_path / "chatter.log"
+    empty.write_text("")
+    chatter.write_text("INFO starting\nINFO done\n")
+    for command in (["sessions"], ["export", "-f", "json"], ["search", "--no-index"]):
+        for log in (empty, chatter):
+            status, out, err = run(capsys, command[0], log, *command[1:])
+            assert (status, out) == (2, "")
+            assert_one_line_error(err, "no provenance records")
+
+
+def test_unreadable_lines_are_one_line_warnings(capsys, two_sessions):
+    with open(two_sessions.log, "a") as stream:
+        stream.write("INFO _PROV_2026-11-22T10:00:00+00:00_PROV_{not json\n")
+    status, out, err = run(capsys, "sessions", two_sessions.log)
+    assert status == 0
+    [warning] = err.strip().splitlines()
+    assert warning.startswith("logprov: warning: ") and "skipped" in warning
+
+
+def test_installed_script(two_sessions, cache):
+    script = shutil.which("logprov", path=os.path.dirname(sys.executable)) or shutil.which("logprov")
+    assert script is not None, "the logprov console script is not installed"
+    done = subprocess.run([script, "lineage", str(two_sessions.log), str(two_sessions.product), "--json"],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "LOGPROV_CACHE": str(cache)})
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    ids = {item["id"] for item in json_lines(done.stdout) if item["kind"] == "entity"}
+    assert file_id(two_sessions.events) in ids

@@ -1,0 +1,200 @@
+"""One-pass export of records (logprov.export.export_records) against the prov.model path."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import warnings
+from pathlib import Path
+
+import prov
+import pytest
+
+from logprov.export import export, export_records
+from logprov.model import build_document
+from logprov.model.stream import StreamConflictWarning
+from logprov.reader import iter_records, read_prov
+
+from logs import DEFINITIONS, SyntheticLog, file_entity, value_entity
+from provschemas import prov_json_validator, prov_xml_schema
+
+ROOT = Path(__file__).resolve().parents[1]
+LEGACY = ROOT / "tests" / "data" / "legacy" / "prov_test.log"
+W3C = ("json", "provn", "xml")
+
+
+def read_back(text: str, fmt: str) -> prov.model.ProvDocument:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return prov.read(io.StringIO(text), format=fmt)
+
+
+def graph(text: str):
+    rdflib = pytest.importorskip("rdflib")
+    return rdflib.Graph().parse(data=text, format="nt")
+
+
+def assert_same(records: list, *, window: int = 8192, formats=("json", "provn", "xml", "nt"), shortcuts=(True,), **options):
+    """The one-pass outputs of ``records`` read back as the document build_document makes."""
+    document = build_document(records, **options)
+    for fmt in set(formats) & set(W3C):
+        streamed = export_records(records, fmt, window=window, **options)
+        assert read_back(streamed, fmt) == document, fmt
+    if "nt" not in formats:
+        return
+    from rdflib.compare import isomorphic
+
+    for shortcut in shortcuts:
+        streamed = graph(export_records(records, "nt", window=window, shortcuts=shortcut, **options))
+        expected = graph(export(document, "nt", shortcuts=shortcut))
+        assert len(streamed) == len(expected)
+        assert isomorphic(streamed, expected), f"shortcuts={shortcut}"
+
+
+def synthetic_log(path: Path) -> Path:
+    """Three sessions sharing a file; values described again, with new attributes, later."""
+    log = SyntheticLog()
+    first = log.session(1, definitions=DEFINITIONS)
+    store = file_entity(first, "/data/store", "d" * 64, entity_description="DataStore", type="FileCollection")
+    observations = value_entity(first, "observations", [1, 2], entity_description="Observations")
+    members = [(observations["entity_id"], value_entity(first, "obs", number)) for number in (23523, 23526)]
+    outer = log.call(
+        first, "get_observations",
+        parameters={"datastore": "/data/store", "filters": {"target": "Crab"}, "huge": 2**70},
+        used=[(store, "datastore")], generated=[(observations, "observations")], members=members,
+    )
+    log.call(first, "helper", parent=outer, used=[(observations, "observations")])
+    renamed = dict(observations, location="selection", size=2)
+    log.call(first, "select", used=[(renamed, "observations")], members=[members[0]])
+    changed = value_entity(first, "observations", [1])
+    derivation = {"entity_id": changed["entity_id"], "progenitor_id": observations["entity_id"], "in_session": first}
+    log.call(first, "fit", used=[(changed, "observations")], derivations=[derivation],
+             status="failed", exception=("ValueError", "bad \x00 input \"quoted\"\nline"))
+    untraced = dict(derivation, untraced=True, generated_time=log.now())
+    log.call(first, "refit", used=[(changed, "observations")], derivations=[untraced])
+    log.call(first, "slow", finished=False)
+    log.end_session(first)
+    second = log.session(2, definitions=DEFINITIONS)
+    store_again = file_entity(second, "/mnt/store", "d" * 64, entity_description="DataStore", size=4096)
+    log.call(second, "get_observations", parameters={"datastore": "/mnt/store", "ratio": 0.25, "ok": True},
+             used=[(store_again, "datastore")], generated=[(value_entity(second, "observations", [1, 2]), "observations")])
+    third = log.session(3, agent_name="other")
+    log.call(third, "read", used=[(file_entity(third, "/tmp/store", "d" * 64), "input")], parent="unknown-parent")
+    log.raw('INFO x _PROV_2026-11-22T10:00:00+00:00_PROV_{"entity_id":"hess:23523","in_session":"%s",'
+            '"entity_description":"Observation","value":"run 23523"}' % third)
+    return log.write(path)
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> list:
+    return list(iter_records(synthetic_log(tmp_path_factory.mktemp("synthetic") / "prov.log")))
+
+
+@pytest.fixture(scope="module")
+def legacy() -> list:
+    return list(iter_records(LEGACY))
+
+
+def test_legacy_log(legacy):
+    assert_same(legacy, shortcuts=(True, False))
+
+
+def test_legacy_payload_dicts():
+    payloads = read_prov(LEGACY)
+    assert_same(payloads, formats=("json",))
+    assert read_prov(LEGACY) == payloads
+
+
+@pytest.mark.parametrize("window", [1, 8192])
+def test_multi_session_log_with_entities_described_several_times(synthetic, window):
+    assert_same(synthetic, window=window)
+
+
+def test_options(synthetic):
+    assert_same(synthetic, formats=("json",), with_descriptions=False, with_parameters=False, session_prefix="run")
+
+
+@pytest.mark.parametrize("order", ["reversed", "twice", "sessions swapped"])
+def test_any_record_order(synthetic, order):
+    sessions = [record.session for record in synthetic]
+    cut = sessions.index(sessions[-1])
+    records = {
+        "reversed": synthetic[::-1],
+        "twice": synthetic + synthetic,
+        "sessions swapped": synthetic[cut:] + synthetic[:cut],
+    }[order]
+    assert build_document(records) == build_document(synthetic)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StreamConflictWarning)
+        assert_same(records, window=2, formats=("json", "nt"))
+
+
+def test_a_contradicting_record_is_reported(synthetic):
+    end = next(record.data for record in synthetic if "endTime" in record.data and "activity_id" in record.data)
+    with pytest.warns(StreamConflictWarning, match="first values are kept"):
+        export_records([record.data for record in synthetic] + [dict(end, status="changed")], "provn")
+
+
+@pytest.fixture(scope="module")
+def analysis_log(tmp_path_factory) -> list:
+    spec = importlib.util.spec_from_file_location("analysis_session_example", ROOT / "examples" / "analysis_session.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    import logprov
+
+    workdir = tmp_path_factory.mktemp("analysis")
+    log = workdir / "prov.log"
+    capture = logprov.ProvCapture(
+        definitions=example.DEFINITIONS,
+        config={"log_filename": str(log), "logger_name": "logprov.test_streaming", "record_git": False,
+                "record_packages": False, "log_returned_result": False, "flush_interval": 0},
+    )
+    try:
+        example.run_session(workdir, capture)
+        capture.end_session()
+    finally:
+        for handler in list(capture.logger.handlers):
+            handler.close()
+            capture.logger.removeHandler(handler)
+    return list(iter_records(log))
+
+
+def test_real_analysis_session(analysis_log):
+    assert {"session_id", "activity_id", "entity_id"} <= {key for record in analysis_log for key in record.data}
+    assert_same(analysis_log, window=4)
+
+
+def test_prov_json_validates_against_the_schema(synthetic, legacy):
+    validator = prov_json_validator()
+    for records in (synthetic, legacy):
+        for indent in (2, None):
+            data = json.loads(export_records(records, "json", indent=indent))
+            errors = sorted(validator.iter_errors(data), key=str)
+            assert not errors, errors[:3]
+
+
+def test_prov_xml_validates_against_the_w3c_schema(synthetic, legacy):
+    from lxml import etree
+
+    schema = prov_xml_schema()
+    for records in (synthetic, legacy):
+        tree = etree.fromstring(export_records(records, "xml").encode())
+        assert schema.validate(tree), schema.error_log
+
+
+def test_destinations_and_aliases(legacy, tmp_path):
+    text = export_records(legacy, "provn")
+    path = tmp_path / "out.provn"
+    assert export_records(iter(legacy), "provn", path) is None
+    assert path.read_text() == text
+    assert [p.name for p in tmp_path.iterdir()] == ["out.provn"]
+    binary = io.BytesIO()
+    export_records(legacy, "prov-n", binary)
+    assert binary.getvalue().decode() == text
+    assert export_records(legacy, "nq") == export_records(legacy, "n-triples")
+    assert export_records(legacy, "dot") == export(build_document(legacy), "dot")
+    with pytest.raises(ValueError, match="unknown export format"):
+        export_records(legacy, "docx")
+    with pytest.raises(ValueError, match="session_prefix"):
+        export_records(legacy, "json", session_prefix="a b")
