@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
 from ._version import __version__
+from .process import current_pid
 from .config import Config, load_config
 from .definitions import Definitions, load_definitions
 from .entities import Entity, EntityFactory
@@ -54,7 +55,7 @@ class _Session:
 
     def __init__(self, described_size: int) -> None:
         self.id = new_uuid()
-        self.pid = os.getpid()
+        self.pid = current_pid()
         self.start = now()
         self.described = BoundedSet(described_size)
 
@@ -158,7 +159,7 @@ class ProvCapture:
     def session_id(self) -> str | None:
         """Id of the current session of this process, or None before the first activity."""
         session = self._session
-        return session.id if session is not None and session.pid == os.getpid() else None
+        return session.id if session is not None and session.pid == current_pid() else None
 
     def new_session(self) -> str:
         """End the current session (if any) and start a new one; return its id.
@@ -174,7 +175,7 @@ class ProvCapture:
     def end_session(self) -> None:
         """Write the end record of the current session of this process, if it has begun."""
         session = self._session
-        if session is None or session.pid != os.getpid() or self._session_unannounced:
+        if session is None or session.pid != current_pid() or self._session_unannounced:
             return
         self._session = None
         if self.writer.enabled():
@@ -182,13 +183,13 @@ class ProvCapture:
 
     def _session_for(self, origin: Any, module: str) -> tuple[_Session, list]:
         session = self._session
-        if session is not None and session.pid == os.getpid() and not self._session_unannounced:
+        if session is not None and session.pid == current_pid() and not self._session_unannounced:
             return session, []
         with self._session_lock:
             session = self._session
-            if session is not None and session.pid == os.getpid() and not self._session_unannounced:
+            if session is not None and session.pid == current_pid() and not self._session_unannounced:
                 return session, []
-            if session is None or session.pid != os.getpid():
+            if session is None or session.pid != current_pid():
                 session = self._session = _Session(_DESCRIBED_ENTITIES)
             self._session_unannounced = False
             return session, [self._session_record(session, origin, module)]
@@ -461,11 +462,12 @@ class ProvCapture:
             derivations: list = []
             values = dict(parameters or {})
             if plan is not None:
-                suspended = _SUSPENDED.set(True)
+                suspended = _SUSPENDED.set(True) if plan.calls_code else None
                 try:
                     self._plan_inputs(plan, scope, run, values, derivations, body, start_time)
                 finally:
-                    _SUSPENDED.reset(suspended)
+                    if suspended is not None:
+                        _SUSPENDED.reset(suspended)
             if values:
                 body.insert(0, {"activity_id": activity_id, "parameters": self.values.parameters(values.items())})
             records.extend(derivations)
@@ -525,7 +527,7 @@ class ProvCapture:
 
     def _argument_inputs(self, plan: ActivityPlan, scope: CallScope, session: _Session, activity_id: str, values: dict, body: list) -> None:
         cfg = self.config
-        if not (cfg.log_args or cfg.log_kwargs):
+        if not (cfg.log_args or cfg.log_kwargs) or not plan.free_arguments:
             return
         described = plan.described_arguments
         for name, value in scope.bound().items():
@@ -550,13 +552,14 @@ class ProvCapture:
             end_time = now()
             records: list = []
             if exc is None and run.plan is not None:
-                suspended = _SUSPENDED.set(True)
+                suspended = _SUSPENDED.set(True) if run.plan.calls_code else None
                 try:
                     self._plan_outputs(run, result, records)
                 except Exception as error:
                     self._internal_error(run.name, error)
                 finally:
-                    _SUSPENDED.reset(suspended)
+                    if suspended is not None:
+                        _SUSPENDED.reset(suspended)
             end: dict[str, Any] = {"activity_id": run.activity_id, "endTime": end_time}
             if exc is None:
                 end["status"] = "success"

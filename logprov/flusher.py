@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import weakref
 from typing import Callable
+
+from .process import current_pid
 
 __all__ = ["Flusher"]
 
@@ -34,12 +35,12 @@ class Flusher:
 
     def ensure_running(self) -> None:
         """Start the thread in this process if it is not running yet."""
-        if self._pid == os.getpid() or self.interval <= 0:
+        if self._pid == current_pid() or self.interval <= 0:
             return
         with self._lock:
-            if self._pid == os.getpid():
+            if self._pid == current_pid():
                 return
-            self._pid = os.getpid()
+            self._pid = current_pid()
             self._wake = threading.Event()
             thread = threading.Thread(target=self._loop, args=(self._wake,), name="logprov-flusher", daemon=True)
             thread.start()

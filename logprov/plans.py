@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any, Callable
 
 from .definitions import ActivityDescription, Definitions, EntityDescription, ItemDescription, MemberDescription
-from .valuepath import ValuePath
+from .valuepath import CallStep, ValuePath
 
 __all__ = ["ActivityPlan", "EntityPlan", "ArgumentLayout", "FILE", "COLLECTION", "PATH", "OBJECT"]
 
@@ -148,13 +148,15 @@ class ArgumentLayout:
         not an argument.
     """
 
-    __slots__ = ("positional", "defaults", "var_positional", "skip_first")
+    __slots__ = ("positional", "keyword_only", "defaults", "var_positional", "var_keyword", "skip_first")
 
     def __init__(self, func: Callable, skip_first: bool) -> None:
         self.skip_first = skip_first
         positional: list[str] = []
         defaults: dict[str, Any] = {}
         var_positional = None
+        keyword_only: list[str] = []
+        self.var_keyword = False
         try:
             parameters = list(inspect.signature(func).parameters.values())
         except (TypeError, ValueError):
@@ -169,9 +171,14 @@ class ArgumentLayout:
                 positional.append(parameter.name)
             elif parameter.kind is inspect.Parameter.VAR_POSITIONAL:
                 var_positional = parameter.name
+            elif parameter.kind is inspect.Parameter.VAR_KEYWORD:
+                self.var_keyword = True
+            elif parameter.kind is inspect.Parameter.KEYWORD_ONLY:
+                keyword_only.append(parameter.name)
             if parameter.default is not inspect.Parameter.empty:
                 defaults[parameter.name] = parameter.default
         self.positional = tuple(positional)
+        self.keyword_only = tuple(keyword_only)
         self.defaults = defaults
         self.var_positional = var_positional
 
@@ -215,6 +222,11 @@ class ActivityPlan:
         Described usages and generations.
     described_arguments : frozenset of str
         Arguments already logged through the description (not logged again as arguments).
+    free_arguments : bool
+        Whether some argument may be left that the description does not log.
+    calls_code : bool
+        Whether a value path of the plan calls a method (traced calls made while resolving it
+        must not be logged as activities).
     """
 
     name: str
@@ -228,6 +240,17 @@ class ActivityPlan:
     usage: tuple
     generation: tuple
     described_arguments: frozenset
+    free_arguments: bool
+    calls_code: bool
+
+
+def _all_paths(paths: list, plans: tuple) -> list:
+    found = [p for p in paths if p is not None]
+    for plan in plans:
+        for nested in (plan, plan.members, plan.progenitors):
+            if nested is not None:
+                found.extend(p for p in (nested.value, nested.location, nested.id, nested.element) if p is not None)
+    return found
 
 
 def _argument_names(paths, arguments: set) -> frozenset:
@@ -260,6 +283,8 @@ def activity_plan(func: Callable, definitions: Definitions, name: str | None, sc
             paths.extend((plan.value, plan.location, plan.id))
     module = getattr(func, "__module__", None) or "__main__"
     layout = ArgumentLayout(func, scope is not None)
+    arguments = set(layout.positional) | set(layout.keyword_only) | set(layout.defaults)
+    described = _argument_names(paths, arguments)
     return ActivityPlan(
         name=activity_name,
         function=f"{module}.{qualname}",
@@ -271,7 +296,9 @@ def activity_plan(func: Callable, definitions: Definitions, name: str | None, sc
         parameters=parameters,
         usage=usage,
         generation=generation,
-        described_arguments=_argument_names(paths, set(layout.positional) | set(layout.defaults)),
+        described_arguments=described,
+        free_arguments=bool(arguments - described) or layout.var_positional is not None or layout.var_keyword,
+        calls_code=any(isinstance(step, CallStep) for path in _all_paths(paths, usage + generation) for step in path.steps),
     )
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from typing import Any, Callable, Sequence
+
+from .process import current_pid
 
 __all__ = ["PROV_PREFIX", "RecordWriter", "now", "iso_time", "dumps", "record_kind"]
 
@@ -113,11 +114,11 @@ class RecordWriter:
             return logging.getLogRecordFactory()(
                 self.logger.name, logging.INFO, __file__, 0, message, None, None, "emit"
             )
-        if self._template_pid != _pid[0]:
+        if self._template_pid != current_pid():
             self._template = dict(
                 logging.LogRecord(self.logger.name, logging.INFO, __file__, 0, "", None, None, "emit").__dict__
             )
-            self._template_pid = _pid[0]
+            self._template_pid = current_pid()
         entry = _new_record(logging.LogRecord)
         fields = entry.__dict__
         fields.update(self._template)
@@ -129,7 +130,7 @@ class RecordWriter:
         thread = threading.current_thread()
         fields["thread"] = thread.ident
         fields["threadName"] = thread.name
-        fields["process"] = _pid[0]
+        fields["process"] = current_pid()
         return entry
 
     def warn(self, message: str) -> None:
@@ -143,8 +144,6 @@ class RecordWriter:
 
 _new_record = object.__new__
 _START_NS = int(logging._startTime * 1e9)
-_pid = [os.getpid()]
-os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
 
 
 def record_kind(record: dict) -> str:

@@ -114,6 +114,16 @@ def _distributions_of_modules() -> dict:
         return {}
 
 
+def _distribution_names(top_module: str) -> tuple:
+    """Names of the distributions installing ``top_module``: tried by name first, which avoids
+    scanning every installed distribution in the common case."""
+    try:
+        metadata.distribution(top_module)
+        return (top_module,)
+    except metadata.PackageNotFoundError:
+        return tuple(_distributions_of_modules().get(top_module, ()))
+
+
 def _requirement_name(requirement: str) -> str:
     name = requirement
     for stop in " ;<>=!~[(":
@@ -124,10 +134,11 @@ def _requirement_name(requirement: str) -> str:
 def package_versions(modules: Iterable[str]) -> dict:
     """Return versions of the distributions providing ``modules`` and of their direct dependencies."""
     versions: dict = {}
-    owners = _distributions_of_modules()
     for module in modules:
         top = module.split(".", 1)[0]
-        for dist_name in owners.get(top, ()):
+        if top in sys.stdlib_module_names or top == "__main__":
+            continue
+        for dist_name in _distribution_names(top):
             try:
                 dist = metadata.distribution(dist_name)
             except metadata.PackageNotFoundError:
@@ -136,11 +147,11 @@ def package_versions(modules: Iterable[str]) -> dict:
             for requirement in dist.requires or ():
                 if "extra ==" in requirement:
                     continue
-                dependency = _requirement_name(requirement)
                 try:
-                    versions.setdefault(dependency, metadata.version(dependency))
+                    required = metadata.distribution(_requirement_name(requirement))
                 except metadata.PackageNotFoundError:
                     continue
+                versions.setdefault(required.metadata["Name"], required.version)
     return versions
 
 
