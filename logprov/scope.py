@@ -95,6 +95,8 @@ class CallScope:
                     value = self.args[name]
                 except IndexError:
                     raise LookupError(f"value path {path.text!r}: the call has no argument {name}") from None
+            elif name in self.kwargs:
+                value = self.kwargs[name]
             else:
                 bound = self._bound if self._bound is not None else self.bound()
                 if name not in bound:
