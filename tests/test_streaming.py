@@ -22,6 +22,7 @@ from provschemas import prov_json_validator, prov_xml_schema
 ROOT = Path(__file__).resolve().parents[1]
 LEGACY = ROOT / "tests" / "data" / "legacy" / "prov_test.log"
 W3C = ("json", "provn", "xml")
+ALL = W3C + ("nt",)
 
 
 def read_back(text: str, fmt: str) -> prov.model.ProvDocument:
@@ -35,7 +36,7 @@ def graph(text: str):
     return rdflib.Graph().parse(data=text, format="nt")
 
 
-def assert_same(records: list, *, window: int = 8192, formats=("json", "provn", "xml", "nt"), shortcuts=(True,), **options):
+def assert_same(records: list, *, window: int = 8192, formats=ALL, shortcuts=(True,), **options) -> None:
     """The one-pass outputs of ``records`` read back as the document build_document makes."""
     document = build_document(records, **options)
     for fmt in set(formats) & set(W3C):
@@ -68,7 +69,9 @@ def synthetic_log(path: Path) -> Path:
     renamed = dict(observations, location="selection", size=2)
     log.call(first, "select", used=[(renamed, "observations")], members=[members[0]])
     changed = value_entity(first, "observations", [1])
-    derivation = {"entity_id": changed["entity_id"], "progenitor_id": observations["entity_id"], "in_session": first}
+    derivation = {
+        "entity_id": changed["entity_id"], "progenitor_id": observations["entity_id"], "in_session": first,
+    }
     log.call(first, "fit", used=[(changed, "observations")], derivations=[derivation],
              status="failed", exception=("ValueError", "bad \x00 input \"quoted\"\nline"))
     untraced = dict(derivation, untraced=True, generated_time=log.now())
@@ -78,9 +81,11 @@ def synthetic_log(path: Path) -> Path:
     second = log.session(2, definitions=DEFINITIONS)
     store_again = file_entity(second, "/mnt/store", "d" * 64, entity_description="DataStore", size=4096)
     log.call(second, "get_observations", parameters={"datastore": "/mnt/store", "ratio": 0.25, "ok": True},
-             used=[(store_again, "datastore")], generated=[(value_entity(second, "observations", [1, 2]), "observations")])
+             used=[(store_again, "datastore")],
+             generated=[(value_entity(second, "observations", [1, 2]), "observations")])
     third = log.session(3, agent_name="other")
-    log.call(third, "read", used=[(file_entity(third, "/tmp/store", "d" * 64), "input")], parent="unknown-parent")
+    copy = file_entity(third, "/tmp/store", "d" * 64)
+    log.call(third, "read", used=[(copy, "input")], parent="unknown-parent")
     log.raw('INFO x _PROV_2026-11-22T10:00:00+00:00_PROV_{"entity_id":"hess:23523","in_session":"%s",'
             '"entity_description":"Observation","value":"run 23523"}' % third)
     return log.write(path)
@@ -112,7 +117,8 @@ def test_multi_session_log_with_entities_described_several_times(synthetic, wind
 
 
 def test_options(synthetic):
-    assert_same(synthetic, formats=("json",), with_descriptions=False, with_parameters=False, session_prefix="run")
+    options = {"with_descriptions": False, "with_parameters": False, "session_prefix": "run"}
+    assert_same(synthetic, formats=("json",), **options)
 
 
 @pytest.mark.parametrize("order", ["reversed", "twice", "sessions swapped"])
@@ -131,14 +137,15 @@ def test_any_record_order(synthetic, order):
 
 
 def test_a_contradicting_record_is_reported(synthetic):
-    end = next(record.data for record in synthetic if "endTime" in record.data and "activity_id" in record.data)
+    end = next(r.data for r in synthetic if "endTime" in r.data and "activity_id" in r.data)
     with pytest.warns(StreamConflictWarning, match="first values are kept"):
         export_records([record.data for record in synthetic] + [dict(end, status="changed")], "provn")
 
 
 @pytest.fixture(scope="module")
 def analysis_log(tmp_path_factory) -> list:
-    spec = importlib.util.spec_from_file_location("analysis_session_example", ROOT / "examples" / "analysis_session.py")
+    source = ROOT / "examples" / "analysis_session.py"
+    spec = importlib.util.spec_from_file_location("analysis_session_example", source)
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
     import logprov
@@ -161,7 +168,8 @@ def analysis_log(tmp_path_factory) -> list:
 
 
 def test_real_analysis_session(analysis_log):
-    assert {"session_id", "activity_id", "entity_id"} <= {key for record in analysis_log for key in record.data}
+    keys = {key for record in analysis_log for key in record.data}
+    assert {"session_id", "activity_id", "entity_id", "member_id", "progenitor_id"} <= keys
     assert_same(analysis_log, window=4)
 
 

@@ -21,11 +21,14 @@ RECORD_TYPES: Dict[str, QualifiedName] = {
 """Record type of each PROV-N keyword."""
 
 FORMAL_ATTRIBUTES: Dict[str, Tuple[QualifiedName, ...]] = {
-    keyword: tuple(PROV_REC_CLS[record_type].FORMAL_ATTRIBUTES) for keyword, record_type in RECORD_TYPES.items()
+    keyword: tuple(PROV_REC_CLS[record_type].FORMAL_ATTRIBUTES)
+    for keyword, record_type in RECORD_TYPES.items()
 }
 """Formal attributes of each record type, in PROV-N order."""
 
 TIME_SLOT: Dict[str, int] = {
-    keyword: formal.index(PROV_ATTR_TIME) for keyword, formal in FORMAL_ATTRIBUTES.items() if PROV_ATTR_TIME in formal
+    keyword: formal.index(PROV_ATTR_TIME)
+    for keyword, formal in FORMAL_ATTRIBUTES.items()
+    if PROV_ATTR_TIME in formal
 }
 """Position of ``prov:time`` among the formal attributes of the relations that have one."""

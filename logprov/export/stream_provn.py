@@ -141,7 +141,8 @@ class ProvnStreamWriter:
         output = self._output
         assert output is not None, "start() was not called"
         lines = ["document\n"]
-        lines.extend(f"  prefix {prefix} <{namespace.uri}>\n" for prefix, namespace in self._namespaces.items())
+        for prefix, namespace in self._namespaces.items():
+            lines.append(f"  prefix {prefix} <{namespace.uri}>\n")
         lines.append("  \n")
         output.write("".join(lines).encode("utf-8"))
         self._flush()

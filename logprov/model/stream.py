@@ -370,7 +370,7 @@ class RecordStream:
             activity.session = session
         if activity.session is not None and activity.session not in self.session_order:
             self.session_order[activity.session] = None
-        if activity.ended and activity.started and (activity.session is None or activity.session in self.ready):
+        if activity.ended and self._ready(activity):
             self._close(activity)
 
     def _late(self, activity: _Activity, data: dict, session: Optional[str]) -> None:
@@ -482,7 +482,8 @@ class RecordStream:
         if agent is not None:
             sink.relation("wasAssociatedWith", node, self._text("agent", agent), None, NO_ATTRIBUTES)
         if session is not None:
-            sink.relation("wasInfluencedBy", node, self._text("session", session), None, IN_SESSION_ATTRIBUTES)
+            in_session = self._text("session", session)
+            sink.relation("wasInfluencedBy", node, in_session, None, IN_SESSION_ATTRIBUTES)
             index = self.indexes.get(session)
             if index is not None and activity.name in index.activities:
                 described = str(index.activities[activity.name])

@@ -196,8 +196,9 @@ class IndexGraph:
             grouped.setdefault(key, []).append(rest[0] if len(rest) == 1 else tuple(rest))
         return grouped
 
-    def get_activities(self, keys: Iterable[str]) -> dict:
-        """Return the selected activities among ``keys``, by id."""
+    def get_activities(self, keys: Iterable[str], links: bool = True) -> dict:
+        """Return the selected activities among ``keys``, by id; without their usages and
+        generations when ``links`` is false."""
         found = {}
         for chunk in _chunks(keys):
             marks = _marks(chunk)
@@ -205,10 +206,12 @@ class IndexGraph:
                               f"WHERE a.id IN ({marks}) AND {self.selected}", [*chunk, *self.selected_params])
             parents = [row[12] for row in rows if row[12] is not None]
             selected = set(self._selected_activities(parents))
-            used = self._grouped(f"SELECT activity, entity, role FROM used WHERE activity IN ({marks}) "
-                                 "ORDER BY rowid", chunk)
-            made = self._grouped(f"SELECT activity, entity, role FROM generated WHERE activity IN ({marks}) "
-                                 "ORDER BY rowid", chunk)
+            used = made = {}
+            if links:
+                used = self._grouped(f"SELECT activity, entity, role FROM used WHERE activity IN ({marks}) "
+                                     "ORDER BY rowid", chunk)
+                made = self._grouped(f"SELECT activity, entity, role FROM generated WHERE activity IN ({marks}) "
+                                     "ORDER BY rowid", chunk)
             for (key, name, session, start, end, status, ended, duration, exception_type,
                  exception_message, function, agent, parent, parameters) in rows:
                 found[key] = Activity(

@@ -25,8 +25,8 @@ class Graph(Protocol):
     def effects(self, kind: str, keys: Sequence[str]) -> list[Edge]:
         """Relations to ``keys`` from what depends on them."""
 
-    def get_activities(self, keys: Sequence[str]) -> dict:
-        """Activities by id."""
+    def get_activities(self, keys: Sequence[str], links: bool = True) -> dict:
+        """Activities by id (without their usages and generations when ``links`` is false)."""
 
     def get_entities(self, keys: Sequence[str], links: bool = True) -> dict:
         """Entities by id (without their relations when ``links`` is false)."""
@@ -101,7 +101,7 @@ def walk(graph: Graph, roots: Sequence[tuple[str, str]], direction: str = "ances
                 distance[node] = level
                 frontier.append(node)
     lineage.distance = distance
-    activities = graph.get_activities([key for kind, key in distance if kind == "activity"])
+    activities = graph.get_activities([key for kind, key in distance if kind == "activity"], links=False)
     entities = graph.get_entities([key for kind, key in distance if kind == "entity"], links=False)
     lineage.activities = {key: activities[key] for kind, key in distance if kind == "activity" and key in activities}
     lineage.entities = {key: entities[key] for kind, key in distance if kind == "entity" and key in entities}

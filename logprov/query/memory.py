@@ -214,8 +214,8 @@ class MemoryGraph:
                 continue
             yield key
 
-    def get_activity(self, key: str) -> Optional[Activity]:
-        """Return activity ``key``, or None."""
+    def get_activity(self, key: str, links: bool = True) -> Optional[Activity]:
+        """Return activity ``key`` (without its usages and generations unless ``links``), or None."""
         found = self.activities.get(key)
         if found is None:
             return None
@@ -226,8 +226,8 @@ class MemoryGraph:
             get("duration"), get("exception_type"), get("exception_message"), get("function"),
             get("agent_name"), parent if parent in self.activities else None,
             dict(get("parameters") or {}),
-            _links("used", key, self.uses.get(key, ()), entity_first=True),
-            _links("generated", key, self.makes.get(key, ()), entity_first=True),
+            _links("used", key, self.uses.get(key, ()), entity_first=True) if links else (),
+            _links("generated", key, self.makes.get(key, ()), entity_first=True) if links else (),
         )
 
     def get_entity(self, key: str, links: bool = True) -> Optional[Entity]:
@@ -246,9 +246,10 @@ class MemoryGraph:
             tuple(dict.fromkeys(p for p, _ in self.progenitors.get(key, ()))) if links else (),
         )
 
-    def get_activities(self, keys: Iterable[str]) -> dict:
-        """Return the activities among ``keys``, by id."""
-        return {key: self.get_activity(key) for key in keys if key in self.activities}
+    def get_activities(self, keys: Iterable[str], links: bool = True) -> dict:
+        """Return the activities among ``keys``, by id; without their usages and generations
+        when ``links`` is false."""
+        return {key: self.get_activity(key, links) for key in keys if key in self.activities}
 
     def get_entities(self, keys: Iterable[str], links: bool = True) -> dict:
         """Return the entities among ``keys``, by id; without their relations when ``links`` is

@@ -295,9 +295,9 @@ class Lineage:
     depth : int or None
         Largest number of relations followed.
     activities : dict
-        `Activity` by id.
+        `Activity` by id, without their usages and generations (the edges hold them).
     entities : dict
-        `Entity` by id.
+        `Entity` by id, without their relations (the edges hold them).
     edges : list of Edge
         The relations followed, in the order they were found.
     distance : dict
