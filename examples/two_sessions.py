@@ -92,7 +92,7 @@ def session_one() -> Path:
     rng = random.Random(11)
     events = OUTPUT / "events.json"
     events.write_text(json.dumps({"energies": [round(0.3 * math.exp(rng.expovariate(1.4)), 4) for _ in range(2000)]}))
-    spectrum = reduce_events(str(events), [0.3, 0.6, 1.2, 2.4, 4.8, 9.6], str(OUTPUT / "spectrum.json"))
+    reduce_events(str(events), [0.3, 0.6, 1.2, 2.4, 4.8, 9.6], str(OUTPUT / "spectrum.json"))
     capture.end_session()
     subprocess.run([sys.executable, __file__, str(OUTPUT), "--fit"], check=True)
     return OUTPUT / "fit_result.json"

@@ -20,11 +20,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 
 from .errors import DefinitionError, ValuePathError
+
+if TYPE_CHECKING:
+    import jsonschema
 from .valuepath import ValuePath, compile_path
 from .yamldoc import KeyPath, first_error, load_document, suggest
 
@@ -259,7 +261,9 @@ def load_definitions(source: str | os.PathLike | Mapping | Definitions | None) -
 
 
 @functools.lru_cache(maxsize=1)
-def _validator() -> jsonschema.Draft202012Validator:
+def _validator() -> "jsonschema.Draft202012Validator":
+    import jsonschema
+
     text = resources.files("logprov").joinpath("schema/definitions.schema.json").read_text("utf-8")
     return jsonschema.Draft202012Validator(json.loads(text))
 
@@ -303,7 +307,7 @@ def _schema_problems(data: Any) -> list[tuple[KeyPath, str]]:
     return problems
 
 
-def _translate(error: jsonschema.ValidationError) -> list[tuple[KeyPath, str]]:
+def _translate(error: "jsonschema.ValidationError") -> list[tuple[KeyPath, str]]:
     path: KeyPath = tuple(error.absolute_path)
     what = _what(path)
     kind = error.validator
