@@ -206,3 +206,23 @@ def test_destinations_and_aliases(legacy, tmp_path):
         export_records(legacy, "docx")
     with pytest.raises(ValueError, match="session_prefix"):
         export_records(legacy, "json", session_prefix="a b")
+
+
+def test_entities_found_again_after_they_went_to_disk(tmp_path):
+    from prov.constants import PROV_LOCATION
+
+    from logprov.model.spool import EntityTable
+
+    table = EntityTable(str(tmp_path), window=2)
+    table.add("a:x", [(PROV_LOCATION, "one")])
+    for number in range(3000):
+        table.add(f"a:{number}", [(PROV_LOCATION, str(number))])
+    assert (tmp_path / "entities.pickle").exists()
+    table.add("a:x", [(PROV_LOCATION, "one")])
+    table.add("a:x", [(PROV_LOCATION, "two")])
+    found = dict(table.items())
+    assert len(found) == 3001 and len(table) == 3001
+    assert found["a:x"] == [(PROV_LOCATION, "one"), (PROV_LOCATION, "two")]
+    assert found["a:2999"] == [(PROV_LOCATION, "2999")]
+    table.close()
+    assert not list(tmp_path.iterdir())

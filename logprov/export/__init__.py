@@ -226,11 +226,12 @@ def export_records(
 ) -> Optional[Union[str, bytes]]:
     """Write the PROV document of ``records`` in format ``fmt``.
 
-    ``json``, ``provn`` and ``nt`` (also ``nq``: the triples are all in the default graph) are
-    written in one pass over the records, with temporary files, in memory that grows with the
-    number of distinct entities and activities rather than with the log; the output reads back
-    into the document `logprov.model.build_document` builds from the same records. Other
-    formats build that document and `export` it.
+    ``json``, ``provn``, ``xml`` and ``nt`` (also ``nq``: the triples are all in the default
+    graph) are written in one pass over the records, with temporary files, in memory that grows
+    with the number of distinct entities, activities and relations rather than with the log (see
+    `logprov.model.stream`); the output reads back into the document
+    `logprov.model.build_document` builds from the same records (for ``nt``, into isomorphic
+    triples). Other formats build that document and `export` it.
 
     Parameters
     ----------

@@ -3,6 +3,8 @@
 Each record is built and encoded by `prov`'s PROV-XML serializer functions (element names,
 attribute order, ``xsi:type`` rules), serialised on its own without the namespace declarations
 the document element makes, and kept in a temporary file until the prefixes are all known.
+Relations of one kind with the same attributes differ only in their ends and time, so each such
+shape is encoded once, with placeholders, and reused as a template.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import datetime
 import os
 import re
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from lxml import etree
 from prov.constants import PROV_ATTR_ENDTIME, PROV_ATTR_STARTTIME, PROV_ATTR_TIME
 from prov.identifier import Namespace, QualifiedName
 from prov.model import DEFAULT_NAMESPACES, sorted_attributes
+from prov.model.records import _xsd_datetime_text
 from prov.serializers.provxml import ProvXMLSerializer, _encode_attribute, _ns_prov
 
 from ..model.mapping import Pair
@@ -24,6 +27,11 @@ from .spools import BinaryOutput, Spool
 
 __all__ = ["XmlStreamWriter"]
 
+_PLACEHOLDERS = Namespace("prov", "http://www.w3.org/ns/prov#")
+_SUBJECT = QualifiedName(_PLACEHOLDERS, "logprov-stream-subject")
+_TARGET = QualifiedName(_PLACEHOLDERS, "logprov-stream-target")
+_MOMENT = datetime.datetime(1, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.timezone.utc)
+_MOMENT_TEXT = _xsd_datetime_text(_MOMENT)
 _DECLARATION = re.compile(rb' xmlns:([A-Za-z_][A-Za-z0-9_.\-]*)="([^"]*)"')
 _ID = _ns_prov("id")
 
@@ -51,7 +59,7 @@ class XmlStreamWriter:
         self._namespaces: Mapping[str, Namespace] = {}
         self._root: Optional[etree._Element] = None
         self._declared: Dict[bytes, bytes] = {}
-        self._names: Dict[str, QualifiedName] = {}
+        self._templates: Dict[tuple, str] = {}
 
     def start(self, output: BinaryOutput, namespaces: Mapping[str, Namespace]) -> None:
         """Set where the document goes and the namespaces its prefixes come from."""
@@ -66,20 +74,10 @@ class XmlStreamWriter:
         self._declared = {prefix.encode(): uri.encode() for prefix, uri in nsmap.items()}
         return nsmap
 
-    def _name(self, text: str) -> QualifiedName:
-        name = self._names.get(text)
-        if name is None:
-            prefix, _, local = text.partition(":")
-            name = QualifiedName(self._namespaces[prefix], local)
-            if len(self._names) > 4096:
-                self._names.clear()
-            self._names[text] = name
-        return name
-
     def _strip(self, match: "re.Match[bytes]") -> bytes:
         return b"" if self._declared.get(match[1]) == match[2] else match[0]
 
-    def _record(self, kind: str, identifier: Optional[str], pairs: List[Pair]) -> None:
+    def _serialized(self, kind: str, identifier: Optional[str], pairs: List[Pair]) -> bytes:
         record_type = RECORD_TYPES[kind]
         label = self._label(record_type, pairs)
         root = self._root
@@ -88,11 +86,32 @@ class XmlStreamWriter:
         for attribute, value in sorted_attributes(record_type, pairs):
             _encode_attribute(element, attribute, value, False)
         root.remove(element)
-        text = etree.tostring(element)
-        head, _, rest = text.partition(b">")
-        self.spool.parts.append(b"  " + _DECLARATION.sub(self._strip, head) + b">" + rest + b"\n")
-        if len(self.spool.parts) >= 4096:
+        head, _, rest = etree.tostring(element).partition(b">")
+        return b"  " + _DECLARATION.sub(self._strip, head) + b">" + rest + b"\n"
+
+    def _add(self, data: bytes) -> None:
+        parts = self.spool.parts
+        parts.append(data)
+        if len(parts) >= 4096:
             self.spool.flush()
+
+    def _template(self, kind: str, timed: bool, attributes: Tuple[Pair, ...]) -> str:
+        """Return the element of a relation as a `str.format` template of its ends and time."""
+        key = (kind, timed, attributes)
+        template = self._templates.get(key)
+        if template is None:
+            formal = FORMAL_ATTRIBUTES[kind]
+            pairs: List[Pair] = [(formal[0], _SUBJECT), (formal[1], _TARGET)]
+            if timed:
+                pairs.append((PROV_ATTR_TIME, _MOMENT))
+            pairs.extend(attributes)
+            text = self._serialized(kind, None, pairs).decode("utf-8")
+            text = text.replace("{", "{{").replace("}", "}}")
+            template = text.replace(str(_SUBJECT), "{0}").replace(str(_TARGET), "{1}").replace(_MOMENT_TEXT, "{2}")
+            if len(self._templates) > 4096:
+                self._templates.clear()
+            self._templates[key] = template
+        return template
 
     def element(
         self,
@@ -109,7 +128,7 @@ class XmlStreamWriter:
         if end is not None:
             pairs.append((PROV_ATTR_ENDTIME, end))
         pairs.extend(attributes)
-        self._record(kind, name, pairs)
+        self._add(self._serialized(kind, name, pairs))
 
     def relation(
         self,
@@ -120,12 +139,11 @@ class XmlStreamWriter:
         attributes: Sequence[Pair],
     ) -> None:
         """Write a relation."""
-        formal = FORMAL_ATTRIBUTES[kind]
-        pairs: List[Pair] = [(formal[0], self._name(subject)), (formal[1], self._name(target))]
-        if time is not None:
-            pairs.append((PROV_ATTR_TIME, time))
-        pairs.extend(attributes)
-        self._record(kind, None, pairs)
+        if type(attributes) is not tuple:
+            attributes = tuple(attributes)
+        template = self._template(kind, time is not None, attributes)
+        moment = "" if time is None else _xsd_datetime_text(time)
+        self._add(template.format(subject, target, moment).encode("utf-8"))
 
     def finish(self) -> None:
         """Write the document: the document element with every prefix, then the records."""
