@@ -245,7 +245,8 @@ def export_records(
         ``with_descriptions``, ``with_parameters`` and ``session_prefix`` of
         `logprov.model.build_document`; the options of the format (``indent`` for ``json``,
         in which each member of a section takes one line; ``shortcuts`` for ``nt``); for the
-        one-pass formats, ``spool_dir`` for the temporary files.
+        one-pass formats, ``spool_dir`` for the temporary files and ``window``, the number of
+        entities merged in memory before they go to a temporary file.
 
     Returns
     -------
