@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime
 import json
 import os
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import orjson
 from prov.identifier import Namespace, QualifiedName
 from prov.model.records import _xsd_datetime_text
 from prov.serializers.provjson import encode_json_representation
 
+from .timetexts import TimeTexts
 from ..model.mapping import Pair
 from .kinds import FORMAL_ATTRIBUTES
 from .spools import BinaryOutput, Spool
@@ -64,7 +65,7 @@ class JsonStreamWriter:
         self._pending = 0
         self._names: Dict[QualifiedName, str] = {}
         self._values: Dict[QualifiedName, Any] = {}
-        self._times: Dict[int, Tuple[datetime.datetime, str]] = {}
+        self._time = TimeTexts(_xsd_datetime_text, _CACHE_LIMIT)
         self._fragments: Dict[tuple, str] = {}
         self._output: Optional[BinaryOutput] = None
         self._namespaces: Mapping[str, Namespace] = {}
@@ -96,16 +97,6 @@ class JsonStreamWriter:
                 found.append(encoded)
             else:
                 record[key] = [found, encoded]
-
-    def _time(self, moment: datetime.datetime) -> str:
-        found = self._times.get(id(moment))
-        if found is not None and found[0] is moment:
-            return found[1]
-        text = _xsd_datetime_text(moment)
-        if len(self._times) > _CACHE_LIMIT:
-            self._times.clear()
-        self._times[id(moment)] = (moment, text)
-        return text
 
     def _fragment(self, attributes: Sequence[Pair]) -> str:
         key = attributes if type(attributes) is tuple else tuple(attributes)

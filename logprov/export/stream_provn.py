@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime
 import os
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence
 
 from prov.identifier import Namespace, QualifiedName
 from prov.model.records import _xsd_datetime_text, encoding_provn_value
 
+from .timetexts import TimeTexts
 from ..model.mapping import Pair
 from .kinds import FORMAL_ATTRIBUTES, TIME_SLOT
 from .spools import BinaryOutput, Spool
@@ -45,7 +46,7 @@ class ProvnStreamWriter:
     def __init__(self, folder: str) -> None:
         self.spool = Spool(os.path.join(folder, "statements.provn"))
         self._lines: List[str] = []
-        self._times: Dict[int, Tuple[datetime.datetime, str]] = {}
+        self._times = TimeTexts(_xsd_datetime_text)
         self._names: Dict[QualifiedName, str] = {}
         self._values: Dict[QualifiedName, str] = {}
         self._attributes: Dict[tuple, str] = {}
@@ -84,16 +85,7 @@ class ProvnStreamWriter:
         return text
 
     def _time(self, moment: Optional[datetime.datetime]) -> str:
-        if moment is None:
-            return "-"
-        found = self._times.get(id(moment))
-        if found is not None and found[0] is moment:
-            return found[1]
-        text = _xsd_datetime_text(moment)
-        if len(self._times) > 4096:
-            self._times.clear()
-        self._times[id(moment)] = (moment, text)
-        return text
+        return "-" if moment is None else self._times(moment)
 
     def _emit(self, line: str) -> None:
         lines = self._lines

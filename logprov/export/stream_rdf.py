@@ -23,6 +23,7 @@ from prov.serializers.provrdf import (
     ProvRDFSerializer,
 )
 
+from .timetexts import TimeTexts
 from ..model.mapping import Pair
 from .kinds import FORMAL_ATTRIBUTES, RECORD_TYPES, TIME_SLOT
 from .spools import BinaryOutput
@@ -126,7 +127,7 @@ class RdfStreamWriter:
         self._uris: Dict[str, str] = {}
         self._names: Dict[str, str] = {}
         self._plans: Dict[tuple, Tuple[str, Tuple[str, ...]]] = {}
-        self._times: Dict[int, Tuple[datetime.datetime, str]] = {}
+        self._time = TimeTexts(_literal)
         self._properties = {kind: _iri(PROV[kind].uri) for kind in FORMAL_ATTRIBUTES}
         self._types = {kind: _iri(RECORD_TYPES[kind].uri) for kind in ("entity", "activity", "agent")}
         self._start = _element_predicate(PROV_ATTR_STARTTIME)
@@ -161,16 +162,6 @@ class RdfStreamWriter:
         if self._lines and self._output is not None:
             self._output.write("".join(self._lines).encode("utf-8", "backslashreplace"))
         self._lines = []
-
-    def _time(self, moment: datetime.datetime) -> str:
-        found = self._times.get(id(moment))
-        if found is not None and found[0] is moment:
-            return found[1]
-        text = _literal(moment)
-        if len(self._times) > 4096:
-            self._times.clear()
-        self._times[id(moment)] = (moment, text)
-        return text
 
     def element(
         self,
