@@ -7,14 +7,15 @@ are timed at the start of their activity, generations at its end).
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple
 
 from prov.constants import PROV_TYPE
 from prov.identifier import QualifiedName
 from prov.model import ProvDocument
 
-from ..reader import ProvRecord, RecordNormalizer
+from ..reader import RecordNormalizer
 from .descriptions import DESCRIBED_BY, DescriptionIndex, describe
+from .dispatch import RecordDispatcher
 from .ids import IdMaker
 from .mapping import (
     CONFIGURED_BY,
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 
-class DocumentBuilder:
+class DocumentBuilder(RecordDispatcher):
     """Accumulate records (from `iter_records` or plain payload dicts) into one PROV document.
 
     Parameters
@@ -86,33 +87,6 @@ class DocumentBuilder:
         self.generations: Dict[Tuple[QualifiedName, str, Optional[str]], None] = {}
         self.members: Dict[Tuple[QualifiedName, QualifiedName], None] = {}
         self.derivations: Dict[Tuple[QualifiedName, QualifiedName], bool] = {}
-
-    def add(self, record: Union[ProvRecord, dict]) -> None:
-        """Take one record into account.
-
-        Parameters
-        ----------
-        record : ProvRecord or dict
-            A record from `iter_records` (already normalised) or a payload dict, current or
-            0.0.2 shape (normalised here, without modifying it).
-        """
-        if isinstance(record, ProvRecord):
-            data, session = record.data, record.session
-        else:
-            data = dict(record)
-            session = self.normalizer.normalize(data)
-        if "session_id" in data:
-            self._session(data)
-        if "activity_id" in data:
-            self._activity(data, session)
-        if "entity_id" in data:
-            self._entity(data, session)
-
-    def add_all(self, records: Iterable[Union[ProvRecord, dict]]) -> "DocumentBuilder":
-        """Take every record of ``records`` into account and return the builder."""
-        for record in records:
-            self.add(record)
-        return self
 
     def _session(self, data: dict) -> None:
         session = data["session_id"]

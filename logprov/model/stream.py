@@ -26,12 +26,13 @@ from __future__ import annotations
 import datetime
 import re
 import warnings
-from typing import Dict, Iterable, List, Optional, Protocol, Sequence, Set, Tuple, Union
+from typing import Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
 from prov.constants import PROV_TYPE
 
-from ..reader import ProvRecord, RecordNormalizer
+from ..reader import RecordNormalizer
 from .descriptions import DESCRIBED_BY, DescriptionIndex, describe
+from .dispatch import RecordDispatcher
 from .ids import IdMaker, qualified_text
 from .mapping import (
     COLLECTION,
@@ -113,7 +114,7 @@ class _Activity(ActivityState):
         return (self.start, self.end, self.attributes(), self.agent, self.parent, self.session)
 
 
-class RecordStream:
+class RecordStream(RecordDispatcher):
     """Turn records into PROV statements, in one pass, for a `Sink`.
 
     Parameters
@@ -171,27 +172,6 @@ class RecordStream:
         self._strings: Dict[str, str] = {}
         self._role_cache: Dict[tuple, Attributes] = {}
         self._parameter_cache: Dict[tuple, Tuple[Attributes, Optional[str]]] = {}
-
-    def add(self, record: Union[ProvRecord, dict]) -> None:
-        """Take one record into account (see `DocumentBuilder.add`)."""
-        if isinstance(record, ProvRecord):
-            data, session = record.data, record.session
-        else:
-            data = dict(record)
-            session = self.normalizer.normalize(data)
-        if "session_id" in data:
-            self._session(data)
-        if "activity_id" in data:
-            self._activity(data, session)
-        if "entity_id" in data:
-            self._entity(data, session)
-
-    def add_all(self, records: Iterable[Union[ProvRecord, dict]]) -> "RecordStream":
-        """Take every record of ``records`` into account and return the stream."""
-        add = self.add
-        for record in records:
-            add(record)
-        return self
 
     def finish(self) -> None:
         """Write everything still held: open activities, sessions, agents, entities."""

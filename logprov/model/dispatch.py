@@ -1,0 +1,58 @@
+"""Send each record to the handlers of its parts: session, activity, entity."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, TypeVar, Union
+
+from ..reader import ProvRecord, RecordNormalizer
+
+__all__ = ["RecordDispatcher"]
+
+D = TypeVar("D", bound="RecordDispatcher")
+
+
+class RecordDispatcher:
+    """Base of the consumers of records (`DocumentBuilder`, `RecordStream`).
+
+    Subclasses set ``normalizer`` and implement ``_session(data)``,
+    ``_activity(data, session)`` and ``_entity(data, session)``.
+    """
+
+    normalizer: RecordNormalizer
+
+    def add(self, record: Union[ProvRecord, dict]) -> None:
+        """Take one record into account.
+
+        Parameters
+        ----------
+        record : ProvRecord or dict
+            A record from `iter_records` (already normalised) or a payload dict, current or
+            0.0.2 shape (normalised here, without modifying it).
+        """
+        if isinstance(record, ProvRecord):
+            data, session = record.data, record.session
+        else:
+            data = dict(record)
+            session = self.normalizer.normalize(data)
+        if "session_id" in data:
+            self._session(data)
+        if "activity_id" in data:
+            self._activity(data, session)
+        if "entity_id" in data:
+            self._entity(data, session)
+
+    def add_all(self: D, records: Iterable[Union[ProvRecord, dict]]) -> D:
+        """Take every record of ``records`` into account and return ``self``."""
+        add = self.add
+        for record in records:
+            add(record)
+        return self
+
+    def _session(self, data: dict) -> None:
+        raise NotImplementedError
+
+    def _activity(self, data: dict, session: Any) -> None:
+        raise NotImplementedError
+
+    def _entity(self, data: dict, session: Any) -> None:
+        raise NotImplementedError
