@@ -293,8 +293,21 @@ def decode_payload(
     return data, legacy
 
 
+_ID_KEY_SET = frozenset(ID_KEYS)
+
+
 def _is_uuid(text: str) -> bool:
     return len(text) == 36 and text[8] == text[13] == text[18] == text[23] == "-"
+
+
+def _fix_ids(data: dict) -> None:
+    """Drop the ``null`` ids of ``data`` and turn the others into strings."""
+    for key in ID_KEYS:
+        value = data.get(key)
+        if value is None:
+            data.pop(key, None)
+        elif not isinstance(value, str):
+            data[key] = str(value)
 
 
 class RecordNormalizer:
@@ -334,12 +347,10 @@ class RecordNormalizer:
         str or None
             The session of the record, if known.
         """
-        for key in ID_KEYS:
-            value = data.get(key)
-            if value is None:
-                data.pop(key, None)
-            elif not isinstance(value, str):
-                data[key] = str(value)
+        for key, value in data.items():
+            if value.__class__ is not str and key in _ID_KEY_SET:
+                _fix_ids(data)
+                break
         if legacy is not False:
             self._fix_legacy(data)
         session = data.get("session_id")
@@ -361,9 +372,10 @@ class RecordNormalizer:
         if "startTime" in data or "name" in data:
             self.activities[activity] = session
         if session is not None:
-            data["activity_id"] = self.qualify_activity(activity, session)
+            if not _is_uuid(activity):
+                data["activity_id"] = self.qualify_activity(activity, session)
             parent = data.get("parent_activity_id")
-            if parent is not None:
+            if parent is not None and not _is_uuid(parent):
                 data["parent_activity_id"] = self.qualify_activity(parent, session)
         if "endTime" in data:
             self.activities.pop(activity, None)
@@ -557,45 +569,82 @@ class _SourceReader:
     def records(self, stream: Iterable[str]) -> Iterator[ProvRecord]:
         """Yield the records of ``stream`` that the selection keeps."""
         name, selection, stats = self.name, self.selection, self.reporter.stats
+        normalize = self.normalizer.normalize
+        loads = _fast_loads or json.loads
+        max_payload, max_depth = self.max_payload, self.max_depth
+        timed, sessions = selection.timed, selection.sessions
         for number, line in enumerate(stream, 1):
             self.line = number
             first = line.find(PROV_PREFIX)
             if first < 0:
                 continue
             second = line.find(PROV_PREFIX, first + _PREFIX_LEN)
-            if second < 0:
-                self.reporter.problem(name, number, "no timestamp between _PROV_ markers")
-                continue
-            try:
-                data, legacy = self._decode(line[second + _PREFIX_LEN :])
-            except ValueError as exc:
-                found = self._recover(line, second + _PREFIX_LEN)
-                if found is not None:
-                    reason = f"record cut short, another record follows on the same line: {exc}"
-                elif not line.endswith("\n"):
-                    reason = f"last line cut short (no end of line): {exc}"
-                else:
-                    reason = str(exc)
-                self.reporter.problem(name, number, reason)
+            data = None
+            if second > 0 and line.startswith('{"', second + _PREFIX_LEN):
+                payload = line[second + _PREFIX_LEN :]
+                if len(payload) <= max_payload:
+                    try:
+                        data = loads(payload)
+                    except (ValueError, RecursionError):
+                        data = None
+                    if data.__class__ is not dict or (
+                        len(payload) > max_depth and payload.count("{") + payload.count("[") > max_depth
+                    ):
+                        data = None
+            if data is not None:
+                timestamp = line[first + _PREFIX_LEN : second]
+                legacy = False
+            else:
+                found = self._decode_line(line, number)
                 if found is None:
                     continue
-                first, second, data, legacy = found
-                stats.recovered += 1
-            session = self.normalizer.normalize(data, legacy)
-            record = ProvRecord(line[first + _PREFIX_LEN : second], data, name, number, session, legacy)
-            if selection.timed:
+                timestamp, data, legacy = found
+            session = normalize(data, legacy)
+            record = ProvRecord(timestamp, data, name, number, session, legacy)
+            if timed:
                 moment = record.time
                 if moment is None:
-                    self.reporter.problem(name, number, f"invalid timestamp {record.timestamp[:40]!r}")
+                    self.reporter.problem(name, number, f"invalid timestamp {timestamp[:40]!r}")
                     continue
                 if not selection.in_window(moment):
                     stats.filtered += 1
                     continue
-            if selection.sessions is not None and session not in selection.sessions:
+            if sessions is not None and session not in sessions:
                 stats.filtered += 1
                 continue
             stats.records += 1
             yield record
+
+    def _decode_line(self, line: str, number: int) -> tuple[str, dict, bool] | None:
+        """Decode a line the fast path declined: report why, recover what follows if it can.
+
+        Returns
+        -------
+        tuple of (str, dict, bool) or None
+            The timestamp, the payload and whether it is a Python literal; None when nothing
+            on the line could be read.
+        """
+        first = line.find(PROV_PREFIX)
+        second = line.find(PROV_PREFIX, first + _PREFIX_LEN)
+        if second < 0:
+            self.reporter.problem(self.name, number, "no timestamp between _PROV_ markers")
+            return None
+        try:
+            data, legacy = self._decode(line[second + _PREFIX_LEN :])
+        except ValueError as exc:
+            found = self._recover(line, second + _PREFIX_LEN)
+            if found is not None:
+                reason = f"record cut short, another record follows on the same line: {exc}"
+            elif not line.endswith("\n"):
+                reason = f"last line cut short (no end of line): {exc}"
+            else:
+                reason = str(exc)
+            self.reporter.problem(self.name, number, reason)
+            if found is None:
+                return None
+            first, second, data, legacy = found
+            self.reporter.stats.recovered += 1
+        return line[first + _PREFIX_LEN : second], data, legacy
 
     def _decode(self, payload: str) -> tuple[dict, bool]:
         return decode_payload(payload.rstrip(), self.max_payload, self.max_depth)

@@ -306,3 +306,40 @@ def test_two_session_log_is_attributed(tmp_path):
     records = list(iter_records(tmp_path / "two.log"))
     file_records = [r for r in records if r.data.get("entity_id") == ids["file"]]
     assert [r.session for r in file_records] == [first, second]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"entity_id": "e", "value": "caf\u00e9 \u2603"}',
+        '{"entity_id": "e", "value": NaN}',
+        '{"entity_id": "e", "value": 123456789012345678901234567890}',
+        '{"entity_id": "e", "nested": {"a": [1, 2, {"b": null}]}}   ',
+        '{"entity_id": "e"}\r',
+        '{"activity_id": 12, "in_session": "s", "entity_id": null}',
+        '{"entity_id": "e", "deep": ' + "[" * 150 + "]" * 150 + "}",
+        '{"entity_id": "e"} trailing',
+        '["entity_id"]',
+    ],
+)
+@pytest.mark.filterwarnings("ignore::logprov.reader.LogReadWarning")
+def test_json_payloads_read_as_decode_payload_decodes_them(payload):
+    line = f"INFO logprov _PROV_2026-11-22T00:00:00+00:00_PROV_{payload}\n"
+    stats = ReadStats()
+    records = list(iter_records(io.StringIO(line), stats=stats))
+    try:
+        expected, _ = decode_payload(payload.rstrip())
+    except ValueError:
+        assert records == [] and stats.skipped == 1
+        return
+    RecordNormalizer().normalize(expected, False)
+    assert [record.data for record in records] == [expected]
+    assert records[0].timestamp == "2026-11-22T00:00:00+00:00"
+
+
+@pytest.mark.filterwarnings("ignore::logprov.reader.LogReadWarning")
+def test_payload_over_the_size_limit_is_skipped_whatever_its_form(tmp_path):
+    line = '_PROV_2026-11-22T00:00:00+00:00_PROV_{"entity_id": "e", "value": "' + "x" * 200 + '"}\n'
+    stats = ReadStats()
+    assert list(iter_records(io.StringIO(line), stats=stats, max_payload=100)) == []
+    assert stats.skipped == 1 and "longer than 100" in stats.problems[0][2]
