@@ -351,3 +351,23 @@ def test_rotated_logs_are_read_oldest_first(analysis, tmp_path):
     for index in (True, False):
         with logprov.query.open(folder / "prov.log*", index=index) as provenance:
             assert list(provenance.lineage(analysis.output).to_dicts()) == expected
+
+
+def test_null_columns_stay_null_and_an_application_adapter_for_none_is_kept(two_sessions, cache, monkeypatch):
+    key = (type(None), sqlite3.PrepareProtocol)
+    monkeypatch.delitem(sqlite3.adapters, key, raising=False)
+    with logprov.query.open(two_sessions.log, cache=cache) as provenance:
+        index = provenance.index
+    assert sqlite3.adapters[key](None) is None
+    with sqlite3.connect(index) as connection:
+        nulls = connection.execute("SELECT count(*) FROM entities WHERE description IS NULL").fetchone()[0]
+        texts = connection.execute("SELECT count(*) FROM entities WHERE description = 'None' OR description = ''").fetchone()[0]
+    assert nulls > 0 and texts == 0
+
+    def mine(value):
+        return value
+
+    monkeypatch.setitem(sqlite3.adapters, key, mine)
+    with logprov.query.open(two_sessions.log, cache=cache.with_name("other")):
+        pass
+    assert sqlite3.adapters[key] is mine

@@ -104,6 +104,21 @@ _UPSERT_ACTIVITY = _upsert("activities", _ACTIVITY_COLUMNS, _KEEP_FIRST, ("ended
 _UPSERT_SESSION = _upsert("sessions", ("moment",) + SESSION_FIELDS, ("moment",) + SESSION_FIELDS)
 
 
+def _null(value: None) -> None:
+    return value
+
+
+def bind_nulls_directly() -> None:
+    """Let `sqlite3` bind ``None`` without looking for ``__conform__`` on it.
+
+    Without an adapter for ``None``, the standard `sqlite3` module of Python 3.11 raises and
+    clears an ``AttributeError`` for every ``None`` it binds, which made ``NULL`` columns the
+    largest cost of writing an index. The adapter returns ``None`` itself, so what is stored
+    does not change; one registered by the application is left in place.
+    """
+    sqlite3.adapters.setdefault((type(None), sqlite3.PrepareProtocol), _null)
+
+
 def create_tables(connection: sqlite3.Connection) -> None:
     """Create the tables of an index (when they do not exist yet)."""
     connection.executescript(_TABLES)
@@ -139,6 +154,7 @@ class IndexWriter:
     """
 
     def __init__(self, connection: sqlite3.Connection, batch: int = 50_000, appending: bool = False) -> None:
+        bind_nulls_directly()
         self.connection = connection
         self.batch = batch
         self.appending = appending
