@@ -222,7 +222,31 @@ def test_entities_found_again_after_they_went_to_disk(tmp_path):
     table.add("a:x", [(PROV_LOCATION, "two")])
     found = dict(table.items())
     assert len(found) == 3001 and len(table) == 3001
-    assert found["a:x"] == [(PROV_LOCATION, "one"), (PROV_LOCATION, "two")]
-    assert found["a:2999"] == [(PROV_LOCATION, "2999")]
+    assert found["a:x"] == ((PROV_LOCATION, "one"), (PROV_LOCATION, "two"))
+    assert found["a:2999"] == ((PROV_LOCATION, "2999"),)
     table.close()
     assert not list(tmp_path.iterdir())
+
+
+def test_values_equal_in_python_are_written_with_their_types():
+    start, end = "2026-11-22T10:00:00+00:00", "2026-11-22T10:00:01+00:00"
+    values = {"one": 1, "yes": True, "real": 1.0, "zero": 0.0, "minus_zero": -0.0, "text": "1"}
+    records = [{"session_id": "s1", "startTime": start, "name": "run"}]
+    for number, (key, value) in enumerate(values.items()):
+        activity = f"a{number}"
+        records += [
+            {"activity_id": activity, "in_session": "s1", "name": "f", "startTime": start},
+            {"activity_id": activity, "parameters": {"p": value}},
+            {"activity_id": activity, "used_id": f"hess:{key}.", "used_role": "50% {0} %s"},
+            {"entity_id": f"hess:{key}.", "in_session": "s1", "value": value, "type": "PythonObject"},
+            {"entity_id": f"{key}.", "in_session": "s1", "value": value, "size": value},
+            {"activity_id": activity, "endTime": end, "status": "done"},
+        ]
+    assert_same(records, window=2)
+    text = export_records(records, "provn")
+    assert 'entity(hess:one\\., [prov:value=1, prov:type=' in text
+    assert 'entity(hess:yes\\., [prov:value="true" %% xsd:boolean' in text
+    assert 'entity(hess:real\\., [prov:value="1.0" %% xsd:double' in text
+    assert 'entity(hess:minus_zero\\., [prov:value="-0.0" %% xsd:double' in text
+    assert 'entity(hess:text\\., [prov:value="1", prov:type=' in text
+    assert 'prov:role="50% {0} %s"' in text

@@ -18,10 +18,11 @@ from prov.identifier import Namespace, QualifiedName
 from prov.model.records import _xsd_datetime_text
 from prov.serializers.provjson import encode_json_representation
 
-from .timetexts import TimeTexts
 from ..model.mapping import Pair
 from .kinds import FORMAL_ATTRIBUTES
+from .memos import IdentityMemo
 from .spools import BinaryOutput, Spool
+from .timetexts import TimeTexts
 
 __all__ = ["JsonStreamWriter"]
 
@@ -53,12 +54,12 @@ class JsonStreamWriter:
     def __init__(self, folder: str, *, indent: Optional[int] = 2) -> None:
         self.blank = 0
         self.spools = {section: Spool(os.path.join(folder, f"{section}.json")) for section in _SECTIONS}
-        self._parts: Dict[str, List[bytes]] = {section: spool.parts for section, spool in self.spools.items()}
+        self._lines: Dict[str, List[str]] = {section: [] for section in _SECTIONS}
         self._outer = b"" if indent is None else b"\n" + b" " * indent
         inner = "" if indent is None else "\n" + " " * (2 * indent)
-        self._separator = b"," + inner.encode()
+        self._separator = "," + inner
         self._heads = {
-            kind: f',{inner}"_:id{{}}":{{{{"{keys[0]}":"{{}}","{keys[1]}":"{{}}"'
+            kind: f',{inner}"_:id%d":{{"{keys[0]}":"%s","{keys[1]}":"%s"'
             for kind, keys in _KEYS.items()
             if len(keys) >= 2
         }
@@ -66,7 +67,7 @@ class JsonStreamWriter:
         self._names: Dict[QualifiedName, str] = {}
         self._values: Dict[QualifiedName, Any] = {}
         self._time = TimeTexts(_xsd_datetime_text, _CACHE_LIMIT)
-        self._fragments: Dict[tuple, str] = {}
+        self._fragments: IdentityMemo[str] = IdentityMemo(self._fragment, _CACHE_LIMIT)
         self._output: Optional[BinaryOutput] = None
         self._namespaces: Mapping[str, Namespace] = {}
 
@@ -99,22 +100,35 @@ class JsonStreamWriter:
                 record[key] = [found, encoded]
 
     def _fragment(self, attributes: Sequence[Pair]) -> str:
-        key = attributes if type(attributes) is tuple else tuple(attributes)
-        text = self._fragments.get(key)
-        if text is None:
-            record: Dict[str, Any] = {}
-            self._fill(record, attributes)
-            text = "," + _dumps(record)[1:-1].decode("utf-8")
-            if len(self._fragments) > _CACHE_LIMIT:
-                self._fragments.clear()
-            self._fragments[key] = text
-        return text
+        """Return ``,`` and the members of the attributes, or nothing when there are none."""
+        if not attributes:
+            return ""
+        record: Dict[str, Any] = {}
+        self._fill(record, attributes)
+        return "," + _dumps(record)[1:-1].decode("utf-8")
+
+    def _attributes(self, attributes: Sequence[Pair]) -> str:
+        if type(attributes) is not tuple:
+            return self._fragment(attributes)
+        found = self._fragments.seen.get(id(attributes))
+        if found is not None and found[0] is attributes:
+            return found[1]
+        return self._fragments(attributes)
+
+    def _moment(self, time: datetime.datetime) -> str:
+        found = self._time.seen.get(id(time))
+        if found is not None and found[0] is time:
+            return found[1]
+        return self._time(time)
 
     def _written(self) -> None:
         self._pending = 0
-        for spool in self.spools.values():
-            spool.flush()
-        self._parts = {section: spool.parts for section, spool in self.spools.items()}
+        for section, lines in self._lines.items():
+            if lines:
+                spool = self.spools[section]
+                spool.parts.append("".join(lines).encode("utf-8"))
+                spool.flush()
+                lines.clear()
 
     def element(
         self,
@@ -125,13 +139,17 @@ class JsonStreamWriter:
         end: Optional[datetime.datetime] = None,
     ) -> None:
         """Write an entity, activity or agent."""
-        record: Dict[str, Any] = {}
-        if start is not None:
-            record["prov:startTime"] = self._time(start)
-        if end is not None:
-            record["prov:endTime"] = self._time(end)
-        self._fill(record, attributes)
-        self._parts[kind].append(self._separator + _dumps({name: record})[1:-1])
+        extra = self._attributes(attributes)
+        if start is None and end is None:
+            body = extra[1:]
+        else:
+            times = []
+            if start is not None:
+                times.append(f'"prov:startTime":"{self._moment(start)}"')
+            if end is not None:
+                times.append(f'"prov:endTime":"{self._moment(end)}"')
+            body = ",".join(times) + extra
+        self._lines[kind].append(f'{self._separator}"{name}":{{{body}}}')
         self._pending += 1
         if self._pending >= _FLUSH_EVERY:
             self._written()
@@ -146,12 +164,17 @@ class JsonStreamWriter:
     ) -> None:
         """Write a relation, under a new blank identifier."""
         self.blank += 1
-        text = self._heads[kind].format(self.blank, subject, target)
+        found = self._fragments.seen.get(id(attributes))
+        if found is not None and found[0] is attributes:
+            extra = found[1]
+        else:
+            extra = self._attributes(attributes)
+        text = self._heads[kind] % (self.blank, subject, target)
         if time is not None:
-            text += f',"prov:time":"{self._time(time)}"'
-        if attributes:
-            text += self._fragment(attributes)
-        self._parts[kind].append((text + "}").encode())
+            text = f'{text},"prov:time":"{self._moment(time)}"{extra}}}'
+        else:
+            text = f"{text}{extra}}}"
+        self._lines[kind].append(text)
         self._pending += 1
         if self._pending >= _FLUSH_EVERY:
             self._written()
@@ -160,6 +183,7 @@ class JsonStreamWriter:
         """Write the document: prefixes, then every section."""
         output = self._output
         assert output is not None, "start() was not called"
+        self._written()
         prefixes = {prefix: namespace.uri for prefix, namespace in self._namespaces.items()}
         output.write(b"{" + self._outer + b'"prefix": ' + _dumps(prefixes))
         for section in _SECTIONS:

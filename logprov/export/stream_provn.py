@@ -2,36 +2,53 @@
 
 The statements wait in a temporary file until the prefixes are all known (a global id such as
 ``hess:23523`` brings its own), then follow the prefix declarations. Each statement is written
-as `prov.model` writes it.
+as `prov.model` writes it. The attributes of a tuple that recurs (the record stream shares
+them) are encoded once.
 """
 
 from __future__ import annotations
 
 import datetime
 import os
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence
 
 from prov.identifier import Namespace, QualifiedName
 from prov.model.records import _xsd_datetime_text, encoding_provn_value
 
-from .timetexts import TimeTexts
 from ..model.mapping import Pair
 from .kinds import FORMAL_ATTRIBUTES, TIME_SLOT
+from .memos import IdentityMemo
 from .spools import BinaryOutput, Spool
+from .timetexts import TimeTexts
 
 __all__ = ["ProvnStreamWriter"]
 
-_TIMED = ", time"
-_TAILS = {
-    keyword: _TIMED if keyword in TIME_SLOT else ", -" * (len(formal) - 2)
+_FLUSH_EVERY = 8192
+_LINES = {
+    keyword: (
+        f"  {keyword}(%s, %s, %s%s)\n"
+        if keyword in TIME_SLOT
+        else f"  {keyword}(%s, %s{', -' * (len(formal) - 2)}%s)\n"
+    )
     for keyword, formal in FORMAL_ATTRIBUTES.items()
     if len(formal) >= 2
 }
+_QUOTED = ('"', "\\", "\n", "\r")
 
 
 def _name(text: str) -> str:
     """Return an identifier (``prefix:local``, local an NCName) as PROV-N writes it."""
-    return text[:-1] + "\\." if text.endswith(".") else text
+    return text[:-1] + "\\." if text[-1] == "." else text
+
+
+def _value(value: object) -> str:
+    """Return the PROV-N literal of an attribute value that is not a qualified name."""
+    if type(value) is str:
+        for special in _QUOTED:
+            if special in value:
+                return encoding_provn_value(value)
+        return f'"{value}"'
+    return encoding_provn_value(value)
 
 
 class ProvnStreamWriter:
@@ -47,9 +64,9 @@ class ProvnStreamWriter:
         self.spool = Spool(os.path.join(folder, "statements.provn"))
         self._lines: List[str] = []
         self._times = TimeTexts(_xsd_datetime_text)
-        self._names: Dict[QualifiedName, str] = {}
-        self._values: Dict[QualifiedName, str] = {}
-        self._attributes: Dict[tuple, str] = {}
+        self._keys: IdentityMemo[str] = IdentityMemo(QualifiedName.provn_bare_representation)
+        self._qualified: IdentityMemo[str] = IdentityMemo(QualifiedName.provn_representation)
+        self._extras: IdentityMemo[str] = IdentityMemo(self._extra)
         self._output: Optional[BinaryOutput] = None
         self._namespaces: Mapping[str, Namespace] = {}
 
@@ -59,39 +76,31 @@ class ProvnStreamWriter:
         self._namespaces = namespaces
 
     def _extra(self, attributes: Sequence[Pair]) -> str:
-        names = self._names
-        items: List[str] = []
-        for attribute, value in attributes:
-            key = names.get(attribute)
-            if key is None:
-                key = names[attribute] = attribute.provn_bare_representation()
-            if type(value) is QualifiedName:
-                text = self._values.get(value)
-                if text is None:
-                    text = self._values[value] = value.provn_representation()
-            else:
-                text = encoding_provn_value(value)
-            items.append(f"{key}={text}")
+        """Return ``, [name=value, …]`` for the attributes, or nothing when there are none."""
+        if not attributes:
+            return ""
+        keys, qualified = self._keys, self._qualified
+        items = [
+            f"{keys(attribute)}={qualified(value) if type(value) is QualifiedName else _value(value)}"
+            for attribute, value in attributes
+        ]
         return ", [" + ", ".join(items) + "]"
 
-    def _cached_extra(self, attributes: Sequence[Pair]) -> str:
-        key = attributes if type(attributes) is tuple else tuple(attributes)
-        text = self._attributes.get(key)
-        if text is None:
-            text = self._extra(attributes)
-            if len(self._attributes) > 4096:
-                self._attributes.clear()
-            self._attributes[key] = text
-        return text
+    def _attributes(self, attributes: Sequence[Pair]) -> str:
+        if type(attributes) is not tuple:
+            return self._extra(attributes)
+        found = self._extras.seen.get(id(attributes))
+        if found is not None and found[0] is attributes:
+            return found[1]
+        return self._extras(attributes)
 
     def _time(self, moment: Optional[datetime.datetime]) -> str:
-        return "-" if moment is None else self._times(moment)
-
-    def _emit(self, line: str) -> None:
-        lines = self._lines
-        lines.append(line)
-        if len(lines) >= 8192:
-            self._flush()
+        if moment is None:
+            return "-"
+        found = self._times.seen.get(id(moment))
+        if found is not None and found[0] is moment:
+            return found[1]
+        return self._times(moment)
 
     def _flush(self) -> None:
         self.spool.parts.append("".join(self._lines).encode("utf-8", "backslashreplace"))
@@ -107,11 +116,17 @@ class ProvnStreamWriter:
         end: Optional[datetime.datetime] = None,
     ) -> None:
         """Write an entity, activity or agent."""
-        head = _name(name)
+        if name[-1] == ".":
+            name = _name(name)
+        extra = self._attributes(attributes)
         if kind == "activity":
-            head = f"{head}, {self._time(start)}, {self._time(end)}"
-        extra = self._extra(attributes) if attributes else ""
-        self._emit(f"  {kind}({head}{extra})\n")
+            line = f"  activity({name}, {self._time(start)}, {self._time(end)}{extra})\n"
+        else:
+            line = f"  {kind}({name}{extra})\n"
+        lines = self._lines
+        lines.append(line)
+        if len(lines) >= _FLUSH_EVERY:
+            self._flush()
 
     def relation(
         self,
@@ -122,11 +137,24 @@ class ProvnStreamWriter:
         attributes: Sequence[Pair],
     ) -> None:
         """Write a relation."""
-        tail = _TAILS[kind]
-        if tail is _TIMED:
-            tail = f", {self._time(time)}"
-        extra = self._cached_extra(attributes) if attributes else ""
-        self._emit(f"  {kind}({_name(subject)}, {_name(target)}{tail}{extra})\n")
+        if subject[-1] == ".":
+            subject = _name(subject)
+        if target[-1] == ".":
+            target = _name(target)
+        extras = self._extras
+        found = extras.seen.get(id(attributes))
+        if found is not None and found[0] is attributes:
+            extra = found[1]
+        else:
+            extra = self._attributes(attributes)
+        if kind in TIME_SLOT:
+            line = _LINES[kind] % (subject, target, self._time(time), extra)
+        else:
+            line = _LINES[kind] % (subject, target, extra)
+        lines = self._lines
+        lines.append(line)
+        if len(lines) >= _FLUSH_EVERY:
+            self._flush()
 
     def finish(self) -> None:
         """Write the document: prefixes, then the statements."""

@@ -9,6 +9,8 @@ identical with, the triples of the `prov.model` path.
 from __future__ import annotations
 
 import datetime
+import operator
+import string
 from functools import lru_cache
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -23,10 +25,11 @@ from prov.serializers.provrdf import (
     ProvRDFSerializer,
 )
 
-from .timetexts import TimeTexts
 from ..model.mapping import Pair
 from .kinds import FORMAL_ATTRIBUTES, RECORD_TYPES, TIME_SLOT
+from .memos import IdentityMemo
 from .spools import BinaryOutput
+from .timetexts import TimeTexts
 
 __all__ = ["RdfStreamWriter"]
 
@@ -37,6 +40,7 @@ _DOUBLE = f"<{_XSD}double>"
 _BOOLEAN = f"<{_XSD}boolean>"
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 _CACHE_LIMIT = 1 << 16
+_FLUSH_EVERY = 8192
 
 
 def _iri(uri: str) -> str:
@@ -78,13 +82,19 @@ def _element_predicate(attribute: QualifiedName) -> str:
 class _Plan:
     """How `prov` encodes a relation of one kind, with or without time, with given attributes.
 
-    ``template`` takes the subject, the target, the blank node number, the time and the
-    attribute values (all as N-Triples terms) by position.
+    ``template`` takes the subject, the target, the blank node number and the time (all as
+    N-Triples terms) by position; the attributes, given with their values as N-Triples terms,
+    are part of it. ``fill`` is the same template for the ``%`` operator, with ``arguments``,
+    which picks its arguments out of ``(subject, target, node, time)`` (the first triple always
+    names the subject and the target, so there are at least two).
     """
 
-    __slots__ = ("template",)
+    __slots__ = ("template", "fill", "arguments")
 
-    def __init__(self, kind: str, timed: bool, names: Tuple[QualifiedName, ...], shortcuts: bool) -> None:
+    def __init__(
+        self, kind: str, timed: bool, attributes: Tuple[Tuple[QualifiedName, str], ...], shortcuts: bool
+    ) -> None:
+        names = tuple(name for name, _ in attributes)
         record_type = RECORD_TYPES[kind]
         formal = list(FORMAL_ATTRIBUTES[kind])
         qualified = bool(names) or timed
@@ -104,9 +114,18 @@ class _Plan:
             if timed:
                 time = formal[TIME_SLOT[kind]]
                 lines.append(f"{node} {_fixed(str(predicate(record_type, time, formal)))} {{3}} .")
-            for position, name in enumerate(names, 4):
-                lines.append(f"{node} {_fixed(str(predicate(record_type, name, formal)))} {{{position}}} .")
+            for name, term in attributes:
+                term = term.replace("{", "{{").replace("}", "}}")
+                lines.append(f"{node} {_fixed(str(predicate(record_type, name, formal)))} {term} .")
         self.template = "".join(line + "\n" for line in lines)
+        pieces, order = [], []
+        for literal, field, _, _ in string.Formatter().parse(self.template):
+            pieces.append(literal.replace("%", "%%"))
+            if field is not None:
+                pieces.append("%s")
+                order.append(int(field))
+        self.fill = "".join(pieces)
+        self.arguments = operator.itemgetter(*order)
 
 
 class RdfStreamWriter:
@@ -124,14 +143,17 @@ class RdfStreamWriter:
         self.shortcuts = shortcuts
         self.blank = 0
         self._output: Optional[BinaryOutput] = None
+        self._namespaces: Mapping[str, Namespace] = {}
         self._uris: Dict[str, str] = {}
         self._names: Dict[str, str] = {}
-        self._plans: Dict[tuple, Tuple[str, Tuple[str, ...]]] = {}
+        self._plans: Dict[Tuple[str, bool], IdentityMemo[_Plan]] = {}
         self._time = TimeTexts(_literal)
-        self._properties = {kind: _iri(PROV[kind].uri) for kind in FORMAL_ATTRIBUTES}
-        self._types = {kind: _iri(RECORD_TYPES[kind].uri) for kind in ("entity", "activity", "agent")}
-        self._start = _element_predicate(PROV_ATTR_STARTTIME)
-        self._end = _element_predicate(PROV_ATTR_ENDTIME)
+        self._suffixes: IdentityMemo[str] = IdentityMemo(self._attribute_suffixes)
+        self._types = {
+            kind: f" {_RDF_TYPE} {_iri(RECORD_TYPES[kind].uri)} .\n" for kind in ("entity", "activity", "agent")
+        }
+        self._start = f" {_element_predicate(PROV_ATTR_STARTTIME)} "
+        self._end = f" {_element_predicate(PROV_ATTR_ENDTIME)} "
         self._lines: List[str] = []
 
     def start(self, output: BinaryOutput, namespaces: Mapping[str, Namespace]) -> None:
@@ -152,11 +174,29 @@ class RdfStreamWriter:
             self._names[name] = node
         return node
 
-    def _emit(self, text: str) -> None:
-        lines = self._lines
-        lines.append(text)
-        if len(lines) >= 8192:
-            self._flush()
+    def _moment(self, time: datetime.datetime) -> str:
+        found = self._time.seen.get(id(time))
+        if found is not None and found[0] is time:
+            return found[1]
+        return self._time(time)
+
+    @staticmethod
+    def _attribute_suffixes(attributes: Sequence[Pair]) -> List[str]:
+        """Return `` predicate object .`` and a line break for each attribute of an element."""
+        return [f" {_element_predicate(attribute)} {_literal(value)} .\n" for attribute, value in attributes]
+
+    def _plan(self, kind: str, timed: bool, attributes: Sequence[Pair]) -> _Plan:
+        """Return how the triples of a relation of ``kind`` with ``attributes`` are written."""
+        memo = self._plans.get((kind, timed))
+        if memo is None:
+            memo = self._plans[(kind, timed)] = IdentityMemo(
+                lambda pairs: self._template(kind, timed, pairs), _CACHE_LIMIT
+            )
+        return memo(attributes)
+
+    def _template(self, kind: str, timed: bool, attributes: Sequence[Pair]) -> _Plan:
+        terms = tuple((name, _literal(value)) for name, value in attributes)
+        return _Plan(kind, timed, terms, self.shortcuts)
 
     def _flush(self) -> None:
         if self._lines and self._output is not None:
@@ -172,15 +212,22 @@ class RdfStreamWriter:
         end: Optional[datetime.datetime] = None,
     ) -> None:
         """Write an entity, activity or agent."""
-        node = self._node(name)
-        lines = [f"{node} {_RDF_TYPE} {self._types[kind]} .\n"]
+        node = self._names.get(name) or self._node(name)
+        text = node + self._types[kind]
         if start is not None:
-            lines.append(f"{node} {self._start} {self._time(start)} .\n")
+            text += node + self._start + self._moment(start) + " .\n"
         if end is not None:
-            lines.append(f"{node} {self._end} {self._time(end)} .\n")
-        for attribute, value in attributes:
-            lines.append(f"{node} {_element_predicate(attribute)} {_literal(value)} .\n")
-        self._emit("".join(lines))
+            text += node + self._end + self._moment(end) + " .\n"
+        if attributes:
+            if type(attributes) is tuple:
+                suffixes = self._suffixes(attributes)
+            else:
+                suffixes = self._attribute_suffixes(attributes)
+            text += node + node.join(suffixes)
+        lines = self._lines
+        lines.append(text)
+        if len(lines) >= _FLUSH_EVERY:
+            self._flush()
 
     def relation(
         self,
@@ -191,21 +238,28 @@ class RdfStreamWriter:
         attributes: Sequence[Pair],
     ) -> None:
         """Write a relation: its plain triple and, when it has more, its qualified node."""
-        if type(attributes) is not tuple:
-            attributes = tuple(attributes)
-        key = (kind, time is not None, attributes)
-        found = self._plans.get(key)
-        if found is None:
-            names = tuple(name for name, _ in attributes)
-            plan = _Plan(kind, time is not None, names, self.shortcuts)
-            found = (plan.template, tuple(_literal(value) for _, value in attributes))
-            if len(self._plans) > _CACHE_LIMIT:
-                self._plans.clear()
-            self._plans[key] = found
-        template, values = found
+        timed = time is not None
+        memo = self._plans.get((kind, timed))
+        found = memo.seen.get(id(attributes)) if memo is not None else None
+        if found is not None and found[0] is attributes:
+            plan = found[1]
+        elif type(attributes) is tuple:
+            plan = self._plan(kind, timed, attributes)
+        else:
+            plan = self._template(kind, timed, attributes)
+        names = self._names
         self.blank += 1
-        moment = "" if time is None else self._time(time)
-        self._emit(template.format(self._node(subject), self._node(target), self.blank, moment, *values))
+        ends = (
+            names.get(subject) or self._node(subject),
+            names.get(target) or self._node(target),
+            self.blank,
+            self._moment(time) if timed else "",
+        )
+        text = plan.fill % plan.arguments(ends)
+        lines = self._lines
+        lines.append(text)
+        if len(lines) >= _FLUSH_EVERY:
+            self._flush()
 
     def finish(self) -> None:
         """Write the triples still buffered."""

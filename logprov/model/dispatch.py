@@ -29,23 +29,24 @@ class RecordDispatcher:
             A record from `iter_records` (already normalised) or a payload dict, current or
             0.0.2 shape (normalised here, without modifying it).
         """
-        if isinstance(record, ProvRecord):
-            data, session = record.data, record.session
-        else:
-            data = dict(record)
-            session = self.normalizer.normalize(data)
-        if "session_id" in data:
-            self._session(data)
-        if "activity_id" in data:
-            self._activity(data, session)
-        if "entity_id" in data:
-            self._entity(data, session)
+        self.add_all((record,))
 
     def add_all(self: D, records: Iterable[Union[ProvRecord, dict]]) -> D:
         """Take every record of ``records`` into account and return ``self``."""
-        add = self.add
+        on_session, on_activity, on_entity = self._session, self._activity, self._entity
+        normalize = self.normalizer.normalize
         for record in records:
-            add(record)
+            if isinstance(record, ProvRecord):
+                data, session = record.data, record.session
+            else:
+                data = dict(record)
+                session = normalize(data)
+            if "session_id" in data:
+                on_session(data)
+            if "activity_id" in data:
+                on_activity(data, session)
+            if "entity_id" in data:
+                on_entity(data, session)
         return self
 
     def _session(self, data: dict) -> None:

@@ -107,6 +107,8 @@ class IdMaker:
         self.namespaces.pop(SESSION.prefix)
         self.namespaces[self.session_ns.prefix] = self.session_ns
         self._external: dict[str, Namespace] = {}
+        self._prefixes: dict[str, str] = {}
+        self._session_head = self.session_ns.prefix + ":"
 
     def session(self, session: str) -> QualifiedName:
         """Return the qualified name of a session."""
@@ -167,6 +169,33 @@ class IdMaker:
         if session is None:
             return self.session_ns, local_part(entity)
         return self.session_ns, local_part(f"{session}.{entity}")
+
+    def entity_text(self, entity: str, session: str | None) -> Tuple[str, bool]:
+        """Return the ``prefix:local`` text of an entity and whether its id is local to a session.
+
+        Parameters
+        ----------
+        entity : str
+            The id as logged.
+        session : str or None
+            The session of the record that mentions it.
+
+        Returns
+        -------
+        tuple of (str, bool)
+            The text of `entity`'s qualified name, and False for an id with a ``prefix:``
+            (which names the same entity in every session).
+        """
+        prefix, sep, rest = entity.partition(":")
+        if sep and prefix:
+            found = self._prefixes.get(prefix)
+            if found is None and _PREFIX.fullmatch(prefix):
+                found = self._prefixes[prefix] = self._external_namespace(prefix).prefix + ":"
+            if found is not None:
+                return found + local_part(rest), False
+        if session is not None:
+            entity = f"{session}.{entity}"
+        return self._session_head + local_part(entity), True
 
     def _external_namespace(self, prefix: str) -> Namespace:
         namespace = self._external.get(prefix)

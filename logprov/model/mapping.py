@@ -64,7 +64,7 @@ _ENTITY_FIELDS = {
     "member_id": (PROV_TYPE, _MEMBER),
     "generated_time": (GENERATED_AT, _GENERATED),
 }
-_ACTIVITY_FIELDS = ("status", "duration", "exception_type", "exception_message", "function")
+_ACTIVITY_FIELDS = frozenset({"status", "duration", "exception_type", "exception_message", "function"})
 _STATUS = LOGPROV["status"]
 _DURATION = LOGPROV["duration"]
 _EXCEPTION_TYPE = LOGPROV["exceptionType"]
@@ -73,12 +73,6 @@ _FUNCTION = LOGPROV["function"]
 _VOPROV_NAME = VOPROV["name"]
 _ARTEFACT_TYPE = VOPROV["artefactType"]
 _DESCRIPTION_ATTRIBUTES = {"usage": VOPROV["usageDescription"], "generation": VOPROV["generationDescription"]}
-
-
-def _plain(value: Any, limit: int) -> AttributeValue:
-    if type(value) is str and len(value) <= limit and value.isascii() and value.isprintable():
-        return value
-    return attribute_value(value, limit)
 
 
 class ActivityState:
@@ -124,9 +118,10 @@ class ActivityState:
         if "endTime" in data:
             self.ended = True
             self.end = to_time(data["endTime"]) or self.end
-        for field in _ACTIVITY_FIELDS:
-            if get(field) is not None:
-                setattr(self, field, data[field])
+        for field in _ACTIVITY_FIELDS.intersection(data):
+            value = data[field]
+            if value is not None:
+                setattr(self, field, value)
         if get("agent_name") is not None:
             self.agent = str(data["agent_name"])
         if get("parent_activity_id") is not None:
@@ -161,22 +156,20 @@ def entity_attributes(data: dict, value_limit: int) -> List[Pair]:
     Returns
     -------
     list of (QualifiedName, value)
-        The described attributes, in the order of the record's keys; ``prov:type
-        prov:Collection`` for a membership and ``logprov:generatedAtTime`` for a timed
-        derivation.
+        The described attributes, in the order of the record's keys, each pair once;
+        ``prov:type prov:Collection`` for a membership and ``logprov:generatedAtTime`` for a
+        timed derivation.
     """
     pairs: List[Pair] = []
     for field, value in data.items():
-        if value is None:
-            continue
         found = _ENTITY_FIELDS.get(field)
-        if found is None:
+        if found is None or value is None:
             continue
         attribute, kind = found
-        if kind is _TEXT:
-            pairs.append((attribute, _plain(value, TEXT_LIMIT)))
-        elif kind is _VALUE:
-            pairs.append((attribute, _plain(value, value_limit)))
+        if kind is _TEXT or kind is _VALUE:
+            limit = TEXT_LIMIT if kind is _TEXT else value_limit
+            plain = type(value) is str and len(value) <= limit and value.isascii() and value.isprintable()
+            pairs.append((attribute, value if plain else attribute_value(value, limit)))
         elif kind is _TYPE:
             named = ENTITY_TYPES.get(value) if type(value) is str else None
             pairs.append((attribute, named or attribute_value(value)))

@@ -8,6 +8,10 @@ entities met last in memory and merges their attributes there; older ones go to 
 file, each with a fingerprint of its attributes, so that a later description that adds nothing
 costs nothing and one that adds attributes is kept in memory until the end, when it is merged
 into the entity read back from the file.
+
+Attributes are kept as tuples of pairs. Entities described alike share one tuple (the same
+object, as the record stream hands it over, and the same merge of two tuples), so that a
+writer can encode the attributes of a shape once.
 """
 
 from __future__ import annotations
@@ -18,12 +22,52 @@ from array import array
 from collections import OrderedDict
 from typing import IO, Dict, Iterator, List, Optional, Sequence, Tuple
 
-
 from .mapping import Pair
 
 __all__ = ["EntityTable", "DerivationTable"]
 
+Attributes = Tuple[Pair, ...]
+
 _BATCH = 2048
+_CACHE_LIMIT = 4096
+_NONE: Attributes = ()
+
+
+class _Merges:
+    """Unions of two attribute tuples, in order of first appearance, remembered by identity."""
+
+    __slots__ = ("_found", "_prints")
+
+    def __init__(self) -> None:
+        self._found: Dict[Tuple[int, int], Tuple[Attributes, Attributes, Attributes]] = {}
+        self._prints: Dict[int, Tuple[Attributes, int]] = {}
+
+    def union(self, old: Attributes, new: Attributes) -> Attributes:
+        """Return ``old`` followed by the pairs of ``new`` it lacks (``old`` itself if none)."""
+        if not old:
+            return new
+        key = (id(old), id(new))
+        found = self._found.get(key)
+        if found is not None and found[0] is old and found[1] is new:
+            return found[2]
+        merged = tuple(dict.fromkeys(old + new))
+        if len(merged) == len(old):
+            merged = old
+        if len(self._found) > _CACHE_LIMIT:
+            self._found.clear()
+        self._found[key] = (old, new, merged)
+        return merged
+
+    def fingerprint(self, pairs: Attributes) -> int:
+        """Return a hash of the set of ``pairs``."""
+        found = self._prints.get(id(pairs))
+        if found is not None and found[0] is pairs:
+            return found[1]
+        value = hash(frozenset(pairs))
+        if len(self._prints) > _CACHE_LIMIT:
+            self._prints.clear()
+        self._prints[id(pairs)] = (pairs, value)
+        return value
 
 
 class EntityTable:
@@ -42,12 +86,13 @@ class EntityTable:
             raise ValueError(f"window must be at least 1, not {window}")
         self.window = window
         self._numbers: Dict[str, int] = {}
-        self._recent: "OrderedDict[str, Dict[Pair, None]]" = OrderedDict()
+        self._recent: "OrderedDict[str, Attributes]" = OrderedDict()
         self._prints = array("q")
-        self._amended: Dict[str, Dict[Pair, None]] = {}
+        self._amended: Dict[str, Attributes] = {}
+        self._merges = _Merges()
         self._path = os.path.join(directory, "entities.pickle")
         self._file: Optional[IO[bytes]] = None
-        self._batch: List[Tuple[str, List[Pair]]] = []
+        self._batch: List[Tuple[str, Attributes]] = []
 
     def __len__(self) -> int:
         return len(self._numbers)
@@ -58,35 +103,44 @@ class EntityTable:
         if number is None:
             number = self._numbers[name] = len(self._numbers)
             self._prints.append(0)
-            self._recent[name] = {}
-            if len(self._recent) > self.window:
+            recent = self._recent
+            recent[name] = _NONE
+            if len(recent) > self.window:
                 self._evict()
         return number
 
-    def add(self, name: str, pairs: Sequence[Pair]) -> int:
-        """Merge ``pairs`` into the attributes of entity ``name`` and return its number."""
-        recent = self._recent.get(name)
-        if recent is not None:
-            recent.update(dict.fromkeys(pairs))
-            return self._numbers[name]
+    def add(self, name: str, pairs: Sequence[Pair]) -> None:
+        """Merge ``pairs`` into the attributes of entity ``name``.
+
+        Parameters
+        ----------
+        name : str
+            The identifier text of the entity.
+        pairs : sequence of (QualifiedName, value)
+            Its attributes in one record. A tuple (without repeated pairs) is kept as it is,
+            shared with the other entities given the same tuple.
+        """
+        if type(pairs) is not tuple:
+            pairs = tuple(dict.fromkeys(pairs))
+        recent = self._recent
+        old = recent.get(name)
+        if old is not None:
+            if old is not pairs:
+                recent[name] = self._merges.union(old, pairs)
+            return
         number = self._numbers.get(name)
         if number is None:
-            number = self.number(name)
-            self._recent[name].update(dict.fromkeys(pairs))
-            return number
-        if not pairs or hash(frozenset(pairs)) == self._prints[number]:
-            return number
-        amended = self._amended.get(name)
-        if amended is None:
-            self._amended[name] = dict.fromkeys(pairs)
-        else:
-            amended.update(dict.fromkeys(pairs))
-        return number
+            self.number(name)
+            recent[name] = pairs
+            return
+        if not pairs or self._merges.fingerprint(pairs) == self._prints[number]:
+            return
+        self._amended[name] = self._merges.union(self._amended.get(name, _NONE), pairs)
 
     def _evict(self) -> None:
         name, pairs = self._recent.popitem(last=False)
-        self._prints[self._numbers[name]] = hash(frozenset(pairs))
-        self._batch.append((name, list(pairs)))
+        self._prints[self._numbers[name]] = self._merges.fingerprint(pairs)
+        self._batch.append((name, pairs))
         if len(self._batch) >= _BATCH:
             self._flush()
 
@@ -96,7 +150,7 @@ class EntityTable:
         pickle.dump(self._batch, self._file, pickle.HIGHEST_PROTOCOL)
         self._batch = []
 
-    def items(self) -> Iterator[Tuple[str, List[Pair]]]:
+    def items(self) -> Iterator[Tuple[str, Attributes]]:
         """Yield every entity with its merged attributes, once, and forget them."""
         if self._file is not None:
             self._file.close()
@@ -114,15 +168,12 @@ class EntityTable:
             yield self._merged(name, pairs)
         self._batch = []
         recent, self._recent = self._recent, OrderedDict()
-        for name, pairs in recent.items():
-            yield name, list(pairs)
+        yield from recent.items()
 
-    def _merged(self, name: str, pairs: List[Pair]) -> Tuple[str, List[Pair]]:
+    def _merged(self, name: str, pairs: Attributes) -> Tuple[str, Attributes]:
         amended = self._amended.pop(name, None)
         if amended is not None:
-            merged = dict.fromkeys(pairs)
-            merged.update(amended)
-            pairs = list(merged)
+            pairs = self._merges.union(pairs, amended)
         return name, pairs
 
     def close(self) -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime
 import re
 import warnings
-from typing import Dict, List, Optional, Protocol, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Protocol, Sequence, Set, Tuple, Union
 
 from prov.constants import PROV_TYPE
 
@@ -42,13 +42,12 @@ from .mapping import (
     ActivityState,
     Pair,
     agent_attributes,
-    entity_attributes,
-    parameter_attributes,
     parameter_usage_attributes,
     role,
     role_attributes,
 )
 from .sessions import session_attributes
+from .shapes import EntityShapes, ParameterShapes
 from .spool import DerivationTable, EntityTable
 from .values import VALUE_LIMIT, AttributeValue, attribute_value
 
@@ -56,6 +55,7 @@ __all__ = ["Sink", "RecordStream", "StreamConflictWarning"]
 
 Time = Optional[datetime.datetime]
 Attributes = Tuple[Pair, ...]
+Reference = Tuple[str, int]
 
 IN_SESSION_ATTRIBUTES: Attributes = ((PROV_TYPE, IN_SESSION),)
 DESCRIBED_ATTRIBUTES: Attributes = ((PROV_TYPE, DESCRIBED_BY),)
@@ -85,7 +85,10 @@ class Sink(Protocol):
     """What receives the statements of a `RecordStream`.
 
     Identifiers are given as ``prefix:local`` text, made of ``[A-Za-z0-9_.-]`` characters and
-    the colon only; the prefixes are those of ``RecordStream.ids.namespaces``.
+    the colon only; the prefixes are those of ``RecordStream.ids.namespaces``. Attributes are
+    given as a list, or as a tuple that the stream may give again for other statements and that
+    never changes, so that a sink can remember its encoding by identity; the times of an
+    activity are given as the same datetime objects to each of its statements.
     """
 
     def element(
@@ -149,6 +152,8 @@ class RecordStream(RecordDispatcher):
         self.ids = IdMaker(session_prefix)
         self.normalizer = RecordNormalizer()
         self.entities = EntityTable(directory, window)
+        self.entity_shapes = EntityShapes(value_limit)
+        self.parameter_shapes = ParameterShapes()
         self.derivations = DerivationTable()
         self.sessions: Dict[str, Dict[Pair, None]] = {}
         self.session_order: Dict[str, None] = {}
@@ -162,11 +167,11 @@ class RecordStream(RecordDispatcher):
         self.missing_parents: Dict[str, None] = {}
         self.pending_links: Dict[str, List[Tuple[str, int, str]]] = {}
         self._written: Set[int] = set()
+        self._collections: Set[int] = set()
         self._numbers: Dict[str, Dict[object, int]] = {"role": {}, "parameter": {}, "description": {}}
         self._role_names: Dict[object, Tuple[Optional[str], int]] = {}
         self._links: Dict[Tuple[str, str], Optional[Tuple[str, int]]] = {}
-        self._names: Dict[Optional[str], Dict[str, Tuple[str, int]]] = {}
-        self._global_names: Dict[str, Tuple[str, int]] = {}
+        self._references: Dict[str, Union[Reference, Dict[Optional[str], Reference]]] = {}
         self._cached = 0
         self._texts: Dict[Tuple[str, str], str] = {}
         self._strings: Dict[str, str] = {}
@@ -244,28 +249,34 @@ class RecordStream(RecordDispatcher):
             self._texts[key] = found
         return found
 
-    def _reference(self, entity: str, session: Optional[str]) -> Tuple[str, int]:
-        found = self._global_names.get(entity)
-        if found is not None:
-            return found
-        names = self._names.get(session)
-        if names is None:
-            names = self._names[session] = {}
-        found = names.get(entity)
+    def _reference(self, entity: str, session: Optional[str]) -> Reference:
+        """Return the identifier text and the number of the entity ``entity`` of ``session``.
+
+        An id with a prefix names one entity whatever the session and is remembered alone; any
+        other id is remembered with a dict of its sessions.
+        """
+        found = self._references.get(entity)
+        if type(found) is dict:
+            found = found.get(session)
         if found is None:
-            namespace, local = self.ids.entity_parts(entity, session)
-            name = f"{namespace.prefix}:{local}"
-            found = (name, self.entities.number(name))
-            self._cached += 1
-            if self._cached > _CACHE_LIMIT:
-                self._names.clear()
-                self._global_names.clear()
-                self._cached = 0
-                names = self._names[session] = {}
-            if namespace is self.ids.session_ns:
-                names[entity] = found
-            else:
-                self._global_names[entity] = found
+            found = self._register(entity, session)
+        return found
+
+    def _register(self, entity: str, session: Optional[str]) -> Reference:
+        name, local = self.ids.entity_text(entity, session)
+        found = (name, self.entities.number(name))
+        references = self._references
+        self._cached += 1
+        if self._cached > _CACHE_LIMIT:
+            references.clear()
+            self._cached = 0
+        if local:
+            sessions = references.get(entity)
+            if sessions is None:
+                sessions = references[entity] = {}
+            sessions[session] = found
+        else:
+            references[entity] = found
         return found
 
     def _session(self, data: dict) -> None:
@@ -314,22 +325,27 @@ class RecordStream(RecordDispatcher):
         elif activity.closed:
             self._late(activity, data, session)
             return
-        if "used_id" in data and data["used_id"] is not None:
-            entity, number = self._reference(data["used_id"], session)
-            name, code = self._role(data.get("used_role"))
+        get = data.get
+        used = get("used_id")
+        if used is not None:
+            entity, number = self._reference(used, session)
+            name, code = self._role(get("used_role"))
             key = ((activity.number << _SHIFT | number) << _SHIFT | code) << 3
-            if key not in self._written:
-                self._written.add(key)
+            written = self._written
+            if key not in written:
+                written.add(key)
                 if activity.started and (activity.session is None or activity.session in self.ready):
                     self._usage(activity, entity, name)
                 else:
                     activity.usages.append((entity, name))
-        if "generated_id" in data and data["generated_id"] is not None:
-            entity, number = self._reference(data["generated_id"], session)
-            name, code = self._role(data.get("generated_role"))
+        generated = get("generated_id")
+        if generated is not None:
+            entity, number = self._reference(generated, session)
+            name, code = self._role(get("generated_role"))
             key = ((activity.number << _SHIFT | number) << _SHIFT | code) << 3 | 1
-            if key not in self._written:
-                self._written.add(key)
+            written = self._written
+            if key not in written:
+                written.add(key)
                 activity.generations.append((entity, name))
         if "parameters" in data:
             parameters = data["parameters"]
@@ -403,11 +419,13 @@ class RecordStream(RecordDispatcher):
 
     def _usage(self, activity: _Activity, entity: str, name: Optional[str]) -> None:
         attributes = self._roles(activity, name, "usage")
-        self.sink.relation("used", self._activity_text(activity), entity, activity.start, attributes)
+        node = activity.text or self._activity_text(activity)
+        self.sink.relation("used", node, entity, activity.start, attributes)
 
     def _generation(self, activity: _Activity, entity: str, name: Optional[str]) -> None:
         attributes = self._roles(activity, name, "generation")
-        self.sink.relation("wasGeneratedBy", entity, self._activity_text(activity), activity.end, attributes)
+        node = activity.text or self._activity_text(activity)
+        self.sink.relation("wasGeneratedBy", entity, node, activity.end, attributes)
 
     def _flush_usages(self, activity: _Activity) -> None:
         usages = activity.usages
@@ -422,7 +440,7 @@ class RecordStream(RecordDispatcher):
             return
         sink = self.sink
         node = qualified_text(self.ids.parameter_parts(activity.key, name))
-        sink.element("entity", node, parameter_attributes(name, value))
+        sink.element("entity", node, self.parameter_shapes.attributes(name, value))
         attributes, described = self._parameter_links(activity, name)
         sink.relation("used", self._activity_text(activity), node, activity.start, attributes)
         if described is not None:
@@ -472,42 +490,47 @@ class RecordStream(RecordDispatcher):
             sink.relation("wasInformedBy", node, self._text("activity", activity.parent), None, NO_ATTRIBUTES)
 
     def _entity(self, data: dict, session: Optional[str]) -> None:
-        entity, number = self._reference(data["entity_id"], session)
+        references = self._references
+        entity_id = data["entity_id"]
+        found = references.get(entity_id)
+        if type(found) is not tuple:
+            found = self._reference(entity_id, session)
+        entity, number = found
+        get = data.get
+        member_id = get("member_id")
+        if member_id is not None:
+            found = references.get(member_id)
+            if type(found) is not tuple:
+                found = self._reference(member_id, session)
+            self._member(entity, number, found)
+        progenitor_id = get("progenitor_id")
+        if progenitor_id is not None:
+            found = references.get(progenitor_id)
+            if type(found) is not tuple:
+                found = self._reference(progenitor_id, session)
+            progenitor, other = found
+            self.derivations.add(number << _SHIFT | other, entity, progenitor, bool(get("untraced")))
         if data.keys() <= _RELATION_KEYS:
-            if "member_id" in data:
-                self._member(entity, number, data["member_id"], session)
-            if "progenitor_id" in data:
-                self._derivation(entity, number, data, session)
             return
-        if data.get("member_id") is not None:
-            self._member(entity, number, data["member_id"], session)
-        if data.get("progenitor_id") is not None:
-            self._derivation(entity, number, data, session)
-        pairs = entity_attributes(data, self.value_limit)
+        pairs = self.entity_shapes.attributes(data)
         if pairs:
             self.entities.add(entity, pairs)
-        description = data.get("entity_description")
+        description = get("entity_description")
         if description is not None and self.with_descriptions and session is not None:
             if session in self.ready:
                 self._link(entity, number, session, str(description))
             else:
                 self.pending_links.setdefault(session, []).append((entity, number, str(description)))
 
-    def _member(self, entity: str, number: int, member_id: Optional[str], session: Optional[str]) -> None:
-        if member_id is None:
-            return
-        self.entities.add(entity, _COLLECTION_PAIRS)
-        member, other = self._reference(member_id, session)
-        key = (number << _SHIFT | other) << 3 | 3
-        if key not in self._written:
-            self._written.add(key)
-            self.sink.relation("hadMember", entity, member, None, NO_ATTRIBUTES)
-
-    def _derivation(self, entity: str, number: int, data: dict, session: Optional[str]) -> None:
-        if data["progenitor_id"] is None:
-            return
-        progenitor, other = self._reference(data["progenitor_id"], session)
-        self.derivations.add(number << _SHIFT | other, entity, progenitor, bool(data.get("untraced")))
+    def _member(self, entity: str, number: int, member: Reference) -> None:
+        if number not in self._collections:
+            self._collections.add(number)
+            self.entities.add(entity, _COLLECTION_PAIRS)
+        key = (number << _SHIFT | member[1]) << 3 | 3
+        written = self._written
+        if key not in written:
+            written.add(key)
+            self.sink.relation("hadMember", entity, member[0], None, NO_ATTRIBUTES)
 
     def _link(self, entity: str, number: int, session: str, description: str) -> None:
         found = self._links.get((session, description), False)
@@ -518,5 +541,8 @@ class RecordStream(RecordDispatcher):
             self._links[(session, description)] = found
         if found is not None:
             text, code = found
-            if self._first((number << _SHIFT | code) << 3 | 4):
+            key = (number << _SHIFT | code) << 3 | 4
+            written = self._written
+            if key not in written:
+                written.add(key)
                 self.sink.relation("wasInfluencedBy", entity, text, None, DESCRIBED_ATTRIBUTES)

@@ -1,0 +1,93 @@
+"""Attribute tuples shared by the records that describe alike.
+
+A log describes many entities alike: the values of one kind, the files of one type, the same
+parameter value given to many activities. `EntityShapes` and `ParameterShapes` compute the
+attributes of each such shape once and hand out the same tuple object for every record of that
+shape, which saves the mapping for each record and lets a writer encode the attributes once.
+
+Only records whose values are strings, integers, booleans or null are recognised by their
+shape: two floats or two datetimes can be equal and still be written differently (``0.0`` and
+``-0.0``, one instant in two time zones).
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Tuple
+
+from .mapping import Pair, entity_attributes, parameter_attributes
+from .values import AttributeValue
+
+__all__ = ["Attributes", "EntityShapes", "ParameterShapes"]
+
+Attributes = Tuple[Pair, ...]
+
+_CACHE_LIMIT = 2048
+_KEYED_TYPES = frozenset({str, int, bool, type(None)})
+_VOLATILE = ("entity_id", "in_session")
+
+
+class EntityShapes:
+    """The attributes entity records give their entities, one tuple per shape.
+
+    Parameters
+    ----------
+    value_limit : int
+        Longest ``prov:value`` kept, in characters.
+    """
+
+    __slots__ = ("value_limit", "_found")
+
+    def __init__(self, value_limit: int) -> None:
+        self.value_limit = value_limit
+        self._found: Dict[tuple, Attributes] = {}
+
+    def attributes(self, data: dict) -> Attributes:
+        """Return the attributes of `logprov.model.mapping.entity_attributes` as a tuple.
+
+        Parameters
+        ----------
+        data : dict
+            An entity record; records that differ only in ``entity_id`` and ``in_session`` get
+            the same tuple.
+        """
+        shape = data.copy()
+        for key in _VOLATILE:
+            shape.pop(key, None)
+        values = tuple(shape.values())
+        types = tuple(map(type, values))
+        if not _KEYED_TYPES.issuperset(types):
+            return self._make(data)
+        key = (tuple(shape), values, types)
+        found = self._found.get(key)
+        if found is None:
+            found = self._make(data)
+            if len(self._found) > _CACHE_LIMIT:
+                self._found.clear()
+            self._found[key] = found
+        return found
+
+    def _make(self, data: dict) -> Attributes:
+        return tuple(entity_attributes(data, self.value_limit))
+
+
+class ParameterShapes:
+    """The attributes of parameter entities, one tuple per name and value."""
+
+    __slots__ = ("_found",)
+
+    def __init__(self) -> None:
+        self._found: Dict[tuple, Attributes] = {}
+
+    def attributes(self, name: str, value: AttributeValue) -> Attributes:
+        """Return the attributes of `logprov.model.mapping.parameter_attributes` as a tuple."""
+        kind = type(value)
+        if kind not in _KEYED_TYPES:
+            return tuple(parameter_attributes(name, value))
+        key = (name, kind, value)
+        found = self._found.get(key)
+        if found is None:
+            found = tuple(parameter_attributes(name, value))
+            if len(self._found) > _CACHE_LIMIT:
+                self._found.clear()
+            self._found[key] = found
+        return found
