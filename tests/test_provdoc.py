@@ -396,3 +396,14 @@ def test_sessions_without_start_record_are_still_sessions(tmp_path):
     assert typed(node, SESSION_TYPE)
     assert node.get_attribute(LOGPROV["endTime"]) and not node.get_attribute(LOGPROV["startTime"])
     assert len(records_of(document, ProvActivity)) == 1
+
+
+def test_documents_built_one_after_another_leave_no_names_behind(tmp_path):
+    from logprov.model import ACTIVITY, AGENT, DESCRIPTION, PARAMETER, SESSION
+
+    shared = (SESSION, ACTIVITY, PARAMETER, AGENT, DESCRIPTION)
+    before = [len(namespace._cache) for namespace in shared]
+    two_session_log(tmp_path / "prov.log")
+    document = build_document(iter_records(tmp_path / "prov.log"))
+    assert len(document.get_records()) > 10
+    assert [len(namespace._cache) for namespace in shared] == before

@@ -93,6 +93,11 @@ def qualified_text(parts: Parts) -> str:
 class IdMaker:
     """Turn the ids of records into qualified names, registering namespaces as needed.
 
+    Each maker has its own `Namespace` objects for the namespaces of ids (sessions,
+    activities, parameters, agents, descriptions, prefixes of global ids): `prov` keeps every
+    qualified name made in a namespace for the life of the namespace, so these go away with the
+    document instead of accumulating over the documents a process builds.
+
     Parameters
     ----------
     session_prefix : str
@@ -100,11 +105,13 @@ class IdMaker:
     """
 
     def __init__(self, session_prefix: str = "session") -> None:
-        self.session_ns = (
-            SESSION if session_prefix == SESSION.prefix else Namespace(session_prefix, SESSION.uri)
-        )
-        self.namespaces: dict[str, Namespace] = {ns.prefix: ns for ns in BASE_NAMESPACES}
-        self.namespaces.pop(SESSION.prefix)
+        own = {ns.prefix: Namespace(ns.prefix, ns.uri) for ns in (ACTIVITY, PARAMETER, AGENT, DESCRIPTION)}
+        self.session_ns = Namespace(session_prefix, SESSION.uri)
+        self.activity_ns = own[ACTIVITY.prefix]
+        self.parameter_ns = own[PARAMETER.prefix]
+        self.agent_ns = own[AGENT.prefix]
+        self.description_ns = own[DESCRIPTION.prefix]
+        self.namespaces: dict[str, Namespace] = {LOGPROV.prefix: LOGPROV, VOPROV.prefix: VOPROV, **own}
         self.namespaces[self.session_ns.prefix] = self.session_ns
         self._external: dict[str, Namespace] = {}
         self._prefixes: dict[str, str] = {}
@@ -124,7 +131,7 @@ class IdMaker:
 
     def activity_parts(self, activity: str) -> Parts:
         """Return the namespace and the local part of the qualified name of an activity."""
-        return ACTIVITY, local_part(activity)
+        return self.activity_ns, local_part(activity)
 
     def agent(self, name: str) -> QualifiedName:
         """Return the qualified name of the agent called ``name``."""
@@ -132,7 +139,7 @@ class IdMaker:
 
     def agent_parts(self, name: str) -> Parts:
         """Return the namespace and the local part of the qualified name of an agent."""
-        return AGENT, local_part(name)
+        return self.agent_ns, local_part(name)
 
     def parameter(self, activity: str, name: str) -> QualifiedName:
         """Return the qualified name of parameter ``name`` of an activity."""
@@ -140,11 +147,11 @@ class IdMaker:
 
     def parameter_parts(self, activity: str, name: str) -> Parts:
         """Return the namespace and the local part of the qualified name of a parameter."""
-        return PARAMETER, local_part(f"{activity}.{name}")
+        return self.parameter_ns, local_part(f"{activity}.{name}")
 
     def description(self, key: str) -> QualifiedName:
         """Return the qualified name of a description."""
-        return DESCRIPTION[local_part(key)]
+        return self.description_ns[local_part(key)]
 
     def entity(self, entity: str, session: str | None) -> QualifiedName:
         """Return the qualified name of an entity.
