@@ -22,7 +22,7 @@ from .entities import Entity, EntityFactory
 from .flusher import Flusher
 from .handlers import ProvFileHandler, setup_logger
 from .plans import OBJECT, ActivityPlan, EntityPlan, activity_plan, guess_scope
-from .records import RecordWriter, now
+from .records import END, GENERATED, PARAMETERS, START, USED, RecordWriter, dumps, fragment, now, quote
 from .scope import CallScope
 from .session import agent_name, calling_code_directory, git_info, package_versions, system_info
 from .tracking import BoundedSet, LocationTracker
@@ -40,6 +40,7 @@ _MAX_MEMBERS = 100_000
 _SUSPENDED: contextvars.ContextVar[bool] = contextvars.ContextVar("logprov_suspended", default=False)
 _DESCRIBED_ENTITIES = 10_000
 _random = random.Random()
+_clock = time.perf_counter
 os.register_at_fork(after_in_child=_random.seed)
 
 
@@ -61,7 +62,11 @@ class _Session:
 
 
 class _Run:
-    """An activity in progress."""
+    """An activity in progress.
+
+    ``pending`` holds the start batch while it is held back; whoever writes it takes it with
+    `_take_pending` (one atomic ``list.pop``), so it is written exactly once.
+    """
 
     __slots__ = ("activity_id", "name", "session", "scope", "started", "token", "plan", "inputs", "pending")
 
@@ -71,10 +76,10 @@ class _Run:
         self.session = session
         self.scope = scope
         self.plan = plan
-        self.started = time.perf_counter()
+        self.started = _clock()
         self.token: contextvars.Token | None = None
         self.inputs: list = []
-        self.pending: tuple[str, list] | None = None
+        self.pending: list[tuple[str, list[str]]] = []
 
 
 class ProvCapture:
@@ -133,9 +138,9 @@ class ProvCapture:
         self._locations = LocationTracker()
         self._flush_interval = float(cfg.flush_interval)
         self._running: dict[str, _Run] = {}
-        self._pending_lock = threading.Lock()
         self._flusher = Flusher(self._flush_interval, weakref.WeakMethod(self._release_overdue))
         self._warned: set = set()
+        self._agent: tuple[str | None, str] = (None, "")
         self._modules: set[str] = set()
         self._code_info: dict | None = None
         atexit.register(_end_session_at_exit, weakref.ref(self))
@@ -192,7 +197,7 @@ class ProvCapture:
             if session is None or session.pid != current_pid():
                 session = self._session = _Session(_DESCRIBED_ENTITIES)
             self._session_unannounced = False
-            return session, [self._session_record(session, origin, module)]
+            return session, [dumps(self._session_record(session, origin, module))]
 
     def _session_record(self, session: _Session, origin: Any, module: str) -> dict:
         cfg = self.config
@@ -422,15 +427,17 @@ class ProvCapture:
             self._warn_once(("manual-file", str(target)), f"activity {run.name!r}: cannot hash {target!r}: {exc}")
             return None
         self._release(run)
-        records: list = []
+        records: list[str] = []
+        timestamp = now()
         self._describe(run.session, entity, records)
+        tail = fragment({"used_role" if used else "generated_role": role}) if role is not None else ""
         if used:
-            self._check_location(run.session, entity, records, now())
-            records.append(_used(run.activity_id, entity.id, role))
+            self._check_location(run.session, entity, records, timestamp)
+            records.append(USED % (run.activity_id, quote(entity.id), tail))
         else:
             self._track(entity)
-            records.append(_generated(run.activity_id, entity.id, role))
-        self.writer.emit(records)
+            records.append(GENERATED % (run.activity_id, quote(entity.id), tail))
+        self.writer.emit_texts(((timestamp, records),))
         return entity.id
 
     # The traced call
@@ -440,40 +447,41 @@ class ProvCapture:
             if _SUSPENDED.get() or not self.writer.enabled():
                 return None
             scope = CallScope(plan, args, kwargs) if plan is not None else None
-            origin = scope.instance if scope is not None else None
-            session, records = self._session_for(origin, plan.module if plan is not None else "__main__")
+            session = self._session
+            if session is None or session.pid != current_pid() or self._session_unannounced:
+                origin = scope.instance if scope is not None else None
+                session, records = self._session_for(origin, plan.module if plan is not None else "__main__")
+            else:
+                records = []
             activity_id = new_uuid()
             run = _Run(activity_id, plan.name if plan is not None else name, session, scope, plan)
             start_time = now()
-            start = {
-                "activity_id": activity_id,
-                "name": run.name,
-                "startTime": start_time,
-                "in_session": session.id,
-                "agent_name": self.agent_name,
-            }
-            if plan is not None:
-                start["function"] = plan.function
+            tail = plan.function_tail if plan is not None else ""
             parent = self._current.get()
             if parent is not None:
-                start["parent_activity_id"] = parent.activity_id
+                tail += ',"parent_activity_id":"%s"' % parent.activity_id
                 self._release(parent)
-            body: list = []
-            derivations: list = []
-            values = dict(parameters or {})
+            start = START % (activity_id, plan.name_text if plan is not None else quote(run.name), start_time,
+                             session.id, self._agent_text(), tail)
+            body: list[str] = []
+            derivations: list[str] = []
+            values = dict(parameters) if parameters else {}
             if plan is not None:
-                suspended = _SUSPENDED.set(True) if plan.calls_code else None
-                try:
-                    self._plan_inputs(plan, scope, run, values, derivations, body, start_time)
-                finally:
-                    if suspended is not None:
+                if plan.calls_code:
+                    suspended = _SUSPENDED.set(True)
+                    try:
+                        self._plan_inputs(plan, scope, run, values, derivations, body, start_time)
+                    finally:
                         _SUSPENDED.reset(suspended)
-            if values:
-                body.insert(0, {"activity_id": activity_id, "parameters": self.values.parameters(values.items())})
-            records.extend(derivations)
+                else:
+                    self._plan_inputs(plan, scope, run, values, derivations, body, start_time)
+            if derivations:
+                records.extend(derivations)
             records.append(start)
+            if values:
+                records.append(PARAMETERS % (activity_id, dumps(self.values.parameters(values.items()))))
             records.extend(body)
-            run.pending = (start_time, records)
+            run.pending.append((start_time, records))
             if self._flush_interval > 0:
                 self._running[activity_id] = run
                 self._flusher.ensure_running()
@@ -485,12 +493,18 @@ class ProvCapture:
             self._internal_error(plan.name if plan is not None else name, exc)
             return None
 
+    def _agent_text(self) -> str:
+        """Return the agent name as a JSON string (encoded again only when it changed)."""
+        name = self.agent_name
+        if self._agent[0] is not name:
+            self._agent = (name, quote(name))
+        return self._agent[1]
+
     def _release(self, run: _Run) -> None:
         """Write the start batch of ``run`` now if it is still held back."""
-        with self._pending_lock:
-            pending, run.pending = run.pending, None
+        pending = _take_pending(run)
         if pending is not None:
-            self.writer.emit(pending[1], pending[0])
+            self.writer.emit_texts((pending,))
 
     def _release_all(self) -> None:
         """Write every start batch still held back."""
@@ -501,7 +515,7 @@ class ProvCapture:
         """Write the start batches of activities running for longer than the flush interval."""
         deadline = time.perf_counter() - self._flush_interval
         for run in list(self._running.values()):
-            if run.started <= deadline and run.pending is not None:
+            if run.started <= deadline and run.pending:
                 self._release(run)
 
     def _plan_inputs(self, plan: ActivityPlan, scope: CallScope, run: _Run, values: dict, derivations: list,
@@ -516,9 +530,11 @@ class ProvCapture:
             entity = self._resolve_entity(entity_plan, scope, plan, "usage")
             if entity is None:
                 continue
-            self._check_location(session, entity, derivations, start_time)
-            self._describe(session, entity, body)
-            body.append(_used(activity_id, entity.id, entity_plan.role))
+            if entity.track is not None:
+                self._check_location(session, entity, derivations, start_time)
+            if entity.id not in session.described:
+                self._describe(session, entity, body)
+            body.append(USED % (activity_id, quote(entity.id), entity_plan.used_tail))
             if entity.track is not None and self.config.check_modified_inputs:
                 run.inputs.append((entity_plan, entity))
             if entity_plan.members is not None:
@@ -545,14 +561,15 @@ class ProvCapture:
                 self._warn_once((plan.function, "argument", name),
                                 f"activity {plan.name!r}: argument {name!r}: {type(exc).__name__}: {exc}; not logged")
                 continue
-            body.append(_used(activity_id, entity.id, name))
+            body.append(USED % (activity_id, quote(entity.id), fragment({"used_role": name})))
 
     def _end(self, run: _Run, result: Any, exc: BaseException | None) -> None:
         try:
             end_time = now()
-            records: list = []
-            if exc is None and run.plan is not None:
-                suspended = _SUSPENDED.set(True) if run.plan.calls_code else None
+            records: list[str] = []
+            plan = run.plan
+            if exc is None and plan is not None and (plan.generation or run.inputs or self.config.log_returned_result):
+                suspended = _SUSPENDED.set(True) if plan.calls_code else None
                 try:
                     self._plan_outputs(run, result, records)
                 except Exception as error:
@@ -560,22 +577,21 @@ class ProvCapture:
                 finally:
                     if suspended is not None:
                         _SUSPENDED.reset(suspended)
-            end: dict[str, Any] = {"activity_id": run.activity_id, "endTime": end_time}
+            duration = round(_clock() - run.started, 6)
             if exc is None:
-                end["status"] = "success"
+                records.append(END % (run.activity_id, end_time, duration))
             else:
-                end["status"] = "failed"
-                end["exception_type"] = type(exc).__qualname__
-                end["exception_message"] = _exception_message(exc, self.config.value_length * 4)
-            end["duration"] = round(time.perf_counter() - run.started, 6)
-            records.append(end)
+                records.append(dumps({
+                    "activity_id": run.activity_id, "endTime": end_time, "status": "failed", "duration": duration,
+                    "exception_type": type(exc).__qualname__,
+                    "exception_message": _exception_message(exc, self.config.value_length * 4),
+                }))
             self._running.pop(run.activity_id, None)
-            with self._pending_lock:
-                pending, run.pending = run.pending, None
+            pending = _take_pending(run)
             if pending is not None:
-                self.writer.emit_batches((pending, (end_time, records)))
+                self.writer.emit_texts((pending, (end_time, records)))
             else:
-                self.writer.emit(records, end_time)
+                self.writer.emit_texts(((end_time, records),))
         except Exception as error:
             self._internal_error(run.name, error)
         finally:
@@ -593,9 +609,11 @@ class ProvCapture:
             entity = self._resolve_entity(entity_plan, scope, plan, "generation")
             if entity is None:
                 continue
-            self._describe(session, entity, records)
-            records.append(_generated(run.activity_id, entity.id, entity_plan.role))
-            self._track(entity)
+            if entity.id not in session.described:
+                self._describe(session, entity, records)
+            records.append(GENERATED % (run.activity_id, quote(entity.id), entity_plan.generated_tail))
+            if entity.track is not None:
+                self._locations.set(entity.track[0], entity.track[1], entity.id)
             generated.add(entity.id)
             if entity_plan.members is not None:
                 self._members(entity_plan.members, entity, scope, plan, session, records, progenitors=False)
@@ -611,25 +629,43 @@ class ProvCapture:
             entity = self.entities.value(result, {"type": "PythonObject"}, "result")
             if entity.id not in generated:
                 self._describe(session, entity, records)
-                records.append(_generated(run.activity_id, entity.id, "result"))
+                records.append(GENERATED % (run.activity_id, quote(entity.id), ',"generated_role":"result"'))
 
     def _modified_input(self, run: _Run, entity_plan: EntityPlan, used: Entity, generated: set, records: list) -> None:
-        if entity_plan.kind == OBJECT and entity_plan.value is not None and type(used.value) in _IMMUTABLE:
-            try:
-                if run.scope.resolve(entity_plan.value)[0] is used.value:
+        if entity_plan.by_value:
+            entity = self._changed_value(run, entity_plan, used)
+        else:
+            if entity_plan.kind == OBJECT and entity_plan.value is not None and type(used.value) in _IMMUTABLE:
+                try:
+                    if run.scope.resolve(entity_plan.value)[0] is used.value:
+                        return
+                except Exception:
                     return
-            except Exception:
-                return
-        entity = self._resolve_entity(entity_plan, run.scope, run.plan, "usage")
+            entity = self._resolve_entity(entity_plan, run.scope, run.plan, "usage")
         if entity is None or entity.id == used.id or entity.id in generated:
             return
         session = run.session
         self._describe(session, entity, records)
-        records.append(_generated(run.activity_id, entity.id, entity_plan.role))
-        records.append({"entity_id": entity.id, "progenitor_id": used.id, "in_session": session.id,
-                        "in_activity": run.activity_id})
+        records.append(GENERATED % (run.activity_id, quote(entity.id), entity_plan.generated_tail))
+        records.append(dumps({"entity_id": entity.id, "progenitor_id": used.id, "in_session": session.id,
+                              "in_activity": run.activity_id}))
         self._track(entity)
         generated.add(entity.id)
+
+    def _changed_value(self, run: _Run, entity_plan: EntityPlan, used: Entity) -> Entity | None:
+        """Return the entity now at the value path of a used ``by_value`` entity when its value
+        changed, else None."""
+        try:
+            value, owner = run.scope.resolve(entity_plan.value)
+            if value is None or (value is used.value and type(value) in _IMMUTABLE):
+                return None
+            entity = self.entities.by_value(entity_plan, value, owner)
+            return entity if entity.id != used.id else None
+        except Exception as exc:
+            self._warn_once((run.plan.function, "usage", entity_plan.role or entity_plan.key),
+                            f"activity {run.plan.name!r}: usage {entity_plan.role or entity_plan.key!r}: "
+                            f"{type(exc).__name__}: {exc}; not logged")
+            return None
 
     def _members(self, member_plan: EntityPlan, parent: Entity, scope: CallScope, plan: ActivityPlan, session: _Session, records: list, progenitors: bool) -> None:
         what = "has_progenitors" if progenitors else "has_members"
@@ -658,9 +694,9 @@ class ProvCapture:
                 continue
             self._describe(session, member, records)
             if progenitors:
-                records.append({"entity_id": parent.id, "progenitor_id": member.id, "in_session": session.id})
+                records.append(dumps({"entity_id": parent.id, "progenitor_id": member.id, "in_session": session.id}))
             else:
-                records.append({"entity_id": parent.id, "member_id": member.id, "in_session": session.id})
+                records.append(dumps({"entity_id": parent.id, "member_id": member.id, "in_session": session.id}))
 
     def _resolve_entity(self, entity_plan: EntityPlan, scope: CallScope, plan: ActivityPlan, what: str) -> Entity | None:
         try:
@@ -673,27 +709,26 @@ class ProvCapture:
 
     # Entity bookkeeping
 
-    def _describe(self, session: _Session, entity: Entity, records: list) -> None:
+    def _describe(self, session: _Session, entity: Entity, records: list[str]) -> None:
         if entity.id in session.described:
             return
-        records.append(entity.record(session.id))
+        records.append(dumps(entity.record(session.id)))
         session.described.add(entity.id)
 
-    def _check_location(self, session: _Session, entity: Entity, derivations: list, time_found: str) -> None:
+    def _check_location(self, session: _Session, entity: Entity, derivations: list[str], time_found: str) -> None:
         if entity.track is None:
             return
         owner, key = entity.track
-        last = self._locations.get(owner, key)
+        last = self._locations.swap(owner, key, entity.id)
         if last is not None and last != entity.id:
             self._describe(session, entity, derivations)
-            derivations.append({
+            derivations.append(dumps({
                 "entity_id": entity.id,
                 "progenitor_id": last,
                 "in_session": session.id,
                 "generated_time": time_found,
                 "untraced": True,
-            })
-        self._locations.set(owner, key, entity.id)
+            }))
 
     def _track(self, entity: Entity) -> None:
         if entity.track is not None:
@@ -715,18 +750,12 @@ class ProvCapture:
         self._warn_once(("internal", name, type(exc)), f"provenance of {name!r} incomplete: internal error {type(exc).__name__}: {exc}")
 
 
-def _used(activity_id: str, entity_id: str, role: str | None) -> dict:
-    record = {"activity_id": activity_id, "used_id": entity_id}
-    if role is not None:
-        record["used_role"] = role
-    return record
-
-
-def _generated(activity_id: str, entity_id: str, role: str | None) -> dict:
-    record = {"activity_id": activity_id, "generated_id": entity_id}
-    if role is not None:
-        record["generated_role"] = role
-    return record
+def _take_pending(run: _Run) -> tuple[str, list[str]] | None:
+    """Remove and return the held-back start batch of ``run``, or None when already written."""
+    try:
+        return run.pending.pop()
+    except IndexError:
+        return None
 
 
 def _exception_message(exc: BaseException, limit: int) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any, Callable
 
 from .identity import FileDigest, FileHasher, ValueDigester
-from .plans import COLLECTION, FILE, PATH, EntityPlan
+from .plans import COLLECTION, FILE, OBJECT, PATH, EntityPlan
 from .records import dumps
 from .scope import CallScope
 from .values import ValueWriter, short_repr
@@ -28,7 +28,7 @@ class Entity:
 
     __slots__ = ("id", "track", "_static", "_location", "_value", "_digest", "_scheme", "_values")
 
-    def __init__(self, entity_id: str, static: Mapping, location: str | None, *, value: Any = None,
+    def __init__(self, entity_id: str, static: Mapping, location: str | None, value: Any = None,
                  digest: FileDigest | None = None, scheme: str | None = None, track: tuple | None = None,
                  values: ValueWriter | None = None) -> None:
         self.id = entity_id
@@ -155,30 +155,47 @@ class EntityFactory:
         OSError, TypeError
             When a file cannot be read or a location is not a path.
         """
-        custom = self.id_functions.get(plan.description_name) if plan.description_name else None
-        if plan.kind in (FILE, COLLECTION, PATH):
-            target_path = plan.location or plan.value
-            target = scope.resolve(target_path)[0]
-            if target is None:
-                return None
-            return self.file(target, COLLECTION if plan.kind in (COLLECTION, PATH) else FILE, plan.static,
-                             plan.index, custom)
-        value, owner = scope.resolve(plan.value) if plan.value is not None else (None, None)
-        location = None
-        if plan.location is not None:
-            location = scope.resolve(plan.location)[0]
+        if plan.by_value:
+            value, owner = scope.resolve(plan.value)
+            return self.by_value(plan, value, owner) if value is not None else None
+        if plan.kind != OBJECT:
+            return self._resolve_file(plan, scope)
+        path = plan.value
+        value, owner = scope.resolve(path) if path is not None else (None, None)
+        location = scope.resolve(plan.location)[0] if plan.location is not None else None
         if value is None and location is None:
             return None
         track = (owner, plan.key) if owner is not None else None
-        shown = plan.value.text if plan.value is not None else None
+        shown = path.text if path is not None else None
         if plan.id is not None:
             entity_id = _namespaced(plan.namespace, scope.resolve(plan.id)[0])
-            entity = Entity(entity_id, plan.static, shown, value=value, scheme="path", track=track, values=self.values)
+            return Entity(entity_id, plan.static, shown, value=value, scheme="path", track=track, values=self.values)
+        custom = self.id_functions.get(plan.description_name) if plan.description_name else None
+        if custom is not None:
+            entity = self.value(value if value is not None else location, plan.static, shown, track=track,
+                                custom=custom)
         else:
-            entity = self.value(value if value is not None else location, plan.static, shown, track=track, custom=custom)
-            if plan.namespace:
-                entity.id = _namespaced(plan.namespace, entity.id)
+            if value is None:
+                value = location
+            entity_id, scheme = self.digester.digest(value)
+            entity = Entity(entity_id, plan.static, shown, value, None, scheme, track, self.values)
+        if plan.namespace:
+            entity.id = _namespaced(plan.namespace, entity.id)
         return entity
+
+    def by_value(self, plan: EntityPlan, value: Any, owner: Any) -> Entity:
+        """Identify ``value``, found at the value path of a ``plan.by_value`` plan on ``owner``."""
+        entity_id, scheme = self.digester.digest(value)
+        return Entity(entity_id, plan.static, plan.value.text, value, None, scheme,
+                      (owner, plan.key) if owner is not None else None, self.values)
+
+    def _resolve_file(self, plan: EntityPlan, scope: CallScope) -> Entity | None:
+        custom = self.id_functions.get(plan.description_name) if plan.description_name else None
+        target = scope.resolve(plan.location or plan.value)[0]
+        if target is None:
+            return None
+        return self.file(target, COLLECTION if plan.kind in (COLLECTION, PATH) else FILE, plan.static,
+                         plan.index, custom)
 
     def member(self, plan: EntityPlan, element: Any) -> Entity:
         """Identify one element of a member (or progenitor) list."""

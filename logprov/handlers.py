@@ -54,14 +54,30 @@ class ProvFileHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         """Format ``record`` and append it to the file."""
         try:
-            data = (self.format(record) + "\n").encode(self.encoding, "backslashreplace")
-            fd = self._fd if self._fd is not None else self._open()
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            self._append(self.format(record))
         except Exception:
             self.handleError(record)
+
+    def write_message(self, text: str) -> None:
+        """Append ``text`` (an already formatted message) as `emit` would, holding the handler's
+        lock like `logging.Handler.handle`.
+
+        Raises
+        ------
+        OSError
+            When the file cannot be opened or written.
+        """
+        with self.lock:
+            self._append(text)
+
+    def _append(self, text: str) -> None:
+        data = (text + "\n").encode(self.encoding, "backslashreplace")
+        fd = self._fd if self._fd is not None else self._open()
+        written = os.write(fd, data)
+        if written < len(data):
+            view = memoryview(data)[written:]
+            while view:
+                view = view[os.write(fd, view):]
 
     def close(self) -> None:
         """Close the file."""

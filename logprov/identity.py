@@ -115,33 +115,36 @@ def _encode_str(text: str) -> bytes:
     return b"s%d:" % len(data) + data
 
 
-def _strict_json_encoder():
-    """Return a function serialising plain JSON data canonically in C, or None without orjson.
+def _refuse(value: Any) -> None:
+    raise TypeError
 
-    Mappings have their keys sorted; anything that is not a dict, list, tuple, str, int,
-    float, bool or None (subclasses included) makes it raise, so such values go through the
-    general serialisation.
+
+def _strict_json_options() -> tuple[Any, int]:
+    """Return ``(orjson.dumps, options)`` serialising plain JSON data canonically in C, or
+    ``(None, 0)`` without orjson.
+
+    With ``default=_refuse``, mappings have their keys sorted and anything that is not a dict,
+    list, tuple, str, int, float, bool or None (subclasses included) makes it raise, so such
+    values go through the general serialisation.
     """
     try:
         import orjson
     except ImportError:
-        return None
+        return None, 0
     options = (
         orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
         | orjson.OPT_PASSTHROUGH_DATETIME
     )
-
-    def refuse(value: Any) -> None:
-        raise TypeError
-
-    def encode(value: Any) -> bytes:
-        return orjson.dumps(value, default=refuse, option=options)
-
-    return encode
+    return orjson.dumps, options
 
 
-_json_encode = _strict_json_encoder()
+_orjson_dumps, _JSON_OPTIONS = _strict_json_options()
+_STR_DIGEST = hashlib.blake2b(b"s", digest_size=16)
+_INT_DIGEST = hashlib.blake2b(b"i", digest_size=16)
+_JSON_DIGEST = hashlib.blake2b(b"j", digest_size=16)
 _PINNED = 1024
+_RECENT_COUNT = 4096
+_RECENT_MAX_BYTES = 256
 _JSON_MAX_ITEMS = 4096
 _FLAT_MIN = 8
 _FLAT_TYPES = frozenset({int, float, str, bool, type(None)})
@@ -169,6 +172,7 @@ class ValueDigester:
         self._pinned: "OrderedDict[int, tuple[Any, str]]" = OrderedDict()
         self._fallback_salt = uuid.uuid4().hex.encode()
         self._counter = itertools.count()
+        self._recent: dict[bytes, str] = {}
 
     def digest(self, value: Any) -> tuple[str, str | None]:
         """Return ``(entity_id, id_scheme)`` for ``value``.
@@ -180,23 +184,44 @@ class ValueDigester:
         """
         cls = type(value)
         if cls is str and len(value) <= _INLINE:
-            data = value.encode("utf-8", "surrogatepass")
-            return hashlib.blake2b(b"s" + data, digest_size=16).hexdigest(), None
+            hasher = _STR_DIGEST.copy()
+            hasher.update(value.encode("utf-8", "surrogatepass"))
+            return hasher.hexdigest(), None
         if cls is int:
-            return hashlib.blake2b(b"i%d" % value, digest_size=16).hexdigest(), None
-        if _json_encode is not None and (cls is dict or cls is list or cls is tuple) and len(value) <= _JSON_MAX_ITEMS:
+            hasher = _INT_DIGEST.copy()
+            hasher.update(b"%d" % value)
+            return hasher.hexdigest(), None
+        if _orjson_dumps is not None and (cls is dict or cls is list or cls is tuple) and len(value) <= _JSON_MAX_ITEMS:
             try:
-                data = _json_encode(value)
+                data = _orjson_dumps(value, default=_refuse, option=_JSON_OPTIONS)
             except Exception:
                 data = None
             if data is not None:
-                return hashlib.blake2b(b"j" + data, digest_size=16).hexdigest(), None
+                found = self._recent.get(data)
+                return (found if found is not None else self._json_digest(data)), None
         parts: list = []
         try:
             self._feed(parts.append, value, {}, _Budget(self.max_bytes), 0)
         except Exception:
             return self._fallback(value), "fallback"
         return hashlib.blake2b(b"".join(parts), digest_size=16).hexdigest(), None
+
+    def _json_digest(self, data: bytes) -> str:
+        """Return the id of a value serialised as JSON ``data``; ids of short serialisations
+        are remembered (a bounded number of them, looked up by `digest`), keyed by the
+        serialisation itself."""
+        if len(data) > _RECENT_MAX_BYTES:
+            hasher = _JSON_DIGEST.copy()
+            hasher.update(data)
+            return hasher.hexdigest()
+        hasher = _JSON_DIGEST.copy()
+        hasher.update(data)
+        found = hasher.hexdigest()
+        recent = self._recent
+        if len(recent) >= _RECENT_COUNT:
+            recent.clear()
+        recent[data] = found
+        return found
 
     def _fallback(self, value: Any) -> str:
         try:
@@ -418,6 +443,28 @@ def _slot_state(obj, cls) -> dict:
     return values
 
 
+_ABSOLUTE_PATHS: dict[str, str] = {}
+_MAX_ABSOLUTE_PATHS = 4096
+
+
+def _full_path(path: str | os.PathLike) -> str:
+    """Return ``path`` with environment variables and ``~`` expanded, absolute and normalised.
+
+    Results for absolute paths without variables (which depend neither on the environment nor
+    on the working directory) are remembered.
+    """
+    text = os.fspath(path)
+    full = _ABSOLUTE_PATHS.get(text)
+    if full is not None:
+        return full
+    full = os.path.abspath(os.path.expanduser(os.path.expandvars(text)))
+    if type(text) is str and "$" not in text and "%" not in text and os.path.isabs(text):
+        if len(_ABSOLUTE_PATHS) >= _MAX_ABSOLUTE_PATHS:
+            _ABSOLUTE_PATHS.clear()
+        _ABSOLUTE_PATHS[text] = full
+    return full
+
+
 @dataclass(frozen=True)
 class FileDigest:
     """Digest of a file or file collection.
@@ -468,7 +515,7 @@ class FileHasher:
         OSError
             When the file cannot be read.
         """
-        full = os.path.abspath(os.path.expanduser(os.path.expandvars(os.fspath(path))))
+        full = _full_path(path)
         st = os.stat(full)
         if stat.S_ISDIR(st.st_mode):
             return self.collection(full)
@@ -486,7 +533,7 @@ class FileHasher:
 
     def collection(self, path: str | os.PathLike, index: str | None = None) -> FileDigest:
         """Return the digest of a directory: its index file when given, else its listing."""
-        full = os.path.abspath(os.path.expanduser(os.path.expandvars(os.fspath(path))))
+        full = _full_path(path)
         if index:
             index_path = os.path.join(full, os.path.expandvars(index))
             if os.path.isfile(index_path):

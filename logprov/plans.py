@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any, Callable
 
 from .definitions import ActivityDescription, Definitions, EntityDescription, ItemDescription, MemberDescription
+from .records import fragment, quote
 from .valuepath import CallStep, ValuePath
 
 __all__ = ["ActivityPlan", "EntityPlan", "ArgumentLayout", "FILE", "COLLECTION", "PATH", "OBJECT"]
@@ -63,6 +64,12 @@ class EntityPlan:
         Text identifying the place the entity is read from, for modification checks.
     element : ValuePath or None
         For members and progenitors: the path, on each element, of the value to identify.
+    by_value : bool
+        True when the entity is identified by the digest of the value at ``value`` alone (a
+        Python value without location, id path, namespace or entity description).
+    used_tail, generated_tail : str
+        The role as the last members of a usage or generation record (``,"used_role":"data"``),
+        or "" without a role.
     """
 
     role: str | None
@@ -78,6 +85,9 @@ class EntityPlan:
     progenitors: "EntityPlan | None" = None
     key: str = ""
     element: ValuePath | None = None
+    by_value: bool = False
+    used_tail: str = ""
+    generated_tail: str = ""
 
 
 def _static_attributes(description: EntityDescription | None, name: str | None, default_type: str,
@@ -133,6 +143,10 @@ def entity_plan(item: ItemDescription | MemberDescription, definitions: Definiti
         progenitors=progenitors,
         key=key,
         element=element,
+        by_value=(kind == OBJECT and value is not None and location is None and id_path is None
+                  and not item.namespace and not name),
+        used_tail=fragment({"used_role": role}) if role is not None else "",
+        generated_tail=fragment({"generated_role": role}) if role is not None else "",
     )
 
 
@@ -227,6 +241,10 @@ class ActivityPlan:
     calls_code : bool
         Whether a value path of the plan calls a method (traced calls made while resolving it
         must not be logged as activities).
+    name_text : str
+        The name as a JSON string.
+    function_tail : str
+        The function as the last members of a start record (``,"function":"…"``).
     """
 
     name: str
@@ -242,6 +260,8 @@ class ActivityPlan:
     described_arguments: frozenset
     free_arguments: bool
     calls_code: bool
+    name_text: str = ""
+    function_tail: str = ""
 
 
 def _all_paths(paths: list, plans: tuple) -> list:
@@ -299,6 +319,8 @@ def activity_plan(func: Callable, definitions: Definitions, name: str | None, sc
         described_arguments=described,
         free_arguments=bool(arguments - described) or layout.var_positional is not None or layout.var_keyword,
         calls_code=any(isinstance(step, CallStep) for path in _all_paths(paths, usage + generation) for step in path.steps),
+        name_text=quote(activity_name),
+        function_tail=fragment({"function": f"{module}.{qualname}"}),
     )
 
 

@@ -8,11 +8,28 @@ import threading
 import time
 from typing import Any, Callable, Sequence
 
+from .handlers import ProvFileHandler
 from .process import current_pid
 
-__all__ = ["PROV_PREFIX", "RecordWriter", "now", "iso_time", "dumps", "record_kind"]
+__all__ = [
+    "PROV_PREFIX", "RecordWriter", "now", "iso_time", "dumps", "quote", "fragment", "record_kind",
+    "START", "PARAMETERS", "USED", "GENERATED", "END",
+]
 
 PROV_PREFIX = "_PROV_"
+
+#: Record texts filled with ``%`` formatting. Ids, times and UUIDs are inserted as they are
+#: (they never need escaping); the other ``%s`` take JSON texts (`quote`, `dumps`, `fragment`).
+#: Start: activity id, quoted name, start time, session id, quoted agent name, then a tail of
+#: further keys (``,"function":…``, ``,"parent_activity_id":…``) or "".
+START = '{"activity_id":"%s","name":%s,"startTime":"%s","in_session":"%s","agent_name":%s%s}'
+#: Parameters: activity id, JSON object of the parameters.
+PARAMETERS = '{"activity_id":"%s","parameters":%s}'
+#: Usage and generation: activity id, quoted entity id, role tail (``,"used_role":…`` or "").
+USED = '{"activity_id":"%s","used_id":%s%s}'
+GENERATED = '{"activity_id":"%s","generated_id":%s%s}'
+#: Successful end: activity id, end time, duration in seconds (a float, written with ``%r``).
+END = '{"activity_id":"%s","endTime":"%s","status":"success","duration":%r}'
 
 
 _second: tuple[int, str] = (-1, "")
@@ -41,7 +58,7 @@ def _stdlib_dumps(record: dict) -> str:
     return json.dumps(record, separators=(",", ":"), ensure_ascii=False, default=_json_default)
 
 
-def _select_dumps() -> Callable[[dict], str]:
+def _select_dumps() -> Callable[[Any], str]:
     try:
         import orjson
     except ImportError:
@@ -59,7 +76,32 @@ def _select_dumps() -> Callable[[dict], str]:
     return fast_dumps
 
 
+def _select_text_encoder() -> Callable[[str], bytes] | None:
+    try:
+        from orjson import dumps as encode
+    except ImportError:
+        return None
+    return encode
+
+
 dumps = _select_dumps()
+_encode_text = _select_text_encoder()
+
+
+def quote(text: str) -> str:
+    """Return ``text`` as a JSON string literal."""
+    if _encode_text is not None:
+        try:
+            return _encode_text(text).decode()
+        except TypeError:
+            pass
+    return _stdlib_dumps(text)
+
+
+def fragment(mapping: dict) -> str:
+    """Return the keys of ``mapping`` as JSON object members to follow other members:
+    ``,"key":value,…``, or "" for an empty mapping."""
+    return "," + dumps(mapping)[1:-1] if mapping else ""
 
 
 class RecordWriter:
@@ -67,7 +109,10 @@ class RecordWriter:
 
     Log records are built from a template instead of through `logging.LogRecord` (which looks
     up the caller's file, process and thread names on every call); a record factory installed
-    with `logging.setLogRecordFactory` is honoured.
+    with `logging.setLogRecordFactory` is honoured. When the logger has the plain configuration
+    of `logprov.handlers.setup_logger` (one `ProvFileHandler` without formatter or filters, not
+    propagating), a batch is written to that handler directly, as the logging call would write
+    it; any other configuration goes through `logging.Logger.handle`.
 
     Parameters
     ----------
@@ -97,17 +142,43 @@ class RecordWriter:
             The ISO time written on each line (default: now).
         """
         if records:
-            self.emit_batches(((timestamp or now(), records),))
+            self.emit_texts(((timestamp or now(), [dumps(record) for record in records]),))
 
     def emit_batches(self, batches: Sequence[tuple[str, Sequence[dict]]]) -> None:
         """Write several ``(timestamp, records)`` batches as one logging call."""
+        self.emit_texts([(timestamp, [dumps(record) for record in records]) for timestamp, records in batches])
+
+    def emit_texts(self, batches: Sequence[tuple[str, Sequence[str]]]) -> None:
+        """Write ``(timestamp, texts)`` batches, each text the JSON of one record, as one logging call."""
         parts = []
-        for timestamp, records in batches:
-            if records:
-                head = f"{PROV_PREFIX}{timestamp}{PROV_PREFIX}"
-                parts.append(head + f"\n{head}".join(map(dumps, records)))
-        if parts:
-            self.logger.handle(self._log_record("\n".join(parts)))
+        for timestamp, texts in batches:
+            if texts:
+                head = "_PROV_" + timestamp + "_PROV_"
+                parts.append(head + ("\n" + head).join(texts))
+        if not parts:
+            return
+        message = "\n".join(parts)
+        handler = self._direct_handler()
+        if handler is None:
+            self.logger.handle(self._log_record(message))
+            return
+        try:
+            handler.write_message(f"{logging.getLevelName(logging.INFO)} {self.logger.name} {message}")
+        except Exception:
+            handler.handleError(self._log_record(message))
+
+    def _direct_handler(self) -> Any:
+        """Return the logger's only handler when the logging call would just have it write the
+        message as ``LEVEL logger message``; None otherwise."""
+        logger = self.logger
+        handlers = logger.handlers
+        if len(handlers) != 1 or logger.propagate or logger.filters or logger.disabled:
+            return None
+        handler = handlers[0]
+        if (type(handler) is not ProvFileHandler or handler.formatter is not None or handler.filters
+                or handler.level > logging.INFO or logging.getLogRecordFactory() is not logging.LogRecord):
+            return None
+        return handler
 
     def _log_record(self, message: str) -> logging.LogRecord:
         if logging.getLogRecordFactory() is not logging.LogRecord:

@@ -70,6 +70,10 @@ class CallScope:
                 return getattr(instance, name), instance
             except AttributeError:
                 pass
+        return self._outside_instance(name)
+
+    def _outside_instance(self, name: str) -> tuple[Any, Any]:
+        """Return ``(value, owner)`` of a root name that is not an attribute of the instance."""
         bound = self.bound()
         if name in bound:
             return bound[name], None
@@ -103,7 +107,15 @@ class CallScope:
                     raise LookupError(f"value path {path.text!r}: the call has no argument {name!r}")
                 value = bound[name]
             return (path.resolve_argument(value) if len(path.steps) > 1 else value), None
-        value, owner = self.root(path.root)
+        root = path.root
+        instance = self.instance
+        if instance is None or root == "self" or root == "cls":
+            value, owner = self.root(root)
+        else:
+            try:
+                value, owner = getattr(instance, root), instance
+            except AttributeError:
+                value, owner = self._outside_instance(root)
         if value is NOT_FOUND:
             raise LookupError(
                 f"value path {path.text!r}: {path.root!r} is neither an attribute of the instance, "

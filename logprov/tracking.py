@@ -9,27 +9,21 @@ from typing import Any, Hashable
 __all__ = ["BoundedSet", "LocationTracker"]
 
 
-class BoundedSet:
-    """A set that forgets its least recently added members beyond ``size``."""
+class BoundedSet(OrderedDict):
+    """A set that forgets its least recently added members beyond ``size``.
 
-    __slots__ = ("size", "_items")
+    Membership is tested with ``in`` (a plain dictionary lookup).
+    """
 
     def __init__(self, size: int) -> None:
+        super().__init__()
         self.size = size
-        self._items: "OrderedDict[Hashable, None]" = OrderedDict()
-
-    def __contains__(self, item: Hashable) -> bool:
-        return item in self._items
-
-    def __len__(self) -> int:
-        return len(self._items)
 
     def add(self, item: Hashable) -> None:
         """Add ``item``, forgetting the oldest member when full."""
-        items = self._items
-        items[item] = None
-        if len(items) > self.size:
-            items.popitem(last=False)
+        self[item] = None
+        if len(self) > self.size:
+            self.popitem(last=False)
 
 
 class LocationTracker:
@@ -76,6 +70,20 @@ class LocationTracker:
             return self._fixed.get((owner, path))
         table = self._instance_table(owner, create=False)
         return table.get(path) if table is not None else None
+
+    def swap(self, owner: Any, path: str, entity_id: str) -> str | None:
+        """Record that ``entity_id`` is now at ``path`` on ``owner``; return the id recorded
+        there before, or None."""
+        if owner is None or type(owner) is str:
+            last = self._fixed.get((owner, path))
+            self.set(owner, path, entity_id)
+            return last
+        table = self._instance_table(owner, create=True)
+        if table is None:
+            return None
+        last = table.get(path)
+        table[path] = entity_id
+        return last
 
     def set(self, owner: Any, path: str, entity_id: str) -> None:
         """Record that ``entity_id`` is now at ``path`` on ``owner``."""

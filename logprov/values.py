@@ -21,6 +21,7 @@ def hide_url_password(text: str) -> str:
         return text
     return _URL_PASSWORD.sub(r"\1" + REDACTED + "@", text)
 _SCALARS = (str, int, float, bool, type(None))
+_KEPT = frozenset({int, bool, type(None)})
 
 
 class SecretNames:
@@ -116,6 +117,8 @@ class ValueWriter:
         if cls in (list, tuple):
             if depth >= self.max_depth:
                 return f"<{cls.__name__} with {len(value)} items>"
+            if len(value) <= self.max_items and all(type(item) in _KEPT for item in value):
+                return value if cls is list else list(value)
             return self._sequence(value, depth)
         if isinstance(value, os.PathLike):
             path = os.fspath(value)
@@ -132,9 +135,16 @@ class ValueWriter:
 
     def parameters(self, named: Iterable[tuple[str, Any]]) -> dict:
         """Convert ``(name, value)`` pairs, redacting secret names."""
-        return {
-            name: REDACTED if self.secret(name) else self.convert(value) for name, value in named
-        }
+        secret = self.secret
+        out = {}
+        for name, value in named:
+            if secret(name):
+                out[name] = REDACTED
+            elif type(value) in _KEPT:
+                out[name] = value
+            else:
+                out[name] = self.convert(value)
+        return out
 
     def _mapping(self, value: Mapping, depth: int) -> dict:
         out = {}
