@@ -1,30 +1,68 @@
-"""logprov: provenance of Python analysis code, captured through logging."""
+"""logprov: provenance of Python analysis code, captured through logging.
+
+The names below are imported on first use, so that ``import logprov`` and the ``logprov``
+command stay quick; ``from logprov import trace`` works as usual.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .capture import ProvCapture
-from .config import Config, load_config
-from .default import activity, configure, get_capture, trace, trace_methods
-from .definitions import Definitions, load_definitions
-from .errors import ConfigError, DefinitionError, LogprovError, LogReadError, ValuePathError
-from .manual import ActivityContext
-from .reader import LogReadWarning, ProvRecord, ReadStats, iter_records, read_prov
 
-_NEEDS_EXPORT_EXTRA = {
-    "build_document": "logprov.model",
-    "provlist2provdoc": "logprov.model",
-    "formats": "logprov.export",
-    "provdoc2svg": "logprov.export",
+if TYPE_CHECKING:
+    from .capture import ProvCapture
+    from .config import Config, load_config
+    from .default import activity, configure, get_capture, trace, trace_methods
+    from .definitions import Definitions, load_definitions
+    from .errors import ConfigError, DefinitionError, LogprovError, LogReadError, ValuePathError
+    from .export import formats, provdoc2svg
+    from .manual import ActivityContext
+    from .model import build_document, provlist2provdoc
+    from .reader import LogReadWarning, ProvRecord, ReadStats, iter_records, read_prov
+
+_MODULES = {
+    "ProvCapture": ".capture",
+    "Config": ".config",
+    "load_config": ".config",
+    "activity": ".default",
+    "configure": ".default",
+    "get_capture": ".default",
+    "trace": ".default",
+    "trace_methods": ".default",
+    "Definitions": ".definitions",
+    "load_definitions": ".definitions",
+    "ConfigError": ".errors",
+    "DefinitionError": ".errors",
+    "LogprovError": ".errors",
+    "LogReadError": ".errors",
+    "ValuePathError": ".errors",
+    "ActivityContext": ".manual",
+    "LogReadWarning": ".reader",
+    "ProvRecord": ".reader",
+    "ReadStats": ".reader",
+    "iter_records": ".reader",
+    "read_prov": ".reader",
+    "build_document": ".model",
+    "provlist2provdoc": ".model",
+    "formats": ".export",
+    "provdoc2svg": ".export",
 }
 
 
-def __getattr__(name: str):
-    """Import the PROV model and exporters on first use (they need the ``export`` extra)."""
-    module = _NEEDS_EXPORT_EXTRA.get(name)
+def __getattr__(name: str) -> Any:
+    """Import the module defining ``name`` on first use and keep the name here."""
+    module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module 'logprov' has no attribute {name!r}")
-    import importlib
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
 
-    return getattr(importlib.import_module(module), name)
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULES))
 
 
 __all__ = [

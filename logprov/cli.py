@@ -16,7 +16,6 @@ import warnings
 from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from . import __version__
-from .definitions import load_definitions
 from .errors import DefinitionError, LogprovError
 from .query import NotFound, Progress, Provenance, QueryError
 from .query import open as open_provenance
@@ -298,6 +297,8 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check definition files against the schema of definitions."""
+    from .definitions import load_definitions
+
     status = FOUND
     for path in args.definitions:
         try:
