@@ -24,6 +24,8 @@ from .store import SCHEMA_VERSION, IndexWriter, create_indexes, create_tables
 __all__ = ["cache_dir", "index_path", "open_index"]
 
 _HEAD = 4096
+#: Bytes of a page of the index: large pages make writing it cheaper.
+_PAGE_SIZE = 32768
 
 
 def cache_dir() -> Path:
@@ -84,6 +86,7 @@ def _build(files: Sequence[LogFile], path: Path, progress: Optional[Progress], s
     try:
         connection.execute("PRAGMA journal_mode = OFF")
         connection.execute("PRAGMA synchronous = OFF")
+        connection.execute(f"PRAGMA page_size = {_PAGE_SIZE}")
         create_tables(connection)
         writer = IndexWriter(connection)
         counts: dict = {}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Optional, Protocol
+from typing import Iterable, Iterator, Optional, Protocol
 
 from ..reader import ProvRecord
 from .ids import reference
-from .window import Window, utc_text
+from .window import UTC_LENGTH, UTC_SUFFIX, Window, utc_text
 
 __all__ = ["Sink", "FactReader", "session_fields", "SESSION_FIELDS"]
 
@@ -88,10 +88,6 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _role(value: Any) -> Optional[str]:
-    return value if value is None or isinstance(value, str) else str(value)
-
-
 class FactReader:
     """Feed the facts of records to a sink, keeping only what a window selects.
 
@@ -118,24 +114,27 @@ class FactReader:
         The cyclic garbage collector is paused meanwhile: the pass makes millions of objects
         and no cycles, and collections would otherwise take a good part of its time.
         """
-        add = self.add
+        activity, entity, session = self._activity, self._entity, self._session
         with _collector_paused():
             for record in records:
-                add(record)
+                data = record.data
+                if "activity_id" in data:
+                    activity(data, record.session, record.timestamp)
+                elif "entity_id" in data:
+                    entity(data, record.session, record.timestamp)
+                elif "session_id" in data:
+                    session(data, record.timestamp)
 
     def add(self, record: ProvRecord) -> None:
         """Take one record from `logprov.reader.iter_records`."""
-        data = record.data
-        if "activity_id" in data:
-            self._activity(data, record.session, record.timestamp)
-        elif "entity_id" in data:
-            self._entity(data, record.session, record.timestamp)
-        elif "session_id" in data:
-            session = data["session_id"]
-            if self.window is None or self.window.keeps_session(session):
-                fields = session_fields(data)
-                moment = utc_text(record.timestamp) if "start" in fields and self.moments else None
-                self.sink.session(session, moment, fields)
+        self.add_all((record,))
+
+    def _session(self, data: dict, timestamp: str) -> None:
+        session = data["session_id"]
+        if self.window is None or self.window.keeps_session(session):
+            fields = session_fields(data)
+            moment = utc_text(timestamp) if "start" in fields and self.moments else None
+            self.sink.session(session, moment, fields)
 
     def _activity(self, data: dict, session: Optional[str], timestamp: str) -> None:
         sink = self.sink
@@ -143,24 +142,30 @@ class FactReader:
         seen, known_session = sink.known(key)
         if session is None:
             session = known_session
-        moment = utc_text(timestamp) if self.moments and ("startTime" in data or "name" in data) else None
+        moment = None
+        if self.moments and ("startTime" in data or "name" in data):
+            moment = timestamp if len(timestamp) == UTC_LENGTH and timestamp.endswith(UTC_SUFFIX) else utc_text(timestamp)
         if not seen and self.window is not None and not self.window.keeps(moment, session):
             return
         if "used_id" in data:
             if not seen:
                 sink.activity(key, session, None, _EMPTY)
             entity, owner = reference(data["used_id"], session)
-            sink.used(key, session, entity, owner, _role(data.get("used_role")))
+            role = data.get("used_role")
+            sink.used(key, session, entity, owner, role if role is None or isinstance(role, str) else str(role))
         elif "generated_id" in data:
             if not seen:
                 sink.activity(key, session, None, _EMPTY)
             entity, owner = reference(data["generated_id"], session)
-            sink.generated(key, session, entity, owner, _role(data.get("generated_role")))
+            role = data.get("generated_role")
+            sink.generated(key, session, entity, owner, role if role is None or isinstance(role, str) else str(role))
         else:
             sink.activity(key, session, moment, data)
 
     def _entity(self, data: dict, session: Optional[str], timestamp: str) -> None:
-        moment = utc_text(timestamp) if self.moments else None
+        moment = None
+        if self.moments:
+            moment = timestamp if len(timestamp) == UTC_LENGTH and timestamp.endswith(UTC_SUFFIX) else utc_text(timestamp)
         if self.window is not None and not self.window.keeps(moment, session):
             return
         entity, owner = reference(data["entity_id"], session)

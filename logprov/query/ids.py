@@ -47,7 +47,10 @@ def reference(logged: str, session: Optional[str]) -> tuple[str, Optional[str]]:
         ``(logged, None)`` for a global id or an unknown session, else
         ``("<session>.<logged>", session)``.
     """
-    if session is None or (":" in logged and is_global(logged)):
+    if session is None:
+        return logged, None
+    colon = logged.find(":")
+    if colon > 0 and (_KNOWN.get(logged[:colon]) or is_global(logged)):
         return logged, None
     return f"{session}.{logged}", session
 

@@ -233,18 +233,11 @@ class IndexGraph:
         return found
 
     def _descriptions(self, chunk: list) -> dict:
-        """Return ``(attributes, locations)`` of entities ``chunk`` by id: their summary when
-        everything is selected, else merged from their selected description records (first
-        values win, every location is kept, in log order)."""
-        marks = _marks(chunk)
-        if self.window.everything:
-            return {
-                key: ({name: value for name, value in zip(_ENTITY_NAMES, values) if value is not None
-                       and name != "location"}, json.loads(locations))
-                for key, *values, locations in self._rows(
-                    f"SELECT id, {_ENTITY_COLUMNS}, locations FROM summaries WHERE id IN ({marks})", chunk)
-            }
-        rows = self._grouped(f"SELECT id, {_ENTITY_COLUMNS} FROM entities WHERE id IN ({marks}) AND {self.own} "
+        """Return ``(attributes, locations)`` of entities ``chunk`` by id, merged from their
+        selected description records: first values win, every location is kept, in log order.
+        Over everything, repeated descriptions are skipped: they add nothing."""
+        selected = "first = 1" if self.window.everything else self.own
+        rows = self._grouped(f"SELECT id, {_ENTITY_COLUMNS} FROM entities WHERE id IN ({_marks(chunk)}) AND {selected} "
                              f"GROUP BY id, {_ENTITY_COLUMNS} ORDER BY min(rowid)", chunk, self.own_params)
         found = {}
         for key, described in rows.items():

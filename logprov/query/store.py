@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from itertools import chain
 from typing import Any, Optional
 
 from .facts import SESSION_FIELDS
 from .window import utc_text
 
-__all__ = ["SCHEMA_VERSION", "SUMMARY_LIMIT", "create_tables", "create_indexes", "IndexWriter"]
+__all__ = ["SCHEMA_VERSION", "create_tables", "create_indexes", "IndexWriter"]
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -30,11 +31,8 @@ CREATE TABLE IF NOT EXISTS activities (
 CREATE TABLE IF NOT EXISTS ids (id TEXT PRIMARY KEY, logged TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS entities (
     id TEXT, session TEXT, moment TEXT, type TEXT, location TEXT, value TEXT, hash TEXT,
-    hash_type TEXT, entity_description TEXT, content_type TEXT, size INTEGER, description TEXT
-);
-CREATE TABLE IF NOT EXISTS summaries (
-    id TEXT PRIMARY KEY, type TEXT, location TEXT, value TEXT, hash TEXT, hash_type TEXT,
-    entity_description TEXT, content_type TEXT, size INTEGER, description TEXT, locations TEXT
+    hash_type TEXT, entity_description TEXT, content_type TEXT, size INTEGER, description TEXT,
+    first INTEGER
 );
 CREATE TABLE IF NOT EXISTS used (activity TEXT, entity TEXT, role TEXT);
 CREATE TABLE IF NOT EXISTS generated (activity TEXT, entity TEXT, role TEXT);
@@ -47,12 +45,10 @@ CREATE TABLE IF NOT EXISTS derivations (
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS activities_name ON activities (name);
 CREATE INDEX IF NOT EXISTS activities_start ON activities (start_utc);
-CREATE INDEX IF NOT EXISTS activities_session ON activities (session);
 CREATE INDEX IF NOT EXISTS activities_parent ON activities (parent);
-CREATE INDEX IF NOT EXISTS activities_status ON activities (status);
 CREATE INDEX IF NOT EXISTS ids_logged ON ids (logged);
-CREATE INDEX IF NOT EXISTS entities_id ON entities (id);
-CREATE INDEX IF NOT EXISTS entities_location ON entities (location);
+CREATE INDEX IF NOT EXISTS entities_id ON entities (id, first);
+CREATE INDEX IF NOT EXISTS entities_location ON entities (location) WHERE location IS NOT NULL;
 CREATE INDEX IF NOT EXISTS used_entity ON used (entity);
 CREATE INDEX IF NOT EXISTS used_activity ON used (activity);
 CREATE INDEX IF NOT EXISTS generated_entity ON generated (entity);
@@ -72,21 +68,83 @@ _ACTIVITY_KEYS = {
     "exception_message": 10, "function": 11, "agent_name": 12, "parent_activity_id": 13,
 }
 _KEEP_FIRST = ("session", "moment", "start", "start_utc")
-SUMMARY_LIMIT = 200_000
-_LOCATION = 1
-_ENTITY_KEYS = (
-    "type", "location", "value", "hash", "hash_type", "entity_description", "contentType", "size",
-    "description",
-)
+
+#: Rows written by one statement at most: fewer statements cost less, larger ones no less. A
+#: statement has at most 999 parameters, the lowest limit SQLite builds have had.
+_ROWS_PER_STATEMENT = 100
+_PARAMETERS = 999
+#: Distinct entity descriptions remembered by `IndexWriter._first` at most.
+_DESCRIBED_LIMIT = 500_000
+
+
+#: Types `sqlite3` binds as they are; values of other types are stored as `_scalar` makes them.
+_PLAIN = frozenset({type(None), str, int, float})
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+_json = _JSON.encode
+
+
+def _scalar(value: Any) -> Any:
+    if value is None or isinstance(value, (str, float)) or type(value) is int:
+        return value
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**63 else str(value)
+    return _json(value)
+
+
+class _Insert:
+    """An ``INSERT`` statement writing rows of ``width`` columns, many rows at a time.
+
+    Parameters
+    ----------
+    head : str
+        The statement up to ``VALUES``.
+    width : int
+        Columns of a row.
+    tail : str
+        What follows the rows (an ``ON CONFLICT`` clause).
+    checked : bool
+        Rows may hold values of types `sqlite3` does not bind as they are: they are made
+        scalars by `_scalar`.
+    """
+
+    def __init__(self, head: str, width: int, tail: str = "", checked: bool = False) -> None:
+        self.checked = checked
+        row = f"({', '.join('?' * width)})"
+        self.count = min(_ROWS_PER_STATEMENT, _PARAMETERS // width)
+        self.one = f"{head} VALUES {row} {tail}"
+        self.many = f"{head} VALUES {', '.join([row] * self.count)} {tail}"
+
+    def run(self, connection: sqlite3.Connection, rows: list) -> None:
+        """Write ``rows`` (a list of tuples), in order."""
+        if self.checked and not _PLAIN.issuperset(map(type, chain.from_iterable(rows))):
+            rows = [row if _PLAIN.issuperset(map(type, row)) else tuple(map(_scalar, row)) for row in rows]
+        count = self.count
+        whole = len(rows) - len(rows) % count
+        if whole:
+            flat = chain.from_iterable
+            connection.executemany(self.many, [tuple(flat(rows[start:start + count]))
+                                               for start in range(0, whole, count)])
+        connection.executemany(self.one, rows[whole:])
+
+
+_INSERTS = {
+    "entities": _Insert("INSERT INTO entities", 13, checked=True),
+    **{table: _Insert(f"INSERT INTO {table}", width)
+       for table, width in (("used", 3), ("generated", 3), ("members", 4), ("derivations", 6))},
+}
+_INSERT_IDS = _Insert("INSERT OR IGNORE INTO ids", 2)
 
 
 def _quoted(column: str) -> str:
     return f'"{column}"'
 
 
-def _upsert(table: str, columns: tuple, keep_first: tuple = (), larger: tuple = ()) -> str:
+def _upsert(table: str, columns: tuple, keep_first: tuple = (), larger: tuple = ()) -> _Insert:
     names = ", ".join(map(_quoted, ("id",) + columns))
-    marks = ", ".join("?" * (len(columns) + 1))
     updates = []
     for column in columns:
         name = _quoted(column)
@@ -96,16 +154,15 @@ def _upsert(table: str, columns: tuple, keep_first: tuple = (), larger: tuple = 
             updates.append(f"{name} = coalesce({name}, excluded.{name})")
         else:
             updates.append(f"{name} = coalesce(excluded.{name}, {name})")
-    return (f"INSERT INTO {table} ({names}) VALUES ({marks}) "
-            f"ON CONFLICT (id) DO UPDATE SET {', '.join(updates)}")
+    return _Insert(f"INSERT INTO {table} ({names})", len(columns) + 1,
+                   f"ON CONFLICT (id) DO UPDATE SET {', '.join(updates)}", checked=True)
 
 
 _UPSERT_ACTIVITY = _upsert("activities", _ACTIVITY_COLUMNS, _KEEP_FIRST, ("ended",))
 _UPSERT_SESSION = _upsert("sessions", ("moment",) + SESSION_FIELDS, ("moment",) + SESSION_FIELDS)
 
-
-def _null(value: None) -> None:
-    return value
+#: Returns None for any value without running Python code: the ``get`` of a dict left empty.
+_null = {}.get
 
 
 def bind_nulls_directly() -> None:
@@ -113,8 +170,8 @@ def bind_nulls_directly() -> None:
 
     Without an adapter for ``None``, the standard `sqlite3` module of Python 3.11 raises and
     clears an ``AttributeError`` for every ``None`` it binds, which made ``NULL`` columns the
-    largest cost of writing an index. The adapter returns ``None`` itself, so what is stored
-    does not change; one registered by the application is left in place.
+    largest cost of writing an index. The adapter, a built-in call, returns ``None`` itself, so
+    what is stored does not change; one registered by the application is left in place.
     """
     sqlite3.adapters.setdefault((type(None), sqlite3.PrepareProtocol), _null)
 
@@ -129,16 +186,6 @@ def create_indexes(connection: sqlite3.Connection) -> None:
     connection.executescript(_INDEXES)
 
 
-def _scalar(value: Any) -> Any:
-    if value is None or isinstance(value, (str, float)) or type(value) is int:
-        return value
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int):
-        return value if -(2**63) <= value < 2**63 else str(value)
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
 class IndexWriter:
     """A `logprov.query.facts.Sink` writing facts into the tables of an index.
 
@@ -147,7 +194,7 @@ class IndexWriter:
     connection : sqlite3.Connection
         The index, with its tables created.
     batch : int
-        Rows kept in memory before they are written.
+        Rows of a table kept in memory before they are written.
     appending : bool
         The index already holds records of the same logs: activities met in them are looked up
         there.
@@ -162,11 +209,13 @@ class IndexWriter:
         self.activities: dict[str, list] = {}
         self.seen: dict[str, Optional[str]] = {}
         self.ids: dict[str, str] = {}
-        self.rows: dict[str, list] = {"entities": [], "used": [], "generated": [], "members": [],
-                                      "derivations": []}
-        self.pending = 0
+        self.descriptions: list[tuple] = []
+        self.described: set[tuple] = set()
+        self.uses: list[tuple] = []
+        self.generations: list[tuple] = []
+        self.memberships: list[tuple] = []
+        self.derivations: list[tuple] = []
         self.limit = batch
-        self.summaries: dict[str, list] = {}
 
     def known(self, activity: str) -> tuple[bool, Optional[str]]:
         """Return whether ``activity`` was met (in this pass or an earlier one), and its session."""
@@ -195,104 +244,110 @@ class IndexWriter:
         """Take an activity record other than a usage or generation."""
         row = self.activities.get(activity)
         if row is None:
-            row = self.activities[activity] = [session, moment] + [None] * 13
-            row[6] = 0
+            row = self.activities[activity] = [session, moment, None, None, None, None, 0, None, None, None,
+                                               None, None, None, None, None]
         else:
             if row[0] is None:
                 row[0] = session
             if row[1] is None:
                 row[1] = moment
-        positions = _ACTIVITY_KEYS
-        for key, value in data.items():
-            position = positions.get(key)
-            if position is not None and value is not None:
-                row[position] = value
-        if "startTime" in data:
-            row[4] = utc_text(data["startTime"])
-        if "endTime" in data:
-            row[6] = 1
-        parameters = data.get("parameters")
-        if isinstance(parameters, dict):
-            merged = json.loads(row[14]) if row[14] else {}
-            merged.update(parameters)
-            row[14] = json.dumps(merged, separators=(",", ":"), ensure_ascii=False, default=str)
-        if row[6] and len(self.activities) > self.limit:
-            self._flush_activities(ended_only=True)
-            self.limit = max(self.batch, 2 * len(self.activities))
-
-    def _reference(self, entity: str, owner: Optional[str]) -> None:
-        if entity not in self.ids:
-            self.ids[entity] = entity[len(owner) + 1:] if owner else entity
-
-    def _add(self, table: str, row: tuple) -> None:
-        self.rows[table].append(row)
-        self.pending += 1
-        if self.pending >= self.batch:
-            self.flush_rows()
+        if data:
+            _update_activity(row, data)
+            if row[6] and len(self.activities) > self.limit:
+                self._flush_activities(ended_only=True)
+                self.limit = max(self.batch, 2 * len(self.activities))
 
     def used(self, activity: str, session: Optional[str], entity: str, owner: Optional[str],
              role: Optional[str]) -> None:
         """Take a usage."""
-        self._reference(entity, owner)
-        self._add("used", (activity, entity, role))
+        ids = self.ids
+        if entity not in ids:
+            ids[entity] = entity[len(owner) + 1:] if owner else entity
+        rows = self.uses
+        rows.append((activity, entity, role))
+        if len(rows) >= self.batch:
+            self._flush("used", rows)
 
     def generated(self, activity: str, session: Optional[str], entity: str, owner: Optional[str],
                   role: Optional[str]) -> None:
         """Take a generation."""
-        self._reference(entity, owner)
-        self._add("generated", (activity, entity, role))
+        ids = self.ids
+        if entity not in ids:
+            ids[entity] = entity[len(owner) + 1:] if owner else entity
+        rows = self.generations
+        rows.append((activity, entity, role))
+        if len(rows) >= self.batch:
+            self._flush("generated", rows)
 
     def entity(self, entity: str, owner: Optional[str], session: Optional[str], moment: Optional[str],
                data: dict) -> None:
         """Take an entity description."""
-        self._reference(entity, owner)
+        ids = self.ids
+        if entity not in ids:
+            ids[entity] = entity[len(owner) + 1:] if owner else entity
         get = data.get
-        values = [value if value is None or type(value) is str else _scalar(value)
-                  for value in map(get, _ENTITY_KEYS)]
-        self._add("entities", (entity, session, moment, *values))
-        self._summarise(entity, values)
+        values = (get("type"), get("location"), get("value"), get("hash"), get("hash_type"),
+                  get("entity_description"), get("contentType"), get("size"), get("description"))
+        rows = self.descriptions
+        rows.append((entity, session, moment, *values, self._first(entity, values)))
+        if len(rows) >= self.batch:
+            self._flush("entities", rows)
 
-    def _summarise(self, entity: str, values: list) -> None:
-        """Merge a description into the summary of its entity: first values win, and every
-        location is kept, in order."""
-        summary = self.summaries.get(entity)
-        if summary is None:
-            locations = [] if values[_LOCATION] is None else [values[_LOCATION]]
-            self.summaries[entity] = values + [locations]
-            if len(self.summaries) > SUMMARY_LIMIT:
-                self._flush_summaries()
-            return
-        _merge_summary(summary, values + [[values[_LOCATION]] if values[_LOCATION] is not None else []])
+    def _first(self, entity: str, values: tuple) -> int:
+        """Return 1 unless ``entity`` was described with the same ``values`` earlier in this pass.
+
+        Queries over everything read only these descriptions: the others add nothing to them.
+        """
+        described = self.described
+        try:
+            if (entity, values) in described:
+                return 0
+            if len(described) >= _DESCRIBED_LIMIT:
+                described.clear()
+            described.add((entity, values))
+        except TypeError:
+            pass
+        return 1
 
     def member(self, collection: str, member: str, owners: tuple, session: Optional[str],
                moment: Optional[str]) -> None:
         """Take a membership."""
-        self._reference(collection, owners[0])
-        self._reference(member, owners[1])
-        self._add("members", (collection, member, session, moment))
+        ids = self.ids
+        if collection not in ids:
+            ids[collection] = collection[len(owners[0]) + 1:] if owners[0] else collection
+        if member not in ids:
+            ids[member] = member[len(owners[1]) + 1:] if owners[1] else member
+        rows = self.memberships
+        rows.append((collection, member, session, moment))
+        if len(rows) >= self.batch:
+            self._flush("members", rows)
 
     def derivation(self, entity: str, progenitor: str, owners: tuple, untraced: bool,
                    activity: Optional[str], session: Optional[str], moment: Optional[str]) -> None:
         """Take a derivation."""
-        self._reference(entity, owners[0])
-        self._reference(progenitor, owners[1])
-        self._add("derivations", (entity, progenitor, int(untraced), activity, session, moment))
+        ids = self.ids
+        if entity not in ids:
+            ids[entity] = entity[len(owners[0]) + 1:] if owners[0] else entity
+        if progenitor not in ids:
+            ids[progenitor] = progenitor[len(owners[1]) + 1:] if owners[1] else progenitor
+        rows = self.derivations
+        rows.append((entity, progenitor, int(untraced), activity, session, moment))
+        if len(rows) >= self.batch:
+            self._flush("derivations", rows)
+
+    def _flush(self, table: str, rows: list) -> None:
+        """Write the rows kept for ``table``, and the ids met so far."""
+        _INSERTS[table].run(self.connection, rows)
+        rows.clear()
+        if self.ids:
+            _INSERT_IDS.run(self.connection, list(self.ids.items()))
+            self.ids = {}
 
     def flush_rows(self) -> None:
         """Write the rows kept in memory."""
-        execute = self.connection.executemany
-        rows = self.rows
-        if rows["entities"]:
-            execute(f"INSERT INTO entities VALUES ({', '.join('?' * 12)})", rows["entities"])
-        for table, width in (("used", 3), ("generated", 3), ("members", 4), ("derivations", 6)):
-            if rows[table]:
-                execute(f"INSERT INTO {table} VALUES ({', '.join('?' * width)})", rows[table])
-            rows[table] = []
-        rows["entities"] = []
-        if self.ids:
-            execute("INSERT OR IGNORE INTO ids VALUES (?, ?)", self.ids.items())
-            self.ids = {}
-        self.pending = 0
+        for table, rows in (("entities", self.descriptions), ("used", self.uses), ("generated", self.generations),
+                            ("members", self.memberships), ("derivations", self.derivations)):
+            self._flush(table, rows)
 
     def _flush_activities(self, ended_only: bool = False) -> None:
         chosen = [key for key, row in self.activities.items() if row[6] or not ended_only]
@@ -300,42 +355,34 @@ class IndexWriter:
         for key in chosen:
             row = self.activities.pop(key)
             self.seen[key] = row[0]
-            rows.append((key, *(_scalar(value) for value in row)))
-        self.connection.executemany(_UPSERT_ACTIVITY, rows)
-
-    def _flush_summaries(self) -> None:
-        keys = list(self.summaries)
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            marks = ", ".join("?" * len(chunk))
-            for key, *stored, locations in self.connection.execute(
-                    f"SELECT * FROM summaries WHERE id IN ({marks})", chunk).fetchall():
-                summary = stored + [json.loads(locations)]
-                _merge_summary(summary, self.summaries[key])
-                self.summaries[key] = summary
-        self.connection.executemany(
-            f"INSERT OR REPLACE INTO summaries VALUES ({', '.join('?' * 11)})",
-            [(key, *summary[:-1], json.dumps(summary[-1], ensure_ascii=False))
-             for key, summary in self.summaries.items()],
-        )
-        self.summaries = {}
+            if row[14] is not None:
+                row[14] = _json(row[14])
+            rows.append((key, *row))
+        _UPSERT_ACTIVITY.run(self.connection, rows)
 
     def finish(self) -> None:
         """Write everything still kept in memory."""
         self.flush_rows()
-        self._flush_summaries()
         self._flush_activities()
-        self.connection.executemany(
-            _UPSERT_SESSION,
-            [(key, fields.get("moment"), *(_scalar(fields.get(name)) for name in SESSION_FIELDS))
+        _UPSERT_SESSION.run(
+            self.connection,
+            [(key, fields.get("moment"), *map(fields.get, SESSION_FIELDS))
              for key, fields in self.sessions.items()],
         )
         self.sessions = {}
 
 
-def _merge_summary(summary: list, later: list) -> None:
-    """Complete ``summary`` (attributes, then the list of locations) with a later one."""
-    for position, value in enumerate(later[:-1]):
-        if summary[position] is None:
-            summary[position] = value
-    summary[-1].extend(location for location in later[-1] if location not in summary[-1])
+def _update_activity(row: list, data: dict) -> None:
+    """Set the columns of activity ``row`` that ``data`` gives; merge its parameters."""
+    positions = _ACTIVITY_KEYS
+    for key, value in data.items():
+        position = positions.get(key)
+        if position is not None and value is not None:
+            row[position] = value
+    if "startTime" in data:
+        row[4] = utc_text(data["startTime"])
+    if "endTime" in data:
+        row[6] = 1
+    parameters = data.get("parameters")
+    if isinstance(parameters, dict):
+        row[14] = {**row[14], **parameters} if row[14] else dict(parameters)

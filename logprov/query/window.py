@@ -13,10 +13,11 @@ from typing import Iterable, Sequence
 
 from ..reader import parse_time
 
-__all__ = ["Window", "utc_text"]
+__all__ = ["Window", "utc_text", "UTC_SUFFIX", "UTC_LENGTH"]
 
-_UTC_SUFFIX = "+00:00"
-_UTC_LENGTH = len("2026-11-22T10:15:02.123456+00:00")
+#: The end and the length of a time as `utc_text` returns it.
+UTC_SUFFIX = "+00:00"
+UTC_LENGTH = len("2026-11-22T10:15:02.123456+00:00")
 
 
 def utc_text(moment: str | datetime.datetime | None) -> str | None:
@@ -26,7 +27,7 @@ def utc_text(moment: str | datetime.datetime | None) -> str | None:
     """
     if moment is None:
         return None
-    if isinstance(moment, str) and len(moment) == _UTC_LENGTH and moment.endswith(_UTC_SUFFIX):
+    if isinstance(moment, str) and len(moment) == UTC_LENGTH and moment.endswith(UTC_SUFFIX):
         return moment
     try:
         aware = parse_time(moment)
