@@ -585,7 +585,7 @@ class _SourceReader:
                 if len(payload) <= max_payload:
                     try:
                         data = loads(payload)
-                    except (ValueError, RecursionError):
+                    except (ValueError, RecursionError, MemoryError):
                         data = None
                     if data.__class__ is not dict or (
                         len(payload) > max_depth and payload.count("{") + payload.count("[") > max_depth

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import gzip
 import io
+import json
 import sys
 from pathlib import Path
 
@@ -343,3 +344,21 @@ def test_payload_over_the_size_limit_is_skipped_whatever_its_form(tmp_path):
     stats = ReadStats()
     assert list(iter_records(io.StringIO(line), stats=stats, max_payload=100)) == []
     assert stats.skipped == 1 and "longer than 100" in stats.problems[0][2]
+
+
+@pytest.mark.filterwarnings("ignore::logprov.reader.LogReadWarning")
+def test_payload_too_big_for_memory_is_skipped_and_reading_goes_on(monkeypatch):
+    import logprov.reader as reader
+
+    def exhausted(text):
+        if "huge" in text:
+            raise MemoryError
+        return json.loads(text)
+
+    monkeypatch.setattr(reader, "_fast_loads", exhausted)
+    monkeypatch.setattr(reader, "_json_loads", exhausted)
+    head = "_PROV_2026-11-22T00:00:00+00:00_PROV_"
+    lines = f'{head}{{"entity_id": "huge"}}\n{head}{{"entity_id": "next"}}\n'
+    stats = ReadStats()
+    assert [r.data["entity_id"] for r in iter_records(io.StringIO(lines), stats=stats)] == ["next"]
+    assert stats.skipped == 1
