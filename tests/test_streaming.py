@@ -250,3 +250,75 @@ def test_values_equal_in_python_are_written_with_their_types():
     assert 'entity(hess:minus_zero\\., [prov:value="-0.0" %% xsd:double' in text
     assert 'entity(hess:text\\., [prov:value="1", prov:type=' in text
     assert 'prov:role="50% {0} %s"' in text
+
+
+def test_record_kinds():
+    from logprov.model.routes import OTHER, record_kind
+
+    assert record_kind(("activity_id", "used_id", "used_role")) == "used"
+    assert record_kind(("generated_role", "activity_id", "generated_id")) == "generated"
+    assert record_kind(("activity_id", "parameters")) == "parameters"
+    assert record_kind(("entity_id", "member_id", "in_session")) == "member"
+    assert record_kind(("entity_id", "progenitor_id", "in_session")) == "derivation"
+    assert record_kind(("entity_id", "in_session", "value", "type")) == "description"
+    assert record_kind(("activity_id", "name", "startTime", "in_session")) == "start"
+    assert record_kind(("activity_id", "endTime", "status", "duration")) == "end"
+    assert record_kind(("entity_id", "in_session")) == OTHER
+    assert record_kind(("entity_id", "progenitor_id", "in_session", "untraced")) == OTHER
+    assert record_kind(("activity_id", "startTime", "endTime")) == OTHER
+    assert record_kind(("session_id", "startTime", "name")) == OTHER
+    assert record_kind(("activity_id", "used_id", "used_role", "generated_id")) == OTHER
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "2026-11-22T10:00:00+00:00",
+        "2026-11-22T10:00:00.000000+00:00",
+        "2026-11-22T10:00:00.250000-00:00",
+        "2026-11-22T10:00:00.5+05:30",
+        "2026-11-22T10:00:00Z",
+        "2026-11-22T10:00:00",
+        "2026-11-22 10:00:00.123456+01:00",
+        "not a time",
+    ],
+)
+def test_times_written_as_prov_writes_them(start):
+    records = [
+        {"session_id": "s1", "startTime": "2026-11-22T09:00:00+00:00", "name": "run"},
+        {"activity_id": "a1", "in_session": "s1", "name": "f", "startTime": start},
+        {"activity_id": "a1", "used_id": "hess:1", "used_role": "input"},
+        {"activity_id": "a1", "generated_id": "hess:2", "generated_role": "output"},
+        {"activity_id": "a1", "endTime": start, "status": "done", "duration": 0.5},
+        {"activity_id": "a2", "in_session": "s1", "name": "g", "startTime": start},
+        {"activity_id": "a2", "endTime": "2026-11-22T11:00:00.123456+00:00", "status": "done"},
+    ]
+    assert_same(records)
+
+
+def test_records_of_an_activity_in_any_order():
+    """Usages before the start, an end before the session, a generation after the end."""
+    start, end = "2026-11-22T10:00:00.100000+00:00", "2026-11-22T10:00:01.200000+00:00"
+    records = [
+        {"activity_id": "a1", "used_id": "hess:1", "used_role": "input"},
+        {"activity_id": "a1", "parameters": {"p": 1}},
+        {"activity_id": "a1", "in_session": "s1", "name": "f", "startTime": start, "agent_name": "me"},
+        {"activity_id": "a2", "in_session": "s1", "name": "g", "startTime": start, "parent_activity_id": "a1"},
+        {"activity_id": "a2", "endTime": end, "status": "done", "exception_type": "E", "exception_message": "m"},
+        {"session_id": "s1", "startTime": "2026-11-22T09:00:00+00:00", "name": "run"},
+        {"activity_id": "a1", "used_id": "hess:3", "used_role": "input"},
+        {"activity_id": "a1", "endTime": end, "status": "done"},
+        {"activity_id": "a1", "generated_id": "hess:2", "generated_role": "output"},
+        {"activity_id": "a1", "used_id": "hess:1", "used_role": "input"},
+        {"activity_id": "a1", "parameters": {"q": "late"}},
+        {"activity_id": "a3", "endTime": end, "status": "done"},
+        {"activity_id": "a3", "in_session": "s1", "name": "h", "startTime": start},
+        {"entity_id": "hess:2", "progenitor_id": "hess:1", "in_session": "s1"},
+        {"entity_id": "c", "member_id": "hess:2", "in_session": "s1"},
+        {"entity_id": "c", "in_session": "s1", "value": "[1]", "type": "PythonObject"},
+        {"session_id": "s1", "endTime": "2026-11-22T11:00:00+00:00"},
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StreamConflictWarning)
+        assert_same(records)
+        assert_same(records[::-1])

@@ -9,9 +9,10 @@ document `build_document` builds.
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import os
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import orjson
 from prov.identifier import Namespace, QualifiedName
@@ -22,6 +23,7 @@ from ..model.mapping import Pair
 from .kinds import FORMAL_ATTRIBUTES
 from .memos import IdentityMemo
 from .spools import BinaryOutput, Spool
+from .templates import Fill, compile_template
 from .timetexts import TimeTexts
 
 __all__ = ["JsonStreamWriter"]
@@ -52,14 +54,15 @@ class JsonStreamWriter:
     """
 
     def __init__(self, folder: str, *, indent: Optional[int] = 2) -> None:
-        self.blank = 0
+        self.blank = itertools.count(1)
+        self.time_text = "%s"
         self.spools = {section: Spool(os.path.join(folder, f"{section}.json")) for section in _SECTIONS}
         self._lines: Dict[str, List[str]] = {section: [] for section in _SECTIONS}
         self._outer = b"" if indent is None else b"\n" + b" " * indent
         inner = "" if indent is None else "\n" + " " * (2 * indent)
         self._separator = "," + inner
         self._heads = {
-            kind: f',{inner}"_:id%d":{{"{keys[0]}":"%s","{keys[1]}":"%s"'
+            kind: f',{inner}"_:id{{3}}":{{{{"{keys[0]}":"{{0}}","{keys[1]}":"{{1}}"'
             for kind, keys in _KEYS.items()
             if len(keys) >= 2
         }
@@ -121,7 +124,26 @@ class JsonStreamWriter:
             return found[1]
         return self._time(time)
 
-    def _written(self) -> None:
+    def term(self, name: str) -> str:
+        """Return the identifier ``name`` (``prefix:local`` text) as it is written: unchanged."""
+        return name
+
+    def moment(self, time: datetime.datetime) -> str:
+        """Return a time as PROV-JSON writes it (without the quotes)."""
+        return self._moment(time)
+
+    def template(self, kind: str, timed: bool, attributes: Sequence[Pair]) -> Tuple[List[str], Fill]:
+        """Return the section a relation goes to and the function writing its member.
+
+        The function is ``fill(subject, target, time, blank)``, of the subject and the target
+        as given by `term`, the time as given by `moment` and a blank node number.
+        """
+        extra = self._attributes(attributes).replace("{", "{{").replace("}", "}}")
+        time = ',"prov:time":"{2}"' if timed else ""
+        return self._lines[kind], compile_template(f"{self._heads[kind]}{time}{extra}}}}}")
+
+    def flush(self) -> None:
+        """Move the members written so far to the section files."""
         self._pending = 0
         for section, lines in self._lines.items():
             if lines:
@@ -135,55 +157,30 @@ class JsonStreamWriter:
         kind: str,
         name: str,
         attributes: Sequence[Pair],
-        start: Optional[datetime.datetime] = None,
-        end: Optional[datetime.datetime] = None,
+        start: Union[datetime.datetime, str, None] = None,
+        end: Union[datetime.datetime, str, None] = None,
     ) -> None:
-        """Write an entity, activity or agent."""
+        """Write an entity, activity or agent (times as datetimes or as `moment` gives them)."""
         extra = self._attributes(attributes)
         if start is None and end is None:
             body = extra[1:]
         else:
             times = []
             if start is not None:
-                times.append(f'"prov:startTime":"{self._moment(start)}"')
+                times.append(f'"prov:startTime":"{start if type(start) is str else self._moment(start)}"')
             if end is not None:
-                times.append(f'"prov:endTime":"{self._moment(end)}"')
+                times.append(f'"prov:endTime":"{end if type(end) is str else self._moment(end)}"')
             body = ",".join(times) + extra
         self._lines[kind].append(f'{self._separator}"{name}":{{{body}}}')
         self._pending += 1
         if self._pending >= _FLUSH_EVERY:
-            self._written()
-
-    def relation(
-        self,
-        kind: str,
-        subject: str,
-        target: str,
-        time: Optional[datetime.datetime],
-        attributes: Sequence[Pair],
-    ) -> None:
-        """Write a relation, under a new blank identifier."""
-        self.blank += 1
-        found = self._fragments.seen.get(id(attributes))
-        if found is not None and found[0] is attributes:
-            extra = found[1]
-        else:
-            extra = self._attributes(attributes)
-        text = self._heads[kind] % (self.blank, subject, target)
-        if time is not None:
-            text = f'{text},"prov:time":"{self._moment(time)}"{extra}}}'
-        else:
-            text = f"{text}{extra}}}"
-        self._lines[kind].append(text)
-        self._pending += 1
-        if self._pending >= _FLUSH_EVERY:
-            self._written()
+            self.flush()
 
     def finish(self) -> None:
         """Write the document: prefixes, then every section."""
         output = self._output
         assert output is not None, "start() was not called"
-        self._written()
+        self.flush()
         prefixes = {prefix: namespace.uri for prefix, namespace in self._namespaces.items()}
         output.write(b"{" + self._outer + b'"prefix": ' + _dumps(prefixes))
         for section in _SECTIONS:

@@ -9,8 +9,9 @@ them) are encoded once.
 from __future__ import annotations
 
 import datetime
+import itertools
 import os
-from typing import List, Mapping, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence, Tuple, Union
 
 from prov.identifier import Namespace, QualifiedName
 from prov.model.records import _xsd_datetime_text, encoding_provn_value
@@ -19,36 +20,18 @@ from ..model.mapping import Pair
 from .kinds import FORMAL_ATTRIBUTES, TIME_SLOT
 from .memos import IdentityMemo
 from .spools import BinaryOutput, Spool
+from .templates import Fill, compile_template
 from .timetexts import TimeTexts
 
 __all__ = ["ProvnStreamWriter"]
 
 _FLUSH_EVERY = 8192
-_LINES = {
-    keyword: (
-        f"  {keyword}(%s, %s, %s%s)\n"
-        if keyword in TIME_SLOT
-        else f"  {keyword}(%s, %s{', -' * (len(formal) - 2)}%s)\n"
-    )
-    for keyword, formal in FORMAL_ATTRIBUTES.items()
-    if len(formal) >= 2
-}
-_QUOTED = ('"', "\\", "\n", "\r")
+_GAPS = {keyword: ", -" * (len(formal) - 2) for keyword, formal in FORMAL_ATTRIBUTES.items()}
 
 
 def _name(text: str) -> str:
     """Return an identifier (``prefix:local``, local an NCName) as PROV-N writes it."""
     return text[:-1] + "\\." if text[-1] == "." else text
-
-
-def _value(value: object) -> str:
-    """Return the PROV-N literal of an attribute value that is not a qualified name."""
-    if type(value) is str:
-        for special in _QUOTED:
-            if special in value:
-                return encoding_provn_value(value)
-        return f'"{value}"'
-    return encoding_provn_value(value)
 
 
 class ProvnStreamWriter:
@@ -62,7 +45,9 @@ class ProvnStreamWriter:
 
     def __init__(self, folder: str) -> None:
         self.spool = Spool(os.path.join(folder, "statements.provn"))
-        self._lines: List[str] = []
+        self.blank = itertools.count(1)
+        self.time_text = "%s"
+        self.lines: List[str] = []
         self._times = TimeTexts(_xsd_datetime_text)
         self._keys: IdentityMemo[str] = IdentityMemo(QualifiedName.provn_bare_representation)
         self._qualified: IdentityMemo[str] = IdentityMemo(QualifiedName.provn_representation)
@@ -79,11 +64,19 @@ class ProvnStreamWriter:
         """Return ``, [name=value, …]`` for the attributes, or nothing when there are none."""
         if not attributes:
             return ""
-        keys, qualified = self._keys, self._qualified
-        items = [
-            f"{keys(attribute)}={qualified(value) if type(value) is QualifiedName else _value(value)}"
-            for attribute, value in attributes
-        ]
+        keys = self._keys
+        seen = keys.seen
+        items = []
+        for attribute, value in attributes:
+            found = seen.get(id(attribute))
+            key = found[1] if found is not None and found[0] is attribute else keys(attribute)
+            kind = type(value)
+            if kind is str and not ('"' in value or "\\" in value or "\n" in value or "\r" in value):
+                items.append(f'{key}="{value}"')
+            elif kind is QualifiedName:
+                items.append(f"{key}={self._qualified(value)}")
+            else:
+                items.append(f"{key}={encoding_provn_value(value)}")
         return ", [" + ", ".join(items) + "]"
 
     def _attributes(self, attributes: Sequence[Pair]) -> str:
@@ -102,59 +95,56 @@ class ProvnStreamWriter:
             return found[1]
         return self._times(moment)
 
-    def _flush(self) -> None:
-        self.spool.parts.append("".join(self._lines).encode("utf-8", "backslashreplace"))
+    def term(self, name: str) -> str:
+        """Return the identifier ``name`` (``prefix:local`` text) as PROV-N writes it."""
+        return _name(name) if name[-1] == "." else name
+
+    def moment(self, time: datetime.datetime) -> str:
+        """Return a time as PROV-N writes it."""
+        return self._time(time)
+
+    def template(self, kind: str, timed: bool, attributes: Sequence[Pair]) -> Tuple[List[str], Fill]:
+        """Return where a relation goes and the function writing its line.
+
+        The function is ``fill(subject, target, time, blank)``, of the subject and the target
+        as given by `term`, the time as given by `moment` and a blank node number.
+        """
+        extra = self._attributes(attributes).replace("{", "{{").replace("}", "}}")
+        if kind in TIME_SLOT:
+            line = f"  {kind}({{0}}, {{1}}, {'{2}' if timed else '-'}{extra})\n"
+        else:
+            line = f"  {kind}({{0}}, {{1}}{_GAPS[kind]}{extra})\n"
+        return self.lines, compile_template(line)
+
+    def flush(self) -> None:
+        """Move the lines written so far to the statement file."""
+        lines = self.lines
+        self.spool.parts.append("".join(lines).encode("utf-8", "backslashreplace"))
         self.spool.flush()
-        self._lines = []
+        lines.clear()
 
     def element(
         self,
         kind: str,
         name: str,
         attributes: Sequence[Pair],
-        start: Optional[datetime.datetime] = None,
-        end: Optional[datetime.datetime] = None,
+        start: Union[datetime.datetime, str, None] = None,
+        end: Union[datetime.datetime, str, None] = None,
     ) -> None:
-        """Write an entity, activity or agent."""
+        """Write an entity, activity or agent (times as datetimes or as `moment` gives them)."""
         if name[-1] == ".":
             name = _name(name)
         extra = self._attributes(attributes)
         if kind == "activity":
-            line = f"  activity({name}, {self._time(start)}, {self._time(end)}{extra})\n"
+            start = start if type(start) is str else self._time(start)
+            end = end if type(end) is str else self._time(end)
+            line = f"  activity({name}, {start}, {end}{extra})\n"
         else:
             line = f"  {kind}({name}{extra})\n"
-        lines = self._lines
+        lines = self.lines
         lines.append(line)
         if len(lines) >= _FLUSH_EVERY:
-            self._flush()
-
-    def relation(
-        self,
-        kind: str,
-        subject: str,
-        target: str,
-        time: Optional[datetime.datetime],
-        attributes: Sequence[Pair],
-    ) -> None:
-        """Write a relation."""
-        if subject[-1] == ".":
-            subject = _name(subject)
-        if target[-1] == ".":
-            target = _name(target)
-        extras = self._extras
-        found = extras.seen.get(id(attributes))
-        if found is not None and found[0] is attributes:
-            extra = found[1]
-        else:
-            extra = self._attributes(attributes)
-        if kind in TIME_SLOT:
-            line = _LINES[kind] % (subject, target, self._time(time), extra)
-        else:
-            line = _LINES[kind] % (subject, target, extra)
-        lines = self._lines
-        lines.append(line)
-        if len(lines) >= _FLUSH_EVERY:
-            self._flush()
+            self.flush()
 
     def finish(self) -> None:
         """Write the document: prefixes, then the statements."""
@@ -165,7 +155,7 @@ class ProvnStreamWriter:
             lines.append(f"  prefix {prefix} <{namespace.uri}>\n")
         lines.append("  \n")
         output.write("".join(lines).encode("utf-8"))
-        self._flush()
+        self.flush()
         self.spool.copy_to(output)
         output.write(b"endDocument")
 

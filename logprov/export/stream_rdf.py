@@ -9,10 +9,9 @@ identical with, the triples of the `prov.model` path.
 from __future__ import annotations
 
 import datetime
-import operator
-import string
+import itertools
 from functools import lru_cache
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from prov.constants import PROV, PROV_ATTR_ENDTIME, PROV_ATTR_STARTTIME, PROV_LOCATION
 from prov.identifier import Namespace, QualifiedName
@@ -29,6 +28,7 @@ from ..model.mapping import Pair
 from .kinds import FORMAL_ATTRIBUTES, RECORD_TYPES, TIME_SLOT
 from .memos import IdentityMemo
 from .spools import BinaryOutput
+from .templates import Fill, compile_template
 from .timetexts import TimeTexts
 
 __all__ = ["RdfStreamWriter"]
@@ -79,53 +79,39 @@ def _element_predicate(attribute: QualifiedName) -> str:
     return _iri(str(_ELEMENT_ATTR_PREDICATES.get(attribute, attribute.uri)))
 
 
-class _Plan:
-    """How `prov` encodes a relation of one kind, with or without time, with given attributes.
+def _relation_template(
+    kind: str, timed: bool, attributes: Tuple[Tuple[QualifiedName, str], ...], shortcuts: bool
+) -> str:
+    """Return how `prov` encodes a relation of one kind, with or without time, with attributes.
 
-    ``template`` takes the subject, the target, the blank node number and the time (all as
-    N-Triples terms) by position; the attributes, given with their values as N-Triples terms,
-    are part of it. ``fill`` is the same template for the ``%`` operator, with ``arguments``,
-    which picks its arguments out of ``(subject, target, node, time)`` (the first triple always
-    names the subject and the target, so there are at least two).
+    The result is a `str.format` template of the subject, the target, the time and the blank
+    node number (all as N-Triples terms), by position; the attributes, given with their values
+    as N-Triples terms, are part of it.
     """
-
-    __slots__ = ("template", "fill", "arguments")
-
-    def __init__(
-        self, kind: str, timed: bool, attributes: Tuple[Tuple[QualifiedName, str], ...], shortcuts: bool
-    ) -> None:
-        names = tuple(name for name, _ in attributes)
-        record_type = RECORD_TYPES[kind]
-        formal = list(FORMAL_ATTRIBUTES[kind])
-        qualified = bool(names) or timed
-        valued = {0, 1} | ({TIME_SLOT[kind]} if timed else set())
-        binary = not (record_type in _QUALIFIED_ONLY_RELATIONS and not (valued == {0, 1} and not names))
-        consumed = binary and not (record_type in _BINARY_TRIPLE_INFLUENCER_RELATIONS and qualified)
-        predicate = ProvRDFSerializer()._qualified_attr_predicate
-        lines = []
-        if binary or shortcuts:
-            lines.append(f"{{0}} {_fixed(PROV[kind].uri)} {{1}} .")
-        if qualified:
-            node = "_:b{2}"
-            lines.append(f"{{0}} {_fixed(PROV['qualified' + record_type.localpart].uri)} {node} .")
-            lines.append(f"{node} {_fixed(_RDF_TYPE[1:-1])} {_fixed(record_type.uri)} .")
-            if not consumed:
-                lines.append(f"{node} {_fixed(str(predicate(record_type, formal[1], formal)))} {{1}} .")
-            if timed:
-                time = formal[TIME_SLOT[kind]]
-                lines.append(f"{node} {_fixed(str(predicate(record_type, time, formal)))} {{3}} .")
-            for name, term in attributes:
-                term = term.replace("{", "{{").replace("}", "}}")
-                lines.append(f"{node} {_fixed(str(predicate(record_type, name, formal)))} {term} .")
-        self.template = "".join(line + "\n" for line in lines)
-        pieces, order = [], []
-        for literal, field, _, _ in string.Formatter().parse(self.template):
-            pieces.append(literal.replace("%", "%%"))
-            if field is not None:
-                pieces.append("%s")
-                order.append(int(field))
-        self.fill = "".join(pieces)
-        self.arguments = operator.itemgetter(*order)
+    names = tuple(name for name, _ in attributes)
+    record_type = RECORD_TYPES[kind]
+    formal = list(FORMAL_ATTRIBUTES[kind])
+    qualified = bool(names) or timed
+    valued = {0, 1} | ({TIME_SLOT[kind]} if timed else set())
+    binary = not (record_type in _QUALIFIED_ONLY_RELATIONS and not (valued == {0, 1} and not names))
+    consumed = binary and not (record_type in _BINARY_TRIPLE_INFLUENCER_RELATIONS and qualified)
+    predicate = ProvRDFSerializer()._qualified_attr_predicate
+    lines = []
+    if binary or shortcuts:
+        lines.append(f"{{0}} {_fixed(PROV[kind].uri)} {{1}} .")
+    if qualified:
+        node = "_:b{3}"
+        lines.append(f"{{0}} {_fixed(PROV['qualified' + record_type.localpart].uri)} {node} .")
+        lines.append(f"{node} {_fixed(_RDF_TYPE[1:-1])} {_fixed(record_type.uri)} .")
+        if not consumed:
+            lines.append(f"{node} {_fixed(str(predicate(record_type, formal[1], formal)))} {{1}} .")
+        if timed:
+            time = formal[TIME_SLOT[kind]]
+            lines.append(f"{node} {_fixed(str(predicate(record_type, time, formal)))} {{2}} .")
+        for name, term in attributes:
+            term = term.replace("{", "{{").replace("}", "}}")
+            lines.append(f"{node} {_fixed(str(predicate(record_type, name, formal)))} {term} .")
+    return "".join(line + "\n" for line in lines)
 
 
 class RdfStreamWriter:
@@ -141,12 +127,13 @@ class RdfStreamWriter:
 
     def __init__(self, folder: str, *, shortcuts: bool = True) -> None:
         self.shortcuts = shortcuts
-        self.blank = 0
+        self.blank = itertools.count(1)
+        self.time_text = f'"%s"^^{_DATETIME}'
         self._output: Optional[BinaryOutput] = None
         self._namespaces: Mapping[str, Namespace] = {}
         self._uris: Dict[str, str] = {}
         self._names: Dict[str, str] = {}
-        self._plans: Dict[Tuple[str, bool], IdentityMemo[_Plan]] = {}
+        self._plans: Dict[Tuple[str, bool], IdentityMemo[Fill]] = {}
         self._time = TimeTexts(_literal)
         self._suffixes: IdentityMemo[str] = IdentityMemo(self._attribute_suffixes)
         self._types = {
@@ -154,7 +141,7 @@ class RdfStreamWriter:
         }
         self._start = f" {_element_predicate(PROV_ATTR_STARTTIME)} "
         self._end = f" {_element_predicate(PROV_ATTR_ENDTIME)} "
-        self._lines: List[str] = []
+        self.lines: List[str] = []
 
     def start(self, output: BinaryOutput, namespaces: Mapping[str, Namespace]) -> None:
         """Set where the triples go and the namespaces identifiers are resolved with."""
@@ -185,86 +172,70 @@ class RdfStreamWriter:
         """Return `` predicate object .`` and a line break for each attribute of an element."""
         return [f" {_element_predicate(attribute)} {_literal(value)} .\n" for attribute, value in attributes]
 
-    def _plan(self, kind: str, timed: bool, attributes: Sequence[Pair]) -> _Plan:
-        """Return how the triples of a relation of ``kind`` with ``attributes`` are written."""
+    def term(self, name: str) -> str:
+        """Return the IRI term of the identifier ``name`` (``prefix:local`` text)."""
+        return self._names.get(name) or self._node(name)
+
+    def moment(self, time: datetime.datetime) -> str:
+        """Return the literal of a time."""
+        return self._moment(time)
+
+    def template(self, kind: str, timed: bool, attributes: Sequence[Pair]) -> Tuple[List[str], Fill]:
+        """Return where the triples of a relation go and the function writing them.
+
+        The function is ``fill(subject, target, time, blank)``, of the subject and the target
+        as given by `term`, the time as given by `moment` and a blank node number.
+        """
+        if type(attributes) is not tuple:
+            return self.lines, self._template(kind, timed, attributes)
         memo = self._plans.get((kind, timed))
         if memo is None:
             memo = self._plans[(kind, timed)] = IdentityMemo(
                 lambda pairs: self._template(kind, timed, pairs), _CACHE_LIMIT
             )
-        return memo(attributes)
+        return self.lines, memo(attributes)
 
-    def _template(self, kind: str, timed: bool, attributes: Sequence[Pair]) -> _Plan:
+    def _template(self, kind: str, timed: bool, attributes: Sequence[Pair]) -> Fill:
         terms = tuple((name, _literal(value)) for name, value in attributes)
-        return _Plan(kind, timed, terms, self.shortcuts)
+        return compile_template(_relation_template(kind, timed, terms, self.shortcuts))
 
-    def _flush(self) -> None:
-        if self._lines and self._output is not None:
-            self._output.write("".join(self._lines).encode("utf-8", "backslashreplace"))
-        self._lines = []
+    def flush(self) -> None:
+        """Write the triples buffered so far."""
+        lines = self.lines
+        if lines and self._output is not None:
+            self._output.write("".join(lines).encode("utf-8", "backslashreplace"))
+        lines.clear()
 
     def element(
         self,
         kind: str,
         name: str,
         attributes: Sequence[Pair],
-        start: Optional[datetime.datetime] = None,
-        end: Optional[datetime.datetime] = None,
+        start: Union[datetime.datetime, str, None] = None,
+        end: Union[datetime.datetime, str, None] = None,
     ) -> None:
-        """Write an entity, activity or agent."""
+        """Write an entity, activity or agent (times as datetimes or as `moment` gives them)."""
         node = self._names.get(name) or self._node(name)
         text = node + self._types[kind]
         if start is not None:
-            text += node + self._start + self._moment(start) + " .\n"
+            text += node + self._start + (start if type(start) is str else self._moment(start)) + " .\n"
         if end is not None:
-            text += node + self._end + self._moment(end) + " .\n"
+            text += node + self._end + (end if type(end) is str else self._moment(end)) + " .\n"
         if attributes:
             if type(attributes) is tuple:
                 suffixes = self._suffixes(attributes)
             else:
                 suffixes = self._attribute_suffixes(attributes)
             text += node + node.join(suffixes)
-        lines = self._lines
+        lines = self.lines
         lines.append(text)
         if len(lines) >= _FLUSH_EVERY:
-            self._flush()
-
-    def relation(
-        self,
-        kind: str,
-        subject: str,
-        target: str,
-        time: Optional[datetime.datetime],
-        attributes: Sequence[Pair],
-    ) -> None:
-        """Write a relation: its plain triple and, when it has more, its qualified node."""
-        timed = time is not None
-        memo = self._plans.get((kind, timed))
-        found = memo.seen.get(id(attributes)) if memo is not None else None
-        if found is not None and found[0] is attributes:
-            plan = found[1]
-        elif type(attributes) is tuple:
-            plan = self._plan(kind, timed, attributes)
-        else:
-            plan = self._template(kind, timed, attributes)
-        names = self._names
-        self.blank += 1
-        ends = (
-            names.get(subject) or self._node(subject),
-            names.get(target) or self._node(target),
-            self.blank,
-            self._moment(time) if timed else "",
-        )
-        text = plan.fill % plan.arguments(ends)
-        lines = self._lines
-        lines.append(text)
-        if len(lines) >= _FLUSH_EVERY:
-            self._flush()
+            self.flush()
 
     def finish(self) -> None:
         """Write the triples still buffered."""
-        self._flush()
+        self.flush()
 
     def close(self) -> None:
         """Drop what is buffered."""
-        self._lines = []
+        self.lines.clear()

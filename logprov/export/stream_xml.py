@@ -10,9 +10,10 @@ shape is encoded once, with placeholders, and reused as a template.
 from __future__ import annotations
 
 import datetime
+import itertools
 import os
 import re
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from lxml import etree
 from prov.constants import PROV_ATTR_ENDTIME, PROV_ATTR_STARTTIME, PROV_ATTR_TIME
@@ -24,6 +25,7 @@ from prov.serializers.provxml import ProvXMLSerializer, _encode_attribute, _ns_p
 from ..model.mapping import Pair
 from .kinds import FORMAL_ATTRIBUTES, RECORD_TYPES
 from .spools import BinaryOutput, Spool
+from .templates import Fill, compile_template
 
 __all__ = ["XmlStreamWriter"]
 
@@ -34,6 +36,10 @@ _MOMENT = datetime.datetime(1, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.timezone.u
 _MOMENT_TEXT = _xsd_datetime_text(_MOMENT)
 _DECLARATION = re.compile(rb' xmlns:([A-Za-z_][A-Za-z0-9_.\-]*)="([^"]*)"')
 _ID = _ns_prov("id")
+
+
+def _time(value: Union[datetime.datetime, str]) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(value) if type(value) is str else value
 
 
 def _base_namespaces() -> Dict[str, str]:
@@ -54,12 +60,15 @@ class XmlStreamWriter:
 
     def __init__(self, folder: str) -> None:
         self.spool = Spool(os.path.join(folder, "records.xml"))
+        self.blank = itertools.count(1)
+        self.time_text = "%s"
+        self.lines: List[str] = []
         self._label = ProvXMLSerializer()._derive_record_label
         self._output: Optional[BinaryOutput] = None
         self._namespaces: Mapping[str, Namespace] = {}
         self._root: Optional[etree._Element] = None
         self._declared: Dict[bytes, bytes] = {}
-        self._templates: Dict[tuple, str] = {}
+        self._templates: Dict[tuple, Fill] = {}
 
     def start(self, output: BinaryOutput, namespaces: Mapping[str, Namespace]) -> None:
         """Set where the document goes and the namespaces its prefixes come from."""
@@ -89,14 +98,39 @@ class XmlStreamWriter:
         head, _, rest = etree.tostring(element).partition(b">")
         return b"  " + _DECLARATION.sub(self._strip, head) + b">" + rest + b"\n"
 
-    def _add(self, data: bytes) -> None:
-        parts = self.spool.parts
-        parts.append(data)
-        if len(parts) >= 4096:
-            self.spool.flush()
+    def _add(self, text: str) -> None:
+        lines = self.lines
+        lines.append(text)
+        if len(lines) >= 4096:
+            self.flush()
 
-    def _template(self, kind: str, timed: bool, attributes: Tuple[Pair, ...]) -> str:
-        """Return the element of a relation as a `str.format` template of its ends and time."""
+    def flush(self) -> None:
+        """Move the record elements written so far to the record file."""
+        lines = self.lines
+        self.spool.parts.append("".join(lines).encode("utf-8"))
+        self.spool.flush()
+        lines.clear()
+
+    def term(self, name: str) -> str:
+        """Return the identifier ``name`` (``prefix:local`` text) as it is written: unchanged."""
+        return name
+
+    def moment(self, time: datetime.datetime) -> str:
+        """Return a time as PROV-XML writes it."""
+        return _xsd_datetime_text(time)
+
+    def template(self, kind: str, timed: bool, attributes: Sequence[Pair]) -> Tuple[List[str], Fill]:
+        """Return where a relation goes and the function writing its element.
+
+        The function is ``fill(subject, target, time, blank)``, of the subject and the target
+        as given by `term`, the time as given by `moment` and a blank node number.
+        """
+        if type(attributes) is not tuple:
+            attributes = tuple(attributes)
+        return self.lines, self._template(kind, timed, attributes)
+
+    def _template(self, kind: str, timed: bool, attributes: Tuple[Pair, ...]) -> Fill:
+        """Return the function writing the element of a relation from its ends and time."""
         key = (kind, timed, attributes)
         template = self._templates.get(key)
         if template is None:
@@ -107,7 +141,8 @@ class XmlStreamWriter:
             pairs.extend(attributes)
             text = self._serialized(kind, None, pairs).decode("utf-8")
             text = text.replace("{", "{{").replace("}", "}}")
-            template = text.replace(str(_SUBJECT), "{0}").replace(str(_TARGET), "{1}").replace(_MOMENT_TEXT, "{2}")
+            text = text.replace(str(_SUBJECT), "{0}").replace(str(_TARGET), "{1}").replace(_MOMENT_TEXT, "{2}")
+            template = compile_template(text)
             if len(self._templates) > 4096:
                 self._templates.clear()
             self._templates[key] = template
@@ -118,32 +153,17 @@ class XmlStreamWriter:
         kind: str,
         name: str,
         attributes: Sequence[Pair],
-        start: Optional[datetime.datetime] = None,
-        end: Optional[datetime.datetime] = None,
+        start: Union[datetime.datetime, str, None] = None,
+        end: Union[datetime.datetime, str, None] = None,
     ) -> None:
-        """Write an entity, activity or agent."""
+        """Write an entity, activity or agent (times as datetimes or as `moment` gives them)."""
         pairs: List[Pair] = []
         if start is not None:
-            pairs.append((PROV_ATTR_STARTTIME, start))
+            pairs.append((PROV_ATTR_STARTTIME, _time(start)))
         if end is not None:
-            pairs.append((PROV_ATTR_ENDTIME, end))
+            pairs.append((PROV_ATTR_ENDTIME, _time(end)))
         pairs.extend(attributes)
-        self._add(self._serialized(kind, name, pairs))
-
-    def relation(
-        self,
-        kind: str,
-        subject: str,
-        target: str,
-        time: Optional[datetime.datetime],
-        attributes: Sequence[Pair],
-    ) -> None:
-        """Write a relation."""
-        if type(attributes) is not tuple:
-            attributes = tuple(attributes)
-        template = self._template(kind, time is not None, attributes)
-        moment = "" if time is None else _xsd_datetime_text(time)
-        self._add(template.format(subject, target, moment).encode("utf-8"))
+        self._add(self._serialized(kind, name, pairs).decode("utf-8"))
 
     def finish(self) -> None:
         """Write the document: the document element with every prefix, then the records."""
@@ -152,6 +172,7 @@ class XmlStreamWriter:
         nsmap = self._nsmap()
         head = etree.tostring(etree.Element(_ns_prov("document"), nsmap=nsmap))
         output.write(b"<?xml version='1.0' encoding='UTF-8'?>\n" + head[:-2] + b">\n")
+        self.flush()
         self.spool.copy_to(output)
         output.write(b"</prov:document>\n")
 

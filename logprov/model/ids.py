@@ -45,6 +45,7 @@ _RESERVED_PREFIXES = frozenset(
     | {namespace.prefix for namespace in BASE_NAMESPACES}
 )
 _SAFE = re.compile(r"[A-Za-z0-9_.\-]+")
+_SAFE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]")
 _PREFIX = re.compile(r"[A-Za-z0-9_.\-]+")
 
@@ -68,11 +69,12 @@ def local_part(text: str) -> str:
     str
         ``text`` itself when it is already safe, else a sanitised form.
     """
-    if not _SAFE.fullmatch(text):
-        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
-        text = f"{_UNSAFE.sub('_', text)}-{digest}"
-    if not _starts_ncname(text):
-        text = "_" + text
+    if not _SAFE_NAME.fullmatch(text):
+        if not _SAFE.fullmatch(text):
+            digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
+            text = f"{_UNSAFE.sub('_', text)}-{digest}"
+        if not _starts_ncname(text):
+            text = "_" + text
     return text
 
 

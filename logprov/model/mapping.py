@@ -140,7 +140,15 @@ class ActivityState:
             (_EXCEPTION_MESSAGE, self.exception_message),
             (_FUNCTION, self.function),
         )
-        return [(key, attribute_value(value)) for key, value in found if value is not None]
+        pairs: List[Pair] = []
+        for key, value in found:
+            if value is None:
+                continue
+            if type(value) is str and len(value) <= TEXT_LIMIT and value.isascii() and value.isprintable():
+                pairs.append((key, value))
+            else:
+                pairs.append((key, attribute_value(value)))
+        return pairs
 
 
 def entity_attributes(data: dict, value_limit: int) -> List[Pair]:

@@ -6,13 +6,15 @@ attributes of each such shape once and hand out the same tuple object for every 
 shape, which saves the mapping for each record and lets a writer encode the attributes once.
 
 Only records whose values are strings, integers, booleans or null are recognised by their
-shape: two floats or two datetimes can be equal and still be written differently (``0.0`` and
-``-0.0``, one instant in two time zones).
+shape (for entity records, strings, integers and null only): two floats or two datetimes can be
+equal and still be written differently (``0.0`` and ``-0.0``, one instant in two time zones),
+and so can an integer and a boolean (``1`` and ``true``).
 """
 
 from __future__ import annotations
 
-from typing import Dict, Tuple
+import operator
+from typing import Callable, Dict, Tuple
 
 from .mapping import Pair, entity_attributes, parameter_attributes
 from .values import AttributeValue
@@ -23,7 +25,12 @@ Attributes = Tuple[Pair, ...]
 
 _CACHE_LIMIT = 2048
 _KEYED_TYPES = frozenset({str, int, bool, type(None)})
+_SHAPED_TYPES = frozenset({str, int, type(None)})
 _VOLATILE = ("entity_id", "in_session")
+
+
+def _nothing(data: dict) -> tuple:
+    return ()
 
 
 class EntityShapes:
@@ -35,11 +42,12 @@ class EntityShapes:
         Longest ``prov:value`` kept, in characters.
     """
 
-    __slots__ = ("value_limit", "_found")
+    __slots__ = ("value_limit", "_found", "_getters")
 
     def __init__(self, value_limit: int) -> None:
         self.value_limit = value_limit
         self._found: Dict[tuple, Attributes] = {}
+        self._getters: Dict[tuple, Callable[[dict], tuple]] = {}
 
     def attributes(self, data: dict) -> Attributes:
         """Return the attributes of `logprov.model.mapping.entity_attributes` as a tuple.
@@ -50,14 +58,14 @@ class EntityShapes:
             An entity record; records that differ only in ``entity_id`` and ``in_session`` get
             the same tuple.
         """
-        shape = data.copy()
-        for key in _VOLATILE:
-            shape.pop(key, None)
-        values = tuple(shape.values())
-        types = tuple(map(type, values))
-        if not _KEYED_TYPES.issuperset(types):
+        keys = tuple(data)
+        getter = self._getters.get(keys)
+        if getter is None:
+            getter = self._getter(keys)
+        values = getter(data)
+        if not _SHAPED_TYPES.issuperset(map(type, values)):
             return self._make(data)
-        key = (tuple(shape), values, types)
+        key = (keys, values)
         found = self._found.get(key)
         if found is None:
             found = self._make(data)
@@ -65,6 +73,17 @@ class EntityShapes:
                 self._found.clear()
             self._found[key] = found
         return found
+
+    def _getter(self, keys: tuple) -> Callable[[dict], tuple]:
+        """Return what picks the values that make the shape out of a record with ``keys``."""
+        kept = [key for key in keys if key not in _VOLATILE]
+        if len(kept) == 1:
+            kept *= 2
+        getter = operator.itemgetter(*kept) if kept else _nothing
+        if len(self._getters) > _CACHE_LIMIT:
+            self._getters.clear()
+        self._getters[keys] = getter
+        return getter
 
     def _make(self, data: dict) -> Attributes:
         return tuple(entity_attributes(data, self.value_limit))

@@ -125,7 +125,9 @@ class EntityTable:
         recent = self._recent
         old = recent.get(name)
         if old is not None:
-            if old is not pairs:
+            if not old:
+                recent[name] = pairs
+            elif old is not pairs:
                 recent[name] = self._merges.union(old, pairs)
             return
         number = self._numbers.get(name)

@@ -15,6 +15,10 @@ number and attribute fingerprint, each activity's state (a late record may still
 each derivation, and an integer key per relation written (so that each is written once) -- about
 half a kilobyte per activity and a hundred bytes per entity or relation, not the records.
 
+Each common kind of record (see `logprov.model.routes`) has its own handler, which does only
+what that kind needs; relations are written with functions the sink makes once per kind and
+attributes, and times from their text when it is already as `prov` writes it.
+
 The statements are those of `DocumentBuilder` (the same identifiers, attributes and
 relations), whatever the order of the records. Records that contradict an activity already
 written (a second start or end record with other values) are the exception: the activity keeps
@@ -26,14 +30,15 @@ from __future__ import annotations
 import datetime
 import re
 import warnings
-from typing import Dict, List, Optional, Protocol, Sequence, Set, Tuple, Union
+from itertools import islice
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Protocol, Sequence, Set, Tuple, Union
 
 from prov.constants import PROV_TYPE
 
-from ..reader import RecordNormalizer
+from ..reader import ProvRecord, RecordNormalizer
 from .descriptions import DESCRIBED_BY, DescriptionIndex, describe
 from .dispatch import RecordDispatcher
-from .ids import IdMaker, qualified_text
+from .ids import IdMaker, local_part, qualified_text
 from .mapping import (
     COLLECTION,
     IN_SESSION,
@@ -46,16 +51,17 @@ from .mapping import (
     role,
     role_attributes,
 )
+from .routes import OTHER, record_kind
 from .sessions import session_attributes
 from .shapes import EntityShapes, ParameterShapes
 from .spool import DerivationTable, EntityTable
-from .values import VALUE_LIMIT, AttributeValue, attribute_value
+from .values import VALUE_LIMIT, AttributeValue, attribute_value, to_time
 
 __all__ = ["Sink", "RecordStream", "StreamConflictWarning"]
 
 Time = Optional[datetime.datetime]
 Attributes = Tuple[Pair, ...]
-Reference = Tuple[str, int]
+Reference = Tuple[str, int, str]
 
 IN_SESSION_ATTRIBUTES: Attributes = ((PROV_TYPE, IN_SESSION),)
 DESCRIBED_ATTRIBUTES: Attributes = ((PROV_TYPE, DESCRIBED_BY),)
@@ -65,6 +71,8 @@ NO_ATTRIBUTES: Attributes = ()
 _SHIFT = 40
 _PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _CACHE_LIMIT = 1 << 14
+_CHUNK = 4096
+_CANONICAL_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.(?!000000)\d{6})?(?!-00:00)[+-]\d\d:\d\d")
 _ELEMENT_KEYS = frozenset(
     {
         "name", "startTime", "endTime", "status", "duration", "exception_type",
@@ -74,7 +82,7 @@ _ELEMENT_KEYS = frozenset(
 _END_ONLY = frozenset({"session_id", "endTime"})
 _RELATION_KEYS = frozenset({"entity_id", "member_id", "progenitor_id", "in_session"})
 _COLLECTION_PAIRS = ((PROV_TYPE, COLLECTION),)
-_SHARED_FIELDS = ("session", "name", "status", "function", "agent", "exception_type")
+_RARE_SHARED_FIELDS = ("session", "agent", "exception_type")
 
 
 class StreamConflictWarning(UserWarning):
@@ -87,34 +95,75 @@ class Sink(Protocol):
     Identifiers are given as ``prefix:local`` text, made of ``[A-Za-z0-9_.-]`` characters and
     the colon only; the prefixes are those of ``RecordStream.ids.namespaces``. Attributes are
     given as a list, or as a tuple that the stream may give again for other statements and that
-    never changes, so that a sink can remember its encoding by identity; the times of an
-    activity are given as the same datetime objects to each of its statements.
+    never changes, so that a sink can remember its encoding by identity.
+
+    Elements are written by the sink. Relations are written by the stream, with what `template`
+    gives for their kind and attributes: a list and a function ``fill``; the stream appends
+    ``fill(subject, target, time, blank)`` to the list, where ``subject`` and ``target`` are
+    given by `term`, ``time`` by `moment` (None for a relation without time) and ``blank`` by
+    ``next(sink.blank)``. The sink writes out what its lists hold when `flush` is called.
     """
 
-    def element(
-        self, kind: str, name: str, attributes: Sequence[Pair], start: Time = None, end: Time = None
-    ) -> None:
-        """Write an ``entity``, ``activity`` (with its times) or ``agent``."""
+    blank: Iterator[int]
+    """Numbers of blank nodes, one taken for each relation."""
 
-    def relation(self, kind: str, subject: str, target: str, time: Time, attributes: Sequence[Pair]) -> None:
-        """Write a relation named by its PROV-N keyword (``used``, ``wasGeneratedBy``, …)."""
+    time_text: str
+    """What `moment` gives for a time whose ISO 8601 text ``text`` is as `datetime.isoformat`
+    writes it, with an offset: ``time_text % text``."""
+
+    def element(
+        self,
+        kind: str,
+        name: str,
+        attributes: Sequence[Pair],
+        start: Union[Time, str] = None,
+        end: Union[Time, str] = None,
+    ) -> None:
+        """Write an ``entity``, ``activity`` (with its times, as datetimes or as `moment` gives
+        them) or ``agent``."""
+
+    def term(self, name: str) -> str:
+        """Return an identifier as ``fill`` takes it."""
+
+    def moment(self, time: datetime.datetime) -> str:
+        """Return a time as ``fill`` takes it."""
+
+    def template(
+        self, kind: str, timed: bool, attributes: Sequence[Pair]
+    ) -> Tuple[List[str], Callable[[str, str, Optional[str], int], str]]:
+        """Return the list relations of ``kind`` with ``attributes`` go to and their ``fill``.
+
+        ``kind`` is a PROV-N keyword (``used``, ``wasGeneratedBy``, …); ``timed`` tells whether
+        the relations have a time.
+        """
+
+    def flush(self) -> None:
+        """Write out the lines appended to the lists given by `template`."""
 
 
 class _Activity(ActivityState):
-    __slots__ = ("number", "started", "closed", "text", "usages", "generations", "parameters")
+    __slots__ = (
+        "number", "started", "closed", "term", "start_term", "end_term", "usages", "generations",
+        "parameters",
+    )
 
-    def __init__(self, key: str, session: Optional[str], number: int) -> None:
+    def __init__(self, key: str, session: Optional[str], number: int, term: str) -> None:
         super().__init__(key, session)
         self.number = number
         self.started = False
         self.closed = False
-        self.text: Optional[str] = None
+        self.term: Optional[str] = term
+        self.start_term: Optional[str] = None
+        self.end_term: Optional[str] = None
         self.usages: Optional[List[Tuple[str, Optional[str]]]] = []
         self.generations: Optional[List[Tuple[str, Optional[str]]]] = []
         self.parameters: Optional[Dict[str, AttributeValue]] = {}
 
     def snapshot(self) -> tuple:
         return (self.start, self.end, self.attributes(), self.agent, self.parent, self.session)
+
+
+Plan = Tuple[List[str], Callable[[str, str, Optional[str], int], str]]
 
 
 class RecordStream(RecordDispatcher):
@@ -130,6 +179,12 @@ class RecordStream(RecordDispatcher):
         As for `DocumentBuilder`.
     window : int
         Entities kept in memory to merge their descriptions before they go to disk.
+
+    Notes
+    -----
+    Records are taken by kind (see `logprov.model.routes`): each common kind has a handler
+    doing only what that kind needs, and falls back on the handler of every record when the
+    activity it names is not simply open with a known session.
     """
 
     def __init__(
@@ -150,6 +205,8 @@ class RecordStream(RecordDispatcher):
         self.with_parameters = with_parameters
         self.value_limit = value_limit
         self.ids = IdMaker(session_prefix)
+        self._activity_prefix = self.ids.activity_ns.prefix + ":"
+        self._parameter_prefix = self.ids.parameter_ns.prefix + ":"
         self.normalizer = RecordNormalizer()
         self.entities = EntityTable(directory, window)
         self.entity_shapes = EntityShapes(value_limit)
@@ -175,40 +232,127 @@ class RecordStream(RecordDispatcher):
         self._cached = 0
         self._texts: Dict[Tuple[str, str], str] = {}
         self._strings: Dict[str, str] = {}
-        self._role_cache: Dict[tuple, Attributes] = {}
-        self._parameter_cache: Dict[tuple, Tuple[Attributes, Optional[str]]] = {}
+        self._role_plans: Dict[tuple, Plan] = {}
+        self._parameter_cache: Dict[tuple, Tuple[Plan, Optional[str]]] = {}
+        self._plans: Dict[tuple, Tuple[Attributes, Plan]] = {}
+        self._routes: Dict[tuple, Callable[[dict, Optional[str]], None]] = {}
+        self._fixed: Dict[str, Plan] = {}
+        self._terms: Dict[Tuple[str, str], str] = {}
+        self._activity_links: Dict[Tuple[str, Optional[str]], Tuple[str, Optional[str]]] = {}
+        self._handlers = {
+            "used": self._used,
+            "generated": self._generated,
+            "parameters": self._parameters,
+            "member": self._membership,
+            "derivation": self._derivation,
+            "description": self._description,
+            "start": self._start,
+            "end": self._end,
+            OTHER: self._record,
+        }
+
+    def add_all(self, records: Iterable[Union[ProvRecord, dict]]) -> "RecordStream":
+        """Take every record of ``records`` into account and return ``self``."""
+        self._prepare()
+        routes = self._routes
+        route = self._route
+        normalize = self.normalizer.normalize
+        flush = self.sink.flush
+        iterator = iter(records)
+        chunk = list(islice(iterator, _CHUNK))
+        while chunk:
+            for record in chunk:
+                if type(record) is ProvRecord or isinstance(record, ProvRecord):
+                    data, session = record.data, record.session
+                else:
+                    data = dict(record)
+                    session = normalize(data)
+                keys = tuple(data)
+                handler = routes.get(keys) or route(keys)
+                handler(data, session)
+            flush()
+            chunk = list(islice(iterator, _CHUNK))
+        return self
+
+    def _prepare(self) -> None:
+        """Get the lists and ``fill`` functions of the relations without roles from the sink."""
+        plan = self._plan
+        self._fixed = {
+            "member": plan("hadMember", NO_ATTRIBUTES),
+            "associated": plan("wasAssociatedWith", NO_ATTRIBUTES),
+            "informed": plan("wasInformedBy", NO_ATTRIBUTES),
+            "in_session": plan("wasInfluencedBy", IN_SESSION_ATTRIBUTES),
+            "described": plan("wasInfluencedBy", DESCRIBED_ATTRIBUTES),
+        }
+
+    def _route(self, keys: tuple) -> Callable[[dict, Optional[str]], None]:
+        handler = self._handlers[record_kind(keys)]
+        if len(self._routes) < _CACHE_LIMIT:
+            self._routes[keys] = handler
+        return handler
+
+    def _record(self, data: dict, session: Optional[str]) -> None:
+        if "session_id" in data:
+            self._session(data)
+        if "activity_id" in data:
+            self._activity(data, session)
+        if "entity_id" in data:
+            self._entity(data, session)
 
     def finish(self) -> None:
         """Write everything still held: open activities, sessions, agents, entities."""
+        self._prepare()
         sink = self.sink
+        blank = sink.blank
         for activity in list(self.open.values()):
             self._close(activity)
         for parent in self.missing_parents:
             sink.element("activity", self._text("activity", parent), [])
+        lines, fill = self._plan("wasAttributedTo", NO_ATTRIBUTES)
         for session in self.session_order:
             attributes = self.sessions.get(session) or {SESSION_TYPE_PAIR: None}
             name = self._text("session", session)
             sink.element("entity", name, list(attributes))
             if session in self.session_agents:
                 agent = self._text("agent", self.session_agents[session])
-                sink.relation("wasAttributedTo", name, agent, None, NO_ATTRIBUTES)
+                lines.append(fill(sink.term(name), sink.term(agent), None, next(blank)))
         for agent in self.agents:
             sink.element("agent", self._text("agent", agent), agent_attributes(agent))
         for key, attributes in self.descriptions.items():
             sink.element("entity", str(key), attributes)
         for session, links in self.pending_links.items():
-            for name, number, description in links:
-                self._link(name, number, session, description)
+            for term, number, description in links:
+                self._link(term, number, session, description)
         self.pending_links = {}
+        sink.flush()
         for name, attributes in self.entities.items():
             sink.element("entity", name, attributes)
-        for entity, progenitor, untraced in self.derivations.items():
-            attributes = UNTRACED_ATTRIBUTES if untraced else NO_ATTRIBUTES
-            sink.relation("wasDerivedFrom", entity, progenitor, None, attributes)
+        plans = (
+            self._plan("wasDerivedFrom", NO_ATTRIBUTES),
+            self._plan("wasDerivedFrom", UNTRACED_ATTRIBUTES),
+        )
+        term = sink.term
+        for count, (entity, progenitor, untraced) in enumerate(self.derivations.items(), 1):
+            lines, fill = plans[untraced]
+            lines.append(fill(term(entity), term(progenitor), None, next(blank)))
+            if not count % _CHUNK:
+                sink.flush()
+        sink.flush()
 
     def close(self) -> None:
         """Remove the temporary files."""
         self.entities.close()
+
+    def _plan(self, kind: str, attributes: Attributes, timed: bool = False) -> Plan:
+        """Return the sink's list and ``fill`` for relations of ``kind`` with ``attributes``."""
+        key = (kind, timed, id(attributes))
+        found = self._plans.get(key)
+        if found is None or found[0] is not attributes:
+            found = (attributes, self.sink.template(kind, timed, attributes))
+            if len(self._plans) > _CACHE_LIMIT:
+                self._plans.clear()
+            self._plans[key] = found
+        return found[1]
 
     def _number(self, kind: str, value: object) -> int:
         numbers = self._numbers[kind]
@@ -241,16 +385,25 @@ class RecordStream(RecordDispatcher):
         key = (kind, value)
         found = self._texts.get(key)
         if found is None:
-            ids = self.ids
-            parts = {"activity": ids.activity_parts, "agent": ids.agent_parts, "session": ids.session_parts}
-            found = qualified_text(parts[kind](value))
+            found = qualified_text(getattr(self.ids, f"{kind}_parts")(value))
             if len(self._texts) > _CACHE_LIMIT:
                 self._texts.clear()
             self._texts[key] = found
         return found
 
+    def _term(self, kind: str, value: str) -> str:
+        """Return the sink's term of the activity, agent or session ``value``."""
+        key = (kind, value)
+        found = self._terms.get(key)
+        if found is None:
+            found = self.sink.term(self._text(kind, value))
+            if len(self._terms) > _CACHE_LIMIT:
+                self._terms.clear()
+            self._terms[key] = found
+        return found
+
     def _reference(self, entity: str, session: Optional[str]) -> Reference:
-        """Return the identifier text and the number of the entity ``entity`` of ``session``.
+        """Return the identifier text, the number and the term of entity ``entity`` of ``session``.
 
         An id with a prefix names one entity whatever the session and is remembered alone; any
         other id is remembered with a dict of its sessions.
@@ -264,7 +417,7 @@ class RecordStream(RecordDispatcher):
 
     def _register(self, entity: str, session: Optional[str]) -> Reference:
         name, local = self.ids.entity_text(entity, session)
-        found = (name, self.entities.number(name))
+        found = (name, self.entities.number(name), self.sink.term(name))
         references = self._references
         self._cached += 1
         if self._cached > _CACHE_LIMIT:
@@ -291,12 +444,13 @@ class RecordStream(RecordDispatcher):
         if self.with_descriptions and "definitions" in data and session not in self.indexes:
             self.indexes[session] = describe(data["definitions"], self.ids, self.descriptions)
             self._links.clear()
-            self._role_cache.clear()
+            self._role_plans.clear()
             self._parameter_cache.clear()
+            self._activity_links.clear()
         if session not in self.ready and not data.keys() <= _END_ONLY:
             self.ready.add(session)
-            for name, number, description in self.pending_links.pop(session, ()):
-                self._link(name, number, session, description)
+            for term, number, description in self.pending_links.pop(session, ()):
+                self._link(term, number, session, description)
             for activity in [a for a in self.open.values() if a.session == session]:
                 if self._ready(activity):
                     self._flush_usages(activity)
@@ -307,19 +461,153 @@ class RecordStream(RecordDispatcher):
         strings = self._strings
         if len(strings) > _CACHE_LIMIT:
             strings.clear()
-        for field in _SHARED_FIELDS:
+        share = strings.setdefault
+        if type(activity.name) is str:
+            activity.name = share(activity.name, activity.name)
+        if type(activity.status) is str:
+            activity.status = share(activity.status, activity.status)
+        if type(activity.function) is str:
+            activity.function = share(activity.function, activity.function)
+        for field in _RARE_SHARED_FIELDS:
             value = getattr(activity, field)
             if type(value) is str:
-                setattr(activity, field, strings.setdefault(value, value))
+                setattr(activity, field, share(value, value))
 
     def _ready(self, activity: _Activity) -> bool:
         return activity.started and (activity.session is None or activity.session in self.ready)
+
+    def _times(self, activity: _Activity) -> None:
+        moment = self.sink.moment
+        activity.start_term = None if activity.start is None else moment(activity.start)
+        activity.end_term = None if activity.end is None else moment(activity.end)
+
+    def _time_of(self, value: object) -> Tuple[Time, Optional[str]]:
+        """Return the time ``value`` of a record as a datetime and as the sink's `moment` text."""
+        if type(value) is str and _CANONICAL_TIME.fullmatch(value):
+            try:
+                return datetime.datetime.fromisoformat(value), self.sink.time_text % value
+            except ValueError:
+                pass
+        moment = to_time(value)
+        return moment, None if moment is None else self.sink.moment(moment)
+
+    def _start(self, data: dict, session: Optional[str]) -> None:
+        key = data["activity_id"]
+        activities = self.activities
+        if key in activities:
+            self._record(data, session)
+            return
+        term = self.sink.term(self._activity_prefix + local_part(key))
+        activity = activities[key] = self.open[key] = _Activity(key, session, len(activities) + 1, term)
+        self.missing_parents.pop(key, None)
+        get = data.get
+        name = get("name")
+        if name is not None:
+            activity.name = name if type(name) is str else str(name)
+        activity.start, activity.start_term = self._time_of(data["startTime"])
+        activity.started = True
+        function = get("function")
+        if function is not None:
+            activity.function = function
+        agent = get("agent_name")
+        if agent is not None:
+            activity.agent = agent = agent if type(agent) is str else str(agent)
+            self.agents[agent] = None
+        parent = get("parent_activity_id")
+        if parent is not None:
+            activity.parent = parent
+            if parent not in activities:
+                self.missing_parents[parent] = None
+        if session is not None and session not in self.session_order:
+            self.session_order[session] = None
+
+    def _end(self, data: dict, session: Optional[str]) -> None:
+        activity = self.open.get(data["activity_id"])
+        if activity is None or not activity.started or activity.session not in self.ready:
+            self._record(data, session)
+            return
+        moment, term = self._time_of(data["endTime"])
+        activity.ended = True
+        if moment is not None:
+            activity.end = moment
+            activity.end_term = term
+        get = data.get
+        status = get("status")
+        if status is not None:
+            activity.status = status
+        duration = get("duration")
+        if duration is not None:
+            activity.duration = duration
+        if "exception_type" in data or "exception_message" in data:
+            for field in ("exception_type", "exception_message"):
+                if get(field) is not None:
+                    setattr(activity, field, data[field])
+        self._close(activity)
+
+    def _used(self, data: dict, session: Optional[str]) -> None:
+        activity = self.open.get(data["activity_id"])
+        if activity is None or activity.session is None:
+            self._record(data, session)
+            return
+        entity = data["used_id"]
+        found = self._references.get(entity)
+        if type(found) is dict:
+            found = found.get(session)
+        if found is None:
+            found = self._register(entity, session)
+        value = data["used_role"]
+        named = self._role_names.get(value) if type(value) is str else None
+        if named is None:
+            named = self._role(value)
+        key = ((activity.number << _SHIFT | found[1]) << _SHIFT | named[1]) << 3
+        written = self._written
+        if key in written:
+            return
+        written.add(key)
+        if activity.started and activity.session in self.ready:
+            self._usage(activity, found[2], named[0])
+        else:
+            activity.usages.append((found[2], named[0]))
+
+    def _generated(self, data: dict, session: Optional[str]) -> None:
+        activity = self.open.get(data["activity_id"])
+        if activity is None or activity.session is None:
+            self._record(data, session)
+            return
+        entity = data["generated_id"]
+        found = self._references.get(entity)
+        if type(found) is dict:
+            found = found.get(session)
+        if found is None:
+            found = self._register(entity, session)
+        value = data["generated_role"]
+        named = self._role_names.get(value) if type(value) is str else None
+        if named is None:
+            named = self._role(value)
+        key = ((activity.number << _SHIFT | found[1]) << _SHIFT | named[1]) << 3 | 1
+        written = self._written
+        if key not in written:
+            written.add(key)
+            activity.generations.append((found[2], named[0]))
+
+    def _parameters(self, data: dict, session: Optional[str]) -> None:
+        activity = self.open.get(data["activity_id"])
+        if activity is None or activity.session is None:
+            self._record(data, session)
+            return
+        parameters = data["parameters"]
+        if self.with_parameters and isinstance(parameters, dict):
+            limit = self.value_limit
+            kept = activity.parameters
+            for name, value in parameters.items():
+                kept[str(name)] = attribute_value(value, limit)
 
     def _activity(self, data: dict, session: Optional[str]) -> None:
         key = data["activity_id"]
         activity = self.activities.get(key)
         if activity is None:
-            activity = self.activities[key] = _Activity(key, session, len(self.activities) + 1)
+            term = self.sink.term(self._activity_prefix + local_part(key))
+            activity = self.activities[key] = _Activity(key, session, len(self.activities) + 1, term)
             self.open[key] = activity
             self.missing_parents.pop(key, None)
         elif activity.closed:
@@ -328,24 +616,17 @@ class RecordStream(RecordDispatcher):
         get = data.get
         used = get("used_id")
         if used is not None:
-            entity, number = self._reference(used, session)
+            _, number, entity = self._reference(used, session)
             name, code = self._role(get("used_role"))
             key = ((activity.number << _SHIFT | number) << _SHIFT | code) << 3
-            written = self._written
-            if key not in written:
-                written.add(key)
-                if activity.started and (activity.session is None or activity.session in self.ready):
-                    self._usage(activity, entity, name)
-                else:
-                    activity.usages.append((entity, name))
+            if self._first(key):
+                activity.usages.append((entity, name))
         generated = get("generated_id")
         if generated is not None:
-            entity, number = self._reference(generated, session)
+            _, number, entity = self._reference(generated, session)
             name, code = self._role(get("generated_role"))
             key = ((activity.number << _SHIFT | number) << _SHIFT | code) << 3 | 1
-            written = self._written
-            if key not in written:
-                written.add(key)
+            if self._first(key):
                 activity.generations.append((entity, name))
         if "parameters" in data:
             parameters = data["parameters"]
@@ -355,6 +636,7 @@ class RecordStream(RecordDispatcher):
                     activity.parameters[str(name)] = attribute_value(value, limit)
         if not _ELEMENT_KEYS.isdisjoint(data):
             activity.update(data, session)
+            self._times(activity)
             if "startTime" in data:
                 activity.started = True
             if activity.agent is not None:
@@ -366,13 +648,17 @@ class RecordStream(RecordDispatcher):
             activity.session = session
         if activity.session is not None and activity.session not in self.session_order:
             self.session_order[activity.session] = None
-        if activity.ended and self._ready(activity):
-            self._close(activity)
+        if self._ready(activity):
+            self._flush_usages(activity)
+            if activity.ended:
+                self._close(activity)
 
     def _late(self, activity: _Activity, data: dict, session: Optional[str]) -> None:
+        self._times(activity)
         if not _ELEMENT_KEYS.isdisjoint(data):
             before = activity.snapshot()
             activity.update(data, session)
+            self._times(activity)
             if activity.agent is not None:
                 self.agents[activity.agent] = None
             if activity.snapshot() != before:
@@ -380,7 +666,7 @@ class RecordStream(RecordDispatcher):
                     f"activity {activity.key}: a record read after the activity was written "
                     "changes it; the first values are kept",
                     StreamConflictWarning,
-                    stacklevel=4,
+                    stacklevel=5,
                 )
         get = data.get
         parameters = get("parameters")
@@ -388,44 +674,51 @@ class RecordStream(RecordDispatcher):
             for name, value in parameters.items():
                 self._parameter(activity, str(name), attribute_value(value, self.value_limit))
         if get("used_id") is not None:
-            entity, number = self._reference(data["used_id"], session)
+            _, number, entity = self._reference(data["used_id"], session)
             name, code = self._role(get("used_role"))
             key = ((activity.number << _SHIFT | number) << _SHIFT | code) << 3
             if self._first(key):
                 self._usage(activity, entity, name)
         if get("generated_id") is not None:
-            entity, number = self._reference(data["generated_id"], session)
+            _, number, entity = self._reference(data["generated_id"], session)
             name, code = self._role(get("generated_role"))
             key = ((activity.number << _SHIFT | number) << _SHIFT | code) << 3 | 1
             if self._first(key):
                 self._generation(activity, entity, name)
 
-    def _activity_text(self, activity: _Activity) -> str:
-        text = activity.text
-        if text is None:
-            text = activity.text = qualified_text(self.ids.activity_parts(activity.key))
-        return text
+    def _activity_term(self, activity: _Activity) -> str:
+        term = activity.term
+        if term is None:
+            term = activity.term = self.sink.term(self._activity_prefix + local_part(activity.key))
+        return term
 
-    def _roles(self, activity: _Activity, name: Optional[str], kind: str) -> Attributes:
-        key = (activity.session, activity.name, name, kind)
-        found = self._role_cache.get(key)
+    def _role_plan(self, activity: _Activity, name: Optional[str], kind: str, timed: bool) -> Plan:
+        key = (activity.session, activity.name, name, kind, timed)
+        found = self._role_plans.get(key)
         if found is None:
             index = self.indexes.get(activity.session) if activity.session is not None else None
-            found = tuple(role_attributes(index, activity.name, name, kind))
-            if len(self._role_cache) > _CACHE_LIMIT:
-                self._role_cache.clear()
-            self._role_cache[key] = found
+            usage = "usage" if kind == "used" else "generation"
+            attributes = tuple(role_attributes(index, activity.name, name, usage))
+            found = self.sink.template(kind, timed, attributes)
+            if len(self._role_plans) > _CACHE_LIMIT:
+                self._role_plans.clear()
+            self._role_plans[key] = found
         return found
 
     def _usage(self, activity: _Activity, entity: str, name: Optional[str]) -> None:
-        attributes = self._roles(activity, name, "usage")
-        node = activity.text or self._activity_text(activity)
-        self.sink.relation("used", node, entity, activity.start, attributes)
+        time = activity.start_term
+        key = (activity.session, activity.name, name, "used", time is not None)
+        lines, fill = self._role_plans.get(key) or self._role_plan(activity, name, "used", key[4])
+        node = activity.term or self._activity_term(activity)
+        lines.append(fill(node, entity, time, next(self.sink.blank)))
 
     def _generation(self, activity: _Activity, entity: str, name: Optional[str]) -> None:
-        attributes = self._roles(activity, name, "generation")
-        node = activity.text or self._activity_text(activity)
-        self.sink.relation("wasGeneratedBy", entity, node, activity.end, attributes)
+        time = activity.end_term
+        key = (activity.session, activity.name, name, "wasGeneratedBy", time is not None)
+        plan = self._role_plans.get(key) or self._role_plan(activity, name, "wasGeneratedBy", key[4])
+        lines, fill = plan
+        node = activity.term or self._activity_term(activity)
+        lines.append(fill(entity, node, time, next(self.sink.blank)))
 
     def _flush_usages(self, activity: _Activity) -> None:
         usages = activity.usages
@@ -435,24 +728,33 @@ class RecordStream(RecordDispatcher):
             usages.clear()
 
     def _parameter(self, activity: _Activity, name: str, value: AttributeValue) -> None:
-        key = (activity.number << _SHIFT | self._number("parameter", name)) << 3 | 2
-        if not self._first(key):
+        code = self._numbers["parameter"].get(name) or self._number("parameter", name)
+        key = (activity.number << _SHIFT | code) << 3 | 2
+        written = self._written
+        if key in written:
             return
+        written.add(key)
         sink = self.sink
-        node = qualified_text(self.ids.parameter_parts(activity.key, name))
+        node = self._parameter_prefix + local_part(f"{activity.key}.{name}")
         sink.element("entity", node, self.parameter_shapes.attributes(name, value))
-        attributes, described = self._parameter_links(activity, name)
-        sink.relation("used", self._activity_text(activity), node, activity.start, attributes)
+        time = activity.start_term
+        links = self._parameter_cache.get((activity.session, activity.name, name, time is not None))
+        (lines, fill), described = links or self._parameter_links(activity, name)
+        term = sink.term(node)
+        subject = activity.term or self._activity_term(activity)
+        lines.append(fill(subject, term, time, next(sink.blank)))
         if described is not None:
-            sink.relation("wasInfluencedBy", node, described, None, DESCRIBED_ATTRIBUTES)
+            lines, fill = self._fixed["described"]
+            lines.append(fill(term, described, None, next(sink.blank)))
 
-    def _parameter_links(self, activity: _Activity, name: str) -> Tuple[Attributes, Optional[str]]:
-        key = (activity.session, activity.name, name)
+    def _parameter_links(self, activity: _Activity, name: str) -> Tuple[Plan, Optional[str]]:
+        key = (activity.session, activity.name, name, activity.start_term is not None)
         found = self._parameter_cache.get(key)
         if found is None:
             index = self.indexes.get(activity.session) if activity.session is not None else None
             described = index.parameter.get((activity.name or "", name)) if index else None
-            found = (tuple(parameter_usage_attributes(name)), None if described is None else str(described))
+            plan = self.sink.template("used", key[3], tuple(parameter_usage_attributes(name)))
+            found = (plan, None if described is None else self.sink.term(str(described)))
             if len(self._parameter_cache) > _CACHE_LIMIT:
                 self._parameter_cache.clear()
             self._parameter_cache[key] = found
@@ -469,75 +771,142 @@ class RecordStream(RecordDispatcher):
             self._parameter(activity, name, value)
         self._write_activity(activity)
         activity.usages = activity.generations = activity.parameters = None
-        activity.text = None
+        activity.term = activity.start_term = activity.end_term = None
 
     def _write_activity(self, activity: _Activity) -> None:
         sink = self.sink
-        node = self._activity_text(activity)
-        sink.element("activity", node, activity.attributes(), activity.start, activity.end)
+        blank = sink.blank
+        fixed = self._fixed
+        node = activity.term or self._activity_term(activity)
+        name = self._activity_prefix + local_part(activity.key)
+        sink.element("activity", name, activity.attributes(), activity.start_term, activity.end_term)
         session = activity.session
         agent = activity.agent or self.session_agents.get(session or "")
         if agent is not None:
-            sink.relation("wasAssociatedWith", node, self._text("agent", agent), None, NO_ATTRIBUTES)
+            lines, fill = fixed["associated"]
+            lines.append(fill(node, self._term("agent", agent), None, next(blank)))
         if session is not None:
-            in_session = self._text("session", session)
-            sink.relation("wasInfluencedBy", node, in_session, None, IN_SESSION_ATTRIBUTES)
-            index = self.indexes.get(session)
-            if index is not None and activity.name in index.activities:
-                described = str(index.activities[activity.name])
-                sink.relation("wasInfluencedBy", node, described, None, DESCRIBED_ATTRIBUTES)
+            key = (session, activity.name)
+            in_session, described = self._activity_links.get(key) or self._activity_link(key)
+            lines, fill = fixed["in_session"]
+            lines.append(fill(node, in_session, None, next(blank)))
+            if described is not None:
+                lines, fill = fixed["described"]
+                lines.append(fill(node, described, None, next(blank)))
         if activity.parent is not None:
-            sink.relation("wasInformedBy", node, self._text("activity", activity.parent), None, NO_ATTRIBUTES)
+            lines, fill = fixed["informed"]
+            lines.append(fill(node, self._term("activity", activity.parent), None, next(blank)))
+
+    def _activity_link(self, key: Tuple[str, Optional[str]]) -> Tuple[str, Optional[str]]:
+        """Return the terms of the session and of the description of activities named ``key``."""
+        session, name = key
+        index = self.indexes.get(session)
+        described = None
+        if index is not None and name in index.activities:
+            described = self.sink.term(str(index.activities[name]))
+        found = (self._term("session", session), described)
+        if len(self._activity_links) > _CACHE_LIMIT:
+            self._activity_links.clear()
+        self._activity_links[key] = found
+        return found
+
+    def _membership(self, data: dict, session: Optional[str]) -> None:
+        references = self._references
+        entity = data["entity_id"]
+        found = references.get(entity)
+        if type(found) is dict:
+            found = found.get(session)
+        if found is None:
+            found = self._register(entity, session)
+        member = data["member_id"]
+        other = references.get(member)
+        if type(other) is dict:
+            other = other.get(session)
+        if other is None:
+            other = self._register(member, session)
+        self._member(found, other)
+
+    def _derivation(self, data: dict, session: Optional[str]) -> None:
+        references = self._references
+        entity = data["entity_id"]
+        found = references.get(entity)
+        if type(found) is dict:
+            found = found.get(session)
+        if found is None:
+            found = self._register(entity, session)
+        progenitor = data["progenitor_id"]
+        other = references.get(progenitor)
+        if type(other) is dict:
+            other = other.get(session)
+        if other is None:
+            other = self._register(progenitor, session)
+        self.derivations.add(found[1] << _SHIFT | other[1], found[0], other[0], False)
+
+    def _description(self, data: dict, session: Optional[str]) -> None:
+        entity = data["entity_id"]
+        found = self._references.get(entity)
+        if type(found) is dict:
+            found = found.get(session)
+        if found is None:
+            found = self._register(entity, session)
+        self._describe(data, session, found)
 
     def _entity(self, data: dict, session: Optional[str]) -> None:
-        references = self._references
-        entity_id = data["entity_id"]
-        found = references.get(entity_id)
-        if type(found) is not tuple:
-            found = self._reference(entity_id, session)
-        entity, number = found
+        found = self._reference(data["entity_id"], session)
         get = data.get
         member_id = get("member_id")
         if member_id is not None:
-            found = references.get(member_id)
-            if type(found) is not tuple:
-                found = self._reference(member_id, session)
-            self._member(entity, number, found)
+            self._member(found, self._reference(member_id, session))
         progenitor_id = get("progenitor_id")
         if progenitor_id is not None:
-            found = references.get(progenitor_id)
-            if type(found) is not tuple:
-                found = self._reference(progenitor_id, session)
-            progenitor, other = found
-            self.derivations.add(number << _SHIFT | other, entity, progenitor, bool(get("untraced")))
-        if data.keys() <= _RELATION_KEYS:
-            return
+            other = self._reference(progenitor_id, session)
+            self.derivations.add(found[1] << _SHIFT | other[1], found[0], other[0], bool(get("untraced")))
+        if not data.keys() <= _RELATION_KEYS:
+            self._describe(data, session, found)
+
+    def _describe(self, data: dict, session: Optional[str], found: Reference) -> None:
+        name, number, term = found
         pairs = self.entity_shapes.attributes(data)
         if pairs:
-            self.entities.add(entity, pairs)
-        description = get("entity_description")
-        if description is not None and self.with_descriptions and session is not None:
-            if session in self.ready:
-                self._link(entity, number, session, str(description))
-            else:
-                self.pending_links.setdefault(session, []).append((entity, number, str(description)))
+            self.entities.add(name, pairs)
+        description = data.get("entity_description")
+        if description is None or not self.with_descriptions or session is None:
+            return
+        if session not in self.ready:
+            self.pending_links.setdefault(session, []).append((term, number, str(description)))
+            return
+        link = self._links.get((session, description), False)
+        if link is False:
+            self._link(term, number, session, str(description))
+        elif link is not None:
+            key = (number << _SHIFT | link[1]) << 3 | 4
+            written = self._written
+            if key not in written:
+                written.add(key)
+                lines, fill = self._fixed["described"]
+                lines.append(fill(term, link[0], None, next(self.sink.blank)))
 
-    def _member(self, entity: str, number: int, member: Reference) -> None:
+    def _member(self, entity: Reference, member: Reference) -> None:
+        number = entity[1]
         if number not in self._collections:
             self._collections.add(number)
-            self.entities.add(entity, _COLLECTION_PAIRS)
+            self.entities.add(entity[0], _COLLECTION_PAIRS)
         key = (number << _SHIFT | member[1]) << 3 | 3
         written = self._written
         if key not in written:
             written.add(key)
-            self.sink.relation("hadMember", entity, member[0], None, NO_ATTRIBUTES)
+            lines, fill = self._fixed["member"]
+            lines.append(fill(entity[2], member[2], None, next(self.sink.blank)))
 
-    def _link(self, entity: str, number: int, session: str, description: str) -> None:
+    def _link(self, term: str, number: int, session: str, description: str) -> None:
         found = self._links.get((session, description), False)
         if found is False:
             index = self.indexes.get(session)
             described = index.entities.get(description) if index is not None else None
-            found = None if described is None else (str(described), self._number("description", described))
+            if described is not None:
+                found = (self.sink.term(str(described)), self._number("description", described))
+            else:
+                found = None
             self._links[(session, description)] = found
         if found is not None:
             text, code = found
@@ -545,4 +914,5 @@ class RecordStream(RecordDispatcher):
             written = self._written
             if key not in written:
                 written.add(key)
-                self.sink.relation("wasInfluencedBy", entity, text, None, DESCRIBED_ATTRIBUTES)
+                lines, fill = self._fixed["described"]
+                lines.append(fill(term, text, None, next(self.sink.blank)))
