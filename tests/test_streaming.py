@@ -322,3 +322,30 @@ def test_records_of_an_activity_in_any_order():
         warnings.simplefilter("error", StreamConflictWarning)
         assert_same(records)
         assert_same(records[::-1])
+
+
+def test_roles_equal_in_python_stay_apart():
+    start = "2026-11-22T10:00:00+00:00"
+    records = [{"session_id": "s1", "startTime": start, "name": "run"}]
+    for number, role_value in enumerate([1, True, 1.0, "1"]):
+        activity = f"a{number}"
+        records += [
+            {"activity_id": activity, "in_session": "s1", "name": "f", "startTime": start},
+            {"activity_id": activity, "used_id": f"e{number}", "used_role": role_value},
+            {"activity_id": activity, "endTime": start},
+        ]
+    assert_same(records)
+    text = export_records(records, "provn")
+    assert text.count('prov:role="1"') == 2
+    assert 'prov:role="True"' in text and 'prov:role="1.0"' in text
+
+
+def test_a_renamed_prefix_does_not_take_the_name_of_another():
+    records = [
+        {"entity_id": "prov:x", "value": "A"},
+        {"entity_id": "id_prov:x", "value": "B"},
+        {"entity_id": "id_prov_1:x", "value": "C"},
+    ]
+    assert_same(records)
+    text = export_records(records, "provn")
+    assert text.count("entity(") == 3

@@ -213,6 +213,10 @@ class IdMaker:
             reserved = prefix.lower() in _RESERVED_PREFIXES or prefix == self.session_ns.prefix
             if reserved or not _starts_ncname(prefix):
                 name, uri = f"id_{prefix}", f"urn:logprov:id:{prefix}:"
+            base, number = name, 0
+            while name in self.namespaces:
+                number += 1
+                name = f"{base}_{number}"
             namespace = Namespace(name, uri)
             self._external[prefix] = namespace
             self.namespaces[name] = namespace

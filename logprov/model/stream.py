@@ -362,8 +362,9 @@ class RecordStream(RecordDispatcher):
         return number
 
     def _role(self, value: object) -> Tuple[Optional[str], int]:
+        key = value if type(value) is str else (type(value), value)
         try:
-            found = self._role_names.get(value)
+            found = self._role_names.get(key)
         except TypeError:
             name = role(value)
             return name, self._number("role", name)
@@ -372,7 +373,7 @@ class RecordStream(RecordDispatcher):
             found = (name, self._number("role", name))
             if len(self._role_names) > _CACHE_LIMIT:
                 self._role_names.clear()
-            self._role_names[value] = found
+            self._role_names[key] = found
         return found
 
     def _first(self, key: int) -> bool:
