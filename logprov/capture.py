@@ -7,11 +7,11 @@ import contextvars
 import functools
 import inspect
 import os
-import random
 import threading
 import time
 import weakref
 from collections.abc import Mapping
+from logging import INFO
 from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
 from ._version import __version__
@@ -22,7 +22,9 @@ from .entities import Entity, EntityFactory
 from .flusher import Flusher
 from .handlers import ProvFileHandler, setup_logger
 from .plans import OBJECT, ActivityPlan, EntityPlan, activity_plan, guess_scope
-from .records import END, GENERATED, PARAMETERS, START, USED, RecordWriter, dumps, fragment, now, quote
+from .records import (
+    END, GENERATED, GENERATED_DIGEST, PARAMETERS, START, USED, USED_DIGEST, RecordWriter, dumps, fragment, now, quote,
+)
 from .scope import CallScope
 from .session import agent_name, calling_code_directory, git_info, package_versions, system_info
 from .tracking import BoundedSet, LocationTracker
@@ -39,16 +41,48 @@ _IMMUTABLE = frozenset({str, int, float, bool, complex, bytes, type(None)})
 _MAX_MEMBERS = 100_000
 _SUSPENDED: contextvars.ContextVar[bool] = contextvars.ContextVar("logprov_suspended", default=False)
 _DESCRIBED_ENTITIES = 10_000
-_random = random.Random()
 _clock = time.perf_counter
-os.register_at_fork(after_in_child=_random.seed)
+_UUID_BATCH = 128
+_UUID_SIZE = 37
+#: Random byte to hexadecimal digit (of its low 4 bits) and to RFC 4122 variant digit (8 to b).
+_HEX_DIGIT = bytes(b"0123456789abcdef"[byte & 0x0F] for byte in range(256))
+_VARIANT_DIGIT = bytes(b"89ab"[byte & 0x03] for byte in range(256))
+_VARIANT_POSITION = 19
+#: Characters at fixed positions of ``xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx`` and a line end.
+_UUID_FIXED = tuple((position, char * _UUID_BATCH) for position, char in (
+    (8, b"-"), (13, b"-"), (14, b"4"), (18, b"-"), (23, b"-"), (36, b"\n"),
+))
+_uuids: list[str] = []
+os.register_at_fork(after_in_child=_uuids.clear)
+
+
+def _uuid_batch() -> list[str]:
+    """Return `_UUID_BATCH` random (version 4) UUID strings, made together from `os.urandom`.
+
+    Every character comes from one random byte: a hexadecimal digit from its low 4 bits, the
+    variant digit from its low 2 bits; the dashes and the version digit are written over.
+    """
+    random_bytes = bytearray(os.urandom(_UUID_SIZE * _UUID_BATCH))
+    variants = random_bytes[_VARIANT_POSITION::_UUID_SIZE].translate(_VARIANT_DIGIT)
+    text = random_bytes.translate(_HEX_DIGIT)
+    text[_VARIANT_POSITION::_UUID_SIZE] = variants
+    for position, chars in _UUID_FIXED:
+        text[position::_UUID_SIZE] = chars
+    return text.decode("ascii").split()
 
 
 def new_uuid() -> str:
-    """Return a random (version 4) UUID string."""
-    value = _random.getrandbits(128) & ~(0xF000 << 64) & ~(0xC << 60) | (0x4000 << 64) | (0x8 << 60)
-    text = "%032x" % value
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    """Return a random (version 4) UUID string.
+
+    UUIDs are made in batches from `os.urandom`; a child process drops those its parent left.
+    """
+    try:
+        return _uuids.pop()
+    except IndexError:
+        batch = _uuid_batch()
+        text = batch.pop()
+        _uuids.extend(batch)
+        return text
 
 
 class _Session:
@@ -65,7 +99,7 @@ class _Run:
     """An activity in progress.
 
     ``pending`` holds the start batch while it is held back; whoever writes it takes it with
-    `_take_pending` (one atomic ``list.pop``), so it is written exactly once.
+    one atomic ``list.pop``, so it is written exactly once.
     """
 
     __slots__ = ("activity_id", "name", "session", "scope", "started", "token", "plan", "inputs", "pending")
@@ -127,6 +161,7 @@ class ProvCapture:
         )
         self.logger = setup_logger(cfg.logger_name, cfg.log_filename, cfg.logging)
         self.writer = RecordWriter(self.logger)
+        self._digest = self.entities.digester.digest
         self.enabled: bool = bool(cfg.capture)
         self.agent_name = cfg.agent_name or agent_name()
         self._session: _Session | None = None
@@ -444,7 +479,7 @@ class ProvCapture:
 
     def _begin(self, plan: ActivityPlan | None, args: tuple, kwargs: dict, name: str | None = None, parameters: Mapping | None = None) -> _Run | None:
         try:
-            if _SUSPENDED.get() or not self.writer.enabled():
+            if _SUSPENDED.get() or not self.logger.isEnabledFor(INFO):
                 return None
             scope = CallScope(plan, args, kwargs) if plan is not None else None
             session = self._session
@@ -464,29 +499,26 @@ class ProvCapture:
             start = START % (activity_id, plan.name_text if plan is not None else quote(run.name), start_time,
                              session.id, self._agent_text(), tail)
             body: list[str] = []
-            derivations: list[str] = []
             values = dict(parameters) if parameters else {}
             if plan is not None:
                 if plan.calls_code:
                     suspended = _SUSPENDED.set(True)
                     try:
-                        self._plan_inputs(plan, scope, run, values, derivations, body, start_time)
+                        self._plan_inputs(plan, scope, run, values, records, body, start_time)
                     finally:
                         _SUSPENDED.reset(suspended)
                 else:
-                    self._plan_inputs(plan, scope, run, values, derivations, body, start_time)
-            if derivations:
-                records.extend(derivations)
+                    self._plan_inputs(plan, scope, run, values, records, body, start_time)
             records.append(start)
             if values:
                 records.append(PARAMETERS % (activity_id, dumps(self.values.parameters(values.items()))))
             records.extend(body)
-            run.pending.append((start_time, records))
             if self._flush_interval > 0:
+                run.pending.append((start_time, records))
                 self._running[activity_id] = run
                 self._flusher.ensure_running()
             else:
-                self._release(run)
+                self.writer.emit_texts(((start_time, records),))
             run.token = self._current.set(run)
             return run
         except Exception as exc:
@@ -502,9 +534,11 @@ class ProvCapture:
 
     def _release(self, run: _Run) -> None:
         """Write the start batch of ``run`` now if it is still held back."""
-        pending = _take_pending(run)
-        if pending is not None:
-            self.writer.emit_texts((pending,))
+        try:
+            pending = run.pending.pop()
+        except IndexError:
+            return
+        self.writer.emit_texts((pending,))
 
     def _release_all(self) -> None:
         """Write every start batch still held back."""
@@ -527,6 +561,9 @@ class ProvCapture:
             except Exception as exc:
                 self._warn_once((plan.function, "parameter", name), f"activity {plan.name!r}: parameter {name!r}: {exc}; not logged")
         for entity_plan in plan.usage:
+            if entity_plan.by_value:
+                self._use_value(entity_plan, run, derivations, body, start_time)
+                continue
             entity = self._resolve_entity(entity_plan, scope, plan, "usage")
             if entity is None:
                 continue
@@ -536,14 +573,49 @@ class ProvCapture:
                 self._describe(session, entity, body)
             body.append(USED % (activity_id, quote(entity.id), entity_plan.used_tail))
             if entity.track is not None and self.config.check_modified_inputs:
-                run.inputs.append((entity_plan, entity))
+                run.inputs.append((entity_plan, entity.id, entity.value))
             if entity_plan.members is not None:
-                self._members(entity_plan.members, entity, scope, plan, session, body, progenitors=False)
-        self._argument_inputs(plan, scope, session, activity_id, values, body)
+                self._members(entity_plan.members, entity.id, scope, plan, session, body, progenitors=False)
+        if plan.free_arguments:
+            self._argument_inputs(plan, scope, session, activity_id, values, body)
+
+    def _use_value(self, entity_plan: EntityPlan, run: _Run, derivations: list, body: list, start_time: str) -> None:
+        """Log the usage of a Python value identified by its digest alone (a ``by_value`` plan).
+
+        Does what the general path does (location check, description, usage record, modification
+        check, members) on the id and value, building an `Entity` only to describe it.
+        """
+        try:
+            value, owner = run.scope.resolve(entity_plan.value)
+            if value is None:
+                return
+            entity_id, scheme = self._digest(value)
+        except Exception as exc:
+            self._entity_problem(run.plan, entity_plan, "usage", exc)
+            return
+        session = run.session
+        if owner is not None:
+            last = self._locations.swap(owner, entity_plan.key, entity_id)
+            if last is not None and last != entity_id:
+                self._describe(session, self.entities.known(entity_plan, value, owner, entity_id, scheme), derivations)
+                derivations.append(dumps({
+                    "entity_id": entity_id,
+                    "progenitor_id": last,
+                    "in_session": session.id,
+                    "generated_time": start_time,
+                    "untraced": True,
+                }))
+            if self.config.check_modified_inputs:
+                run.inputs.append((entity_plan, entity_id, value))
+        if entity_id not in session.described:
+            self._describe(session, self.entities.known(entity_plan, value, owner, entity_id, scheme), body)
+        body.append(USED_DIGEST % (run.activity_id, entity_id, entity_plan.used_tail))
+        if entity_plan.members is not None:
+            self._members(entity_plan.members, entity_id, run.scope, run.plan, session, body, progenitors=False)
 
     def _argument_inputs(self, plan: ActivityPlan, scope: CallScope, session: _Session, activity_id: str, values: dict, body: list) -> None:
         cfg = self.config
-        if not (cfg.log_args or cfg.log_kwargs) or not plan.free_arguments:
+        if not (cfg.log_args or cfg.log_kwargs):
             return
         described = plan.described_arguments
         for name, value in scope.bound().items():
@@ -587,11 +659,11 @@ class ProvCapture:
                     "exception_message": _exception_message(exc, self.config.value_length * 4),
                 }))
             self._running.pop(run.activity_id, None)
-            pending = _take_pending(run)
-            if pending is not None:
-                self.writer.emit_texts((pending, (end_time, records)))
-            else:
-                self.writer.emit_texts(((end_time, records),))
+            try:
+                batches = (run.pending.pop(), (end_time, records))
+            except IndexError:
+                batches = ((end_time, records),)
+            self.writer.emit_texts(batches)
         except Exception as error:
             self._internal_error(run.name, error)
         finally:
@@ -606,6 +678,9 @@ class ProvCapture:
         scope.result = result
         generated: set[str] = set()
         for entity_plan in plan.generation:
+            if entity_plan.by_value:
+                self._generate_value(entity_plan, run, generated, records)
+                continue
             entity = self._resolve_entity(entity_plan, scope, plan, "generation")
             if entity is None:
                 continue
@@ -615,12 +690,10 @@ class ProvCapture:
             if entity.track is not None:
                 self._locations.set(entity.track[0], entity.track[1], entity.id)
             generated.add(entity.id)
-            if entity_plan.members is not None:
-                self._members(entity_plan.members, entity, scope, plan, session, records, progenitors=False)
-            if entity_plan.progenitors is not None:
-                self._members(entity_plan.progenitors, entity, scope, plan, session, records, progenitors=True)
-        for entity_plan, used in run.inputs:
-            self._modified_input(run, entity_plan, used, generated, records)
+            if entity_plan.members is not None or entity_plan.progenitors is not None:
+                self._lists(entity_plan, entity.id, scope, plan, session, records)
+        for entity_plan, used_id, used_value in run.inputs:
+            self._modified_input(run, entity_plan, used_id, used_value, generated, records)
         if (
             self.config.log_returned_result
             and result is not None
@@ -631,43 +704,70 @@ class ProvCapture:
                 self._describe(session, entity, records)
                 records.append(GENERATED % (run.activity_id, quote(entity.id), ',"generated_role":"result"'))
 
-    def _modified_input(self, run: _Run, entity_plan: EntityPlan, used: Entity, generated: set, records: list) -> None:
+    def _generate_value(self, entity_plan: EntityPlan, run: _Run, generated: set, records: list) -> None:
+        """Log the generation of a Python value identified by its digest alone (a ``by_value`` plan)."""
+        try:
+            value, owner = run.scope.resolve(entity_plan.value)
+            if value is None:
+                return
+            entity_id, scheme = self._digest(value)
+        except Exception as exc:
+            self._entity_problem(run.plan, entity_plan, "generation", exc)
+            return
+        session = run.session
+        if entity_id not in session.described:
+            self._describe(session, self.entities.known(entity_plan, value, owner, entity_id, scheme), records)
+        records.append(GENERATED_DIGEST % (run.activity_id, entity_id, entity_plan.generated_tail))
+        if owner is not None:
+            self._locations.set(owner, entity_plan.key, entity_id)
+        generated.add(entity_id)
+        if entity_plan.members is not None or entity_plan.progenitors is not None:
+            self._lists(entity_plan, entity_id, run.scope, run.plan, session, records)
+
+    def _lists(self, entity_plan: EntityPlan, entity_id: str, scope: CallScope, plan: ActivityPlan, session: _Session,
+               records: list) -> None:
+        """Log the members and progenitors of a generated entity."""
+        if entity_plan.members is not None:
+            self._members(entity_plan.members, entity_id, scope, plan, session, records, progenitors=False)
+        if entity_plan.progenitors is not None:
+            self._members(entity_plan.progenitors, entity_id, scope, plan, session, records, progenitors=True)
+
+    def _modified_input(self, run: _Run, entity_plan: EntityPlan, used_id: str, used_value: Any, generated: set,
+                        records: list) -> None:
+        """Log the entity now at the place a used entity was read from, when it changed during the call."""
         if entity_plan.by_value:
-            entity = self._changed_value(run, entity_plan, used)
+            try:
+                value, owner = run.scope.resolve(entity_plan.value)
+                if value is None or (value is used_value and type(value) in _IMMUTABLE):
+                    return
+                entity_id, scheme = self._digest(value)
+            except Exception as exc:
+                self._warn_once((run.plan.function, "usage", entity_plan.role or entity_plan.key),
+                                f"activity {run.plan.name!r}: usage {entity_plan.role or entity_plan.key!r}: "
+                                f"{type(exc).__name__}: {exc}; not logged")
+                return
+            if entity_id == used_id or entity_id in generated:
+                return
+            entity = self.entities.known(entity_plan, value, owner, entity_id, scheme)
         else:
-            if entity_plan.kind == OBJECT and entity_plan.value is not None and type(used.value) in _IMMUTABLE:
+            if entity_plan.kind == OBJECT and entity_plan.value is not None and type(used_value) in _IMMUTABLE:
                 try:
-                    if run.scope.resolve(entity_plan.value)[0] is used.value:
+                    if run.scope.resolve(entity_plan.value)[0] is used_value:
                         return
                 except Exception:
                     return
             entity = self._resolve_entity(entity_plan, run.scope, run.plan, "usage")
-        if entity is None or entity.id == used.id or entity.id in generated:
-            return
+            if entity is None or entity.id == used_id or entity.id in generated:
+                return
         session = run.session
         self._describe(session, entity, records)
         records.append(GENERATED % (run.activity_id, quote(entity.id), entity_plan.generated_tail))
-        records.append(dumps({"entity_id": entity.id, "progenitor_id": used.id, "in_session": session.id,
+        records.append(dumps({"entity_id": entity.id, "progenitor_id": used_id, "in_session": session.id,
                               "in_activity": run.activity_id}))
         self._track(entity)
         generated.add(entity.id)
 
-    def _changed_value(self, run: _Run, entity_plan: EntityPlan, used: Entity) -> Entity | None:
-        """Return the entity now at the value path of a used ``by_value`` entity when its value
-        changed, else None."""
-        try:
-            value, owner = run.scope.resolve(entity_plan.value)
-            if value is None or (value is used.value and type(value) in _IMMUTABLE):
-                return None
-            entity = self.entities.by_value(entity_plan, value, owner)
-            return entity if entity.id != used.id else None
-        except Exception as exc:
-            self._warn_once((run.plan.function, "usage", entity_plan.role or entity_plan.key),
-                            f"activity {run.plan.name!r}: usage {entity_plan.role or entity_plan.key!r}: "
-                            f"{type(exc).__name__}: {exc}; not logged")
-            return None
-
-    def _members(self, member_plan: EntityPlan, parent: Entity, scope: CallScope, plan: ActivityPlan, session: _Session, records: list, progenitors: bool) -> None:
+    def _members(self, member_plan: EntityPlan, parent_id: str, scope: CallScope, plan: ActivityPlan, session: _Session, records: list, progenitors: bool) -> None:
         what = "has_progenitors" if progenitors else "has_members"
         if member_plan.value is None:
             return
@@ -694,18 +794,22 @@ class ProvCapture:
                 continue
             self._describe(session, member, records)
             if progenitors:
-                records.append(dumps({"entity_id": parent.id, "progenitor_id": member.id, "in_session": session.id}))
+                records.append(dumps({"entity_id": parent_id, "progenitor_id": member.id, "in_session": session.id}))
             else:
-                records.append(dumps({"entity_id": parent.id, "member_id": member.id, "in_session": session.id}))
+                records.append(dumps({"entity_id": parent_id, "member_id": member.id, "in_session": session.id}))
 
     def _resolve_entity(self, entity_plan: EntityPlan, scope: CallScope, plan: ActivityPlan, what: str) -> Entity | None:
         try:
             return self.entities.resolve(entity_plan, scope)
         except Exception as exc:
-            label = entity_plan.role or entity_plan.key
-            problem = str(exc) if isinstance(exc, (LookupError, OSError)) else f"{type(exc).__name__}: {exc}"
-            self._warn_once((plan.function, what, label), f"activity {plan.name!r}: {what} {label!r}: {problem}; not logged")
+            self._entity_problem(plan, entity_plan, what, exc)
             return None
+
+    def _entity_problem(self, plan: ActivityPlan, entity_plan: EntityPlan, what: str, exc: Exception) -> None:
+        """Warn (once) that the ``what`` (usage, generation) of ``entity_plan`` is not logged."""
+        label = entity_plan.role or entity_plan.key
+        problem = str(exc) if isinstance(exc, (LookupError, OSError)) else f"{type(exc).__name__}: {exc}"
+        self._warn_once((plan.function, what, label), f"activity {plan.name!r}: {what} {label!r}: {problem}; not logged")
 
     # Entity bookkeeping
 
@@ -748,14 +852,6 @@ class ProvCapture:
 
     def _internal_error(self, name: str | None, exc: Exception) -> None:
         self._warn_once(("internal", name, type(exc)), f"provenance of {name!r} incomplete: internal error {type(exc).__name__}: {exc}")
-
-
-def _take_pending(run: _Run) -> tuple[str, list[str]] | None:
-    """Remove and return the held-back start batch of ``run``, or None when already written."""
-    try:
-        return run.pending.pop()
-    except IndexError:
-        return None
 
 
 def _exception_message(exc: BaseException, limit: int) -> str:

@@ -69,8 +69,9 @@ class Entity:
 
 
 def _value_text(value: Any, values: ValueWriter) -> str:
+    cls = type(value)
     try:
-        structured = type(value) in (list, tuple) or isinstance(value, Mapping)
+        structured = cls is list or cls is dict or cls is tuple or isinstance(value, Mapping)
     except Exception:
         structured = False
     if structured:
@@ -186,6 +187,11 @@ class EntityFactory:
     def by_value(self, plan: EntityPlan, value: Any, owner: Any) -> Entity:
         """Identify ``value``, found at the value path of a ``plan.by_value`` plan on ``owner``."""
         entity_id, scheme = self.digester.digest(value)
+        return self.known(plan, value, owner, entity_id, scheme)
+
+    def known(self, plan: EntityPlan, value: Any, owner: Any, entity_id: str, scheme: str | None) -> Entity:
+        """Return the entity of ``value``, found at the value path of a ``plan.by_value`` plan on
+        ``owner`` and already identified as ``entity_id`` by `ValueDigester.digest`."""
         return Entity(entity_id, plan.static, plan.value.text, value, None, scheme,
                       (owner, plan.key) if owner is not None else None, self.values)
 

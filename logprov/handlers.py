@@ -54,7 +54,7 @@ class ProvFileHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         """Format ``record`` and append it to the file."""
         try:
-            self._append(self.format(record))
+            self.write_message(self.format(record))
         except Exception:
             self.handleError(record)
 
@@ -67,17 +67,14 @@ class ProvFileHandler(logging.Handler):
         OSError
             When the file cannot be opened or written.
         """
-        with self.lock:
-            self._append(text)
-
-    def _append(self, text: str) -> None:
         data = (text + "\n").encode(self.encoding, "backslashreplace")
-        fd = self._fd if self._fd is not None else self._open()
-        written = os.write(fd, data)
-        if written < len(data):
-            view = memoryview(data)[written:]
-            while view:
-                view = view[os.write(fd, view):]
+        with self.lock:
+            fd = self._fd if self._fd is not None else self._open()
+            written = os.write(fd, data)
+            if written < len(data):
+                view = memoryview(data)[written:]
+                while view:
+                    view = view[os.write(fd, view):]
 
     def close(self) -> None:
         """Close the file."""

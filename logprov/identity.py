@@ -183,22 +183,24 @@ class ValueDigester:
         1,024 of them, to keep their ids).
         """
         cls = type(value)
-        if cls is str and len(value) <= _INLINE:
-            hasher = _STR_DIGEST.copy()
-            hasher.update(value.encode("utf-8", "surrogatepass"))
-            return hasher.hexdigest(), None
-        if cls is int:
+        if cls is list or cls is dict or cls is tuple:
+            if len(value) <= _JSON_MAX_ITEMS and _orjson_dumps is not None:
+                try:
+                    data = _orjson_dumps(value, default=_refuse, option=_JSON_OPTIONS)
+                except Exception:
+                    data = None
+                if data is not None:
+                    found = self._recent.get(data)
+                    return (found if found is not None else self._json_digest(data)), None
+        elif cls is str:
+            if len(value) <= _INLINE:
+                hasher = _STR_DIGEST.copy()
+                hasher.update(value.encode("utf-8", "surrogatepass"))
+                return hasher.hexdigest(), None
+        elif cls is int:
             hasher = _INT_DIGEST.copy()
             hasher.update(b"%d" % value)
             return hasher.hexdigest(), None
-        if _orjson_dumps is not None and (cls is dict or cls is list or cls is tuple) and len(value) <= _JSON_MAX_ITEMS:
-            try:
-                data = _orjson_dumps(value, default=_refuse, option=_JSON_OPTIONS)
-            except Exception:
-                data = None
-            if data is not None:
-                found = self._recent.get(data)
-                return (found if found is not None else self._json_digest(data)), None
         parts: list = []
         try:
             self._feed(parts.append, value, {}, _Budget(self.max_bytes), 0)

@@ -13,7 +13,7 @@ from .process import current_pid
 
 __all__ = [
     "PROV_PREFIX", "RecordWriter", "now", "iso_time", "dumps", "quote", "fragment", "record_kind",
-    "START", "PARAMETERS", "USED", "GENERATED", "END",
+    "START", "PARAMETERS", "USED", "GENERATED", "USED_DIGEST", "GENERATED_DIGEST", "END",
 ]
 
 PROV_PREFIX = "_PROV_"
@@ -28,26 +28,37 @@ PARAMETERS = '{"activity_id":"%s","parameters":%s}'
 #: Usage and generation: activity id, quoted entity id, role tail (``,"used_role":…`` or "").
 USED = '{"activity_id":"%s","used_id":%s%s}'
 GENERATED = '{"activity_id":"%s","generated_id":%s%s}'
+#: The same for a content digest as entity id (hexadecimal, inserted as it is).
+USED_DIGEST = '{"activity_id":"%s","used_id":"%s"%s}'
+GENERATED_DIGEST = '{"activity_id":"%s","generated_id":"%s"%s}'
 #: Successful end: activity id, end time, duration in seconds (a float, written with ``%r``).
 END = '{"activity_id":"%s","endTime":"%s","status":"success","duration":%r}'
 
 
 _second: tuple[int, str] = (-1, "")
+_time_ns = time.time_ns
+
+
+def _second_text(seconds: int) -> tuple[int, str]:
+    """Return and remember ``(seconds, text)``: the ISO 8601 text of a whole second (UTC)."""
+    global _second
+    _second = (seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)))
+    return _second
 
 
 def iso_time(timestamp_ns: int) -> str:
     """Format a ``time.time_ns()`` value as ISO 8601 with microseconds, in UTC."""
-    global _second
-    seconds, nanos = divmod(timestamp_ns, 1_000_000_000)
-    cached = _second
-    if cached[0] != seconds:
-        cached = _second = (seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)))
-    return "%s.%06d+00:00" % (cached[1], nanos // 1000)
+    seconds = timestamp_ns // 1_000_000_000
+    second = _second if _second[0] == seconds else _second_text(seconds)
+    return "%s.%06d+00:00" % (second[1], timestamp_ns // 1000 % 1_000_000)
 
 
 def now() -> str:
     """Return the current time as an ISO 8601 string with microseconds, in UTC."""
-    return iso_time(time.time_ns())
+    timestamp_ns = _time_ns()
+    seconds = timestamp_ns // 1_000_000_000
+    second = _second if _second[0] == seconds else _second_text(seconds)
+    return "%s.%06d+00:00" % (second[1], timestamp_ns // 1000 % 1_000_000)
 
 
 def _json_default(value: Any) -> str:
@@ -163,7 +174,7 @@ class RecordWriter:
             self.logger.handle(self._log_record(message))
             return
         try:
-            handler.write_message(f"{logging.getLevelName(logging.INFO)} {self.logger.name} {message}")
+            handler.write_message(f"{_level_name(logging.INFO)} {self.logger.name} {message}")
         except Exception:
             handler.handleError(self._log_record(message))
 
@@ -176,7 +187,7 @@ class RecordWriter:
             return None
         handler = handlers[0]
         if (type(handler) is not ProvFileHandler or handler.formatter is not None or handler.filters
-                or handler.level > logging.INFO or logging.getLogRecordFactory() is not logging.LogRecord):
+                or handler.level > logging.INFO or _record_factory() is not _LogRecord):
             return None
         return handler
 
@@ -214,6 +225,9 @@ class RecordWriter:
 
 
 _new_record = object.__new__
+_level_name = logging.getLevelName
+_record_factory = logging.getLogRecordFactory
+_LogRecord = logging.LogRecord
 _START_NS = int(logging._startTime * 1e9)
 
 

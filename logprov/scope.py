@@ -18,6 +18,7 @@ class _NotFound:
 
 
 NOT_FOUND = _NotFound()
+_NO_NAMES: frozenset = frozenset()
 
 
 class CallScope:
@@ -43,7 +44,7 @@ class CallScope:
             self.args = args
         self.kwargs = kwargs
         self._bound: dict | None = None
-        self._given: set = set()
+        self._given: frozenset | set = _NO_NAMES
         self.result: Any = NOT_FOUND
 
     def bound(self) -> dict:
@@ -92,33 +93,44 @@ class CallScope:
         LookupError
             When the root name is unknown or a step fails.
         """
-        name = path.arg_name
-        if name is not None:
-            if type(name) is int:
-                try:
-                    value = self.args[name]
-                except IndexError:
-                    raise LookupError(f"value path {path.text!r}: the call has no argument {name}") from None
-            elif name in self.kwargs:
-                value = self.kwargs[name]
-            else:
-                bound = self._bound if self._bound is not None else self.bound()
-                if name not in bound:
-                    raise LookupError(f"value path {path.text!r}: the call has no argument {name!r}")
-                value = bound[name]
-            return (path.resolve_argument(value) if len(path.steps) > 1 else value), None
-        root = path.root
         instance = self.instance
-        if instance is None or root == "self" or root == "cls":
-            value, owner = self.root(root)
-        else:
+        name = path.attribute
+        if name is not None and instance is not None:
             try:
-                value, owner = getattr(instance, root), instance
+                return getattr(instance, name), instance
             except AttributeError:
-                value, owner = self._outside_instance(root)
+                value, owner = self._outside_instance(name)
+        else:
+            name = path.arg_name
+            if name is not None:
+                return self._argument(path, name), None
+            root = path.root
+            if instance is not None and root != "self" and root != "cls":
+                try:
+                    value, owner = getattr(instance, root), instance
+                except AttributeError:
+                    value, owner = self._outside_instance(root)
+            else:
+                value, owner = self.root(root)
         if value is NOT_FOUND:
             raise LookupError(
                 f"value path {path.text!r}: {path.root!r} is neither an attribute of the instance, "
                 f"an argument, nor a name of module {self.plan.module!r}"
             )
         return (path.resolve_from(value) if path.steps else value), owner
+
+    def _argument(self, path: ValuePath, name: str | int) -> Any:
+        """Return the value of a path selecting argument ``name`` (`ValuePath.arg_name`)."""
+        value = self.kwargs.get(name, NOT_FOUND)
+        if value is NOT_FOUND:
+            if type(name) is int:
+                try:
+                    value = self.args[name]
+                except IndexError:
+                    raise LookupError(f"value path {path.text!r}: the call has no argument {name}") from None
+            else:
+                bound = self._bound if self._bound is not None else self.bound()
+                if name not in bound:
+                    raise LookupError(f"value path {path.text!r}: the call has no argument {name!r}")
+                value = bound[name]
+        return path.resolve_argument(value) if len(path.steps) > 1 else value

@@ -74,26 +74,33 @@ class LocationTracker:
     def swap(self, owner: Any, path: str, entity_id: str) -> str | None:
         """Record that ``entity_id`` is now at ``path`` on ``owner``; return the id recorded
         there before, or None."""
-        if owner is None or type(owner) is str:
+        entry = self._instances.get(id(owner))
+        if entry is not None and entry[0]() is owner:
+            table = entry[1]
+        elif owner is None or type(owner) is str:
             last = self._fixed.get((owner, path))
             self.set(owner, path, entity_id)
             return last
-        table = self._instance_table(owner, create=True)
-        if table is None:
-            return None
+        else:
+            table = self._instance_table(owner, create=True)
+            if table is None:
+                return None
         last = table.get(path)
         table[path] = entity_id
         return last
 
     def set(self, owner: Any, path: str, entity_id: str) -> None:
         """Record that ``entity_id`` is now at ``path`` on ``owner``."""
-        if owner is None or type(owner) is str:
+        entry = self._instances.get(id(owner))
+        if entry is not None and entry[0]() is owner:
+            entry[1][path] = entity_id
+        elif owner is None or type(owner) is str:
             fixed = self._fixed
             fixed[(owner, path)] = entity_id
             fixed.move_to_end((owner, path))
             if len(fixed) > self.size:
                 fixed.popitem(last=False)
-            return
-        table = self._instance_table(owner, create=True)
-        if table is not None:
-            table[path] = entity_id
+        else:
+            table = self._instance_table(owner, create=True)
+            if table is not None:
+                table[path] = entity_id

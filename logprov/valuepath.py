@@ -183,12 +183,16 @@ class ValuePath:
         For ``args.x``, ``kwargs.x``, ``args["x"]`` or ``kwargs["x"]``: ``"x"``, the bound
         argument named ``x`` (given positionally, by keyword or by default). For ``args[i]``:
         ``i``, the i-th positional argument not counting ``self``/``cls``. Otherwise None.
+    attribute : str or None
+        For a path that is a name alone, other than ``self``, ``cls``, ``args`` and ``kwargs``:
+        that name (first looked up as an attribute of the instance). Otherwise None.
     """
 
     text: str
     root: str = field(compare=False)
     steps: tuple[Step, ...] = field(compare=False)
     arg_name: Union[str, int, None] = field(init=False, compare=False)
+    attribute: Union[str, None] = field(init=False, compare=False)
     _full_steps: tuple[Step, ...] = field(init=False, repr=False, compare=False)
     _arg_steps: tuple[Step, ...] = field(init=False, repr=False, compare=False)
 
@@ -202,6 +206,8 @@ class ValuePath:
                 if isinstance(first.key, str) or self.root == "args":
                     arg_name = first.key
         object.__setattr__(self, "arg_name", arg_name)
+        bare = not self.steps and self.root not in _ARGUMENT_ROOTS and self.root not in ("self", "cls")
+        object.__setattr__(self, "attribute", self.root if bare else None)
         object.__setattr__(self, "_full_steps", (AttributeStep(self.root), *self.steps))
         object.__setattr__(self, "_arg_steps", self.steps[1:] if arg_name is not None else ())
 

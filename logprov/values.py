@@ -31,23 +31,28 @@ class SecretNames:
     ----------
     patterns : iterable of str
         Case-insensitive substrings; a name containing one of them is secret.
+
+    Attributes
+    ----------
+    known : dict of str to bool
+        The names decided so far (a bounded number), for callers that look them up first.
     """
 
     def __init__(self, patterns: Iterable[str]) -> None:
         words = sorted({p.lower() for p in patterns if p})
         self.patterns = tuple(words)
         self._regex = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
-        self._known: dict[str, bool] = {}
+        self.known: dict[str, bool] = {}
 
     def __call__(self, name: Any) -> bool:
         """Return True when ``name`` looks secret."""
         if self._regex is None or not isinstance(name, str):
             return False
-        known = self._known.get(name)
+        known = self.known.get(name)
         if known is None:
             known = self._regex.search(name.replace("-", "_")) is not None
-            if len(self._known) < 65536:
-                self._known[name] = known
+            if len(self.known) < 65536:
+                self.known[name] = known
         return known
 
 
@@ -110,16 +115,16 @@ class ValueWriter:
             return value
         if cls is float:
             return value if math.isfinite(value) else repr(value)
-        if isinstance(value, Mapping):
+        if cls is list or cls is tuple:
+            if depth >= self.max_depth:
+                return f"<{cls.__name__} with {len(value)} items>"
+            if len(value) <= self.max_items and _KEPT.issuperset(map(type, value)):
+                return value if cls is list else list(value)
+            return self._sequence(value, depth)
+        if cls is dict or isinstance(value, Mapping):
             if depth >= self.max_depth:
                 return f"<{type(value).__name__} with {len(value)} items>"
             return self._mapping(value, depth)
-        if cls in (list, tuple):
-            if depth >= self.max_depth:
-                return f"<{cls.__name__} with {len(value)} items>"
-            if len(value) <= self.max_items and all(type(item) in _KEPT for item in value):
-                return value if cls is list else list(value)
-            return self._sequence(value, depth)
         if isinstance(value, os.PathLike):
             path = os.fspath(value)
             return path if isinstance(path, str) else short_repr(path, self.limit)
@@ -136,9 +141,13 @@ class ValueWriter:
     def parameters(self, named: Iterable[tuple[str, Any]]) -> dict:
         """Convert ``(name, value)`` pairs, redacting secret names."""
         secret = self.secret
+        known = secret.known
         out = {}
         for name, value in named:
-            if secret(name):
+            hidden = known.get(name)
+            if hidden is None:
+                hidden = secret(name)
+            if hidden:
                 out[name] = REDACTED
             elif type(value) in _KEPT:
                 out[name] = value

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import uuid
 
+import pytest
+
+from logprov.capture import new_uuid
 from logprov.identity import ValueDigester
 from logprov.records import quote, record_kind
 
@@ -88,3 +93,44 @@ def test_logger_level_and_disabled_are_honoured(make_capture, tmp_path):
     holder.step(n=2)
     assert not (tmp_path / f"{capture.logger.name}.log").exists() or not _prov_lines(
         tmp_path / f"{capture.logger.name}.log")
+
+
+def test_activity_ids_are_distinct_version_4_uuids():
+    ids = [new_uuid() for _ in range(1000)]
+    assert len(set(ids)) == len(ids)
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_never_repeats_the_ids_of_its_parent():
+    new_uuid()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        os.write(write, " ".join(new_uuid() for _ in range(200)).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as stream:
+        child = set(stream.read().decode().split())
+    os.waitpid(pid, 0)
+    parent = {new_uuid() for _ in range(200)}
+    assert len(child) == 200 and not child & parent
+
+
+def test_an_unresolved_value_is_warned_about_and_the_call_goes_on(make_capture, records, tmp_path):
+    capture = make_capture(DEFINITIONS)
+
+    class Missing:
+        def step(self, n=1):
+            self.out = None
+
+    holder = capture.trace_methods(Missing)()
+    with records(capture) as log:
+        holder.step(n=3)
+    assert [end["status"] for end in log.of_kind("end")] == ["success"]
+    assert not log.of_kind("used") and not log.of_kind("generated")
+    text = (tmp_path / f"{capture.logger.name}.log").read_text(encoding="utf-8")
+    assert "usage 'input'" in text and "not logged" in text
