@@ -67,10 +67,11 @@ class Settings:
 
     def limits(self, target: float) -> dict:
         """Return the ``timeout`` and ``memory_cap`` of a process whose time target is ``target``
-        seconds: three times the target (at least 20 s, 6 s in a quick run), and 2 GB (1 GB)."""
+        seconds: six times the target (at least 40 s; three times, at least 6 s, in a quick run),
+        and 2 GB (1 GB), so that a run missing its target still gives its time."""
         if self.quick:
             return {"timeout": max(3 * target, 6.0), "memory_cap": 1 << 30}
-        return {"timeout": max(3 * target, 20.0), "memory_cap": 2 << 30}
+        return {"timeout": max(6 * target, 40.0), "memory_cap": 2 << 30}
 
 
 def full() -> Settings:
