@@ -12,7 +12,7 @@ import time
 import weakref
 from collections.abc import Mapping
 from logging import INFO
-from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
 
 from ._version import __version__
 from .process import current_pid
@@ -585,14 +585,10 @@ class ProvCapture:
         Does what the general path does (location check, description, usage record, modification
         check, members) on the id and value, building an `Entity` only to describe it.
         """
-        try:
-            value, owner = run.scope.resolve(entity_plan.value)
-            if value is None:
-                return
-            entity_id, scheme = self._digest(value)
-        except Exception as exc:
-            self._entity_problem(run.plan, entity_plan, "usage", exc)
+        found = self._value_of(entity_plan, run, "usage")
+        if found is None:
             return
+        value, owner, entity_id, scheme = found
         session = run.session
         if owner is not None:
             last = self._locations.swap(owner, entity_plan.key, entity_id)
@@ -704,16 +700,25 @@ class ProvCapture:
                 self._describe(session, entity, records)
                 records.append(GENERATED % (run.activity_id, quote(entity.id), ',"generated_role":"result"'))
 
-    def _generate_value(self, entity_plan: EntityPlan, run: _Run, generated: set, records: list) -> None:
-        """Log the generation of a Python value identified by its digest alone (a ``by_value`` plan)."""
+    def _value_of(self, entity_plan: EntityPlan, run: _Run, relation: str) -> Optional[tuple]:
+        """Return ``(value, owner, id, id scheme)`` of a ``by_value`` entity, or None when its
+        value is None or cannot be found (warned about once, as a ``relation`` problem)."""
         try:
             value, owner = run.scope.resolve(entity_plan.value)
             if value is None:
-                return
+                return None
             entity_id, scheme = self._digest(value)
         except Exception as exc:
-            self._entity_problem(run.plan, entity_plan, "generation", exc)
+            self._entity_problem(run.plan, entity_plan, relation, exc)
+            return None
+        return value, owner, entity_id, scheme
+
+    def _generate_value(self, entity_plan: EntityPlan, run: _Run, generated: set, records: list) -> None:
+        """Log the generation of a Python value identified by its digest alone (a ``by_value`` plan)."""
+        found = self._value_of(entity_plan, run, "generation")
+        if found is None:
             return
+        value, owner, entity_id, scheme = found
         session = run.session
         if entity_id not in session.described:
             self._describe(session, self.entities.known(entity_plan, value, owner, entity_id, scheme), records)

@@ -546,50 +546,45 @@ class RecordStream(RecordDispatcher):
         self._close(activity)
 
     def _used(self, data: dict, session: Optional[str]) -> None:
-        activity = self.open.get(data["activity_id"])
-        if activity is None or activity.session is None:
-            self._record(data, session)
-            return
-        entity = data["used_id"]
-        found = self._references.get(entity)
-        if type(found) is dict:
-            found = found.get(session)
-        if found is None:
-            found = self._register(entity, session)
-        value = data["used_role"]
-        named = self._role_names.get(value) if type(value) is str else None
-        if named is None:
-            named = self._role(value)
-        key = ((activity.number << _SHIFT | found[1]) << _SHIFT | named[1]) << 3
-        written = self._written
-        if key in written:
-            return
-        written.add(key)
-        if activity.started and activity.session in self.ready:
-            self._usage(activity, found[2], named[0])
-        else:
-            activity.usages.append((found[2], named[0]))
+        link = self._first_relation(data, session, "used_id", "used_role", 0)
+        if link is not None:
+            activity, entity, name = link
+            if activity.started and activity.session in self.ready:
+                self._usage(activity, entity, name)
+            else:
+                activity.usages.append((entity, name))
 
     def _generated(self, data: dict, session: Optional[str]) -> None:
+        link = self._first_relation(data, session, "generated_id", "generated_role", 1)
+        if link is not None:
+            activity, entity, name = link
+            activity.generations.append((entity, name))
+
+    def _first_relation(
+        self, data: dict, session: Optional[str], entity_key: str, role_key: str, kind: int
+    ) -> Optional[Tuple[_Activity, str, Optional[str]]]:
+        """Return the activity, entity text and role name of a usage (``kind`` 0) or generation
+        (1) met for the first time; None when it was met before or waits for its activity."""
         activity = self.open.get(data["activity_id"])
         if activity is None or activity.session is None:
             self._record(data, session)
-            return
-        entity = data["generated_id"]
+            return None
+        entity = data[entity_key]
         found = self._references.get(entity)
         if type(found) is dict:
             found = found.get(session)
         if found is None:
             found = self._register(entity, session)
-        value = data["generated_role"]
+        value = data[role_key]
         named = self._role_names.get(value) if type(value) is str else None
         if named is None:
             named = self._role(value)
-        key = ((activity.number << _SHIFT | found[1]) << _SHIFT | named[1]) << 3 | 1
+        key = ((activity.number << _SHIFT | found[1]) << _SHIFT | named[1]) << 3 | kind
         written = self._written
-        if key not in written:
-            written.add(key)
-            activity.generations.append((found[2], named[0]))
+        if key in written:
+            return None
+        written.add(key)
+        return activity, found[2], named[0]
 
     def _parameters(self, data: dict, session: Optional[str]) -> None:
         activity = self.open.get(data["activity_id"])
