@@ -569,12 +569,7 @@ class RecordStream(RecordDispatcher):
         if activity is None or activity.session is None:
             self._record(data, session)
             return None
-        entity = data[entity_key]
-        found = self._references.get(entity)
-        if type(found) is dict:
-            found = found.get(session)
-        if found is None:
-            found = self._register(entity, session)
+        found = self._reference(data[entity_key], session)
         value = data[role_key]
         named = self._role_names.get(value) if type(value) is str else None
         if named is None:
@@ -807,45 +802,16 @@ class RecordStream(RecordDispatcher):
         return found
 
     def _membership(self, data: dict, session: Optional[str]) -> None:
-        references = self._references
-        entity = data["entity_id"]
-        found = references.get(entity)
-        if type(found) is dict:
-            found = found.get(session)
-        if found is None:
-            found = self._register(entity, session)
-        member = data["member_id"]
-        other = references.get(member)
-        if type(other) is dict:
-            other = other.get(session)
-        if other is None:
-            other = self._register(member, session)
-        self._member(found, other)
+        found = self._reference(data["entity_id"], session)
+        self._member(found, self._reference(data["member_id"], session))
 
     def _derivation(self, data: dict, session: Optional[str]) -> None:
-        references = self._references
-        entity = data["entity_id"]
-        found = references.get(entity)
-        if type(found) is dict:
-            found = found.get(session)
-        if found is None:
-            found = self._register(entity, session)
-        progenitor = data["progenitor_id"]
-        other = references.get(progenitor)
-        if type(other) is dict:
-            other = other.get(session)
-        if other is None:
-            other = self._register(progenitor, session)
+        found = self._reference(data["entity_id"], session)
+        other = self._reference(data["progenitor_id"], session)
         self.derivations.add(found[1] << _SHIFT | other[1], found[0], other[0], False)
 
     def _description(self, data: dict, session: Optional[str]) -> None:
-        entity = data["entity_id"]
-        found = self._references.get(entity)
-        if type(found) is dict:
-            found = found.get(session)
-        if found is None:
-            found = self._register(entity, session)
-        self._describe(data, session, found)
+        self._describe(data, session, self._reference(data["entity_id"], session))
 
     def _entity(self, data: dict, session: Optional[str]) -> None:
         found = self._reference(data["entity_id"], session)
