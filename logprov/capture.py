@@ -450,6 +450,14 @@ class ProvCapture:
 
     def _manual_entity(self, run: _Run | None, target: Any, role: str | None, used: bool, file: bool,
                        location: str | None = None) -> str | None:
+        suspended = _SUSPENDED.set(True)
+        try:
+            return self._log_manual_entity(run, target, role, used, file, location)
+        finally:
+            _SUSPENDED.reset(suspended)
+
+    def _log_manual_entity(self, run: _Run | None, target: Any, role: str | None, used: bool, file: bool,
+                           location: str | None) -> str | None:
         if run is None:
             self._warn_once(("no-activity", used), "add_input_file/add_output_file called outside an activity; ignored")
             return None
@@ -478,8 +486,22 @@ class ProvCapture:
     # The traced call
 
     def _begin(self, plan: ActivityPlan | None, args: tuple, kwargs: dict, name: str | None = None, parameters: Mapping | None = None) -> _Run | None:
+        """Log the start of an activity; return its run, or None when nothing is logged.
+
+        Nothing is logged inside the capture's own inspection of values: whatever the capture
+        does runs with tracing suspended in the current context.
+        """
+        if _SUSPENDED.get():
+            return None
+        suspended = _SUSPENDED.set(True)
         try:
-            if _SUSPENDED.get() or not self.logger.isEnabledFor(INFO):
+            return self._start(plan, args, kwargs, name, parameters)
+        finally:
+            _SUSPENDED.reset(suspended)
+
+    def _start(self, plan: ActivityPlan | None, args: tuple, kwargs: dict, name: str | None, parameters: Mapping | None) -> _Run | None:
+        try:
+            if not self.logger.isEnabledFor(INFO):
                 return None
             scope = CallScope(plan, args, kwargs) if plan is not None else None
             session = self._session
@@ -501,14 +523,7 @@ class ProvCapture:
             body: list[str] = []
             values = dict(parameters) if parameters else {}
             if plan is not None:
-                if plan.calls_code:
-                    suspended = _SUSPENDED.set(True)
-                    try:
-                        self._plan_inputs(plan, scope, run, values, records, body, start_time)
-                    finally:
-                        _SUSPENDED.reset(suspended)
-                else:
-                    self._plan_inputs(plan, scope, run, values, records, body, start_time)
+                self._plan_inputs(plan, scope, run, values, records, body, start_time)
             records.append(start)
             if values:
                 records.append(PARAMETERS % (activity_id, dumps(self.values.parameters(values.items()))))
@@ -632,19 +647,23 @@ class ProvCapture:
             body.append(USED % (activity_id, quote(entity.id), fragment({"used_role": name})))
 
     def _end(self, run: _Run, result: Any, exc: BaseException | None) -> None:
+        """Log the end of ``run`` (tracing suspended while the capture inspects the outputs)."""
+        suspended = _SUSPENDED.set(True)
+        try:
+            self._finish(run, result, exc)
+        finally:
+            _SUSPENDED.reset(suspended)
+
+    def _finish(self, run: _Run, result: Any, exc: BaseException | None) -> None:
         try:
             end_time = now()
             records: list[str] = []
             plan = run.plan
             if exc is None and plan is not None and (plan.generation or run.inputs or self.config.log_returned_result):
-                suspended = _SUSPENDED.set(True) if plan.calls_code else None
                 try:
                     self._plan_outputs(run, result, records)
                 except Exception as error:
                     self._internal_error(run.name, error)
-                finally:
-                    if suspended is not None:
-                        _SUSPENDED.reset(suspended)
             duration = round(_clock() - run.started, 6)
             if exc is None:
                 records.append(END % (run.activity_id, end_time, duration))

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from .definitions import ActivityDescription, Definitions, EntityDescription, ItemDescription, MemberDescription
 from .records import fragment, quote
-from .valuepath import CallStep, ValuePath
+from .valuepath import ValuePath
 
 __all__ = ["ActivityPlan", "EntityPlan", "ArgumentLayout", "FILE", "COLLECTION", "PATH", "OBJECT"]
 
@@ -238,9 +238,6 @@ class ActivityPlan:
         Arguments already logged through the description (not logged again as arguments).
     free_arguments : bool
         Whether some argument may be left that the description does not log.
-    calls_code : bool
-        Whether a value path of the plan calls a method (traced calls made while resolving it
-        must not be logged as activities).
     name_text : str
         The name as a JSON string.
     function_tail : str
@@ -259,18 +256,8 @@ class ActivityPlan:
     generation: tuple
     described_arguments: frozenset
     free_arguments: bool
-    calls_code: bool
     name_text: str = ""
     function_tail: str = ""
-
-
-def _all_paths(paths: list, plans: tuple) -> list:
-    found = [p for p in paths if p is not None]
-    for plan in plans:
-        for nested in (plan, plan.members, plan.progenitors):
-            if nested is not None:
-                found.extend(p for p in (nested.value, nested.location, nested.id, nested.element) if p is not None)
-    return found
 
 
 def _argument_names(paths, arguments: set) -> frozenset:
@@ -318,7 +305,6 @@ def activity_plan(func: Callable, definitions: Definitions, name: str | None, sc
         generation=generation,
         described_arguments=described,
         free_arguments=bool(arguments - described) or layout.var_positional is not None or layout.var_keyword,
-        calls_code=any(isinstance(step, CallStep) for path in _all_paths(paths, usage + generation) for step in path.steps),
         name_text=quote(activity_name),
         function_tail=fragment({"function": f"{module}.{qualname}"}),
     )
