@@ -21,13 +21,14 @@ from .definitions import Definitions, load_definitions
 from .entities import Entity, EntityFactory
 from .flusher import Flusher
 from .handlers import ProvFileHandler, setup_logger
+from .parameters import instance_configuration, is_parameter_value, parameter_value
 from .plans import OBJECT, ActivityPlan, EntityPlan, activity_plan, guess_scope
 from .records import (
     END, GENERATED, GENERATED_DIGEST, PARAMETERS, START, USED, USED_DIGEST, RecordWriter, dumps, fragment, now, quote,
 )
 from .scope import CallScope
 from .session import agent_name, calling_code_directory, git_info, package_versions, system_info
-from .tracking import BoundedSet, LocationTracker
+from .tracking import BoundedSet, LocationTracker, ObjectTracker
 from .values import SecretNames, ValueWriter
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _SCALARS = (str, int, float, bool, type(None))
 _IMMUTABLE = frozenset({str, int, float, bool, complex, bytes, type(None)})
 _MAX_MEMBERS = 100_000
+_RESULT_ITEMS = 8
 _SUSPENDED: contextvars.ContextVar[bool] = contextvars.ContextVar("logprov_suspended", default=False)
 _DESCRIBED_ENTITIES = 10_000
 _clock = time.perf_counter
@@ -171,6 +173,7 @@ class ProvCapture:
             f"logprov_activity_{id(self)}", default=None
         )
         self._locations = LocationTracker()
+        self._objects = ObjectTracker()
         self._flush_interval = float(cfg.flush_interval)
         self._running: dict[str, _Run] = {}
         self._flusher = Flusher(self._flush_interval, weakref.WeakMethod(self._release_overdue))
@@ -582,8 +585,7 @@ class ProvCapture:
             entity = self._resolve_entity(entity_plan, scope, plan, "usage")
             if entity is None:
                 continue
-            if entity.track is not None:
-                self._check_location(session, entity, derivations, start_time)
+            self._check_location(session, entity, derivations, start_time)
             if entity.id not in session.described:
                 self._describe(session, entity, body)
             body.append(USED % (activity_id, quote(entity.id), entity_plan.used_tail))
@@ -591,40 +593,57 @@ class ProvCapture:
                 run.inputs.append((entity_plan, entity.id, entity.value))
             if entity_plan.members is not None:
                 self._members(entity_plan.members, entity.id, scope, plan, session, body, progenitors=False)
+        if plan.instance is not None and self.config.log_args_as_entities:
+            self._instance_inputs(plan, run, values, derivations, body, start_time)
         if plan.free_arguments:
-            self._argument_inputs(plan, scope, session, activity_id, values, body)
+            self._argument_inputs(plan, scope, session, activity_id, values, body, derivations, start_time)
 
-    def _use_value(self, entity_plan: EntityPlan, run: _Run, derivations: list, body: list, start_time: str) -> None:
-        """Log the usage of a Python value identified by its digest alone (a ``by_value`` plan).
+    def _instance_inputs(self, plan: ActivityPlan, run: _Run, values: dict, derivations: list, body: list,
+                         start_time: str) -> None:
+        """Log what an undescribed method reads from its instance: the configuration the instance
+        exposes (as ``self.<name>`` parameters) and its state (used as role ``self``, checked for
+        a change after the call)."""
+        instance = run.scope.instance
+        try:
+            values.update(instance_configuration(instance))
+        except Exception as exc:
+            self._warn_once((plan.function, "configuration"),
+                            f"activity {plan.name!r}: configuration of the instance: {type(exc).__name__}: {exc}; not logged")
+        used_id = self._use_value(plan.instance, run, derivations, body, start_time)
+        if used_id is not None:
+            run.inputs.append((plan.instance, used_id, instance))
 
-        Does what the general path does (location check, description, usage record, modification
-        check, members) on the id and value, building an `Entity` only to describe it.
+    def _use_value(self, entity_plan: EntityPlan, run: _Run, derivations: list, body: list, start_time: str) -> str | None:
+        """Log the usage of a Python value identified by its digest alone (a ``by_value`` plan);
+        return its id, or None when nothing was logged.
+
+        Does what the general path does (location and object checks, description, usage record,
+        modification check, members) on the id and value, building an `Entity` only to describe it.
         """
         found = self._value_of(entity_plan, run, "usage")
         if found is None:
-            return
+            return None
         value, owner, entity_id, scheme = found
         session = run.session
+        last = self._objects.swap(value, entity_id)
         if owner is not None:
-            last = self._locations.swap(owner, entity_plan.key, entity_id)
-            if last is not None and last != entity_id:
-                self._describe(session, self.entities.known(entity_plan, value, owner, entity_id, scheme), derivations)
-                derivations.append(dumps({
-                    "entity_id": entity_id,
-                    "progenitor_id": last,
-                    "in_session": session.id,
-                    "generated_time": start_time,
-                    "untraced": True,
-                }))
+            last_here = self._locations.swap(owner, entity_plan.key, entity_id)
             if self.config.check_modified_inputs:
                 run.inputs.append((entity_plan, entity_id, value))
+        else:
+            last_here = None
+        if (last is not None and last != entity_id) or (last_here is not None and last_here != entity_id):
+            entity = self.entities.known(entity_plan, value, owner, entity_id, scheme)
+            self._untraced_change(session, entity, (last, last_here), derivations, start_time)
         if entity_id not in session.described:
             self._describe(session, self.entities.known(entity_plan, value, owner, entity_id, scheme), body)
         body.append(USED_DIGEST % (run.activity_id, entity_id, entity_plan.used_tail))
         if entity_plan.members is not None:
             self._members(entity_plan.members, entity_id, run.scope, run.plan, session, body, progenitors=False)
+        return entity_id
 
-    def _argument_inputs(self, plan: ActivityPlan, scope: CallScope, session: _Session, activity_id: str, values: dict, body: list) -> None:
+    def _argument_inputs(self, plan: ActivityPlan, scope: CallScope, session: _Session, activity_id: str, values: dict, body: list,
+                         derivations: list, start_time: str) -> None:
         cfg = self.config
         if not (cfg.log_args or cfg.log_kwargs):
             return
@@ -637,8 +656,12 @@ class ProvCapture:
             if type(value) in _SCALARS or not cfg.log_args_as_entities or self.secret(name):
                 values[name] = value
                 continue
+            if is_parameter_value(value):
+                values[name] = parameter_value(value)
+                continue
             try:
                 entity = self.entities.value(value, {"type": "PythonObject"}, f"args.{name}")
+                self._check_location(session, entity, derivations, start_time)
                 self._describe(session, entity, body)
             except Exception as exc:
                 self._warn_once((plan.function, "argument", name),
@@ -702,8 +725,7 @@ class ProvCapture:
             if entity.id not in session.described:
                 self._describe(session, entity, records)
             records.append(GENERATED % (run.activity_id, quote(entity.id), entity_plan.generated_tail))
-            if entity.track is not None:
-                self._locations.set(entity.track[0], entity.track[1], entity.id)
+            self._track(entity)
             generated.add(entity.id)
             if entity_plan.members is not None or entity_plan.progenitors is not None:
                 self._lists(entity_plan, entity.id, scope, plan, session, records)
@@ -718,6 +740,26 @@ class ProvCapture:
             if entity.id not in generated:
                 self._describe(session, entity, records)
                 records.append(GENERATED % (run.activity_id, quote(entity.id), ',"generated_role":"result"'))
+                self._objects.set(result, entity.id)
+                generated.add(entity.id)
+                if _returned_collection(result):
+                    self._result_items(run, result, entity.id, generated, records)
+
+    def _result_items(self, run: _Run, result: Any, collection_id: str, generated: set, records: list) -> None:
+        """Log each item of a returned tuple or list as an entity of its own, generated by the
+        activity (role ``result[<index>]``) and a member of the returned collection."""
+        session, instance = run.session, run.scope.instance
+        for index, item in enumerate(result):
+            if item is None or item is instance:
+                continue
+            role = f"result[{index}]"
+            entity = self.entities.value(item, {"type": "PythonObject"}, role)
+            self._describe(session, entity, records)
+            if entity.id not in generated:
+                records.append(GENERATED % (run.activity_id, quote(entity.id), fragment({"generated_role": role})))
+                generated.add(entity.id)
+            records.append(dumps({"entity_id": collection_id, "member_id": entity.id, "in_session": session.id}))
+            self._objects.set(item, entity.id)
 
     def _value_of(self, entity_plan: EntityPlan, run: _Run, relation: str) -> Optional[tuple]:
         """Return ``(value, owner, id, id scheme)`` of a ``by_value`` entity, or None when its
@@ -744,6 +786,7 @@ class ProvCapture:
         records.append(GENERATED_DIGEST % (run.activity_id, entity_id, entity_plan.generated_tail))
         if owner is not None:
             self._locations.set(owner, entity_plan.key, entity_id)
+        self._objects.set(value, entity_id)
         generated.add(entity_id)
         if entity_plan.members is not None or entity_plan.progenitors is not None:
             self._lists(entity_plan, entity_id, run.scope, run.plan, session, records)
@@ -844,23 +887,35 @@ class ProvCapture:
         session.described.add(entity.id)
 
     def _check_location(self, session: _Session, entity: Entity, derivations: list[str], time_found: str) -> None:
-        if entity.track is None:
-            return
-        owner, key = entity.track
-        last = self._locations.swap(owner, key, entity.id)
-        if last is not None and last != entity.id:
-            self._describe(session, entity, derivations)
+        """Log an untraced change of a used entity: another id than last logged at its place, or
+        on its object."""
+        last_here = self._locations.swap(entity.track[0], entity.track[1], entity.id) if entity.track is not None else None
+        last = self._objects.swap(entity.value, entity.id) if entity.value is not None else None
+        if (last is not None and last != entity.id) or (last_here is not None and last_here != entity.id):
+            self._untraced_change(session, entity, (last, last_here), derivations, time_found)
+
+    def _untraced_change(self, session: _Session, entity: Entity, progenitors: tuple, derivations: list[str],
+                         time_found: str) -> None:
+        """Log ``entity`` as derived, outside any traced call, from each id of ``progenitors``
+        (None and its own id left out)."""
+        self._describe(session, entity, derivations)
+        for progenitor in dict.fromkeys(progenitors):
+            if progenitor is None or progenitor == entity.id:
+                continue
             derivations.append(dumps({
                 "entity_id": entity.id,
-                "progenitor_id": last,
+                "progenitor_id": progenitor,
                 "in_session": session.id,
                 "generated_time": time_found,
                 "untraced": True,
             }))
 
     def _track(self, entity: Entity) -> None:
+        """Remember ``entity`` as the one now at its place and on its object."""
         if entity.track is not None:
             self._locations.set(entity.track[0], entity.track[1], entity.id)
+        if entity.value is not None:
+            self._objects.set(entity.value, entity.id)
 
     # Problems inside the capture
 
@@ -876,6 +931,16 @@ class ProvCapture:
 
     def _internal_error(self, name: str | None, exc: Exception) -> None:
         self._warn_once(("internal", name, type(exc)), f"provenance of {name!r} incomplete: internal error {type(exc).__name__}: {exc}")
+
+
+def _returned_collection(result: Any) -> bool:
+    """Return True for a returned tuple or list of a few items whose items are entities of their
+    own (``X, y = make_data()``): at most `_RESULT_ITEMS`, not all of them parameter-like
+    values, and none of them the collection itself."""
+    cls = type(result)
+    if not (cls is tuple or cls is list) or not 0 < len(result) <= _RESULT_ITEMS:
+        return False
+    return not all(is_parameter_value(item) for item in result) and not any(item is result for item in result)
 
 
 def _exception_message(exc: BaseException, limit: int) -> str:

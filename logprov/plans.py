@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from .definitions import ActivityDescription, Definitions, EntityDescription, ItemDescription, MemberDescription
 from .records import fragment, quote
-from .valuepath import ValuePath
+from .valuepath import ValuePath, compile_path
 
 __all__ = ["ActivityPlan", "EntityPlan", "ArgumentLayout", "FILE", "COLLECTION", "PATH", "OBJECT"]
 
@@ -242,6 +242,9 @@ class ActivityPlan:
         The name as a JSON string.
     function_tail : str
         The function as the last members of a start record (``,"function":"…"``).
+    instance : EntityPlan or None
+        For a method the definitions do not describe: the plan of its instance's state, used
+        as role ``self`` and generated anew (role ``self``) when the call changed it.
     """
 
     name: str
@@ -258,6 +261,16 @@ class ActivityPlan:
     free_arguments: bool
     name_text: str = ""
     function_tail: str = ""
+    instance: EntityPlan | None = None
+
+
+def instance_plan() -> EntityPlan:
+    """Return the plan of the state of a method's instance, identified by its digest (role ``self``)."""
+    return EntityPlan(
+        role="self", kind=OBJECT, value=compile_path("self"), location=None, id=None, namespace=None,
+        description_name=None, static={"type": "PythonObject"}, index=None, key="self", by_value=True,
+        used_tail=fragment({"used_role": "self"}), generated_tail=fragment({"generated_role": "self"}),
+    )
 
 
 def _argument_names(paths, arguments: set) -> frozenset:
@@ -307,6 +320,7 @@ def activity_plan(func: Callable, definitions: Definitions, name: str | None, sc
         free_arguments=bool(arguments - described) or layout.var_positional is not None or layout.var_keyword,
         name_text=quote(activity_name),
         function_tail=fragment({"function": f"{module}.{qualname}"}),
+        instance=instance_plan() if scope == "self" and description is None else None,
     )
 
 

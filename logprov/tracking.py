@@ -1,12 +1,14 @@
-"""Bounded memories of a capture: entities already described, ids last seen at each location."""
+"""Bounded memories of a capture: entities already described, ids last seen at each location
+and on each object."""
 
 from __future__ import annotations
 
+import sys
 import weakref
 from collections import OrderedDict
 from typing import Any, Hashable
 
-__all__ = ["BoundedSet", "LocationTracker"]
+__all__ = ["BoundedSet", "LocationTracker", "ObjectTracker"]
 
 
 class BoundedSet(OrderedDict):
@@ -104,3 +106,90 @@ class LocationTracker:
             table = self._instance_table(owner, create=True)
             if table is not None:
                 table[path] = entity_id
+
+
+_UNCHANGEABLE = frozenset({str, bytes, int, float, complex, bool, type(None), frozenset, range})
+#: ``sys.getrefcount`` of an object referenced only by one list slot (the slot and the argument).
+_ONLY_REFERENCE = 2
+
+
+def held_only_here(entry: list) -> bool:
+    """Return True when ``entry[0]`` is referenced by the list ``entry`` alone (never on an
+    interpreter without reference counts)."""
+    count = getattr(sys, "getrefcount", None)
+    return count is not None and count(entry[0]) <= _ONLY_REFERENCE
+
+
+class ObjectTracker:
+    """Remember the entity id last logged for each object a traced call used or generated.
+
+    An object is remembered by identity: through a weak reference when it takes one (instances,
+    NumPy arrays), so an object created later at the same address never inherits its history;
+    otherwise (dictionaries, lists, tuples) by holding it, and each new object checks the two
+    held longest: one that nothing else refers to any more is let go. Values that cannot change
+    (strings, numbers, None, frozensets) are not remembered. Every operation is O(1).
+
+    Parameters
+    ----------
+    size : int
+        Weakly referenced objects remembered (the oldest forgotten first).
+    held : int
+        Objects held at most (the oldest forgotten first).
+    """
+
+    def __init__(self, size: int = 65536, held: int = 1024) -> None:
+        self.size = size
+        self.held = held
+        self._weak: dict[int, tuple[weakref.ref, str]] = {}
+        self._held: dict[int, list] = {}
+
+    def swap(self, obj: Any, entity_id: str) -> str | None:
+        """Record that ``obj`` is now entity ``entity_id``; return the id it had before, or None."""
+        if type(obj) in _UNCHANGEABLE:
+            return None
+        key = id(obj)
+        entry = self._weak.get(key)
+        if entry is not None and entry[0]() is obj:
+            if entry[1] != entity_id:
+                self._weak[key] = (entry[0], entity_id)
+            return entry[1]
+        held = self._held.get(key)
+        if held is not None and held[0] is obj:
+            last = held[1]
+            held[1] = entity_id
+            return last
+        self._add(obj, key, entity_id)
+        return None
+
+    def set(self, obj: Any, entity_id: str) -> None:
+        """Record that ``obj`` is now entity ``entity_id``."""
+        self.swap(obj, entity_id)
+
+    def _add(self, obj: Any, key: int, entity_id: str) -> None:
+        try:
+            ref = weakref.ref(obj)
+        except TypeError:
+            self._weak.pop(key, None)
+            self._hold(obj, key, entity_id)
+            return
+        weak = self._weak
+        weak[key] = (ref, entity_id)
+        if len(weak) > self.size:
+            try:
+                del weak[next(iter(weak))]
+            except (StopIteration, KeyError, RuntimeError):
+                pass
+
+    def _hold(self, obj: Any, key: int, entity_id: str) -> None:
+        held = self._held
+        held[key] = [obj, entity_id]
+        try:
+            for _ in range(2):
+                oldest = next(iter(held))
+                entry = held.pop(oldest)
+                if not held_only_here(entry):
+                    held[oldest] = entry
+            while len(held) > self.held:
+                del held[next(iter(held))]
+        except (StopIteration, KeyError, RuntimeError):
+            pass

@@ -58,3 +58,205 @@ def test_inspection_inside_a_manual_activity_runs_no_traced_code(make_capture, r
             Table().columns()
     assert [a["name"] for a in log.activities()] == ["inspect", "columns"]
     assert log.activities("columns")[0]["parent_activity_id"] == log.activities("inspect")[0]["activity_id"]
+
+
+class Scaler:
+    """A scikit-learn style estimator: ``__init__`` arguments stored under the same names."""
+
+    def __init__(self, factor=2.0, mode="mean", shape=(3, 3), label=Shape.SQUARE, data=None):
+        self.factor = factor
+        self.mode = mode
+        self.shape = shape
+        self.label = label
+        self.data = data if data is not None else [1, 2]
+
+    def fit(self, values):
+        self.scale_ = self.factor * sum(values)
+        return self
+
+    def transform(self, values):
+        return [value * self.scale_ for value in values]
+
+
+def test_a_method_changing_its_instance_generates_its_new_state(make_capture, records):
+    capture = make_capture()
+    capture.trace_methods(Scaler)
+    scaler = Scaler()
+    with records(capture) as log:
+        scaler.fit([1, 2, 3])
+        scaler.transform([4])
+    fit, transform = log.activities()
+    used_before = log.find(activity_id=fit["activity_id"], used_role="self")[0]["used_id"]
+    generated = log.find(activity_id=fit["activity_id"], generated_role="self")[0]["generated_id"]
+    assert generated != used_before
+    assert log.find(entity_id=generated, progenitor_id=used_before, in_activity=fit["activity_id"])
+    assert log.find(activity_id=transform["activity_id"], used_role="self")[0]["used_id"] == generated
+    assert not log.find(activity_id=transform["activity_id"], generated_role="self")
+    assert not [r for r in log.of_kind("derivation") if r.get("untraced")]
+
+
+def test_a_method_records_the_configuration_of_its_instance(make_capture, records):
+    capture = make_capture()
+    capture.trace_methods(Scaler)
+
+    @dataclasses.dataclass
+    class Settings:
+        threshold: float = 0.5
+        api_password: str = "hunter2"
+        names: list = dataclasses.field(default_factory=list)
+
+        def apply(self):
+            return self.threshold
+
+    capture.trace_methods(Settings)
+
+    class Estimator:
+        def __init__(self, depth):
+            self.depth = depth
+
+        def get_params(self, deep=True):
+            return {"depth": self.depth, "inner__alpha": 0.1, "inner": object()}
+
+        def fit(self):
+            return self
+
+    capture.trace_methods(Estimator)
+    with records(capture) as log:
+        Scaler(factor=3.0).fit([1])
+        Settings().apply()
+        Estimator(4).fit()
+    scaler, settings, estimator, *nested = log.of_kind("parameters")
+    assert scaler["parameters"] == {"self.factor": 3.0, "self.mode": "mean", "self.shape": [3, 3],
+                                    "self.label": "Shape.SQUARE"}
+    assert settings["parameters"] == {"self.threshold": 0.5, "self.api_password": "***"}
+    assert estimator["parameters"] == {"self.depth": 4, "self.inner__alpha": 0.1}
+    assert [a["name"] for a in log.activities()] == ["fit", "apply", "fit"]
+
+
+def test_the_configuration_recorded_is_bounded():
+    from logprov.parameters import CONFIGURATION_ITEMS, instance_configuration
+
+    class Wide:
+        def get_params(self, deep=True):
+            return {f"p{i}": i for i in range(1000)}
+
+    found = instance_configuration(Wide())
+    assert found == [(f"self.p{i}", i) for i in range(CONFIGURATION_ITEMS)]
+
+
+def test_small_immutable_arguments_are_parameters(make_capture, records):
+    capture = make_capture()
+
+    @capture.trace
+    def render(image, shape=(64, 64), style=Shape.ROUND, grid=((0, 1), (2, 3)), steps=tuple(range(40))):
+        return None
+
+    with records(capture) as log:
+        render([0.0, 1.0])
+    (parameters,) = log.of_kind("parameters")
+    assert parameters["parameters"] == {"shape": [64, 64], "style": "Shape.ROUND", "grid": [[0, 1], [2, 3]]}
+    assert sorted(r["used_role"] for r in log.of_kind("used")) == ["image", "steps"]
+
+
+def test_items_of_a_returned_tuple_are_entities_with_a_generator(make_capture, records):
+    capture = make_capture()
+
+    @capture.trace
+    def make_data(n=3):
+        return [float(i) for i in range(n)], [i % 2 for i in range(n)]
+
+    @capture.trace
+    def fit(X, y):
+        return None
+
+    @capture.trace
+    def bounds():
+        return (0.0, 1.0)
+
+    with records(capture) as log:
+        X, y = make_data()
+        fit(X, y)
+        bounds()
+    make, fit_start, bounds_start = log.activities()
+    result = log.find(activity_id=make["activity_id"], generated_role="result")[0]["generated_id"]
+    items = [log.find(activity_id=make["activity_id"], generated_role=f"result[{i}]")[0]["generated_id"] for i in (0, 1)]
+    assert [r["member_id"] for r in log.find(entity_id=result) if "member_id" in r] == items
+    assert [log.find(activity_id=fit_start["activity_id"], used_role=role)[0]["used_id"] for role in ("X", "y")] == items
+    assert [r["generated_role"] for r in log.find(activity_id=bounds_start["activity_id"]) if "generated_role" in r] == ["result"]
+    assert not log.of_kind("derivation")
+
+
+def test_an_untraced_change_between_traced_calls_is_a_derivation(make_capture, records):
+    capture = make_capture()
+    make = capture.trace(lambda: {"arr": [1, 2, 3]}, name="make")
+    fit = capture.trace(lambda c: None, name="fit")
+    report = capture.trace(lambda c: None, name="report")
+    with records(capture) as log:
+        c = make()
+        fit(c)
+        c["arr"][1] = 5
+        report(c)
+        report(c)
+    made = log.of_kind("generated")[0]["generated_id"]
+    fit_used, report_used, again = (r["used_id"] for r in log.of_kind("used"))
+    assert fit_used == made and report_used != made and again == report_used
+    (derivation,) = log.of_kind("derivation")
+    assert derivation["entity_id"] == report_used and derivation["progenitor_id"] == made
+    assert derivation["untraced"] is True
+
+
+def test_an_untraced_change_of_an_array_is_a_derivation(make_capture, records):
+    np = pytest.importorskip("numpy")
+    capture = make_capture()
+    fit = capture.trace(lambda data: None, name="fit")
+    data = np.arange(10.0)
+    with records(capture) as log:
+        fit(data)
+        data[3] = -1.0
+        fit(data)
+    first, second = (r["used_id"] for r in log.of_kind("used"))
+    assert [(r["entity_id"], r["progenitor_id"]) for r in log.of_kind("derivation")] == [(second, first)]
+
+
+def test_new_objects_at_a_reused_address_are_not_derived_from_old_ones(make_capture, records):
+    capture = make_capture()
+    use = capture.trace(lambda value: None, name="use")
+
+    class Box:
+        def __init__(self, content):
+            self.content = content
+
+    with records(capture) as log:
+        for i in range(50):
+            use({"i": i})
+            use([i])
+            use(Box(i))
+    assert len(log.of_kind("used")) == 150
+    assert not log.of_kind("derivation")
+
+
+def test_object_tracker_lets_go_of_objects_nothing_else_refers_to():
+    from logprov.tracking import ObjectTracker, held_only_here
+
+    released = []
+
+    class Record(dict):
+        __slots__ = ()
+
+        def __del__(self):
+            released.append(self.get("n"))
+
+    tracker = ObjectTracker(size=8, held=4)
+    kept = [Record(n=n) for n in range(3)]
+    for n, record in enumerate(kept):
+        assert tracker.swap(record, f"id{n}") is None
+    for n in range(10):
+        tracker.set(Record(n=100 + n), "temporary")
+    assert len(released) >= 9 and not set(released) & {0, 1, 2}
+    assert [tracker.swap(record, "new") for record in kept[1:]] == ["id1", "id2"]
+    assert len(tracker._held) <= 4
+    assert held_only_here([Record()]) and not held_only_here([kept[0]])
+    for n in range(20):
+        tracker.set(Shape, f"class{n}")
+    assert len(tracker._weak) <= 8
+    assert tracker.swap("text", "x") is None and tracker.swap("text", "y") is None
