@@ -27,7 +27,7 @@ from .records import (
     END, GENERATED, GENERATED_DIGEST, PARAMETERS, START, USED, USED_DIGEST, RecordWriter, dumps, fragment, now, quote,
 )
 from .scope import CallScope
-from .session import agent_name, calling_code_directory, git_info, package_versions, system_info
+from .session import agent_name, calling_code_directory, git_info, imported_modules, package_versions, system_info
 from .tracking import BoundedSet, LocationTracker, ObjectTracker
 from .values import SecretNames, ValueWriter
 
@@ -242,7 +242,7 @@ class ProvCapture:
         if self._code_info is None:
             self._code_info = {}
             if cfg.record_packages:
-                self._code_info["packages"] = package_versions(sorted(self._modules | {module}))
+                self._code_info["packages"] = self._package_versions(self._modules | {module})
             if cfg.record_git:
                 git = git_info(calling_code_directory())
                 if git:
@@ -265,6 +265,31 @@ class ProvCapture:
         record["definitions"] = self.definitions.raw
         record["config"] = self._plain(cfg.to_dict())
         return record
+
+    @staticmethod
+    def _package_versions(traced: Iterable[str]) -> dict:
+        """Versions of the distributions of the traced modules and their direct dependencies,
+        and of the distributions of the top-level modules imported in the process."""
+        versions = package_versions(sorted(traced))
+        for name, version in package_versions(imported_modules(), dependencies=False).items():
+            versions.setdefault(name, version)
+        return versions
+
+    def _record_new_packages(self, module: str) -> None:
+        """When ``module`` is traced after the session record was written, write the versions
+        of the distributions not recorded yet as a packages record of the session."""
+        session, code = self._session, self._code_info
+        if (code is None or "packages" not in code or session is None or session.pid != current_pid()
+                or self._session_unannounced):
+            return
+        try:
+            known = code["packages"]
+            new = {name: version for name, version in self._package_versions((module,)).items() if name not in known}
+            known.update(new)
+            if new and self.writer.enabled():
+                self.writer.emit([{"session_id": session.id, "packages": new}])
+        except Exception as exc:
+            self._internal_error(module, exc)
 
     def _plain(self, mapping: Mapping) -> dict:
         return ValueWriter(self.secret, limit=100_000, max_items=100_000).convert(dict(mapping))
@@ -380,7 +405,9 @@ class ProvCapture:
             described_only = self.config.described_only
         if described_only and plan.description is None:
             return func
-        self._modules.add(plan.module)
+        if plan.module not in self._modules:
+            self._modules.add(plan.module)
+            self._record_new_packages(plan.module)
         capture = self
 
         if inspect.iscoroutinefunction(func):

@@ -16,6 +16,15 @@ sys.path.insert(0, str(ROOT / "tests"))
 _names = itertools.count()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cache_folder(tmp_path_factory):
+    """Keep logprov's caches (the map of installed distributions, indexes) out of the home folder."""
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("logprov-cache")
+        patch.setenv("LOGPROV_CACHE", str(folder))
+        yield folder
+
+
 @pytest.fixture
 def make_capture(tmp_path):
     """Return a factory of captures, each with its own logger and log file in ``tmp_path``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -58,6 +59,7 @@ def run_examples(names: list, base: Path) -> dict:
         process = subprocess.Popen(
             [sys.executable, str(EXAMPLES / name), str(workdir)],
             cwd=workdir.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "LOGPROV_CACHE": str(base / "cache")},
         )
         started[name] = (process, workdir)
     runs = {}
@@ -227,3 +229,5 @@ def test_analysis_session_runs_from_the_command_line(analysis):
     write = analysis.starts("write_flux_points")[0]["activity_id"]
     assert ("flux points file", file_id(output)) in analysis.generated(write)
     assert any(r.get("untraced") for r in analysis.kind("derivation"))
+    (session,) = analysis.kind("session")[:1]
+    assert {"logprov", "PyYAML"} <= set(session["packages"])

@@ -1,0 +1,105 @@
+"""The distributions a session record names: of the traced code, of what the process imported,
+and of modules traced after the session began."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from logprov import session
+from logprov.testing import parse_line
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_distribution_map_agrees_with_importlib(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOGPROV_CACHE", str(tmp_path))
+    session.distribution_map.cache_clear()
+    found = session.distribution_map()
+    oracle = metadata.packages_distributions()
+    for top, names in oracle.items():
+        if top.startswith("__editable__") or not top.isidentifier():
+            continue
+        assert sorted(found["modules"].get(top, ())) == sorted({canonical(n) for n in names}), top
+    for key, (name, version, _) in found["distributions"].items():
+        assert metadata.version(name) == version
+    (cached,) = tmp_path.glob("distributions-*.json")
+    assert json.loads(cached.read_text())["map"] == found
+    session.distribution_map.cache_clear()
+    assert session.distribution_map() == found
+
+
+def test_distribution_map_is_read_from_the_cache_until_a_folder_changes(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOGPROV_CACHE", str(tmp_path))
+    session.distribution_map.cache_clear()
+    first = session.distribution_map()
+    (cached,) = tmp_path.glob("distributions-*.json")
+    content = json.loads(cached.read_text())
+    content["map"]["distributions"]["marker-only-in-cache"] = ["marker", "1", []]
+    cached.write_text(json.dumps(content))
+    session.distribution_map.cache_clear()
+    assert "marker-only-in-cache" in session.distribution_map()["distributions"]
+    content["stamp"][0][1] = 0
+    cached.write_text(json.dumps(content))
+    session.distribution_map.cache_clear()
+    assert session.distribution_map() == first
+    session.distribution_map.cache_clear()
+
+
+SCRIPT = textwrap.dedent("""
+    import sys
+    import logprov
+    capture = logprov.ProvCapture(config={"log_filename": sys.argv[1], "record_git": False})
+
+    @capture.trace
+    def step(x):
+        return x + 1
+
+    step(1)
+    import sklearn.utils
+    capture.trace(sklearn.utils.resample)
+    capture.trace(sklearn.utils.shuffle)
+    step(2)
+    capture.end_session()
+""")
+
+
+def read(path: Path) -> list:
+    return [r for r in (parse_line(line) for line in path.read_text().splitlines()) if r is not None]
+
+
+def test_traced_code_in_main_names_imported_distributions_and_later_traced_ones(tmp_path):
+    pytest.importorskip("sklearn")
+    log = tmp_path / "prov.log"
+    env = {**os.environ, "LOGPROV_CACHE": str(tmp_path / "cache")}
+    subprocess.run([sys.executable, "-c", SCRIPT, str(log)], check=True, env=env, cwd=tmp_path, timeout=60)
+    records = read(log)
+    start, update, end = [r for r in records if "session_id" in r]
+    assert start["module"] == "__main__"
+    assert {"logprov", "PyYAML"} <= set(start["packages"])
+    assert "scikit-learn" not in start["packages"]
+    assert update == {"session_id": start["session_id"], "packages": update["packages"]}
+    assert update["packages"]["scikit-learn"] == metadata.version("scikit-learn")
+    assert {"numpy", "scipy", "joblib"} <= set(update["packages"]) | set(start["packages"])
+    assert not set(update["packages"]) & set(start["packages"])
+    assert set(end) == {"session_id", "endTime"}
+
+    import logprov.query
+    from logprov.model import build_document
+    from logprov.reader import iter_records
+
+    with logprov.query.open(log, index=False) as provenance:
+        assert [s.id for s in provenance.sessions()] == [start["session_id"]]
+    document = build_document(iter_records(log))
+    text = document.get_provn()
+    assert "scikit-learn=" in text and "PyYAML=" in text
