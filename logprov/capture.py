@@ -104,7 +104,7 @@ class _Run:
     one atomic ``list.pop``, so it is written exactly once.
     """
 
-    __slots__ = ("activity_id", "name", "session", "scope", "started", "token", "plan", "inputs", "pending")
+    __slots__ = ("activity_id", "name", "session", "scope", "started", "token", "plan", "inputs", "pending", "within")
 
     def __init__(self, activity_id: str, name: str, session: _Session, scope: CallScope | None, plan: ActivityPlan | None) -> None:
         self.activity_id = activity_id
@@ -116,6 +116,8 @@ class _Run:
         self.token: contextvars.Token | None = None
         self.inputs: list = []
         self.pending: list[tuple[str, list[str]]] = []
+        #: Id of the activity this one runs inside (its parent), or None.
+        self.within: str | None = None
 
 
 class ProvCapture:
@@ -506,10 +508,10 @@ class ProvCapture:
         self._describe(run.session, entity, records)
         tail = fragment({"used_role" if used else "generated_role": role}) if role is not None else ""
         if used:
-            self._check_location(run.session, entity, records, timestamp)
+            self._check_location(run.session, entity, records, timestamp, run.within)
             records.append(USED % (run.activity_id, quote(entity.id), tail))
         else:
-            self._track(entity)
+            self._track(entity, run.within)
             records.append(GENERATED % (run.activity_id, quote(entity.id), tail))
         self.writer.emit_texts(((timestamp, records),))
         return entity.id
@@ -548,6 +550,7 @@ class ProvCapture:
             parent = self._current.get()
             if parent is not None:
                 tail += ',"parent_activity_id":"%s"' % parent.activity_id
+                run.within = parent.activity_id
                 self._release(parent)
             start = START % (activity_id, plan.name_text if plan is not None else quote(run.name), start_time,
                              session.id, self._agent_text(), tail)
@@ -613,7 +616,7 @@ class ProvCapture:
             entity = self._resolve_entity(entity_plan, scope, plan, "usage")
             if entity is None:
                 continue
-            self._check_location(session, entity, derivations, start_time)
+            self._check_location(session, entity, derivations, start_time, run.within)
             if entity.id not in session.described:
                 self._describe(session, entity, body)
             body.append(USED % (activity_id, quote(entity.id), entity_plan.used_tail))
@@ -624,7 +627,7 @@ class ProvCapture:
         if plan.instance is not None and self.config.log_args_as_entities:
             self._instance_inputs(plan, run, values, derivations, body, start_time)
         if plan.free_arguments:
-            self._argument_inputs(plan, scope, session, activity_id, values, body, derivations, start_time)
+            self._argument_inputs(plan, scope, run, values, body, derivations, start_time)
 
     def _instance_inputs(self, plan: ActivityPlan, run: _Run, values: dict, derivations: list, body: list,
                          start_time: str) -> None:
@@ -653,16 +656,16 @@ class ProvCapture:
             return None
         value, owner, entity_id, scheme = found
         session = run.session
-        last = self._objects.swap(value, entity_id)
+        last = self._objects.swap(value, entity_id, run.within)
         if owner is not None:
             last_here = self._locations.swap(owner, entity_plan.key, entity_id)
             if self.config.check_modified_inputs:
                 run.inputs.append((entity_plan, entity_id, value))
         else:
             last_here = None
-        if (last is not None and last != entity_id) or (last_here is not None and last_here != entity_id):
+        if (last is not None and last[0] != entity_id) or (last_here is not None and last_here != entity_id):
             entity = self.entities.known(entity_plan, value, owner, entity_id, scheme)
-            self._untraced_change(session, entity, (last, last_here), derivations, start_time)
+            self._changed(session, entity, last, last_here, run.within, derivations, start_time)
         if entity_id not in session.described:
             self._describe(session, self.entities.known(entity_plan, value, owner, entity_id, scheme), body)
         body.append(USED_DIGEST % (run.activity_id, entity_id, entity_plan.used_tail))
@@ -670,8 +673,9 @@ class ProvCapture:
             self._members(entity_plan.members, entity_id, run.scope, run.plan, session, body, progenitors=False)
         return entity_id
 
-    def _argument_inputs(self, plan: ActivityPlan, scope: CallScope, session: _Session, activity_id: str, values: dict, body: list,
+    def _argument_inputs(self, plan: ActivityPlan, scope: CallScope, run: _Run, values: dict, body: list,
                          derivations: list, start_time: str) -> None:
+        session, activity_id = run.session, run.activity_id
         cfg = self.config
         if not (cfg.log_args or cfg.log_kwargs):
             return
@@ -689,7 +693,7 @@ class ProvCapture:
                 continue
             try:
                 entity = self.entities.value(value, {"type": "PythonObject"}, f"args.{name}")
-                self._check_location(session, entity, derivations, start_time)
+                self._check_location(session, entity, derivations, start_time, run.within)
                 self._describe(session, entity, body)
             except Exception as exc:
                 self._warn_once((plan.function, "argument", name),
@@ -753,7 +757,7 @@ class ProvCapture:
             if entity.id not in session.described:
                 self._describe(session, entity, records)
             records.append(GENERATED % (run.activity_id, quote(entity.id), entity_plan.generated_tail))
-            self._track(entity)
+            self._track(entity, run.within)
             generated.add(entity.id)
             if entity_plan.members is not None or entity_plan.progenitors is not None:
                 self._lists(entity_plan, entity.id, scope, plan, session, records)
@@ -768,7 +772,7 @@ class ProvCapture:
             if entity.id not in generated:
                 self._describe(session, entity, records)
                 records.append(GENERATED % (run.activity_id, quote(entity.id), ',"generated_role":"result"'))
-                self._objects.set(result, entity.id)
+                self._objects.set(result, entity.id, run.within)
                 generated.add(entity.id)
                 if _returned_collection(result):
                     self._result_items(run, result, entity.id, generated, records)
@@ -787,7 +791,7 @@ class ProvCapture:
                 records.append(GENERATED % (run.activity_id, quote(entity.id), fragment({"generated_role": role})))
                 generated.add(entity.id)
             records.append(dumps({"entity_id": collection_id, "member_id": entity.id, "in_session": session.id}))
-            self._objects.set(item, entity.id)
+            self._objects.set(item, entity.id, run.within)
 
     def _value_of(self, entity_plan: EntityPlan, run: _Run, relation: str) -> Optional[tuple]:
         """Return ``(value, owner, id, id scheme)`` of a ``by_value`` entity, or None when its
@@ -814,7 +818,7 @@ class ProvCapture:
         records.append(GENERATED_DIGEST % (run.activity_id, entity_id, entity_plan.generated_tail))
         if owner is not None:
             self._locations.set(owner, entity_plan.key, entity_id)
-        self._objects.set(value, entity_id)
+        self._objects.set(value, entity_id, run.within)
         generated.add(entity_id)
         if entity_plan.members is not None or entity_plan.progenitors is not None:
             self._lists(entity_plan, entity_id, run.scope, run.plan, session, records)
@@ -859,7 +863,7 @@ class ProvCapture:
         records.append(GENERATED % (run.activity_id, quote(entity.id), entity_plan.generated_tail))
         records.append(dumps({"entity_id": entity.id, "progenitor_id": used_id, "in_session": session.id,
                               "in_activity": run.activity_id}))
-        self._track(entity)
+        self._track(entity, run.within)
         generated.add(entity.id)
 
     def _members(self, member_plan: EntityPlan, parent_id: str, scope: CallScope, plan: ActivityPlan, session: _Session, records: list, progenitors: bool) -> None:
@@ -914,36 +918,41 @@ class ProvCapture:
         records.append(dumps(entity.record(session.id)))
         session.described.add(entity.id)
 
-    def _check_location(self, session: _Session, entity: Entity, derivations: list[str], time_found: str) -> None:
-        """Log an untraced change of a used entity: another id than last logged at its place, or
-        on its object."""
+    def _check_location(self, session: _Session, entity: Entity, derivations: list[str], time_found: str,
+                        within: str | None) -> None:
+        """Log a change of a used entity: another id than last logged at its place, or on its
+        object (see `_changed`)."""
         last_here = self._locations.swap(entity.track[0], entity.track[1], entity.id) if entity.track is not None else None
-        last = self._objects.swap(entity.value, entity.id) if entity.value is not None else None
-        if (last is not None and last != entity.id) or (last_here is not None and last_here != entity.id):
-            self._untraced_change(session, entity, (last, last_here), derivations, time_found)
+        last = self._objects.swap(entity.value, entity.id, within) if entity.value is not None else None
+        if (last is not None and last[0] != entity.id) or (last_here is not None and last_here != entity.id):
+            self._changed(session, entity, last, last_here, within, derivations, time_found)
 
-    def _untraced_change(self, session: _Session, entity: Entity, progenitors: tuple, derivations: list[str],
-                         time_found: str) -> None:
-        """Log ``entity`` as derived, outside any traced call, from each id of ``progenitors``
-        (None and its own id left out)."""
+    def _changed(self, session: _Session, entity: Entity, last: tuple | None, last_here: str | None,
+                 within: str | None, derivations: list[str], time_found: str) -> None:
+        """Log ``entity`` as derived from what its object was (``last``: id and the activity it
+        was logged inside) and from what was at its place (``last_here``).
+
+        A change of an object logged earlier inside the same running activity happened in that
+        activity (``in_activity``); any other change happened outside traced calls (``untraced``).
+        """
         self._describe(session, entity, derivations)
-        for progenitor in dict.fromkeys(progenitors):
-            if progenitor is None or progenitor == entity.id:
-                continue
-            derivations.append(dumps({
-                "entity_id": entity.id,
-                "progenitor_id": progenitor,
-                "in_session": session.id,
-                "generated_time": time_found,
-                "untraced": True,
-            }))
+        if last is not None and last[0] != entity.id:
+            if within is not None and last[1] == within:
+                derivations.append(dumps({"entity_id": entity.id, "progenitor_id": last[0], "in_session": session.id,
+                                          "in_activity": within}))
+            else:
+                derivations.append(dumps({"entity_id": entity.id, "progenitor_id": last[0], "in_session": session.id,
+                                          "generated_time": time_found, "untraced": True}))
+        if last_here is not None and last_here != entity.id and (last is None or last_here != last[0]):
+            derivations.append(dumps({"entity_id": entity.id, "progenitor_id": last_here, "in_session": session.id,
+                                      "generated_time": time_found, "untraced": True}))
 
-    def _track(self, entity: Entity) -> None:
+    def _track(self, entity: Entity, within: str | None) -> None:
         """Remember ``entity`` as the one now at its place and on its object."""
         if entity.track is not None:
             self._locations.set(entity.track[0], entity.track[1], entity.id)
         if entity.value is not None:
-            self._objects.set(entity.value, entity.id)
+            self._objects.set(entity.value, entity.id, within)
 
     # Problems inside the capture
 

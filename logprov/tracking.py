@@ -121,7 +121,8 @@ def held_only_here(entry: list) -> bool:
 
 
 class ObjectTracker:
-    """Remember the entity id last logged for each object a traced call used or generated.
+    """Remember the entity id last logged for each object a traced call used or generated, and
+    the activity it was logged inside (its context).
 
     An object is remembered by identity: through a weak reference when it takes one (instances,
     NumPy arrays), so an object created later at the same address never inherits its history;
@@ -140,49 +141,50 @@ class ObjectTracker:
     def __init__(self, size: int = 65536, held: int = 1024) -> None:
         self.size = size
         self.held = held
-        self._weak: dict[int, tuple[weakref.ref, str]] = {}
+        self._weak: dict[int, tuple] = {}
         self._held: dict[int, list] = {}
 
-    def swap(self, obj: Any, entity_id: str) -> str | None:
-        """Record that ``obj`` is now entity ``entity_id``; return the id it had before, or None."""
+    def swap(self, obj: Any, entity_id: str, context: str | None = None) -> tuple | None:
+        """Record that ``obj`` is now entity ``entity_id``, logged inside activity ``context``;
+        return ``(id, context)`` recorded before, or None."""
         if type(obj) in _UNCHANGEABLE:
             return None
         key = id(obj)
         entry = self._weak.get(key)
         if entry is not None and entry[0]() is obj:
-            if entry[1] != entity_id:
-                self._weak[key] = (entry[0], entity_id)
-            return entry[1]
+            self._weak[key] = (entry[0], entity_id, context)
+            return entry[1], entry[2]
         held = self._held.get(key)
         if held is not None and held[0] is obj:
-            last = held[1]
+            last = held[1], held[2]
             held[1] = entity_id
+            held[2] = context
             return last
-        self._add(obj, key, entity_id)
+        self._add(obj, key, entity_id, context)
         return None
 
-    def set(self, obj: Any, entity_id: str) -> None:
-        """Record that ``obj`` is now entity ``entity_id``."""
-        self.swap(obj, entity_id)
+    def set(self, obj: Any, entity_id: str, context: str | None = None) -> None:
+        """Record that ``obj`` is now entity ``entity_id``, logged inside activity ``context``."""
+        self.swap(obj, entity_id, context)
 
-    def _add(self, obj: Any, key: int, entity_id: str) -> None:
+    def _add(self, obj: Any, key: int, entity_id: str, context: str | None) -> None:
         try:
             ref = weakref.ref(obj)
         except TypeError:
             self._weak.pop(key, None)
-            self._hold(obj, key, entity_id)
+            self._hold(obj, key, entity_id, context)
             return
         weak = self._weak
-        weak[key] = (ref, entity_id)
+        weak[key] = (ref, entity_id, context)
         if len(weak) > self.size:
             try:
                 del weak[next(iter(weak))]
             except (StopIteration, KeyError, RuntimeError):
                 pass
 
-    def _hold(self, obj: Any, key: int, entity_id: str) -> None:
+    def _hold(self, obj: Any, key: int, entity_id: str, context: str | None) -> None:
         held = self._held
-        held[key] = [obj, entity_id]
+        held[key] = [obj, entity_id, context]
         try:
             for _ in range(2):
                 oldest = next(iter(held))

@@ -253,10 +253,33 @@ def test_object_tracker_lets_go_of_objects_nothing_else_refers_to():
     for n in range(10):
         tracker.set(Record(n=100 + n), "temporary")
     assert len(released) >= 9 and not set(released) & {0, 1, 2}
-    assert [tracker.swap(record, "new") for record in kept[1:]] == ["id1", "id2"]
+    assert [tracker.swap(record, "new", "activity") for record in kept[1:]] == [("id1", None), ("id2", None)]
+    assert tracker.swap(kept[1], "newer") == ("new", "activity")
     assert len(tracker._held) <= 4
     assert held_only_here([Record()]) and not held_only_here([kept[0]])
     for n in range(20):
         tracker.set(Shape, f"class{n}")
     assert len(tracker._weak) <= 8
     assert tracker.swap("text", "x") is None and tracker.swap("text", "y") is None
+
+
+def test_a_change_between_two_calls_inside_one_activity_belongs_to_that_activity(make_capture, records):
+    capture = make_capture()
+    look = capture.trace(lambda data: None, name="look")
+
+    @capture.trace
+    def outer(data):
+        look(data)
+        data.append(4)
+        look(data)
+
+    data = [1, 2, 3]
+    with records(capture) as log:
+        outer(data)
+        data.append(5)
+        look(data)
+    outer_id = log.activities("outer")[0]["activity_id"]
+    first, second, last = (r["used_id"] for r in log.of_kind("used") if r["activity_id"] != outer_id)
+    derivations = [(r["entity_id"], r["progenitor_id"], r.get("in_activity"), r.get("untraced"))
+                   for r in log.of_kind("derivation")]
+    assert derivations == [(second, first, outer_id, None), (last, second, None, True)]
