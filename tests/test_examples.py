@@ -231,3 +231,20 @@ def test_analysis_session_runs_from_the_command_line(analysis):
     assert any(r.get("untraced") for r in analysis.kind("derivation"))
     (session,) = analysis.kind("session")[:1]
     assert {"logprov", "PyYAML"} <= set(session["packages"])
+
+
+def test_sklearn_pipeline_model_file_traces_back_to_the_table(runs):
+    run = runs["sklearn_pipeline.py"]
+    names = [s["name"] for s in run.starts() if "parent_activity_id" not in s]
+    assert names == ["load_table", "fit", "save_model"]
+    nested = {s["name"] for s in run.starts() if "parent_activity_id" in s}
+    assert nested <= {"get_params"}
+    model, table = run.workdir / "model.pkl", run.workdir / "table.csv"
+    fit = run.starts("fit")[0]["activity_id"]
+    save = run.starts("save_model")[0]["activity_id"]
+    (fitted,) = [entity for role, entity in run.generated(fit) if role == "self"]
+    assert ("model", fitted) in run.used(save)
+    assert ("model file", file_id(model)) in run.generated(save)
+    assert run.parameters()[fit]["self.forest__n_estimators"] == 10
+    assert file_id(model)[:18] in run.stdout and str(table) in run.stdout
+    assert {"scikit-learn", "numpy"} <= set(run.kind("session")[0]["packages"])
