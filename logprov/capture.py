@@ -624,7 +624,7 @@ class ProvCapture:
                 run.inputs.append((entity_plan, entity.id, entity.value))
             if entity_plan.members is not None:
                 self._members(entity_plan.members, entity.id, scope, plan, session, body, progenitors=False)
-        if plan.instance is not None and self.config.log_args_as_entities:
+        if plan.instance is not None and scope.instance is not None and self.config.log_args_as_entities:
             self._instance_inputs(plan, run, values, derivations, body, start_time)
         if plan.free_arguments:
             self._argument_inputs(plan, scope, run, values, body, derivations, start_time)
@@ -785,7 +785,12 @@ class ProvCapture:
             if item is None or item is instance:
                 continue
             role = f"result[{index}]"
-            entity = self.entities.value(item, {"type": "PythonObject"}, role)
+            try:
+                entity = self.entities.value(item, {"type": "PythonObject"}, role)
+            except Exception as exc:
+                self._warn_once((run.plan.function, "result", index),
+                                f"activity {run.name!r}: {role}: {type(exc).__name__}: {exc}; not logged")
+                continue
             self._describe(session, entity, records)
             if entity.id not in generated:
                 records.append(GENERATED % (run.activity_id, quote(entity.id), fragment({"generated_role": role})))
