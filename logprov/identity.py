@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime
 import enum
+import functools
 import _thread
 import hashlib
 import io
 import itertools
+import json
 import marshal
 import math
 import os
@@ -211,9 +213,9 @@ def _refuse(value: Any) -> None:
     raise TypeError
 
 
-def _strict_json_options() -> tuple[Any, int]:
-    """Return ``(orjson.dumps, options)`` serialising plain JSON data canonically in C, or
-    ``(None, 0)`` without orjson.
+def _strict_json_options() -> tuple[Any, Any, int]:
+    """Return ``(orjson.dumps, orjson.loads, options)`` serialising plain JSON data canonically
+    in C, or ``(None, None, 0)`` without orjson.
 
     With ``default=_refuse``, mappings have their keys sorted and anything that is not a dict,
     list, tuple, str, int, float, bool or None (subclasses included) makes it raise, so such
@@ -222,22 +224,53 @@ def _strict_json_options() -> tuple[Any, int]:
     try:
         import orjson
     except ImportError:
-        return None, 0
+        return None, None, 0
     options = (
         orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
         | orjson.OPT_PASSTHROUGH_DATETIME
     )
-    return orjson.dumps, options
+    return orjson.dumps, orjson.loads, options
 
 
-_orjson_dumps, _JSON_OPTIONS = _strict_json_options()
+_orjson_dumps, _orjson_loads, _JSON_OPTIONS = _strict_json_options()
+
+
+def _json_form(value: Any) -> bytes | None:
+    """Return the canonical JSON form of ``value`` when it is plain JSON data (dicts with string
+    keys, lists, tuples, strings, integers of 64 bits, floats, booleans, None), else None.
+
+    orjson writes NaN and infinities as ``null``, like None: a form holding ``null`` is used
+    only when the standard library's encoder finds no such float.
+    """
+    if _orjson_dumps is None:
+        return None
+    try:
+        data = _orjson_dumps(value, default=_refuse, option=_JSON_OPTIONS)
+    except Exception:
+        return None
+    if b"null" in data and not _no_nan(value, data):
+        return None
+    return data
+
+
+def _no_nan(value: Any, data: bytes) -> bool:
+    """Tell whether plain JSON data ``value``, serialised by orjson as ``data``, holds no NaN or
+    infinity: either reading ``data`` back gives a value equal to ``value`` (a NaN read back as
+    None would differ), or the standard library's strict encoder accepts ``value``."""
+    try:
+        if _orjson_loads(data) == value:
+            return True
+        json.dumps(value, allow_nan=False, check_circular=False)
+    except ValueError:
+        return False
+    return True
 _STR_DIGEST = hashlib.blake2b(b"s", digest_size=16)
 _INT_DIGEST = hashlib.blake2b(b"i", digest_size=16)
 _JSON_DIGEST = hashlib.blake2b(b"j", digest_size=16)
 _PINNED = 1024
 _RECENT_COUNT = 4096
 _RECENT_MAX_BYTES = 256
-_JSON_MAX_ITEMS = 4096
+_JSON_NESTED_MIN = 256
 _FLAT_MIN = 8
 _FLAT_TYPES = frozenset({int, float, str, bool, type(None)})
 _SCALAR_ENCODERS = {
@@ -286,14 +319,10 @@ class ValueDigester:
         """
         cls = type(value)
         if cls is list or cls is dict or cls is tuple:
-            if len(value) <= _JSON_MAX_ITEMS and _orjson_dumps is not None:
-                try:
-                    data = _orjson_dumps(value, default=_refuse, option=_JSON_OPTIONS)
-                except Exception:
-                    data = None
-                if data is not None and b"null" not in data:
-                    found = self._recent.get(data)
-                    return (found if found is not None else self._json_digest(data)), None
+            data = _json_form(value)
+            if data is not None:
+                found = self._recent.get(data)
+                return (found if found is not None else self._json_digest(data)), None
         elif cls is str:
             if len(value) <= _INLINE:
                 hasher = _STR_DIGEST.copy()
@@ -395,6 +424,10 @@ class ValueDigester:
             update(b"b")
             _feed_buffer(update, memoryview(obj), budget)
             return
+        if cls is memoryview:
+            update(b"v" + obj.format.encode() + repr(obj.shape).encode())
+            _feed_buffer(update, obj if obj.c_contiguous else memoryview(obj.tobytes()), budget)
+            return
         if depth > _MAX_DEPTH:
             raise UnidentifiableValue("value nested too deeply")
         position = memo.position(obj)
@@ -403,6 +436,11 @@ class ValueDigester:
             return
         budget.spend(1)
         depth += 1
+        if (cls is list or cls is tuple or cls is dict) and len(obj) >= _JSON_NESTED_MIN:
+            data = _json_form(obj)
+            if data is not None:
+                update(b"J" + hash_buffer(memoryview(data)))
+                return
         if cls is list or cls is tuple:
             update(b"l" if cls is list else b"t")
             self._feed_items(update, obj, memo, budget, depth)
@@ -531,6 +569,8 @@ class ValueDigester:
         if getstate is not None and getstate is not object.__getstate__:
             state = obj.__getstate__()
             update(b"g")
+            if type(state) is dict:
+                state = _without_caches(state, cls)
             self._feed(update, state, memo, budget, depth)
             return
         found = False
@@ -541,7 +581,7 @@ class ValueDigester:
         if instance_dict is not None:
             found = True
             update(b"a")
-            self._feed_mapping(update, dict(instance_dict), memo, budget, depth)
+            self._feed_mapping(update, _without_caches(dict(instance_dict), cls), memo, budget, depth)
         slot_values = _slot_state(obj, cls)
         if slot_values is not None:
             found = True
@@ -711,6 +751,37 @@ def _is_array(obj) -> bool:
     return hasattr(cls, "dtype") and hasattr(cls, "shape") and hasattr(cls, "__array_interface__") or (
         cls.__module__ == "numpy" and hasattr(obj, "dtype") and hasattr(obj, "tobytes")
     )
+
+
+_CACHED_NAMES: dict = {}
+
+
+def _cached_names(cls: type) -> frozenset:
+    """Return the names of the read-only properties of ``cls`` (``functools.cached_property``, and
+    ``property`` subclasses without a setter such as astropy's ``lazyproperty``): an instance's
+    ``__dict__`` entry of such a name is a value computed on demand and cached, not state."""
+    found = _CACHED_NAMES.get(cls)
+    if found is None:
+        found = frozenset(
+            name
+            for klass in cls.__mro__
+            for name, member in vars(klass).items()
+            if isinstance(member, functools.cached_property)
+            or (isinstance(member, property) and member.fset is None)
+        )
+        if len(_CACHED_NAMES) >= 4096:
+            _CACHED_NAMES.clear()
+        _CACHED_NAMES[cls] = found
+    return found
+
+
+def _without_caches(state: dict, cls: type) -> dict:
+    """Return ``state`` without the entries that cache read-only properties of ``cls`` (a copy
+    when there are any)."""
+    cached = _cached_names(cls)
+    if not cached or cached.isdisjoint(state):
+        return state
+    return {name: value for name, value in state.items() if name not in cached}
 
 
 def _slot_state(obj, cls) -> dict | None:
