@@ -138,7 +138,7 @@ class ObjectTracker:
         Objects held at most (the oldest forgotten first).
     """
 
-    def __init__(self, size: int = 65536, held: int = 1024) -> None:
+    def __init__(self, size: int = 65536, held: int = 256) -> None:
         self.size = size
         self.held = held
         self._weak: dict[int, tuple] = {}
