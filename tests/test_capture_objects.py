@@ -7,6 +7,9 @@ import dataclasses
 import enum
 
 import pytest
+from hypothesis import given, settings, strategies as st
+
+from logprov.tracking import ObjectTracker, held_only_here
 
 
 class Shape(enum.Enum):
@@ -236,8 +239,6 @@ def test_new_objects_at_a_reused_address_are_not_derived_from_old_ones(make_capt
 
 
 def test_object_tracker_lets_go_of_objects_nothing_else_refers_to():
-    from logprov.tracking import ObjectTracker, held_only_here
-
     released = []
 
     class Record(dict):
@@ -283,3 +284,24 @@ def test_a_change_between_two_calls_inside_one_activity_belongs_to_that_activity
     derivations = [(r["entity_id"], r["progenitor_id"], r.get("in_activity"), r.get("untraced"))
                    for r in log.of_kind("derivation")]
     assert derivations == [(second, first, outer_id, None), (last, second, None, True)]
+
+
+class Plain:
+    pass
+
+
+MAKERS = [dict, list, Plain, lambda: (Plain(),), bytearray]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.tuples(st.integers(0, 11), st.integers(0, 4), st.booleans()), max_size=60))
+def test_object_tracker_agrees_with_an_identity_map_of_live_objects(steps):
+    """While every object stays alive, `swap` returns what a map keyed by identity remembers."""
+    tracker = ObjectTracker(size=1000, held=1000)
+    objects = [MAKERS[index % len(MAKERS)]() for index in range(12)]
+    oracle: dict = {}
+    for which, label, inside in steps:
+        obj = objects[which]
+        context = "outer" if inside else None
+        assert tracker.swap(obj, f"id{label}", context) == oracle.get(id(obj))
+        oracle[id(obj)] = (f"id{label}", context)
