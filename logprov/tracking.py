@@ -111,6 +111,8 @@ class LocationTracker:
 _UNCHANGEABLE = frozenset({str, bytes, int, float, complex, bool, type(None), frozenset, range})
 #: ``sys.getrefcount`` of an object referenced only by one list slot (the slot and the argument).
 _ONLY_REFERENCE = 2
+#: Held objects below which no sweep is made.
+_SWEEP_MIN = 16
 
 
 def held_only_here(entry: list) -> bool:
@@ -126,9 +128,10 @@ class ObjectTracker:
 
     An object is remembered by identity: through a weak reference when it takes one (instances,
     NumPy arrays), so an object created later at the same address never inherits its history;
-    otherwise (dictionaries, lists, tuples) by holding it, and each new object checks the two
-    held longest: one that nothing else refers to any more is let go. Values that cannot change
-    (strings, numbers, None, frozensets) are not remembered. Every operation is O(1).
+    otherwise (dictionaries, lists, tuples) by holding it; whenever the held table has doubled
+    (from at least 16 entries), those that nothing else refers to any more are let go. Values
+    that cannot change (strings, numbers, None, frozensets) are not remembered. Every
+    operation is O(1) on average.
 
     Parameters
     ----------
@@ -143,24 +146,30 @@ class ObjectTracker:
         self.held = held
         self._weak: dict[int, tuple] = {}
         self._held: dict[int, list] = {}
+        self._sweep_at = _SWEEP_MIN
 
     def swap(self, obj: Any, entity_id: str, context: str | None = None) -> tuple | None:
         """Record that ``obj`` is now entity ``entity_id``, logged inside activity ``context``;
         return ``(id, context)`` recorded before, or None."""
-        if type(obj) in _UNCHANGEABLE:
+        cls = type(obj)
+        if cls in _UNCHANGEABLE:
             return None
         key = id(obj)
-        entry = self._weak.get(key)
-        if entry is not None and entry[0]() is obj:
-            self._weak[key] = (entry[0], entity_id, context)
-            return entry[1], entry[2]
+        if cls.__weakrefoffset__:
+            entry = self._weak.get(key)
+            if entry is not None and entry[0]() is obj:
+                self._weak[key] = (entry[0], entity_id, context)
+                return entry[1], entry[2]
+            self._add(obj, key, entity_id, context)
+            return None
         held = self._held.get(key)
         if held is not None and held[0] is obj:
             last = held[1], held[2]
             held[1] = entity_id
             held[2] = context
             return last
-        self._add(obj, key, entity_id, context)
+        self._weak.pop(key, None)
+        self._hold(obj, key, entity_id, context)
         return None
 
     def set(self, obj: Any, entity_id: str, context: str | None = None) -> None:
@@ -171,7 +180,6 @@ class ObjectTracker:
         try:
             ref = weakref.ref(obj)
         except TypeError:
-            self._weak.pop(key, None)
             self._hold(obj, key, entity_id, context)
             return
         weak = self._weak
@@ -185,13 +193,19 @@ class ObjectTracker:
     def _hold(self, obj: Any, key: int, entity_id: str, context: str | None) -> None:
         held = self._held
         held[key] = [obj, entity_id, context]
+        if len(held) > self._sweep_at:
+            self._sweep()
+
+    def _sweep(self) -> None:
+        """Let go of the held objects nothing else refers to, then of the oldest beyond `held`;
+        the next sweep comes when the table has doubled (at least `_SWEEP_MIN` entries), so
+        each held object costs O(1) on average."""
+        held = self._held
         try:
-            for _ in range(2):
-                oldest = next(iter(held))
-                entry = held.pop(oldest)
-                if not held_only_here(entry):
-                    held[oldest] = entry
+            for key in [key for key, entry in held.items() if held_only_here(entry)]:
+                del held[key]
             while len(held) > self.held:
                 del held[next(iter(held))]
         except (StopIteration, KeyError, RuntimeError):
             pass
+        self._sweep_at = max(_SWEEP_MIN, 2 * len(held))

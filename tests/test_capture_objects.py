@@ -247,19 +247,26 @@ def test_object_tracker_lets_go_of_objects_nothing_else_refers_to():
         def __del__(self):
             released.append(self.get("n"))
 
-    tracker = ObjectTracker(size=8, held=4)
+    tracker = ObjectTracker(size=8, held=64)
     kept = [Record(n=n) for n in range(3)]
     for n, record in enumerate(kept):
         assert tracker.swap(record, f"id{n}") is None
-    for n in range(10):
+    for n in range(100):
         tracker.set(Record(n=100 + n), "temporary")
-    assert len(released) >= 9 and not set(released) & {0, 1, 2}
-    assert [tracker.swap(record, "new", "activity") for record in kept[1:]] == [("id1", None), ("id2", None)]
+    assert len(released) >= 100 - 2 * 16 and not set(released) & {0, 1, 2}
+    assert len(tracker._held) <= 2 * 16 + len(kept)
+    assert [tracker.swap(record, "new", "activity") for record in kept] == [(f"id{n}", None) for n in range(3)]
     assert tracker.swap(kept[1], "newer") == ("new", "activity")
-    assert len(tracker._held) <= 4
     assert held_only_here([Record()]) and not held_only_here([kept[0]])
+    bounded = ObjectTracker(size=8, held=4)
+    alive = [[n] for n in range(40)]
+    for item in alive:
+        bounded.set(item, "x")
+    assert len(bounded._held) <= 2 * 16
+    assert bounded.swap(alive[-1], "y") == ("x", None) and bounded.swap(alive[0], "y") is None
     for n in range(20):
         tracker.set(Shape, f"class{n}")
+        tracker.set(Plain(), f"plain{n}")
     assert len(tracker._weak) <= 8
     assert tracker.swap("text", "x") is None and tracker.swap("text", "y") is None
 
