@@ -30,7 +30,7 @@ __all__ = ["main"]
 
 FOUND, NOT_FOUND, ERROR = 0, 1, 2
 DRAWINGS = ("svg", "png", "pdf", "dot")
-EXPORTS = ("json", "provn", "xml", "ttl", "jsonld", "rdfxml", "nt") + DRAWINGS
+EXPORTS = ("json", "provn", "xml", "ttl", "jsonld", "rdfxml", "nt", "dot", "svg", "png", "pdf")
 
 DESCRIPTION = """\
 Search, trace, export and draw the provenance that logprov captured in logs.
@@ -120,8 +120,6 @@ def _time(text: str) -> str:
 
 
 def _error(message: object) -> None:
-    if isinstance(message, OSError) and message.strerror and message.filename is not None:
-        message = f"{message.filename}: {message.strerror}"
     text = " ".join(str(message).split())
     print(f"logprov: error: {text}", file=sys.stderr)
 
