@@ -590,7 +590,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             _error(exc)
             return ERROR
         except ImportError as exc:
-            _error(f"{exc}; install the extra: pip install 'logprov[export]'")
+            _error(f"{exc}; install logprov with its export extra (in its checkout: pip install '.[export]')")
             return ERROR
         except KeyboardInterrupt:
             return 130
