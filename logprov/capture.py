@@ -9,6 +9,7 @@ import inspect
 import os
 import threading
 import time
+import warnings
 import weakref
 from collections.abc import Mapping
 from logging import INFO
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
 from ._version import __version__
 from .process import current_pid
 from .config import Config, load_config
-from .definitions import Definitions, load_definitions
+from .definitions import Definitions, UnmatchedDefinitionWarning, load_definitions, unmatched_activities
 from .entities import Entity, EntityFactory
 from .flusher import Flusher
 from .handlers import ProvFileHandler, setup_logger
@@ -321,6 +322,9 @@ class ProvCapture:
             Never trace these methods.
         described_only : bool, optional
             Trace only the methods the definitions describe (default: config ``described_only``).
+            A `logprov.definitions.UnmatchedDefinitionWarning` names the definitions file and the activity
+            descriptions when none of the methods is described, and the descriptions
+            ``Class.method`` of methods the class does not have.
         inherited : bool
             Also trace public methods inherited from base classes (set on ``cls`` only; the
             bases are not modified).
@@ -340,6 +344,7 @@ class ProvCapture:
         if described_only is None:
             described_only = self.config.described_only
         seen: set[str] = set()
+        traced = 0
         for klass in cls.__mro__:
             if klass is object or (klass is not cls and not inherited):
                 continue
@@ -356,6 +361,12 @@ class ProvCapture:
                 wrapped = self._wrap_attribute(attr, described_only)
                 if wrapped is not None and wrapped is not attr:
                     setattr(cls, attr_name, wrapped)
+                func = getattr(wrapped, "__func__", wrapped)
+                traced += getattr(func, "__logprov_capture__", None) is self
+        if described_only:
+            problem = unmatched_activities(self.definitions, cls.__qualname__, seen, traced)
+            if problem is not None:
+                warnings.warn(problem, UnmatchedDefinitionWarning, stacklevel=2)
         return cls
 
     def _wrap_attribute(self, attr: Any, described_only: bool) -> Any:

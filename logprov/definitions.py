@@ -20,7 +20,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 
 from .errors import DefinitionError, ValuePathError
@@ -37,7 +37,9 @@ __all__ = [
     "ItemDescription",
     "MemberDescription",
     "ParameterDescription",
+    "UnmatchedDefinitionWarning",
     "load_definitions",
+    "unmatched_activities",
 ]
 
 
@@ -223,6 +225,34 @@ class Definitions:
             if found is not None:
                 return found
         return self.activities.get(name)
+
+
+class UnmatchedDefinitionWarning(UserWarning):
+    """Activity descriptions name no method of the class traced with ``described_only``."""
+
+
+def unmatched_activities(definitions: Definitions, class_name: str, methods: Iterable[str],
+                         traced: int) -> str | None:
+    """Return a warning about the activity descriptions of ``definitions`` that name no method
+    of class ``class_name``, traced with ``described_only``, or None when there is none.
+
+    A description named ``Class.method`` names a method of that class only; a plain name may
+    be meant for another class or a function, so it is reported only when nothing was traced.
+    """
+    names = set(methods)
+    where = f"definitions {definitions.source}" if definitions.source else "the definitions"
+    if traced == 0:
+        missing = sorted(name for name in definitions.activities if name.rsplit(".", 1)[-1] not in names)
+        listed = ", ".join(repr(name) for name in missing) or "none"
+        return (f"{where}: no method of {class_name} is described, so described_only traces none of them "
+                f"(activity descriptions naming no method: {listed})")
+    prefix = f"{class_name}."
+    missing = sorted(name for name in definitions.activities
+                     if name.startswith(prefix) and name[len(prefix):] not in names)
+    if not missing:
+        return None
+    listed = ", ".join(repr(name) for name in missing)
+    return f"{where}: activity descriptions naming no method of {class_name}, so not traced: {listed}"
 
 
 def load_definitions(source: str | os.PathLike | Mapping | Definitions | None) -> Definitions:
