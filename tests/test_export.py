@@ -233,7 +233,7 @@ def test_labels_are_escaped(tmp_path):
     log.call(session, "f", generated=[(odd, "<out>")])
     document = build_document(iter_records(log.write(tmp_path / "o.log")))
     source = export(document, "dot")
-    assert "label=<say &quot;hi&quot; \\ now<BR/>&#39;&lt;lambda&gt;&#39;>" in source
+    assert r"label=<say &quot;hi&quot; \\ now<BR/>&#39;&lt;lambda&gt;&#39;>" in source
     assert 'label="&lt;out&gt;"' not in source and 'label="<out>"' in source
     if has_graphviz():
         assert node_classes(export(document, "svg")).count("node entity") == 1

@@ -69,7 +69,8 @@ def hostile_document(tmp_path):
     session = log.session(1)
     objects = value_entity(session, "observations", HOSTILE[0])
     members = [(objects["entity_id"], value_entity(session, f"obs[{n}]", label)) for n, label in enumerate(HOSTILE)]
-    used = [(value_entity(session, label, n), label[:20]) for n, label in enumerate(HOSTILE)]
+    used = [(value_entity(session, label, n), f"role {n}") for n, label in enumerate(HOSTILE)]
+    used.append((value_entity(session, "y", 0), "\\N \\E <in> {r|s}"))
     log.call(session, "select <all> {x|y}", used=used, generated=[(objects, "<out>")], members=members,
              parameters={label[:12]: label for label in HOSTILE})
     return build_document(iter_records(log.write(tmp_path / "hostile.log")))
@@ -83,12 +84,12 @@ def test_hostile_labels_draw_and_read_back(tmp_path, name):
     texts, tooltips = svg_texts(svg)
     for label in HOSTILE:
         assert shown(label)[:30] in texts, label
-    assert "select <all> {x|y}" in texts and "<out>" in texts
+    assert "select <all> {x|y}" in texts and "<out>" in texts and "\\N \\E <in> {r|s}" in texts
     assert any(tooltip.startswith("activity:") for tooltip in tooltips)
 
 
 def test_a_list_of_plain_objects_draws_from_the_command_line(tmp_path, capsys):
-    """The crash of the report: members with a default repr made pydot leave labels unquoted."""
+    """Members with a default repr as value: a label that starts with < and ends with > draws."""
     log = SyntheticLog()
     session = log.session(1)
     collection = value_entity(session, "observations", "[<Observation>, <Observation>]")
@@ -107,18 +108,25 @@ def test_a_list_of_plain_objects_draws_from_the_command_line(tmp_path, capsys):
     assert "<Observation object at 2>" in texts
 
 
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
 @pytest.mark.parametrize("name", PROGRAMS)
 @settings(max_examples=15, deadline=None)
-@given(text=st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30))
-def test_any_text_is_a_valid_label_and_tooltip(name, text):
-    graph = DotGraph("g")
-    graph.add_node("n0", label=Html(html_text(text)), tooltip=text, shape="box")
-    graph.add_node("n1", label=text)
-    graph.add_edge("n0", "n1", label=text)
-    texts, tooltips = svg_texts(render_dot(graph.to_string(), "svg", program(name)))
-    visible_parts = [part for part in re.split(r"[\s\x00-\x1f\x7f-\x9f]+", text) if part]
-    for part in visible_parts[:3]:
-        assert part in texts.replace("\xa0", " ") or part in "".join(tooltips), (text, part)
+@given(name_text=TEXT, value=TEXT, role=TEXT, parameter=TEXT)
+def test_any_text_draws(tmp_path_factory, name, name_text, value, role, parameter):
+    log = SyntheticLog()
+    session = log.session(1)
+    entity = value_entity(session, value, 0)
+    entity["value"] = value
+    log.call(session, name_text, generated=[(entity, role)], parameters={parameter or "p": parameter})
+    document = build_document(iter_records(log.write(tmp_path_factory.mktemp("any") / "any.log")))
+    source = prov_to_dot(document, attributes=True).to_string()
+    texts, tooltips = svg_texts(render_dot(source, "svg", program(name)))
+    for text in (name_text, value, role, parameter):
+        words = [word for word in re.split(r"[\s\x00-\x1f\x7f-\x9f]+", text) if word]
+        assert all(word[:10] in texts.replace("\xa0", " ") for word in words[:2]), (text, texts)
+    assert any(tooltip.startswith("activity:") for tooltip in tooltips)
 
 
 def test_quoting_rules():

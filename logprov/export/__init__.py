@@ -10,10 +10,10 @@ format      what                                        needs
 ``jsonld``  PROV-O, JSON-LD                             prov, rdflib
 ``rdfxml``  PROV-O, RDF/XML                             prov, rdflib
 ``nt``      PROV-O, N-Triples                           prov, rdflib
-``dot``     Graphviz DOT source of the graph            pydot
-``svg``     graph drawing                               pydot, Graphviz or graphviz-pure
-``png``     graph drawing                               pydot, Graphviz or graphviz-pure
-``pdf``     graph drawing                               pydot, Graphviz
+``dot``     Graphviz DOT source of the graph            prov
+``svg``     graph drawing                               prov, Graphviz or graphviz-pure
+``png``     graph drawing                               prov, Graphviz or graphviz-pure
+``pdf``     graph drawing                               prov, Graphviz
 ==========  ==========================================  =====================
 """
 

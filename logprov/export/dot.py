@@ -33,8 +33,12 @@ def quoted(text: str) -> str:
 
 
 def html_text(text: str) -> str:
-    """Return ``text`` escaped for an HTML-like label; newlines become left-aligned breaks."""
-    lines = visible(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
+    """Return ``text`` escaped for an HTML-like label; newlines become left-aligned breaks.
+
+    Backslashes are doubled: Graphviz replaces ``\\N``, ``\\G``, ``\\E``, ``\\T`` and ``\\H`` by
+    object names in HTML-like labels too.
+    """
+    lines = visible(text.replace("\r\n", "\n").replace("\r", "\n")).replace("\\", "\\\\").split("\n")
     return '<BR ALIGN="LEFT"/>'.join(_XML_SPECIAL.sub(lambda m: _XML[m.group()], line) for line in lines)
 
 

@@ -248,9 +248,14 @@ def _rows(record: ProvRecord, parameters: List[Tuple[str, str]], options: GraphO
     return rows
 
 
+def _html_line(text: str) -> str:
+    """Return ``text`` escaped for an HTML-like label; never blank, which Graphviz refuses."""
+    return html_text(text) if text.strip() else "&#160;"
+
+
 def _html_label(title: List[str], rows: List[Tuple[str, str]], bold: bool = False) -> Html:
     """Return an HTML-like label: the title lines, then a compact two-column table."""
-    lines = [f"<B>{html_text(line)}</B>" if bold and number == 0 else html_text(line)
+    lines = [f"<B>{_html_line(line)}</B>" if bold and number == 0 else _html_line(line)
              for number, line in enumerate(title)]
     if not rows:
         return Html("<BR/>".join(lines))
@@ -258,7 +263,7 @@ def _html_label(title: List[str], rows: List[Tuple[str, str]], bold: bool = Fals
     for key, value in rows:
         cells.append(
             f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{_SMALL}" COLOR="#333366">{html_text(key)}&#160;&#160;</FONT></TD>'
-            f'<TD ALIGN="LEFT"><FONT POINT-SIZE="{_SMALL}">{html_text(value)}</FONT></TD></TR>'
+            f'<TD ALIGN="LEFT"><FONT POINT-SIZE="{_SMALL}">{_html_line(value)}</FONT></TD></TR>'
         )
     return Html('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(cells) + "</TABLE>")
 
@@ -369,10 +374,10 @@ def _session_label(record: Optional[ProvRecord], name: QualifiedName) -> Html:
         host = _first(record, LOGPROV["host"])
         start = _first(record, LOGPROV["startTime"])
         parts.append(" \u00b7 ".join(_text(part, 24) for part in (host, start and start[:19].replace("T", " ")) if part))
-    return Html("".join(f'{html_text(part)}<BR ALIGN="LEFT"/>' for part in parts if part))
+    return Html("".join(f'{_html_line(part)}<BR ALIGN="LEFT"/>' for part in parts if part))
 
 
-def _edge_label(record: ProvRelation, kind_of_cause: str) -> Optional[str]:
+def _edge_label(record: ProvRelation) -> Optional[str]:
     if isinstance(record, (ProvUsage, ProvGeneration)):
         role = _first(record, PROV_ROLE)
         return _text(role, 24) if role else None
@@ -475,13 +480,13 @@ class _Drawing:
         self.parents[name].add_node(copy_id, **attributes)
         return copy_id
 
-    def add_edges(self, edges: List[Edge], kinds: Dict[QualifiedName, str], crowded: Dict, hubs: Set) -> None:
+    def add_edges(self, edges: List[Edge], crowded: Dict, hubs: Set) -> None:
         used_once: Set[QualifiedName] = set()
         for record, effect, cause in edges:
             if cause in crowded or effect not in self.ids or cause not in self.ids:
                 continue
             attributes: Dict[str, str] = dict(_EDGE_STYLES.get(type(record), {}))
-            label = _edge_label(record, kinds[cause])
+            label = _edge_label(record)
             if label:
                 attributes["label"] = label
             head = self.ids[cause]
@@ -491,7 +496,7 @@ class _Drawing:
             self.graph.add_edge(self.ids[effect], head, **attributes)
 
     def add_note(self, text: str) -> None:
-        self.graph.add_node("truncated", label=Html(html_text(text)), **{"class": "note"}, **NODE_STYLES["note"])
+        self.graph.add_node("truncated", label=Html(_html_line(text)), **{"class": "note"}, **NODE_STYLES["note"])
 
 
 def _cap(order: List[QualifiedName], limit: int) -> List[QualifiedName]:
@@ -579,7 +584,7 @@ def prov_to_dot(document: ProvDocument, **options: object) -> DotGraph:
         title = _title(record, kind, opts, extra)
         label = _html_label(title, _rows(record, parameters.get(name, []), opts), bold=kind == "activity")
         drawing.add_node(name, kind, label, session_of.get(name))
-    drawing.add_edges(edges, kinds, crowded, hubs)
+    drawing.add_edges(edges, crowded, hubs)
     if len(order) < len(everything):
         missing = len(everything) - len(order)
         drawing.add_note(f"{missing} more nodes not drawn\ndraw the lineage of one entity instead")
