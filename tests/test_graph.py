@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from prov.model import ProvDocument
 
 from logprov.cli import main
 from logprov.export import GraphTruncatedWarning, export, prov_to_dot
@@ -260,3 +261,13 @@ def test_no_warning_for_a_small_graph(run_log):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         prov_to_dot(build_document(iter_records(run_log)))
+
+
+def test_specializations_are_drawn_as_labelled_edges():
+    document = ProvDocument()
+    document.add_namespace("ex", "http://example.org/")
+    generated = document.entity("ex:table-written-by-run-1")
+    content = document.entity("ex:table")
+    document.specialization(generated, content)
+    source = prov_to_dot(document).to_string()
+    assert re.search(r'n0 -> n1 \[[^]]*label="specializes"', source)

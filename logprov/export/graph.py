@@ -20,6 +20,7 @@ from prov.identifier import QualifiedName
 from prov.model import (
     ProvActivity,
     ProvAgent,
+    ProvAlternate,
     ProvAssociation,
     ProvAttribution,
     ProvCommunication,
@@ -31,6 +32,7 @@ from prov.model import (
     ProvMembership,
     ProvRecord,
     ProvRelation,
+    ProvSpecialization,
     ProvUsage,
 )
 
@@ -63,11 +65,15 @@ _EDGE_STYLES = {
     ProvAssociation: {"color": "#C07000", "style": "dashed"},
     ProvAttribution: {"color": "#C07000", "style": "dashed"},
     ProvInfluence: {"color": "#A0A0A0", "style": "dotted"},
+    ProvSpecialization: {"color": "#808080", "style": "dotted"},
+    ProvAlternate: {"color": "#808080", "style": "dotted"},
 }
 _EDGE_NAMES = {
     ProvDerivation: "derived",
     ProvMembership: "member",
     ProvCommunication: "informed",
+    ProvSpecialization: "specializes",
+    ProvAlternate: "alternate",
 }
 _PRIORITY = {"activity": 0, "entity": 1, "parameter": 2, "agent": 3, "description": 4, "session": 5}
 _DESCRIPTION_TYPES = {
