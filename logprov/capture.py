@@ -16,7 +16,8 @@ from logging import INFO
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
 
 from ._version import __version__
-from .process import current_pid
+from .children import remember_traced_class
+from .process import INHERITED, current_pid
 from .config import Config, load_config
 from .definitions import Definitions, UnmatchedDefinitionWarning, load_definitions, unmatched_activities
 from .entities import Entity, EntityFactory
@@ -174,6 +175,7 @@ class ProvCapture:
         self._locations = LocationTracker()
         self._flush_interval = float(cfg.flush_interval)
         self._running: dict[str, _Run] = {}
+        self._joined: dict[str, _Session] = {}
         self._flusher = Flusher(self._flush_interval, weakref.WeakMethod(self._release_overdue))
         self._warned: set = set()
         self._agent: tuple[str | None, str] = (None, "")
@@ -234,6 +236,15 @@ class ProvCapture:
                 session = self._session = _Session(_DESCRIBED_ENTITIES)
             self._session_unannounced = False
             return session, [dumps(self._session_record(session, origin, module))]
+
+    def _joined_session(self, session_id: str) -> _Session:
+        """Return this process's part of session ``session_id`` of the parent process (its
+        record was written there)."""
+        session = self._joined.get(session_id)
+        if session is None or session.pid != current_pid():
+            session = self._joined[session_id] = _Session(_DESCRIBED_ENTITIES)
+            session.id = session_id
+        return session
 
     def _session_record(self, session: _Session, origin: Any, module: str) -> dict:
         cfg = self.config
@@ -367,6 +378,7 @@ class ProvCapture:
             problem = unmatched_activities(self.definitions, cls.__qualname__, seen, traced)
             if problem is not None:
                 warnings.warn(problem, UnmatchedDefinitionWarning, stacklevel=2)
+        remember_traced_class(self, cls, only, skip, described_only, inherited)
         return cls
 
     def _wrap_attribute(self, attr: Any, described_only: bool) -> Any:
@@ -494,7 +506,10 @@ class ProvCapture:
                 return None
             scope = CallScope(plan, args, kwargs) if plan is not None else None
             session = self._session
-            if session is None or session.pid != current_pid() or self._session_unannounced:
+            inherited = None if self._current.get() is not None else INHERITED.get()
+            if inherited is not None:
+                session, records = self._joined_session(inherited[0]), []
+            elif session is None or session.pid != current_pid() or self._session_unannounced:
                 origin = scope.instance if scope is not None else None
                 session, records = self._session_for(origin, plan.module if plan is not None else "__main__")
             else:
@@ -507,6 +522,8 @@ class ProvCapture:
             if parent is not None:
                 tail += ',"parent_activity_id":"%s"' % parent.activity_id
                 self._release(parent)
+            elif inherited is not None and inherited[1] is not None:
+                tail += ',"parent_activity_id":"%s"' % inherited[1]
             start = START % (activity_id, plan.name_text if plan is not None else quote(run.name), start_time,
                              session.id, self._agent_text(), tail)
             body: list[str] = []
