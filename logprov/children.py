@@ -50,6 +50,8 @@ _state_path: list[str] = []
 _in_child = [False]
 _child_captures: list[ProvCapture] = []
 _applied: set[tuple[int, str, str]] = set()
+_pending: list[Callable[[], None]] = []
+_armed = [False]
 _state_stamp: list[Any] = [None]
 _waiting: dict[str, list[Callable[[Any], None]]] = {}
 _patched = [False]
@@ -203,7 +205,7 @@ class InParent:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if _in_child[0]:
-            _refresh()
+            _arm()
         token = INHERITED.set(tuple(self.context))
         try:
             return self.function(*args, **kwargs)
@@ -244,12 +246,26 @@ def _patch_submit(class_name: str, module: Any) -> None:
     @functools.wraps(original)
     def submit(self: Any, fn: Callable, /, *args: Any, **kwargs: Any) -> Any:
         context = parent_context()
+        if _in_pool_thread():
+            context = getattr(self, "_logprov_context", context)
+        else:
+            try:
+                self._logprov_context = context
+            except AttributeError:
+                pass
         if context is not None and not isinstance(fn, InParent):
             fn = InParent(fn, context)
         return original(self, fn, *args, **kwargs)
 
     submit.__logprov_children__ = True
     pool.submit = submit
+
+
+def _in_pool_thread() -> bool:
+    """Return True in the thread a process pool runs to collect results: work submitted there
+    (joblib dispatching its next batches from a completion callback) belongs to the activity
+    that submitted to the pool last from elsewhere."""
+    return type(threading.current_thread()).__name__ == "_ExecutorManagerThread"
 
 
 # Child side
@@ -285,6 +301,8 @@ def _read_state(path: str) -> dict:
 
 def _refresh() -> None:
     """Apply the state file again when the parent changed it (a class traced since)."""
+    if not _in_child[0]:
+        return
     path = os.environ.get(ENV_VAR)
     try:
         stamp = os.stat(path)
@@ -318,7 +336,23 @@ def _apply_state(state: dict) -> None:
             if key in _applied or entry["module"] in ("__main__", "__mp_main__"):
                 continue
             _applied.add(key)
-            when_imported(entry["module"], functools.partial(_trace_again, capture, entry))
+            _pending.append(functools.partial(when_imported, entry["module"], functools.partial(_trace_again, capture, entry)))
+    if _armed[0]:
+        _trace_pending()
+
+
+def _arm() -> None:
+    """Trace the classes again from now on: called when the child starts its work, after
+    `multiprocessing` imported the parent's main module again (whose own ``trace_methods``
+    calls come first)."""
+    _armed[0] = True
+    _refresh()
+    _trace_pending()
+
+
+def _trace_pending() -> None:
+    while _pending:
+        _pending.pop(0)()
 
 
 def _trace_again(capture: ProvCapture, entry: dict, module: Any) -> None:
@@ -348,8 +382,8 @@ def _patch_bootstrap() -> None:
     @functools.wraps(original)
     def _bootstrap(self: Any, *args: Any, **kwargs: Any) -> int:
         context = self.__dict__.pop("_logprov_parent", None)
+        _arm()
         if context is not None:
-            _refresh()
             INHERITED.set(tuple(context))
         return original(self, *args, **kwargs)
 
