@@ -29,7 +29,8 @@ from .process import INHERITED
 if TYPE_CHECKING:
     from .capture import ProvCapture
 
-__all__ = ["ENV_VAR", "PTH_FILE", "follow_children", "hook_installed", "start_child", "remember_traced_class"]
+__all__ = ["ENV_VAR", "PTH_FILE", "InParent", "follow_children", "hook_installed", "parent_context", "remember_traced_class",
+           "start_child", "when_imported"]
 
 #: Environment variable naming the state file of the followed captures.
 ENV_VAR = "LOGPROV_CHILD_STATE"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -13,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from logprov.children import ENV_VAR, PTH_FILE, hook_installed
+from logprov.children import ENV_VAR, PTH_FILE, InParent, hook_installed, when_imported
+from logprov.process import INHERITED
 from logprov.records import record_kind
 from test_reliability_concurrency import read_whole_log
 
@@ -175,6 +178,40 @@ def test_a_bad_state_file_is_reported_and_the_child_runs_on(tmp_path):
     result = subprocess.run([sys.executable, "-c", "print('ran')"], capture_output=True, text=True,
                             env=dict(os.environ, **{ENV_VAR: str(missing)}))
     assert result.stdout.strip() == "ran" and f"state file {missing}: FileNotFoundError" in result.stderr
+
+
+# Pieces
+
+
+def test_a_function_waits_for_its_module_to_be_executed(tmp_path, monkeypatch):
+    (tmp_path / "waited_for_module.py").write_text("VALUE = 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    seen = []
+    when_imported("waited_for_module", lambda module: seen.append(module.VALUE))
+    assert seen == []
+    try:
+        module = importlib.import_module("waited_for_module")
+        assert seen == [42] and module.__spec__.name == "waited_for_module"
+        when_imported("waited_for_module", lambda module: seen.append(-module.VALUE))
+        assert seen == [42, -42]
+        importlib.reload(module)
+        assert seen == [42, -42]
+    finally:
+        sys.modules.pop("waited_for_module", None)
+
+
+def test_a_task_runs_as_part_of_its_parent_activity_and_pickles():
+    def inherited():
+        return INHERITED.get()
+
+    task = InParent(os.getpid, ("session", "activity"))
+    copy = pickle.loads(pickle.dumps(task))
+    assert copy.function is os.getpid and copy.context == ("session", "activity")
+    assert InParent(inherited, ("s", None))() == ("s", None)
+    assert INHERITED.get() is None
+    with pytest.raises(ZeroDivisionError):
+        InParent(lambda: 1 / 0, ("s", "a"))()
+    assert INHERITED.get() is None
 
 
 # Workers
