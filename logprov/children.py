@@ -16,12 +16,14 @@ from __future__ import annotations
 import atexit
 import dataclasses
 import functools
+import itertools
 import json
 import os
 import site
 import sys
 import threading
 import weakref
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable
 
 from .process import INHERITED
@@ -46,10 +48,12 @@ _POOLS = (
 
 _lock = threading.RLock()
 _traced: "weakref.WeakKeyDictionary[ProvCapture, list[dict]]" = weakref.WeakKeyDictionary()
-_followed: "weakref.WeakSet[ProvCapture]" = weakref.WeakSet()
+#: The followed captures, each with the key naming it in the state file.
+_followed: "weakref.WeakKeyDictionary[ProvCapture, int]" = weakref.WeakKeyDictionary()
+_keys = itertools.count()
 _state_path: list[str] = []
 _in_child = [False]
-_child_captures: list[ProvCapture] = []
+_child_captures: dict[int, ProvCapture] = {}
 _applied: set[tuple[int, str, str]] = set()
 _pending: list[Callable[[], None]] = []
 _armed = [False]
@@ -107,7 +111,8 @@ def follow_children(capture: ProvCapture | None = None) -> ProvCapture:
 
         capture = get_capture()
     with _lock:
-        _followed.add(capture)
+        if capture not in _followed:
+            _followed[capture] = next(_keys)
         if not _in_child[0]:
             _write_state()
         _patch_process_starts()
@@ -126,7 +131,7 @@ def hook_installed() -> bool:
     return any(os.path.isfile(os.path.join(directory, PTH_FILE)) for directory in directories)
 
 
-def _describe(capture: ProvCapture, default: bool) -> dict:
+def _describe(capture: ProvCapture, key: int, default: bool) -> dict:
     """Return what a child needs to re-create ``capture``."""
     from .handlers import ProvFileHandler
 
@@ -135,6 +140,7 @@ def _describe(capture: ProvCapture, default: bool) -> dict:
     files = [h.baseFilename for h in capture.logger.handlers if isinstance(h, ProvFileHandler)]
     fields["log_filename"] = files[0] if files else os.path.abspath(config.log_filename)
     return {
+        "key": key,
         "definitions": capture.definitions.raw,
         "config": fields,
         "default": default,
@@ -146,8 +152,9 @@ def _write_state() -> None:
     """Write the state file of the followed captures and name it in the environment."""
     from . import default
 
-    captures = [_describe(capture, capture is default._default) for capture in list(_followed)]
-    text = json.dumps({"version": _STATE_VERSION, "captures": captures}, default=str)
+    captures = [_describe(capture, key, capture is default._default) for capture, key in list(_followed.items())]
+    captures.sort(key=lambda described: described["key"])
+    text = json.dumps({"version": _STATE_VERSION, "captures": captures}, default=_json_value)
     if not _state_path:
         import tempfile
 
@@ -160,6 +167,15 @@ def _write_state() -> None:
         stream.write(text)
     os.replace(temporary, path)
     os.environ[ENV_VAR] = path
+
+
+def _json_value(value: Any) -> Any:
+    """Return a JSON form of a value of the definitions or configuration that has none."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    return str(value)
 
 
 def _remove_state(path: str, pid: int) -> None:
@@ -178,7 +194,7 @@ def parent_context() -> tuple[str, str | None] | None:
     The activity is the innermost one in progress of a followed capture in this context; in a
     child with no activity of its own, the one it inherited; else the current session alone.
     """
-    captures = list(_followed)
+    captures = list(_followed.keys())
     for capture in captures:
         run = capture._current.get()
         if run is not None:
@@ -324,19 +340,20 @@ def _apply_state(state: dict) -> None:
     from .capture import ProvCapture
     from .config import load_config
 
-    for index, described in enumerate(state["captures"]):
-        if index == len(_child_captures):
+    for described in state["captures"]:
+        key = described["key"]
+        capture = _child_captures.get(key)
+        if capture is None:
             capture = ProvCapture(described["definitions"] or None, load_config(described["config"]))
-            _child_captures.append(capture)
-            _followed.add(capture)
+            _child_captures[key] = capture
+            _followed[capture] = key
             if described.get("default"):
                 default._default = capture
-        capture = _child_captures[index]
         for entry in described["classes"]:
-            key = (index, entry["module"], entry["qualname"])
-            if key in _applied or entry["module"] in ("__main__", "__mp_main__"):
+            done = (key, entry["module"], entry["qualname"])
+            if done in _applied or entry["module"] in ("__main__", "__mp_main__"):
                 continue
-            _applied.add(key)
+            _applied.add(done)
             _pending.append(functools.partial(when_imported, entry["module"], functools.partial(_trace_again, capture, entry)))
     if _armed[0]:
         _trace_pending()

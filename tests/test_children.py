@@ -157,7 +157,7 @@ def test_the_hook_runs_the_child_start_when_the_variable_is_set(tmp_path):
     state = tmp_path / "state.json"
     log = tmp_path / "child.log"
     state.write_text(json.dumps({"version": 1, "captures": [{
-        "definitions": None, "default": True, "classes": [],
+        "key": 0, "definitions": None, "default": True, "classes": [],
         "config": {"log_filename": str(log), "record_git": False, "record_packages": False},
     }]}))
     code = "import logprov; from logprov import default; print(default._default.config.log_filename)"
@@ -318,6 +318,64 @@ def test_a_started_process_logs_in_the_activity_that_started_it(tmp_path, method
     assert len(session_records(records)) == 1
 
 
+TWO_CAPTURES_SCRIPT = """
+import json, multiprocessing, os
+from concurrent.futures import ProcessPoolExecutor
+import logprov
+import helpers_children as h
+
+settings = {"record_git": False, "record_packages": False, "system_dict": {"run": {"id": 7}},
+            "logging": None, "redact_extra": ["pin"]}
+first = logprov.configure(config=dict(settings, log_filename="first.log"))
+second = logprov.ProvCapture(config=dict(settings, log_filename="second.log", logger_name="logprov.second"))
+logprov.follow_children(second)
+logprov.follow_children()
+first.trace_methods(h.Model, include=["fit"])
+second.trace_methods(h.Later)
+
+
+def both(i):
+    return h.fit_one(i), h.run_later(i)
+
+
+if __name__ == "__main__":
+    with first.activity("outer"):
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(both, range(3)))
+    print(json.dumps({"parent": os.getpid(), "pids": [pid for pid, _ in results], "session": first.session_id}))
+"""
+
+
+def test_each_followed_capture_is_re_created_with_its_classes_and_log(tmp_path):
+    out = run_script(tmp_path, TWO_CAPTURES_SCRIPT)
+    assert out["parent"] not in out["pids"]
+    first, _ = read_whole_log(tmp_path / "first.log")
+    second, _ = read_whole_log(tmp_path / "second.log")
+    (outer,) = starts(first, "outer")
+    assert len(starts(first, "fit")) == 3 and starts(first, "run") == []
+    assert len(starts(second, "run")) == 3 and starts(second, "fit") == []
+    for start in starts(first, "fit") + starts(second, "run"):
+        assert start["parent_activity_id"] == outer["activity_id"] and start["in_session"] == out["session"]
+
+
+WARN_SCRIPT = f"""
+import site
+import logprov
+
+LOG = "warn.log"
+site.getsitepackages = lambda: []
+site.ENABLE_USER_SITE = False
+capture = logprov.configure(config={CONFIG})
+logprov.follow_children()
+print("{{}}")
+"""
+
+
+def test_following_without_the_hook_installed_warns(tmp_path):
+    run_script(tmp_path, WARN_SCRIPT)
+    assert f"the start-up hook {PTH_FILE} is not installed" in (tmp_path / "warn.log").read_text()
+
+
 GRID_SCRIPT = f"""
 import json, sys
 import logprov
@@ -420,7 +478,7 @@ def run_all(workers, calls):
 
 
 if __name__ == "__main__":
-    print(json.dumps({{"pids": run_all(4, 1000)}}))
+    print(json.dumps({{"pids": run_all(4, 1000), "parent": os.getpid()}}))
 """
 
 
@@ -433,7 +491,7 @@ def test_workers_appending_to_one_log_write_whole_lines(tmp_path):
     assert {f["parent_activity_id"] for f in fits} == {parent["activity_id"]}
     ended = {r.data["activity_id"] for r in records if record_kind(r.data) == "end"}
     assert {f["activity_id"] for f in fits} <= ended
-    assert len(set(out["pids"])) >= 1
+    assert out["parent"] not in out["pids"]
 
 
 FORK_SCRIPT = f"""
