@@ -209,7 +209,11 @@ def parent_context() -> tuple[str, str | None] | None:
 
 
 class InParent:
-    """A task for a process pool, run in the child as part of the parent's activity ``context``."""
+    """A task for a process pool, run in the child as part of the parent's activity ``context``.
+
+    In a forked worker, which is a copy of the parent rather than a child that re-created its
+    captures, the task runs as it is.
+    """
 
     __slots__ = ("function", "context")
 
@@ -221,8 +225,9 @@ class InParent:
         return InParent, (self.function, self.context)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if _in_child[0]:
-            _arm()
+        if not _in_child[0]:
+            return self.function(*args, **kwargs)
+        _arm()
         token = INHERITED.set(tuple(self.context))
         try:
             return self.function(*args, **kwargs)

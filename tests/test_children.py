@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from logprov import children
 from logprov.children import ENV_VAR, PTH_FILE, InParent, hook_installed, when_imported
 from logprov.process import INHERITED
 from logprov.records import record_kind
@@ -200,9 +201,13 @@ def test_a_function_waits_for_its_module_to_be_executed(tmp_path, monkeypatch):
         sys.modules.pop("waited_for_module", None)
 
 
-def test_a_task_runs_as_part_of_its_parent_activity_and_pickles():
+def test_a_task_runs_as_part_of_its_parent_activity_and_pickles(monkeypatch):
     def inherited():
         return INHERITED.get()
+
+    assert InParent(inherited, ("s", "a"))() is None
+    monkeypatch.setattr(children, "_in_child", [True])
+    monkeypatch.setattr(children, "_armed", [False])
 
     task = InParent(os.getpid, ("session", "activity"))
     copy = pickle.loads(pickle.dumps(task))
@@ -300,6 +305,9 @@ if __name__ == "__main__":
     process.start()
     queue.get(timeout=120)
     process.join()
+    with logprov.activity("pooled"):
+        with context.Pool(1) as pool:
+            pool.map(h.fit_one, range(2))
     print(json.dumps({{"parent": os.getpid(), "child": child, "session": capture.session_id}}))
 """
 
@@ -310,10 +318,13 @@ def test_a_started_process_logs_in_the_activity_that_started_it(tmp_path, method
     assert out["child"] != out["parent"]
     records, _ = read_whole_log(tmp_path / "process.log")
     (outer,) = starts(records, "outer")
-    inside, after = starts(records, "fit")
+    (pooled,) = starts(records, "pooled")
+    inside, after, *in_pool = starts(records, "fit")
     assert inside["parent_activity_id"] == outer["activity_id"]
     assert inside["in_session"] == after["in_session"] == out["session"]
     assert "parent_activity_id" not in after
+    assert len(in_pool) == 2
+    assert all(f["parent_activity_id"] == pooled["activity_id"] and f["in_session"] == out["session"] for f in in_pool)
     assert starts(records, "predict") == []
     assert len(session_records(records)) == 1
 
@@ -495,11 +506,14 @@ def test_workers_appending_to_one_log_write_whole_lines(tmp_path):
 
 
 FORK_SCRIPT = f"""
-import json, multiprocessing, os
+import json, multiprocessing, os, sys
+from concurrent.futures import ProcessPoolExecutor
 import logprov
 
 LOG = "fork.log"
 capture = logprov.ProvCapture(config={CONFIG})
+if sys.argv[1] == "follow":
+    logprov.follow_children(capture)
 
 
 @capture.trace
@@ -507,23 +521,35 @@ def work(i):
     return os.getpid()
 
 
+@capture.trace
+def task(i):
+    return os.getpid()
+
+
 if __name__ == "__main__":
     context = multiprocessing.get_context("fork")
-    with capture.activity("outer"):
-        with context.Pool(2) as pool:
-            pids = pool.map(work, range(4))
+    with ProcessPoolExecutor(2, mp_context=context) as executor:
+        executor.submit(os.getpid).result()
+        with capture.activity("outer"):
+            with context.Pool(2) as pool:
+                pids = pool.map(work, range(4))
+            pids += list(executor.map(task, range(4)))
     print(json.dumps({{"pids": pids, "session": capture.session_id}}))
 """
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_forked_workers_have_sessions_of_their_own_and_the_parent_activity(tmp_path):
-    out = run_script(tmp_path, FORK_SCRIPT)
+@pytest.mark.parametrize("follow", ["follow", "no"])
+def test_forked_workers_have_sessions_of_their_own_and_the_parent_activity(tmp_path, follow):
+    """A forked worker logs in a session of its own, with the activity it was forked in (if any)
+    as parent, whether the capture is followed into child processes or not."""
+    out = run_script(tmp_path, FORK_SCRIPT, follow)
     records, _ = read_whole_log(tmp_path / "fork.log")
     (outer,) = starts(records, "outer")
-    works = starts(records, "work")
-    assert len(works) == 4
+    works, tasks = starts(records, "work"), starts(records, "task")
+    assert len(works) == len(tasks) == 4
     assert all(w["parent_activity_id"] == outer["activity_id"] for w in works)
+    assert all("parent_activity_id" not in t for t in tasks)
     sessions = {s["session_id"]: s["system"]["pid"] for s in session_records(records)}
     assert out["session"] in sessions and len(sessions) == 1 + len(set(out["pids"]))
-    assert all(w["in_session"] != out["session"] and w["in_session"] in sessions for w in works)
+    assert all(w["in_session"] != out["session"] and w["in_session"] in sessions for w in works + tasks)
