@@ -60,6 +60,11 @@ HELPERS = textwrap.dedent(
         return Later().run(i), os.getpid()
 
 
+    def fit_data(data):
+        Model().fit(data)
+        return os.getpid()
+
+
     def many_calls(worker, calls):
         model = Model(worker)
         for i in range(calls):
@@ -237,11 +242,17 @@ capture.trace_methods(h.Model, exclude=["helper"])
 
 
 @capture.trace
+def make_data(n):
+    return [list(range(n)), "data"]
+
+
+@capture.trace
 def run_pool(n):
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context(sys.argv[2])) as pool:
         pids = list(pool.map(h.fit_one, range(n)))
         capture.trace_methods(h.Later)
         later = [pid for _, pid in pool.map(h.run_later, range(2))]
+        pids.append(pool.submit(h.fit_data, make_data(5)).result())
     return pids + later
 
 
@@ -258,13 +269,19 @@ def test_process_pool_executor_workers_log_in_the_parent_activity(tmp_path, meth
     records, _ = read_whole_log(tmp_path / "pool.log")
     (parent,) = starts(records, "run_pool")
     fits, predicts, runs = starts(records, "fit"), starts(records, "predict"), starts(records, "run")
-    assert len(fits) == len(predicts) == 4 and len(runs) == 2
+    assert len(fits) == 5 and len(predicts) == 4 and len(runs) == 2
     assert starts(records, "helper") == []
     for start in fits + predicts + runs:
         assert start["parent_activity_id"] == parent["activity_id"]
         assert start["in_session"] == parent["in_session"] == out["session"]
     assert [s["session_id"] for s in session_records(records)] == [out["session"]]
     assert {s["function"] for s in runs} == {"helpers_children.Later.run"}
+    # The value made in the parent and used in a worker is one entity of the session.
+    (make,) = starts(records, "make_data")
+    (made,) = [r.data["generated_id"] for r in records if r.data.get("activity_id") == make["activity_id"]
+               and "generated_id" in r.data]
+    used = {r.data["used_id"] for r in records if "used_id" in r.data and r.data.get("used_role") == "x"}
+    assert made in used
 
 
 def test_without_following_workers_know_neither_the_parent_nor_classes_traced_at_run_time(tmp_path):
