@@ -506,9 +506,12 @@ class ProvCapture:
                 return None
             scope = CallScope(plan, args, kwargs) if plan is not None else None
             session = self._session
-            inherited = None if self._current.get() is not None else INHERITED.get()
+            caller = self._current.get()
+            inherited = None if caller is not None else INHERITED.get()
             if inherited is not None:
                 session, records = self._joined_session(inherited[0]), []
+            elif caller is not None and caller.session is not session and caller.session.id in self._joined:
+                session, records = caller.session, []
             elif session is None or session.pid != current_pid() or self._session_unannounced:
                 origin = scope.instance if scope is not None else None
                 session, records = self._session_for(origin, plan.module if plan is not None else "__main__")
@@ -518,7 +521,7 @@ class ProvCapture:
             run = _Run(activity_id, plan.name if plan is not None else name, session, scope, plan)
             start_time = now()
             tail = plan.function_tail if plan is not None else ""
-            parent = self._current.get()
+            parent = caller
             if parent is not None:
                 tail += ',"parent_activity_id":"%s"' % parent.activity_id
                 self._release(parent)

@@ -40,6 +40,9 @@ HELPERS = textwrap.dedent(
         def predict(self, x):
             return self.fitted_ + x
 
+        def fit_predict(self, x):
+            return self.fit(x).predict(x)
+
         def helper(self):
             return 1
 
@@ -253,6 +256,7 @@ def run_pool(n):
         capture.trace_methods(h.Later)
         later = [pid for _, pid in pool.map(h.run_later, range(2))]
         pids.append(pool.submit(h.fit_data, make_data(5)).result())
+        pool.submit(h.Model(2).fit_predict, 3).result()
     return pids + later
 
 
@@ -269,10 +273,13 @@ def test_process_pool_executor_workers_log_in_the_parent_activity(tmp_path, meth
     records, _ = read_whole_log(tmp_path / "pool.log")
     (parent,) = starts(records, "run_pool")
     fits, predicts, runs = starts(records, "fit"), starts(records, "predict"), starts(records, "run")
-    assert len(fits) == 5 and len(predicts) == 4 and len(runs) == 2
+    (outer_call,) = starts(records, "fit_predict")
+    nested = [s for s in fits + predicts if s["parent_activity_id"] == outer_call["activity_id"]]
+    assert len(fits) == 6 and len(predicts) == 5 and len(runs) == 2 and len(nested) == 2
     assert starts(records, "helper") == []
-    for start in fits + predicts + runs:
+    for start in [outer_call] + runs + [s for s in fits + predicts if s not in nested]:
         assert start["parent_activity_id"] == parent["activity_id"]
+    for start in [outer_call] + runs + fits + predicts:
         assert start["in_session"] == parent["in_session"] == out["session"]
     assert [s["session_id"] for s in session_records(records)] == [out["session"]]
     assert {s["function"] for s in runs} == {"helpers_children.Later.run"}
