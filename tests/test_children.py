@@ -297,8 +297,10 @@ def test_without_following_workers_know_neither_the_parent_nor_classes_traced_at
     out = run_script(tmp_path, POOL_SCRIPT, "no", "spawn")
     records, _ = read_whole_log(tmp_path / "pool.log")
     fits = starts(records, "fit")
-    assert len(starts(records, "run_pool")) == 1 and len(fits) == 4 and starts(records, "run") == []
-    assert all("parent_activity_id" not in f and f["in_session"] != out["session"] for f in fits)
+    assert len(starts(records, "run_pool")) == 1 and len(fits) == 6 and starts(records, "run") == []
+    (in_worker,) = starts(records, "fit_predict")
+    assert all(f.get("parent_activity_id") in (None, in_worker["activity_id"]) for f in fits)
+    assert all(f["in_session"] != out["session"] for f in fits + [in_worker])
 
 
 PROCESS_SCRIPT = f"""
