@@ -322,6 +322,10 @@ if __name__ == "__main__":
     logprov.trace_methods(h.Model, include=["fit"])
     context = multiprocessing.get_context(sys.argv[1])
     queue = context.Queue()
+    process = context.Process(target=work, args=(queue,))
+    process.start()
+    queue.get(timeout=120)
+    process.join()
     with logprov.activity("outer"):
         process = context.Process(target=work, args=(queue,))
         process.start()
@@ -345,14 +349,15 @@ def test_a_started_process_logs_in_the_activity_that_started_it(tmp_path, method
     records, _ = read_whole_log(tmp_path / "process.log")
     (outer,) = starts(records, "outer")
     (pooled,) = starts(records, "pooled")
-    inside, after, *in_pool = starts(records, "fit")
+    first, inside, after, *in_pool = starts(records, "fit")
+    assert "parent_activity_id" not in first and first["in_session"] != out["session"]
     assert inside["parent_activity_id"] == outer["activity_id"]
     assert inside["in_session"] == after["in_session"] == out["session"]
     assert "parent_activity_id" not in after
     assert len(in_pool) == 2
     assert all(f["parent_activity_id"] == pooled["activity_id"] and f["in_session"] == out["session"] for f in in_pool)
     assert starts(records, "predict") == []
-    assert len(session_records(records)) == 1
+    assert [s["session_id"] for s in session_records(records)] == [first["in_session"], out["session"]]
 
 
 TWO_CAPTURES_SCRIPT = """
