@@ -370,10 +370,10 @@ settings = {"record_git": False, "record_packages": False, "system_dict": {"run"
             "logging": None, "redact_extra": ["pin"]}
 first = logprov.configure(config=dict(settings, log_filename="first.log"))
 second = logprov.ProvCapture(config=dict(settings, log_filename="second.log", logger_name="logprov.second"))
+second.trace_methods(h.Later)
 logprov.follow_children(second)
 logprov.follow_children()
 first.trace_methods(h.Model, include=["fit"])
-second.trace_methods(h.Later)
 
 
 def both(i):
