@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import dataclasses
 import functools
+import importlib
 import itertools
 import json
 import os
@@ -137,6 +138,18 @@ def _describe(capture: ProvCapture, key: int, default: bool) -> dict:
 
     config = capture.config
     fields = {item.name: getattr(config, item.name) for item in dataclasses.fields(config)}
+    entities = capture.entities
+    functions = {}
+    for name, function in [*entities.id_functions.items(), (None, entities.file_id_function)]:
+        if function is None:
+            continue
+        reference = _reference(function)
+        if reference is None:
+            what = f"id function of {name!r}" if name is not None else "file id function"
+            capture._warn_once(("children", "id", name), f"the {what} cannot be found by name in a child process "
+                               "(define it at the top level of a module); children use content digests instead")
+        else:
+            functions["" if name is None else name] = reference
     files = [h.baseFilename for h in capture.logger.handlers if isinstance(h, ProvFileHandler)]
     fields["log_filename"] = files[0] if files else os.path.abspath(config.log_filename)
     return {
@@ -144,6 +157,7 @@ def _describe(capture: ProvCapture, key: int, default: bool) -> dict:
         "definitions": capture.definitions.raw,
         "config": fields,
         "default": default,
+        "id_functions": functions,
         "classes": list(_traced.get(capture, ())),
     }
 
@@ -167,6 +181,26 @@ def _write_state() -> None:
         stream.write(text)
     os.replace(temporary, path)
     os.environ[ENV_VAR] = path
+
+
+def _reference(function: Callable) -> str | None:
+    """Return ``module:qualified name`` naming ``function`` in another process, or None."""
+    module, qualname = getattr(function, "__module__", None), getattr(function, "__qualname__", "<")
+    if not module or "<" in qualname or module not in sys.modules:
+        return None
+    target: Any = sys.modules[module]
+    for name in qualname.split("."):
+        target = getattr(target, name, None)
+    return f"{module}:{qualname}" if target is function else None
+
+
+def _resolve(reference: str) -> Callable:
+    """Return the function named by a `_reference`, importing its module if needed."""
+    module, _, qualname = reference.partition(":")
+    target: Any = sys.modules.get(module) or importlib.import_module(module)
+    for name in qualname.split("."):
+        target = getattr(target, name)
+    return target
 
 
 def _json_value(value: Any) -> Any:
@@ -354,6 +388,7 @@ def _apply_state(state: dict) -> None:
             _followed[capture] = key
             if described.get("default"):
                 default._default = capture
+            _pending.append(functools.partial(_use_id_functions, capture, described.get("id_functions") or {}))
         for entry in described["classes"]:
             done = (key, entry["module"], entry["qualname"])
             if done in _applied or entry["module"] in ("__main__", "__mp_main__"):
@@ -376,6 +411,22 @@ def _arm() -> None:
 def _trace_pending() -> None:
     while _pending:
         _pending.pop(0)()
+
+
+def _use_id_functions(capture: ProvCapture, references: dict) -> None:
+    """Give ``capture`` the id functions of the parent's capture (found once the child works,
+    when the main module of the parent is imported again)."""
+    for name, reference in references.items():
+        try:
+            function = _resolve(reference)
+        except Exception as exc:
+            capture._warn_once(("children", "id", name), f"id function {reference} not found in this child process: "
+                               f"{type(exc).__name__}: {exc}; content digests used instead")
+            continue
+        if name:
+            capture.entities.id_functions[name] = function
+        else:
+            capture.entities.file_id_function = function
 
 
 def _trace_again(capture: ProvCapture, entry: dict, module: Any) -> None:

@@ -18,6 +18,7 @@ import pytest
 from logprov import children
 from logprov.children import ENV_VAR, PTH_FILE, InParent, hook_installed, when_imported
 from logprov.process import INHERITED
+from logprov.reader import iter_records
 from logprov.records import record_kind
 from test_reliability_concurrency import read_whole_log
 
@@ -65,6 +66,20 @@ HELPERS = textwrap.dedent(
 
     def fit_data(data):
         Model().fit(data)
+        return os.getpid()
+
+
+    class Loader:
+        def load(self, name):
+            self.table = {"name": name, "rows": [1, 2]}
+
+
+    def table_id(table):
+        return f"table-{table['name']}"
+
+
+    def load_one(name):
+        Loader().load(name)
         return os.getpid()
 
 
@@ -386,6 +401,44 @@ if __name__ == "__main__":
             results = list(pool.map(both, range(3)))
     print(json.dumps({"parent": os.getpid(), "pids": [pid for pid, _ in results], "session": first.session_id}))
 """
+
+
+ID_SCRIPT = f"""
+import json, multiprocessing, os
+from concurrent.futures import ProcessPoolExecutor
+import logprov
+import helpers_children as h
+
+LOG = "ids.log"
+DEFINITIONS = {{
+    "activities": {{"load": {{"generation": [{{"role": "table", "entityType": "Table", "value": "table"}}]}}}},
+    "entities": {{"Table": {{"type": "PythonObject"}}}},
+}}
+
+
+def local_id(table):
+    return "local-" + table["name"]
+
+
+if __name__ == "__main__":
+    capture = logprov.ProvCapture(DEFINITIONS, {CONFIG}, id_functions={{"Table": h.table_id}},
+                                  get_file_id_func=lambda path: "no")
+    logprov.follow_children(capture)
+    capture.trace_methods(h.Loader)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pids = list(pool.map(h.load_one, ["crab", "vela"]))
+    print(json.dumps({{"pids": pids, "parent": os.getpid()}}))
+"""
+
+
+def test_id_functions_found_by_name_are_used_in_children(tmp_path):
+    out = run_script(tmp_path, ID_SCRIPT)
+    assert out["parent"] not in out["pids"]
+    records = list(iter_records(tmp_path / "ids.log"))
+    generated = sorted(r.data["generated_id"] for r in records if r.data.get("generated_role") == "table")
+    assert generated == ["table-crab", "table-vela"]
+    warnings = [line for line in (tmp_path / "ids.log").read_text().splitlines() if "_PROV_" not in line]
+    assert len(warnings) == 1 and "the file id function cannot be found by name in a child process" in warnings[0]
 
 
 def test_each_followed_capture_is_re_created_with_its_classes_and_log(tmp_path):
