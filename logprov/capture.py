@@ -149,8 +149,8 @@ class ProvCapture:
         id_functions: Mapping[str, Callable[[Any], Any]] | None = None,
         get_file_id_func: Callable[[Any], Any] | None = None,
     ) -> None:
-        self.definitions: Definitions = load_definitions(definitions)
         self.config: Config = config if isinstance(config, Config) else load_config(config)
+        self.definitions: Definitions = load_definitions(definitions, self.config.max_definition_bytes)
         cfg = self.config
         self.secret = SecretNames(tuple(cfg.redact) + tuple(cfg.redact_extra))
         self.values = ValueWriter(self.secret, limit=cfg.value_length)

@@ -28,7 +28,7 @@ from .errors import DefinitionError, ValuePathError
 if TYPE_CHECKING:
     import jsonschema
 from .valuepath import ValuePath, compile_path
-from .yamldoc import KeyPath, first_error, load_document, suggest
+from .yamldoc import DEFAULT_MAX_DOCUMENT_BYTES, KeyPath, first_error, load_document, suggest
 
 __all__ = [
     "ActivityDescription",
@@ -255,7 +255,8 @@ def unmatched_activities(definitions: Definitions, class_name: str, methods: Ite
     return f"{where}: activity descriptions naming no method of {class_name}, so not traced: {listed}"
 
 
-def load_definitions(source: str | os.PathLike | Mapping | Definitions | None) -> Definitions:
+def load_definitions(source: str | os.PathLike | Mapping | Definitions | None,
+                     max_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES) -> Definitions:
     """Read, validate and normalise definitions.
 
     Parameters
@@ -263,6 +264,8 @@ def load_definitions(source: str | os.PathLike | Mapping | Definitions | None) -
     source : str, path-like, Mapping, Definitions or None
         A YAML file, a mapping in either dialect, already loaded definitions (returned as they
         are) or None (empty definitions).
+    max_bytes : int
+        Largest file read (1 MB by default); a larger one is refused before it is parsed.
 
     Returns
     -------
@@ -271,7 +274,8 @@ def load_definitions(source: str | os.PathLike | Mapping | Definitions | None) -
     Raises
     ------
     DefinitionError
-        For a missing or unreadable file, bad YAML, or definitions that do not validate. When
+        For a missing, unreadable or too large file, bad YAML, or definitions that do not
+        validate (value paths that would reach modules or private names included). When
         validation finds several problems, the first in file order is raised and all of them
         are in its ``errors`` attribute.
     """
@@ -279,7 +283,7 @@ def load_definitions(source: str | os.PathLike | Mapping | Definitions | None) -
         return source
     if source is None:
         return Definitions()
-    document = load_document(source, DefinitionError, "definitions")
+    document = load_document(source, DefinitionError, "definitions", max_bytes)
     problems = _schema_problems(document.data)
     if not problems:
         builder = _Builder(document.data)
