@@ -30,7 +30,8 @@ from .records import (
 from .scope import CallScope
 from .session import agent_name, calling_code_directory, git_info, package_versions, system_info
 from .tracking import BoundedSet, LocationTracker
-from .values import SecretNames, ValueWriter
+from .secrecy import REDACTED, SecrecyPolicy
+from .values import ValueWriter
 
 if TYPE_CHECKING:
     from .manual import ActivityContext
@@ -152,7 +153,7 @@ class ProvCapture:
         self.config: Config = config if isinstance(config, Config) else load_config(config)
         self.definitions: Definitions = load_definitions(definitions, self.config.max_definition_bytes)
         cfg = self.config
-        self.secret = SecretNames(tuple(cfg.redact) + tuple(cfg.redact_extra))
+        self.secret = cfg.secrecy
         self.values = ValueWriter(self.secret, limit=cfg.value_length)
         self.entities = EntityFactory(
             hash_type=cfg.hash_type,
@@ -587,6 +588,9 @@ class ProvCapture:
                      body: list, start_time: str) -> None:
         session, activity_id = run.session, run.activity_id
         for name, path in plan.parameters:
+            if self.secret.hides_path(path):
+                values[name] = REDACTED
+                continue
             try:
                 values[name] = scope.resolve(path)[0]
             except Exception as exc:
@@ -683,7 +687,7 @@ class ProvCapture:
                 records.append(dumps({
                     "activity_id": run.activity_id, "endTime": end_time, "status": "failed", "duration": duration,
                     "exception_type": type(exc).__qualname__,
-                    "exception_message": _exception_message(exc, self.config.value_length * 4),
+                    "exception_message": _exception_message(exc, self.config.value_length * 4, self.secret),
                 }))
             self._running.pop(run.activity_id, None)
             try:
@@ -890,11 +894,12 @@ class ProvCapture:
         self._warn_once(("internal", name, type(exc)), f"provenance of {name!r} incomplete: internal error {type(exc).__name__}: {exc}")
 
 
-def _exception_message(exc: BaseException, limit: int) -> str:
+def _exception_message(exc: BaseException, limit: int, secrecy: SecrecyPolicy) -> str:
     try:
         text = str(exc)
     except Exception:
         text = f"<{type(exc).__name__}: str failed>"
+    text = secrecy.redact_text(text[: limit * 4])
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

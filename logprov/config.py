@@ -11,27 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .secrecy import DEFAULT_SECRET_WORDS, REDACTED, SecrecyPolicy, name_words, secrecy_policy
 from .yamldoc import DEFAULT_MAX_DOCUMENT_BYTES, Document, load_document, suggest
 from .errors import ConfigError
 
 __all__ = ["Config", "DEFAULT_REDACT", "load_config"]
 
-DEFAULT_REDACT = (
-    "password",
-    "passwd",
-    "passphrase",
-    "token",
-    "secret",
-    "api_key",
-    "apikey",
-    "access_key",
-    "credential",
-    "private_key",
-    "privatekey",
-    "authorization",
-)
-
-_REDACTED = "***"
+DEFAULT_REDACT = DEFAULT_SECRET_WORDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +55,8 @@ class Config:
     max_hash_bytes : int
         Size bound for serialising Python values into ids.
     redact, redact_extra : tuple of str
-        Case-insensitive name fragments whose values are hidden (stored lower case).
+        Secret words: values under names holding one of them are hidden (stored as lower-case
+        words joined by ``_``; see the Secrets section of the configuration reference).
     record_git, record_packages : bool
         Whether the session record holds git and package information.
     flush_interval : float
@@ -133,22 +120,29 @@ class Config:
                 raise ConfigError(f"unknown configuration key {key!r}{suggest(key, names)}")
         return dataclasses.replace(self, **changes)
 
+    @property
+    def secrecy(self) -> SecrecyPolicy:
+        """The secrecy policy of `redact` and `redact_extra`, shared by every record written."""
+        return secrecy_policy(self.redact + self.redact_extra)
+
     def is_secret(self, name: str) -> bool:
         """Whether values named ``name`` must be hidden (see `redact` and `redact_extra`)."""
-        lowered = name.lower()
-        return any(fragment in lowered for fragment in self.redact + self.redact_extra)
+        return self.secrecy(name)
 
     def _redacted(self, value: Any) -> Any:
+        policy = self.secrecy
         if isinstance(value, Mapping):
             return {
-                key: _REDACTED if self.is_secret(str(key)) else self._redacted(item)
+                policy.redact_text(str(key)): REDACTED if policy(str(key)) else self._redacted(item)
                 for key, item in value.items()
             }
         if isinstance(value, (list, tuple)):
             return [self._redacted(item) for item in value]
-        if value is None or isinstance(value, (str, int, float)):
+        if isinstance(value, str):
+            return policy.redact_text(value)
+        if value is None or isinstance(value, (int, float)):
             return value
-        return repr(value)
+        return policy.redact_text(repr(value))
 
 
 def load_config(source: str | os.PathLike | Mapping | Config | None) -> Config:
@@ -251,8 +245,14 @@ def _names(name: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _fragments(name: str, value: Any) -> tuple[str, ...]:
-    return tuple(item.lower() for item in _names(name, value))
+def _words(name: str, value: Any) -> tuple[str, ...]:
+    entries = []
+    for item in _names(name, value):
+        words = name_words(item)
+        if not words:
+            raise _fail(name, "names with letters or digits", item)
+        entries.append("_".join(words))
+    return tuple(dict.fromkeys(entries))
 
 
 def _system_dict(name: str, value: Any) -> Mapping[str, Any]:
@@ -303,8 +303,8 @@ _CHECKS = {
     "described_only": _bool,
     "value_length": _positive_int,
     "max_hash_bytes": _positive_int,
-    "redact": _fragments,
-    "redact_extra": _fragments,
+    "redact": _words,
+    "redact_extra": _words,
     "record_git": _bool,
     "record_packages": _bool,
     "flush_interval": _interval,
