@@ -587,8 +587,10 @@ class ProvCapture:
     def _plan_inputs(self, plan: ActivityPlan, scope: CallScope, run: _Run, values: dict, derivations: list,
                      body: list, start_time: str) -> None:
         session, activity_id = run.session, run.activity_id
+        secret_paths = self.secret.paths
         for name, path in plan.parameters:
-            if self.secret.hides_path(path):
+            hidden = secret_paths.get(path.text)
+            if hidden or (hidden is None and self.secret.hides_path(path)):
                 values[name] = REDACTED
                 continue
             try:

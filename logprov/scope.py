@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from .plans import ActivityPlan
-from .valuepath import ValuePath, reachable
+from .valuepath import PLAIN_TYPES, ValuePath, reachable
 
 __all__ = ["CallScope", "NOT_FOUND"]
 
@@ -102,7 +103,7 @@ class CallScope:
             except AttributeError:
                 value, owner = self._outside_instance(name)
             else:
-                if reachable(value):
+                if (type(value) in PLAIN_TYPES and value is not sys.modules) or reachable(value):
                     return value, instance
                 raise path.refusal(name, value)
         else:
@@ -124,9 +125,9 @@ class CallScope:
             )
         if path.steps:
             return path.resolve_from(value), owner
-        if not reachable(value):
-            raise path.refusal(path.root, value)
-        return value, owner
+        if (type(value) in PLAIN_TYPES and value is not sys.modules) or reachable(value):
+            return value, owner
+        raise path.refusal(path.root, value)
 
     def _argument(self, path: ValuePath, name: str | int) -> Any:
         """Return the value of a path selecting argument ``name`` (`ValuePath.arg_name`)."""
@@ -144,6 +145,6 @@ class CallScope:
                 value = bound[name]
         if len(path.steps) > 1:
             return path.resolve_argument(value)
-        if not reachable(value):
-            raise path.refusal(str(path.steps[0]) if path.steps else path.root, value)
-        return value
+        if (type(value) in PLAIN_TYPES and value is not sys.modules) or reachable(value):
+            return value
+        raise path.refusal(str(path.steps[0]) if path.steps else path.root, value)

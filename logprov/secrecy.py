@@ -112,6 +112,8 @@ class SecrecyPolicy:
         The entries, as words joined by ``_``.
     known : dict of str to bool
         The names decided so far (a bounded number), for callers that look them up first.
+    paths : dict of str to bool
+        The same for value path texts (`hides_path`).
     """
 
     def __init__(self, words: Iterable[str]) -> None:
@@ -126,7 +128,7 @@ class SecrecyPolicy:
         firsts = {split[0] for split in entries.values()} | {"bearer"}
         self._needles = tuple(sorted(word for word in firsts if not any(o in word for o in firsts if o != word)))
         self.known: dict[str, bool] = {}
-        self._paths: dict[str, bool] = {}
+        self.paths: dict[str, bool] = {}
         self._texts: dict[str, str] = {}
 
     def __call__(self, name: Any) -> bool:
@@ -147,11 +149,11 @@ class SecrecyPolicy:
     def hides_path(self, path: Any) -> bool:
         """Return True when a name along a value path (`ValuePath.names`) looks secret."""
         text = path.text
-        hidden = self._paths.get(text)
+        hidden = self.paths.get(text)
         if hidden is None:
             hidden = any(self(name) for name in path.names)
-            if len(self._paths) < _KNOWN_LIMIT:
-                self._paths[text] = hidden
+            if len(self.paths) < _KNOWN_LIMIT:
+                self.paths[text] = hidden
         return hidden
 
     def redact_text(self, text: str) -> str:

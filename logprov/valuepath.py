@@ -25,6 +25,7 @@ from typing import Any, Union
 from .errors import LogprovError, ValuePathError
 
 __all__ = [
+    "PLAIN_TYPES",
     "AttributeStep",
     "CallStep",
     "IndexStep",
@@ -50,8 +51,11 @@ _BUILTIN_CALLS = frozenset({
     "input", "breakpoint", "exit", "quit", "help", "print", "dir", "memoryview",
 })
 _SYS_MODULES = sys.modules
-_FORBIDDEN = frozenset(id(value) for value in (os.environ, getattr(os, "environb", None), sys.modules)
-                       if value is not None)
+_ENVIRON_TYPE = type(os.environ)
+#: Types seen whose values are neither modules nor the environment (a bounded number): for
+#: them `reachable` is a set lookup and a check that the value is not ``sys.modules``.
+PLAIN_TYPES: set[type] = {int, float, complex, bool, str, bytes, list, tuple, dict, set, frozenset, type(None)}
+_PLAIN_TYPES_LIMIT = 4096
 
 _NODE_WORDS = {
     ast.BinOp: "an operator expression",
@@ -78,11 +82,19 @@ _NODE_WORDS = {
 
 
 def reachable(value: Any) -> bool:
-    """Return False for what a value path must never reach: a module, ``os.environ``, ``sys.modules``."""
-    try:
-        return not (isinstance(value, types.ModuleType) or id(value) in _FORBIDDEN)
-    except Exception:
-        return not (issubclass(type(value), types.ModuleType) or id(value) in _FORBIDDEN)
+    """Return False for what a value path must never reach: a module, ``os.environ`` (or
+    ``os.environb``), ``sys.modules``.
+
+    Decided from the type, never from attributes of the value (which may raise or lie).
+    """
+    cls = type(value)
+    if cls in PLAIN_TYPES:
+        return value is not _SYS_MODULES
+    if issubclass(cls, (types.ModuleType, _ENVIRON_TYPE)):
+        return False
+    if len(PLAIN_TYPES) < _PLAIN_TYPES_LIMIT:
+        PLAIN_TYPES.add(cls)
+    return True
 
 
 class ValuePathLookupError(LogprovError, LookupError):

@@ -258,3 +258,26 @@ def test_the_definition_size_bound_is_configurable(tmp_path, make_capture):
     assert load_definitions(path).activities["run"].description == "x" * 2000
     with pytest.raises(DefinitionError, match="more than the limit of 100 "):
         load_definitions(path, max_bytes=100)
+
+
+class LazyModule(type(os)):
+    pass
+
+
+class RaisingGetattribute:
+    def __getattribute__(self, name):
+        raise RuntimeError(name)
+
+
+@pytest.mark.parametrize("value, allowed", [
+    (os, False), (sys, False), (LazyModule("lazy"), False), (os.environ, False), (sys.modules, False),
+    (getattr(os, "environb", os.environ), False), (dict(os.environ), True), ({}, True), (1, True), ("os", True),
+    (None, True), (Backend(), True), (RaisingGetattribute(), True), (os.getcwd, True), (Backend, True),
+], ids=["os", "sys", "module subclass", "os.environ", "sys.modules", "os.environb", "environment copy", "dict", "int",
+        "str", "None", "object", "raising getattribute", "function", "class"])
+def test_reachable_refuses_modules_and_the_environment_whatever_the_type(value, allowed):
+    from logprov.valuepath import PLAIN_TYPES, reachable
+
+    assert reachable(value) is allowed
+    assert reachable(value) is allowed  # once its type is remembered among PLAIN_TYPES too
+    assert (type(value) in PLAIN_TYPES and value is not sys.modules) <= allowed
