@@ -41,14 +41,15 @@ _ARGUMENT_ROOTS = frozenset({"args", "kwargs"})
 _SCOPE_ROOTS = frozenset({"args", "kwargs", "self", "cls", "result"})
 _MUTABLE_LITERALS = (list, dict, set)
 #: Root names refused when definitions are loaded: modules that give access to the system.
+#: (Only names no argument or attribute would have: the call-time check covers any other.)
 _SYSTEM_MODULES = frozenset({
-    "os", "posix", "nt", "sys", "subprocess", "shutil", "socket", "ctypes", "importlib", "builtins",
-    "pty", "multiprocessing", "pickle", "marshal", "runpy", "gc", "inspect", "signal",
+    "os", "posix", "nt", "sys", "subprocess", "shutil", "ctypes", "importlib", "builtins", "pty",
+    "multiprocessing", "pickle", "marshal", "runpy",
 })
 #: Built-in functions refused as the root of a call step.
 _BUILTIN_CALLS = frozenset({
     "open", "eval", "exec", "compile", "getattr", "setattr", "delattr", "globals", "locals", "vars",
-    "input", "breakpoint", "exit", "quit", "help", "print", "dir", "memoryview",
+    "input", "breakpoint", "exit", "quit", "help", "dir",
 })
 _SYS_MODULES = sys.modules
 _ENVIRON_TYPE = type(os.environ)
