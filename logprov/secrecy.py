@@ -86,13 +86,15 @@ def name_words(name: str) -> list[str]:
 
 
 def _entry_pattern(words: list[str]) -> str:
-    """The regular expression matching the words of ``entry`` in ``_word_word_`` text."""
-    last = re.escape(words[-1])
-    exact = "_" + "_".join(map(re.escape, words[:-1] + [""])) + last + "s?_"
-    joined = "".join(words)
-    if len(joined) >= _SUFFIX_MATCH:
-        return f"{exact}|_[a-z0-9]*{re.escape(joined)}s?_"
-    return exact
+    """Return the regular expression finding the entry of ``words`` in a name written as
+    ``_word_word_`` (its words joined by ``_``, with one more at each end)."""
+    patterns = ["_" + "_".join(map(re.escape, words)) + "s?_"]
+    joined = re.escape("".join(words))
+    if len("".join(words)) >= _SUFFIX_MATCH:
+        patterns.append(f"_[a-z0-9]*{joined}s?_")
+    elif len(words) > 1:
+        patterns.append(f"_{joined}s?_")
+    return "|".join(patterns)
 
 
 class SecrecyPolicy:
