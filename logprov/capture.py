@@ -888,7 +888,7 @@ class ProvCapture:
         if len(self._warned) < 10000:
             self._warned.add(key)
         try:
-            self.writer.warn(message)
+            self.writer.warn(self.secret.redact_text(message))
         except Exception:
             pass
 

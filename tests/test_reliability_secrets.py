@@ -497,3 +497,21 @@ def test_definition_paths_with_a_secret_name_hide_the_value(make_capture, record
     assert log.of_kind("parameters")[0]["parameters"] == {"conn": "***", "host": "db.example.org", "key": "***"}
     values = {r["location"]: r["value"] for r in log.records if "value" in r}
     assert values == {"args.cfg.password": "***", "args.cfg.host": "db.example.org"}
+
+
+def test_warnings_of_the_capture_hide_secrets(make_capture, records):
+    class Client:
+        def connect(self):
+            raise ConnectionError("cannot reach https://jdoe:s3cr3t-w@db.example.org with token=s3cr3t-t")
+
+    capture = make_capture({"activities": {"query": {"parameters": [{"name": "link", "value": "args.client.connect()"}]}}})
+
+    @capture.trace
+    def query(client):
+        return None
+
+    with records(capture) as log:
+        query(Client())
+    (warning,) = log.warnings
+    assert "https://jdoe:***@db.example.org with token=***" in warning
+    assert "s3cr3t" not in Path(capture.config.log_filename).read_text()
