@@ -515,3 +515,29 @@ def test_warnings_of_the_capture_hide_secrets(make_capture, records):
     (warning,) = log.warnings
     assert "https://jdoe:***@db.example.org with token=***" in warning
     assert "s3cr3t" not in Path(capture.config.log_filename).read_text()
+
+
+PASSWORDS = st.text(st.sampled_from("XYZ019-_.%~!$&*+/@:"), min_size=1, max_size=12).map(lambda p: "Zq" + p)
+INNOCENT_KEYS = st.sampled_from(["name", "url", "target", "mirror", 1, ("a", "b")])
+
+
+def holding(password):
+    url = st.just(f"https://jdoe:{password}@h.example.org/x")
+    leaves = url | st.integers() | st.sampled_from(["plain", "a:b", "x=y"])
+    return st.recursive(leaves, lambda inner: (
+        st.lists(inner, max_size=4) | st.tuples(inner, inner) | st.dictionaries(INNOCENT_KEYS, inner, max_size=3)
+        | st.frozensets(url | st.integers(), max_size=3)
+    ), max_leaves=12)
+
+
+@given(st.data())
+def test_url_passwords_are_hidden_at_any_depth_of_any_container(data):
+    from logprov.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
+    from logprov.values import ValueWriter
+
+    password = data.draw(PASSWORDS)
+    value = data.draw(holding(password))
+    writer = ValueWriter(SecrecyPolicy(DEFAULT_SECRET_WORDS), limit=10_000)
+    assert "Zq" not in json.dumps(writer.convert(value))
+    assert "Zq" not in writer.text(value)
+    assert "Zq" not in json.dumps(writer.parameters([("options", value)]))
