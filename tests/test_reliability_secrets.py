@@ -13,7 +13,7 @@ import types
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logprov.testing import parse_line
@@ -530,6 +530,7 @@ def holding(password):
     ), max_leaves=12)
 
 
+@settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_url_passwords_are_hidden_at_any_depth_of_any_container(data):
     from logprov.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
