@@ -19,6 +19,7 @@ from logprov.export import graphviz
 from logprov.export.graphviz import GraphvizError, find_program
 from logprov.export.lineage import lineage, resolve
 from logprov.model import build_document
+from logprov.model.contents import content_view
 from logprov.reader import iter_records
 
 from logs import SyntheticLog, file_entity, two_session_log, value_entity
@@ -177,8 +178,13 @@ def test_lineage_of_one_entity(legacy):
     assert [str(name) for name in focus] == ["file:_88dd4d188aeb132bb03008a855a93bc045d5c7ca"]
     assert resolve(legacy, "file:_88dd4d188aeb132bb03008a855a93bc045d5c7ca") == focus
     assert len(resolve(legacy, "41961478625988398780")) == 1
-    near = lineage(legacy, focus, depth=1)
+    near = lineage(content_view(legacy), focus, depth=1)
     labels = {str(name) for name in near}
+    generated = "gen:file._88dd4d188aeb132bb03008a855a93bc045d5c7ca.by._8735086556965.36fef6"
+    assert {str(name) for name in lineage(legacy, focus, depth=1, direction="ancestors")} == {
+        "file:_88dd4d188aeb132bb03008a855a93bc045d5c7ca", generated,
+    }
+    assert {generated, "activity:_8735086556965.36fef6"} <= {str(name) for name in lineage(legacy, focus, depth=2)}
     assert labels == {
         "file:_88dd4d188aeb132bb03008a855a93bc045d5c7ca",
         "activity:_8735086556965.36fef6",

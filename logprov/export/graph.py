@@ -37,6 +37,7 @@ from prov.model import (
 )
 
 from ..model.builder import ENTITY_TYPES, IN_SESSION, PARAMETER_TYPE, UNTRACED
+from ..model.contents import content_view
 from ..model.descriptions import DESCRIBED_BY
 from ..model.ids import LOGPROV, VOPROV
 from ..model.sessions import SESSION_TYPE
@@ -560,6 +561,7 @@ def prov_to_dot(document: ProvDocument, **options: object) -> DotGraph:
     if unknown:
         raise TypeError(f"unknown graph options: {', '.join(sorted(unknown))}")
     opts = GraphOptions(**options)  # type: ignore[arg-type]
+    document = content_view(document)
     elements = _elements(document)
     selected = _select(document, elements, opts)
     kinds = {name: _kind(record) for name, record in selected.items()}

@@ -16,14 +16,17 @@ from prov.model import (
     ProvGeneration,
     ProvMembership,
     ProvRelation,
+    ProvSpecialization,
     ProvUsage,
 )
 
-from ..model.ids import local_part
+from ..model.ids import GENERATION, local_part
 
 __all__ = ["LINEAGE_RELATIONS", "relation_ends", "lineage", "resolve", "is_typed"]
 
-LINEAGE_RELATIONS = (ProvUsage, ProvGeneration, ProvDerivation, ProvMembership, ProvCommunication)
+LINEAGE_RELATIONS = (
+    ProvUsage, ProvGeneration, ProvDerivation, ProvMembership, ProvCommunication, ProvSpecialization
+)
 _AGENT_RELATIONS = (ProvAssociation, ProvAttribution)
 DIRECTIONS = ("ancestors", "descendants", "both")
 
@@ -32,10 +35,13 @@ Edge = Tuple[QualifiedName, QualifiedName]
 
 def relation_ends(relation: ProvRelation) -> Optional[Edge]:
     """Return ``(effect, cause)`` of a relation: the element that depends on, and the one it
-    depends on (for membership, the collection and its member), or None if one is missing."""
+    depends on (for membership, the collection and its member; for specialization, the content
+    entity and its entity as generated or derived once), or None if one is missing."""
     formal = relation.formal_attributes
     if len(formal) < 2 or formal[0][1] is None or formal[1][1] is None:
         return None
+    if isinstance(relation, ProvSpecialization):
+        return formal[1][1], formal[0][1]
     return formal[0][1], formal[1][1]
 
 
@@ -110,9 +116,14 @@ def resolve(document: ProvDocument, identifier: str | QualifiedName) -> List[Qua
 
     ``identifier`` may be a qualified name as written in the document (``file:_88dd…``), a full
     URI, or an id as logged (``file:88dd…``, or a session-local ``4c5e…``, which matches that
-    entity in every session).
+    entity in every session). It designates content entities, not their specializations
+    (``gen:…``).
     """
-    elements = [record.identifier for record in document.get_records() if record.is_element()]
+    elements = [
+        record.identifier
+        for record in document.get_records()
+        if record.is_element() and not record.identifier.uri.startswith(GENERATION.uri)
+    ]
     if isinstance(identifier, QualifiedName):
         return [element for element in elements if element == identifier]
     text = str(identifier)
