@@ -96,6 +96,9 @@ class DocumentBuilder(RecordDispatcher):
         if agent is not None:
             self.session_agents[session] = str(agent)
             self.agents[str(agent)] = None
+        definitions = data.get("definitions")
+        if isinstance(definitions, dict) and "namespaces" in definitions:
+            self.ids.declare(definitions["namespaces"])
         if self.with_descriptions and "definitions" in data and session not in self.indexes:
             self.indexes[session] = describe(data["definitions"], self.ids, self.descriptions)
 

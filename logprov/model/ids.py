@@ -125,8 +125,21 @@ class IdMaker:
         self.namespaces: dict[str, Namespace] = {LOGPROV.prefix: LOGPROV, VOPROV.prefix: VOPROV, **own}
         self.namespaces[self.session_ns.prefix] = self.session_ns
         self._external: dict[str, Namespace] = {}
+        self._declared: dict[str, str] = {}
         self._prefixes: dict[str, str] = {}
         self._session_head = self.session_ns.prefix + ":"
+
+    def declare(self, namespaces: object) -> None:
+        """Take the ``namespaces`` mapping of a session's definitions (prefix to URI).
+
+        Entity ids with a declared prefix get qualified names in the declared URI. The first
+        URI read for a prefix is kept, and only for prefixes not met in an id before.
+        """
+        if not isinstance(namespaces, dict):
+            return
+        for prefix, uri in namespaces.items():
+            if isinstance(prefix, str) and isinstance(uri, str) and uri and prefix not in self._external:
+                self._declared.setdefault(prefix, uri)
 
     def session(self, session: str) -> QualifiedName:
         """Return the qualified name of a session."""
@@ -246,10 +259,11 @@ class IdMaker:
     def _external_namespace(self, prefix: str) -> Namespace:
         namespace = self._external.get(prefix)
         if namespace is None:
-            name, uri = prefix, f"urn:logprov:{prefix}:"
+            declared = self._declared.get(prefix)
+            name, uri = prefix, declared or f"urn:logprov:{prefix}:"
             reserved = prefix.lower() in _RESERVED_PREFIXES or prefix == self.session_ns.prefix
             if reserved or not _starts_ncname(prefix):
-                name, uri = f"id_{prefix}", f"urn:logprov:id:{prefix}:"
+                name, uri = f"id_{prefix}", declared or f"urn:logprov:id:{prefix}:"
             base, number = name, 0
             while name in self.namespaces:
                 number += 1
