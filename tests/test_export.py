@@ -12,7 +12,7 @@ from pathlib import Path
 import prov
 import pytest
 from lxml import etree
-from prov.model import ProvActivity, ProvDocument, ProvEntity
+from prov.model import ProvActivity, ProvDocument, ProvEntity, ProvGeneration, ProvUsage
 
 from logprov.export import FORMATS, GraphTruncatedWarning, export, formats, provdoc2svg, prov_to_dot
 from logprov.export import graphviz
@@ -72,6 +72,13 @@ def test_prov_o_without_shortcuts_round_trips_through_prov(legacy):
     text = export(legacy, "ttl", shortcuts=False)
     assert prov.read(io.StringIO(text), format="rdf", rdf_format="turtle") == legacy
     assert "prov:used " not in text and "prov:qualifiedUsage" in text
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_prov_o_with_shortcuts_reads_back_each_relation_twice_as_documented(legacy):
+    back = prov.read(io.StringIO(export(legacy, "ttl")), format="rdf", rdf_format="turtle")
+    for kind in (ProvUsage, ProvGeneration):
+        assert len(list(back.get_records(kind))) == 2 * len(list(legacy.get_records(kind)))
 
 
 def test_prov_xml_validates_against_the_w3c_schema(legacy, shared):
