@@ -36,7 +36,7 @@ from logprov.model import (
     local_part,
     provlist2provdoc,
 )
-from logprov.model.contents import is_specialized
+from logprov.model.contents import content_view, is_specialized
 from logprov.model.values import attribute_value
 from logprov.reader import iter_records, read_prov
 
@@ -417,3 +417,21 @@ def test_documents_built_one_after_another_leave_no_names_behind(tmp_path):
     document = build_document(iter_records(tmp_path / "prov.log"))
     assert len(document.get_records()) > 10
     assert [len(namespace._cache) for namespace in shared] == before
+
+
+def test_content_view_folds_each_generated_entity_into_its_content(tmp_path):
+    ids = two_session_log(tmp_path / "two.log")
+    document = build_document(iter_records(tmp_path / "two.log"))
+    view = content_view(document)
+    assert not [e for e in records_of(view, ProvEntity) if is_specialized(e.identifier)]
+    assert not records_of(view, ProvSpecialization)
+    generated = {str(g.args[0]) for g in records_of(view, ProvGeneration)}
+    first, second = ids["sessions"]
+    assert generated == {
+        f"session:{local_part(first + '.' + ids['x'])}",
+        f"session:{local_part(second + '.' + ids['y'])}",
+        f"file:{local_part(ids['file'].partition(':')[2])}",
+    }
+    assert len(records_of(view, ProvGeneration)) == len(records_of(document, ProvGeneration)) == 3
+    assert len(records_of(view, ProvUsage)) == len(records_of(document, ProvUsage))
+    assert content_view(view) is view
