@@ -14,7 +14,7 @@ from .process import current_pid
 
 __all__ = [
     "PROV_PREFIX", "RecordWriter", "now", "iso_time", "dumps", "quote", "fragment", "record_kind",
-    "escape_markers",
+    "escape_markers", "has_marker",
     "START", "PARAMETERS", "USED", "GENERATED", "USED_DIGEST", "GENERATED_DIGEST", "END",
 ]
 
@@ -128,6 +128,15 @@ def escape_markers(text: str) -> str:
     return _MARKER_START.sub(r"\\u005f", text)
 
 
+def has_marker(texts: Sequence[str]) -> bool:
+    """Return True when one of ``texts`` holds ``_PROV_``.
+
+    The same as ``any(PROV_PREFIX in text for text in texts)``, faster on the texts of traced
+    calls: a capital ``V`` is rare in them and looked for first, in one scan of all the texts.
+    """
+    return "V" in "".join(texts) and any(PROV_PREFIX in text for text in texts)
+
+
 class RecordWriter:
     """Emit batches of records on a logger, one logging call per batch.
 
@@ -182,10 +191,9 @@ class RecordWriter:
         for timestamp, texts in batches:
             if texts:
                 head = "_PROV_" + timestamp + "_PROV_"
-                joined = ("\n" + head).join(texts)
-                if joined.count(PROV_PREFIX) != 2 * len(texts) - 2:
-                    joined = ("\n" + head).join([escape_markers(text) for text in texts])
-                parts.append(head + joined)
+                if has_marker(texts):
+                    texts = [escape_markers(text) for text in texts]
+                parts.append(head + ("\n" + head).join(texts))
         if not parts:
             return
         message = "\n".join(parts)

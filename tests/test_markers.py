@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logprov.reader import iter_records
-from logprov.records import PROV_PREFIX, dumps, escape_markers
+from logprov.records import PROV_PREFIX, dumps, escape_markers, has_marker
 
 M = PROV_PREFIX
 SED_LIKE = re.compile(r".*_PROV_")
@@ -143,3 +143,9 @@ def test_escaping_keeps_the_json_value_and_removes_every_marker(value):
     text = escape_markers(dumps(record))
     assert M not in text
     assert json.loads(text) == record
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="_PROVvx{}\"", max_size=20), max_size=4))
+def test_marker_search_equals_the_plain_search(texts):
+    assert has_marker(texts) == any(M in text for text in texts)
