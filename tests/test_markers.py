@@ -47,6 +47,9 @@ def _hostile_log(make_capture, tmp_path: Path) -> Path:
         env_vars=["LOGPROV_TEST_MARKER"],
     )
 
+    tool = capture.trace_methods(type(f"Tool{M}", (), {"__module__": f"pkg{M}mod", "run": lambda self, x: [x]}))
+    tool().run(f"first{M}")
+
     def described(data, gain):
         return [f"{M}{item}" for item in data] + [gain]
 
@@ -112,7 +115,7 @@ def test_sed_cut_yields_the_json_of_every_record(hostile_log):
         f"a description {M} with the marker", f"plain{M}", f"label{M}", f"option{M}", f"fail{M}",
         f"exception {M} message {M}PROV_", "Hostile_PROV_Error", f"manual{M}", f"raw{M}",
         f"written{M}", f"used{M}", f"generated{M}", f"user{M}name", f"site{M}", f"La Palma {M}",
-        f"env {M} value",
+        f"env {M} value", f"Tool{M}", f"pkg{M}mod", f"first{M}",
     ):
         assert any(expected in text for text in planted), expected
     assert any(f"data{M}dir" in text and text.endswith(f"in{M}.txt") for text in planted)
