@@ -35,17 +35,20 @@ Edge = Tuple[QualifiedName, QualifiedName]
 
 def relation_ends(relation: ProvRelation) -> Optional[Edge]:
     """Return ``(effect, cause)`` of a relation: the element that depends on, and the one it
-    depends on (for membership, the collection and its member; for specialization, the content
-    entity and its entity as generated or derived once), or None if one is missing."""
+    depends on (for membership, the collection and its member; for specialization, the specific
+    entity and the general one), or None if one is missing."""
     formal = relation.formal_attributes
     if len(formal) < 2 or formal[0][1] is None or formal[1][1] is None:
         return None
-    if isinstance(relation, ProvSpecialization):
-        return formal[1][1], formal[0][1]
     return formal[0][1], formal[1][1]
 
 
 def _graph(document: ProvDocument) -> Tuple[Dict[QualifiedName, List[QualifiedName]], ...]:
+    """Return the causes, the effects and the agents of each element.
+
+    A general entity comes from its specializations (a content entity from the entities that
+    are its generations and derivations), so a specialization is followed from the general
+    entity to the specific one."""
     causes: Dict[QualifiedName, List[QualifiedName]] = defaultdict(list)
     effects: Dict[QualifiedName, List[QualifiedName]] = defaultdict(list)
     agents: Dict[QualifiedName, List[QualifiedName]] = defaultdict(list)
@@ -53,6 +56,8 @@ def _graph(document: ProvDocument) -> Tuple[Dict[QualifiedName, List[QualifiedNa
         ends = relation_ends(record)
         if ends is None:
             continue
+        if isinstance(record, ProvSpecialization):
+            ends = ends[1], ends[0]
         if isinstance(record, LINEAGE_RELATIONS):
             causes[ends[0]].append(ends[1])
             effects[ends[1]].append(ends[0])
