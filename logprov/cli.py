@@ -17,6 +17,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from . import __version__
 from .errors import DefinitionError, LogprovError
+from .outputs import refuse_inputs, release_stdout, stdout_failure, write_path
 from .query import NotFound, Progress, Provenance, QueryError
 from .query import open as open_provenance
 from .query.model import Lineage
@@ -173,9 +174,8 @@ def _print_lines(lines: Iterable[str], path: Optional[str] = None) -> None:
         for line in lines:
             print(line)
         return
-    with open(path, "w", encoding="utf-8") as stream:
-        for line in lines:
-            stream.write(line + "\n")
+    write_path(path, lambda stream: stream.writelines(f"{line}\n".encode("utf-8", "backslashreplace")
+                                                      for line in lines))
 
 
 def _format_of(path: Optional[str], given: Optional[str], default: str) -> str:
@@ -579,15 +579,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         warnings.simplefilter("default")
         warnings.showwarning = _show_warning
         try:
-            return args.run(args)
+            refuse_inputs(getattr(args, "output", None), getattr(args, "logs", ()))
+            status = args.run(args)
+            sys.stdout.flush()
+            return status
         except NotFound as exc:
             _error(exc)
             return NOT_FOUND
-        except BrokenPipeError:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return FOUND
         except (LogprovError, ValueError, OSError, sqlite3.Error) as exc:
-            _error(exc)
+            failure = stdout_failure(exc) if isinstance(exc, OSError) else None
+            if failure is not None:
+                release_stdout()
+            _error(failure or exc)
             return ERROR
         except ImportError as exc:
             _error(f"{exc}; install logprov with its export extra (in its checkout: pip install '.[export]')")
