@@ -383,30 +383,30 @@ def _term(value: Any, graph: Any) -> str:
 
 def cmd_sparql(args: argparse.Namespace) -> int:
     """Run a SPARQL query over the PROV-O graph of the logs."""
-    from rdflib.plugins.sparql import prepareQuery
-
     from .export.rdf import to_graph
     from .model import build_document
+    from .query.sparql import isolated, prepare
 
-    text = _sparql_text(args)
-    namespaces = _sparql_namespaces()
-    try:
-        query = prepareQuery(text, initNs=namespaces)
-    except Exception as exc:
-        raise QueryError(f"bad SPARQL query: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    query = prepare(_sparql_text(args), _sparql_namespaces())
     counts: dict = {}
     graph = to_graph(build_document(_first(_records(args, counts), counts, args.logs)))
-    result = graph.query(query)
+    with isolated():
+        result = graph.query(query)
+        if result.type == "ASK":
+            answer = bool(result.askAnswer)
+        elif result.type in ("CONSTRUCT", "DESCRIBE"):
+            answer = result.graph.serialize(format="nt" if args.json else "turtle") if len(result.graph) else ""
+        else:
+            rows = [[_term(value, graph) for value in row] for row in result]
     if result.type == "ASK":
-        print(json_line({"ask": bool(result.askAnswer)}) if args.json else str(bool(result.askAnswer)).lower())
-        return FOUND if result.askAnswer else NOT_FOUND
+        print(json_line({"ask": answer}) if args.json else str(answer).lower())
+        return FOUND if answer else NOT_FOUND
     if result.type in ("CONSTRUCT", "DESCRIBE"):
-        if not len(result.graph):
+        if not answer:
             return NOT_FOUND
-        sys.stdout.write(result.graph.serialize(format="nt" if args.json else "turtle"))
+        sys.stdout.write(answer)
         return FOUND
     names = [str(var) for var in result.vars]
-    rows = [[_term(value, graph) for value in row] for row in result]
     if not rows:
         print("nothing found", file=sys.stderr)
         return NOT_FOUND
