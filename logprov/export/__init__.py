@@ -34,6 +34,7 @@ from .graph import GraphOptions, GraphTruncatedWarning, prov_to_dot
 from .graphviz import GraphvizError
 from .streaming import MODEL_OPTIONS, STREAM_WRITERS, write_records
 from .streams import is_text_stream
+from .texts import CLEANED_FORMATS, carried_records
 
 __all__ = [
     "Format",
@@ -243,6 +244,8 @@ def export_records(
         If the format is unknown.
     """
     spec = _format(fmt)
+    if spec.name in CLEANED_FORMATS:
+        records = carried_records(records)
     if spec.name not in STREAM_WRITERS:
         model = {key: options.pop(key) for key in MODEL_OPTIONS if key in options}
         return export(build_document(records, **model), spec.name, destination, **options)
