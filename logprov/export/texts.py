@@ -1,12 +1,13 @@
-"""Text that every export format can carry: characters XML and UTF-8 cannot hold, escaped.
+"""Text that every export format can carry: characters XML and UTF-8 cannot hold, replaced.
 
 XML 1.0 (PROV-XML, RDF/XML, SVG) cannot hold the control characters other than tab, line feed
 and carriage return, nor U+FFFE and U+FFFF; UTF-8 cannot hold a lone surrogate, such as those
 Python makes of undecodable bytes (``"k\\udcff"``). Before the records of a log are written in
 a format whose writer would fail on them or write a file its parser refuses (`CLEANED_FORMATS`),
-such characters in any name or value are replaced by their Python escape, as text: ``\\x01``,
-``\\ud800``. Other text, non-BMP characters, quotes and ``]]>`` included, is escaped by the
-writers themselves; PROV-JSON, PROV-N, Turtle and N-Triples escape every character.
+such characters in any name or value are replaced by U+FFFD, as `logprov.model` does in values,
+so that both export paths give the same document. Other text (non-BMP characters, quotes,
+``]]>``) is escaped by the writers; PROV-JSON, PROV-N, Turtle and N-Triples carry every
+character with escapes of their own.
 """
 
 from __future__ import annotations
@@ -24,16 +25,11 @@ CLEANED_FORMATS = frozenset({"xml", "rdfxml", "jsonld", "dot", "svg", "png", "pd
 _UNCARRIED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _escape(match: "re.Match[str]") -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
 def carried_text(text: str) -> str:
-    """Return ``text`` with the characters XML or UTF-8 cannot hold replaced by their escape."""
+    """Return ``text`` with the characters XML or UTF-8 cannot hold replaced by U+FFFD."""
     if text.isprintable() or _UNCARRIED.search(text) is None:
         return text
-    return _UNCARRIED.sub(_escape, text)
+    return _UNCARRIED.sub("\ufffd", text)
 
 
 def carried_value(value: Any) -> Any:
