@@ -41,6 +41,7 @@ __all__ = [
     "iter_records",
     "parse_time",
     "read_prov",
+    "source_names",
 ]
 
 PROV_PREFIX = "_PROV_"
@@ -556,6 +557,18 @@ def _resolve(sources: Source | Iterable[Source]) -> list[tuple[str, Opener]]:
         else:
             raise LogReadError("no such log file", path)
     return resolved
+
+
+def source_names(sources: Source | Iterable[Source]) -> list[str]:
+    """Return the names of what ``sources`` stands for (files, ``<stdin>``, stream names), in
+    the order `iter_records` reads them: glob patterns expanded, rotated copies of a log first.
+
+    Raises
+    ------
+    LogReadError
+        If a file does not exist or a pattern matches no file.
+    """
+    return [name for name, _ in _resolve(sources)]
 
 
 def _bound(value: TimeBound, name: str) -> datetime.datetime | None:

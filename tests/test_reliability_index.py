@@ -179,3 +179,27 @@ def test_concurrent_builders_and_extenders_stay_consistent(tmp_path, cache):
         assert indexed.records == memory.records
         assert indexed.counts() == memory.counts()
         assert sorted(a.name for a in indexed.find_activities()) == sorted(a.name for a in memory.find_activities())
+
+
+def test_a_log_growing_while_its_index_is_built_is_indexed_once(tmp_path, monkeypatch):
+    log = write_log(tmp_path / "prov.log", ["first"])
+    grown = SyntheticLog()
+    grown.clock = 10_000
+    grown.counter = 10_000
+    session = grown.session(2)
+    grown.call(session, "second", generated=[(value_entity(session, "w", 1), "out")])
+    state = index_cache._state
+
+    def state_then_grow(found):
+        row = state(found)
+        with open(log, "a") as stream:
+            stream.write(grown.text())
+        return row
+
+    monkeypatch.setattr(index_cache, "_state", state_then_grow)
+    with logprov.query.open(log) as indexed:
+        monkeypatch.setattr(index_cache, "_state", state)
+        with logprov.query.open(log, index=False) as memory:
+            assert indexed.records == memory.records
+            assert indexed.counts() == memory.counts()
+        assert sorted(a.name for a in indexed.find_activities()) == ["first", "second"]

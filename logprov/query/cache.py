@@ -29,9 +29,9 @@ import sqlite3
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import IO, Any, Optional, Sequence
 
-from ..reader import iter_records
+from ..reader import iter_records, source_names
 from .facts import FactReader
 from .progress import Progress, track
 from .sources import LogFile, last_line_end
@@ -99,8 +99,8 @@ class _Slice(io.RawIOBase):
 
     def __init__(self, path: str, start: int, end: int) -> None:
         super().__init__()
-        self._file = open(path, "rb")
-        self._file.seek(start)
+        self._file: Optional[IO[bytes]] = None
+        self._start = start
         self._left = end - start
         self.name = path
 
@@ -110,13 +110,17 @@ class _Slice(io.RawIOBase):
     def readinto(self, buffer: memoryview) -> int:
         if self._left <= 0:
             return 0
+        if self._file is None:
+            self._file = open(self.name, "rb")
+            self._file.seek(self._start)
         view = memoryview(buffer)[: self._left]
         count = self._file.readinto(view)
         self._left -= count
         return count
 
     def close(self) -> None:
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
         super().close()
 
 
@@ -171,6 +175,11 @@ def _build(files: Sequence[LogFile], path: Path, progress: Optional[Progress], s
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
     states = [_state(log) for log in files]
+    ends = {state[0]: state[-2] for state in states}
+    order = {os.path.abspath(name): number for number, name in enumerate(source_names(sources))}
+    ordered = sorted(files, key=lambda log: order.get(log.path, len(order)))
+    streams = [log.path if log.compressed else io.BufferedReader(_Slice(log.path, 0, ends[log.path]), 1 << 20)
+               for log in ordered]
     connection = sqlite3.connect(temporary)
     try:
         connection.execute("PRAGMA journal_mode = OFF")
@@ -179,7 +188,7 @@ def _build(files: Sequence[LogFile], path: Path, progress: Optional[Progress], s
         create_tables(connection)
         writer = IndexWriter(connection)
         counts: dict = {}
-        records = iter_records(sources)
+        records = iter_records(streams)
         FactReader(writer).add_all(track(records, progress, "indexing", counts))
         writer.finish()
         create_indexes(connection)
@@ -194,6 +203,10 @@ def _build(files: Sequence[LogFile], path: Path, progress: Optional[Progress], s
         connection.close()
         temporary.unlink(missing_ok=True)
         raise
+    finally:
+        for stream in streams:
+            if not isinstance(stream, str):
+                stream.close()
     connection.close()
     os.replace(temporary, path)
     _mark_checked(path)
