@@ -17,6 +17,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from . import __version__
 from .errors import DefinitionError, LogprovError
+from .outputs import refuse_inputs, release_stdout, stdout_failure, write_path
 from .query import NotFound, Progress, Provenance, QueryError
 from .query import open as open_provenance
 from .query.model import Lineage
@@ -173,9 +174,8 @@ def _print_lines(lines: Iterable[str], path: Optional[str] = None) -> None:
         for line in lines:
             print(line)
         return
-    with open(path, "w", encoding="utf-8") as stream:
-        for line in lines:
-            stream.write(line + "\n")
+    write_path(path, lambda stream: stream.writelines(f"{line}\n".encode("utf-8", "backslashreplace")
+                                                      for line in lines))
 
 
 def _format_of(path: Optional[str], given: Optional[str], default: str) -> str:
@@ -383,30 +383,30 @@ def _term(value: Any, graph: Any) -> str:
 
 def cmd_sparql(args: argparse.Namespace) -> int:
     """Run a SPARQL query over the PROV-O graph of the logs."""
-    from rdflib.plugins.sparql import prepareQuery
-
     from .export.rdf import to_graph
     from .model import build_document
+    from .query.sparql import isolated, prepare
 
-    text = _sparql_text(args)
-    namespaces = _sparql_namespaces()
-    try:
-        query = prepareQuery(text, initNs=namespaces)
-    except Exception as exc:
-        raise QueryError(f"bad SPARQL query: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    query = prepare(_sparql_text(args), _sparql_namespaces())
     counts: dict = {}
     graph = to_graph(build_document(_first(_records(args, counts), counts, args.logs)))
-    result = graph.query(query)
+    with isolated():
+        result = graph.query(query)
+        if result.type == "ASK":
+            answer = bool(result.askAnswer)
+        elif result.type in ("CONSTRUCT", "DESCRIBE"):
+            answer = result.graph.serialize(format="nt" if args.json else "turtle") if len(result.graph) else ""
+        else:
+            rows = [[_term(value, graph) for value in row] for row in result]
     if result.type == "ASK":
-        print(json_line({"ask": bool(result.askAnswer)}) if args.json else str(bool(result.askAnswer)).lower())
-        return FOUND if result.askAnswer else NOT_FOUND
+        print(json_line({"ask": answer}) if args.json else str(answer).lower())
+        return FOUND if answer else NOT_FOUND
     if result.type in ("CONSTRUCT", "DESCRIBE"):
-        if not len(result.graph):
+        if not answer:
             return NOT_FOUND
-        sys.stdout.write(result.graph.serialize(format="nt" if args.json else "turtle"))
+        sys.stdout.write(answer)
         return FOUND
     names = [str(var) for var in result.vars]
-    rows = [[_term(value, graph) for value in row] for row in result]
     if not rows:
         print("nothing found", file=sys.stderr)
         return NOT_FOUND
@@ -579,15 +579,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         warnings.simplefilter("default")
         warnings.showwarning = _show_warning
         try:
-            return args.run(args)
+            refuse_inputs(getattr(args, "output", None), getattr(args, "logs", ()))
+            status = args.run(args)
+            sys.stdout.flush()
+            return status
         except NotFound as exc:
             _error(exc)
             return NOT_FOUND
-        except BrokenPipeError:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return FOUND
         except (LogprovError, ValueError, OSError, sqlite3.Error) as exc:
-            _error(exc)
+            failure = stdout_failure(exc) if isinstance(exc, OSError) else None
+            if failure is not None:
+                release_stdout()
+            _error(failure or exc)
             return ERROR
         except ImportError as exc:
             _error(f"{exc}; install logprov with its export extra (in its checkout: pip install '.[export]')")
