@@ -31,8 +31,8 @@ not edit it by hand. Everything in `logprov.__all__` is documented first, then
 
 Names are given with the module they are imported from: `logprov.trace` is
 `from logprov import trace`. Optional dependencies: `logprov.model` and `logprov.export` need
-the `export` extra (`pip install "logprov[export]"`, which brings `prov`, `rdflib`, `pydot` and
-`lxml`); drawing graphs also needs Graphviz's `dot` program or the `graphviz-pure` package.
+the `export` extra (`pip install ".[export]"` in the checkout, which brings `prov`, `rdflib`,
+`lxml` and `orjson`); drawing graphs also needs Graphviz's `dot` program or the `graphviz-pure` package.
 """
 
 # (title, introduction, module, names); names None means the module's __all__.

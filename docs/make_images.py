@@ -3,6 +3,11 @@
 Run ``python docs/make_images.py`` after a change that alters the graphs; ``--output DIR`` writes
 elsewhere. Each example runs in a temporary directory; its log is read back and drawn with the
 default graph options.
+
+``observing_run_before.png`` is not redrawn: it is the same log as ``observing_run.png`` drawn
+with the graph options of before the drawings were made readable (agents with an edge to each
+activity, parameters as nodes, attributes listed, files outside the session boxes), at 36 dpi
+instead of 96 (at 96 dpi it is 8532 x 2600 pixels).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ("analysis_session", "function_pipeline", "manual_activities", "two_sessions")
+EXAMPLES = ("analysis_session", "function_pipeline", "manual_activities", "two_sessions", "observing_run")
 
 
 def draw(example: str, output: Path, workdir: Path) -> list[Path]:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .capture import ProvCapture
     from .config import Config, load_config
     from .default import activity, configure, get_capture, trace, trace_methods
+    from .children import follow_children
     from .definitions import Definitions, load_definitions
     from .errors import ConfigError, DefinitionError, LogprovError, LogReadError, ValuePathError
     from .export import formats, provdoc2svg
@@ -31,6 +32,7 @@ _MODULES = {
     "get_capture": ".default",
     "trace": ".default",
     "trace_methods": ".default",
+    "follow_children": ".children",
     "Definitions": ".definitions",
     "load_definitions": ".definitions",
     "ConfigError": ".errors",
@@ -78,6 +80,7 @@ __all__ = [
     "trace",
     "trace_methods",
     "activity",
+    "follow_children",
     "iter_records",
     "read_prov",
     "ProvRecord",

@@ -9,15 +9,17 @@ import inspect
 import os
 import threading
 import time
+import warnings
 import weakref
 from collections.abc import Mapping
 from logging import INFO
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
 
 from ._version import __version__
-from .process import current_pid
+from .children import remember_traced_class
+from .process import INHERITED, current_pid
 from .config import Config, load_config
-from .definitions import Definitions, load_definitions
+from .definitions import Definitions, UnmatchedDefinitionWarning, load_definitions, unmatched_activities
 from .entities import Entity, EntityFactory
 from .flusher import Flusher
 from .handlers import ProvFileHandler, setup_logger
@@ -29,7 +31,8 @@ from .records import (
 from .scope import CallScope
 from .session import agent_name, calling_code_directory, git_info, imported_modules, package_versions, system_info
 from .tracking import BoundedSet, LocationTracker, ObjectTracker
-from .values import SecretNames, ValueWriter
+from .secrecy import REDACTED, SecrecyPolicy
+from .values import ValueWriter
 
 if TYPE_CHECKING:
     from .manual import ActivityContext
@@ -151,10 +154,10 @@ class ProvCapture:
         id_functions: Mapping[str, Callable[[Any], Any]] | None = None,
         get_file_id_func: Callable[[Any], Any] | None = None,
     ) -> None:
-        self.definitions: Definitions = load_definitions(definitions)
         self.config: Config = config if isinstance(config, Config) else load_config(config)
+        self.definitions: Definitions = load_definitions(definitions, self.config.max_definition_bytes)
         cfg = self.config
-        self.secret = SecretNames(tuple(cfg.redact) + tuple(cfg.redact_extra))
+        self.secret = cfg.secrecy
         self.values = ValueWriter(self.secret, limit=cfg.value_length)
         self.entities = EntityFactory(
             hash_type=cfg.hash_type,
@@ -179,6 +182,7 @@ class ProvCapture:
         self._objects = ObjectTracker()
         self._flush_interval = float(cfg.flush_interval)
         self._running: dict[str, _Run] = {}
+        self._joined: dict[str, _Session] = {}
         self._flusher = Flusher(self._flush_interval, weakref.WeakMethod(self._release_overdue))
         self._warned: set = set()
         self._agent: tuple[str | None, str] = (None, "")
@@ -239,6 +243,15 @@ class ProvCapture:
                 session = self._session = _Session(_DESCRIBED_ENTITIES)
             self._session_unannounced = False
             return session, [dumps(self._session_record(session, origin, module))]
+
+    def _joined_session(self, session_id: str) -> _Session:
+        """Return this process's part of session ``session_id`` of the parent process (its
+        record was written there)."""
+        session = self._joined.get(session_id)
+        if session is None or session.pid != current_pid():
+            session = self._joined[session_id] = _Session(_DESCRIBED_ENTITIES)
+            session.id = session_id
+        return session
 
     def _session_record(self, session: _Session, origin: Any, module: str) -> dict:
         cfg = self.config
@@ -352,6 +365,9 @@ class ProvCapture:
             Never trace these methods.
         described_only : bool, optional
             Trace only the methods the definitions describe (default: config ``described_only``).
+            A `logprov.definitions.UnmatchedDefinitionWarning` names the definitions file and the activity
+            descriptions when none of the methods is described, and the descriptions
+            ``Class.method`` of methods the class does not have.
         inherited : bool
             Also trace public methods inherited from base classes (set on ``cls`` only; the
             bases are not modified).
@@ -371,6 +387,7 @@ class ProvCapture:
         if described_only is None:
             described_only = self.config.described_only
         seen: set[str] = set()
+        traced = 0
         for klass in cls.__mro__:
             if klass is object or (klass is not cls and not inherited):
                 continue
@@ -387,6 +404,13 @@ class ProvCapture:
                 wrapped = self._wrap_attribute(attr, described_only)
                 if wrapped is not None and wrapped is not attr:
                     setattr(cls, attr_name, wrapped)
+                func = getattr(wrapped, "__func__", wrapped)
+                traced += getattr(func, "__logprov_capture__", None) is self
+        if described_only:
+            problem = unmatched_activities(self.definitions, cls.__qualname__, seen, traced)
+            if problem is not None:
+                warnings.warn(problem, UnmatchedDefinitionWarning, stacklevel=2)
+        remember_traced_class(self, cls, only, skip, described_only, inherited)
         return cls
 
     def _wrap_attribute(self, attr: Any, described_only: bool) -> Any:
@@ -538,7 +562,13 @@ class ProvCapture:
                 return None
             scope = CallScope(plan, args, kwargs) if plan is not None else None
             session = self._session
-            if session is None or session.pid != current_pid() or self._session_unannounced:
+            caller = self._current.get()
+            inherited = None if caller is not None else INHERITED.get()
+            if inherited is not None:
+                session, records = self._joined_session(inherited[0]), []
+            elif caller is not None and caller.session is not session and caller.session.id in self._joined:
+                session, records = caller.session, []
+            elif session is None or session.pid != current_pid() or self._session_unannounced:
                 origin = scope.instance if scope is not None else None
                 session, records = self._session_for(origin, plan.module if plan is not None else "__main__")
             else:
@@ -547,11 +577,13 @@ class ProvCapture:
             run = _Run(activity_id, plan.name if plan is not None else name, session, scope, plan)
             start_time = now()
             tail = plan.function_tail if plan is not None else ""
-            parent = self._current.get()
+            parent = caller
             if parent is not None:
                 tail += ',"parent_activity_id":"%s"' % parent.activity_id
                 run.within = parent.activity_id
                 self._release(parent)
+            elif inherited is not None and inherited[1] is not None:
+                tail += ',"parent_activity_id":"%s"' % inherited[1]
             start = START % (activity_id, plan.name_text if plan is not None else quote(run.name), start_time,
                              session.id, self._agent_text(), tail)
             body: list[str] = []
@@ -604,7 +636,12 @@ class ProvCapture:
     def _plan_inputs(self, plan: ActivityPlan, scope: CallScope, run: _Run, values: dict, derivations: list,
                      body: list, start_time: str) -> None:
         session, activity_id = run.session, run.activity_id
+        secret_paths = self.secret.paths
         for name, path in plan.parameters:
+            hidden = secret_paths.get(path.text)
+            if hidden or (hidden is None and self.secret.hides_path(path)):
+                values[name] = REDACTED
+                continue
             try:
                 values[name] = scope.resolve(path)[0]
             except Exception as exc:
@@ -726,7 +763,7 @@ class ProvCapture:
                 records.append(dumps({
                     "activity_id": run.activity_id, "endTime": end_time, "status": "failed", "duration": duration,
                     "exception_type": type(exc).__qualname__,
-                    "exception_message": _exception_message(exc, self.config.value_length * 4),
+                    "exception_message": _exception_message(exc, self.config.value_length * 4, self.secret),
                 }))
             self._running.pop(run.activity_id, None)
             try:
@@ -967,7 +1004,7 @@ class ProvCapture:
         if len(self._warned) < 10000:
             self._warned.add(key)
         try:
-            self.writer.warn(message)
+            self.writer.warn(self.secret.redact_text(message))
         except Exception:
             pass
 
@@ -985,11 +1022,12 @@ def _returned_collection(result: Any) -> bool:
     return not all(is_parameter_value(item) for item in result) and not any(item is result for item in result)
 
 
-def _exception_message(exc: BaseException, limit: int) -> str:
+def _exception_message(exc: BaseException, limit: int, secrecy: SecrecyPolicy) -> str:
     try:
         text = str(exc)
     except Exception:
         text = f"<{type(exc).__name__}: str failed>"
+    text = secrecy.redact_text(text[: limit * 4])
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -17,6 +17,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from . import __version__
 from .errors import DefinitionError, LogprovError
+from .outputs import refuse_inputs, release_stdout, stdout_failure, write_path
 from .query import NotFound, Progress, Provenance, QueryError
 from .query import open as open_provenance
 from .query.model import Lineage
@@ -30,6 +31,7 @@ __all__ = ["main"]
 
 FOUND, NOT_FOUND, ERROR = 0, 1, 2
 DRAWINGS = ("svg", "png", "pdf", "dot")
+EXPORTS = ("json", "provn", "xml", "ttl", "jsonld", "rdfxml", "nt", "dot", "svg", "png", "pdf")
 
 DESCRIPTION = """\
 Search, trace, export and draw the provenance that logprov captured in logs.
@@ -52,7 +54,8 @@ examples:
 examples:
   logprov graph prov.log -o prov.svg
   logprov graph prov.log -o lineage.png --entity flux_points.fits --depth 4
-  logprov graph prov.log -o graph.dot --session 6f1c0f9e --no-attributes""",
+  logprov graph prov.log -o graph.dot --session 6f1c0f9e --attributes
+  logprov graph prov.log -o bare.png --no-parameters --sessions hide --rankdir LR""",
     "search": """\
 examples:
   logprov search prov.log --activity 'run_*' --status failed
@@ -95,6 +98,14 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         _error(f"{self.prog}: {message} (see {self.prog} --help)")
         raise SystemExit(ERROR)
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:  # type: ignore[override]
+        """Parse ``args``; an unknown argument is reported with the help of its subcommand."""
+        parsed, unknown = self.parse_known_args(args, namespace)
+        if unknown:
+            parser = getattr(parsed, "command_parser", self)
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return parsed
 
 
 def _time(text: str) -> str:
@@ -163,12 +174,18 @@ def _print_lines(lines: Iterable[str], path: Optional[str] = None) -> None:
         for line in lines:
             print(line)
         return
-    with open(path, "w", encoding="utf-8") as stream:
-        for line in lines:
-            stream.write(line + "\n")
+    write_path(path, lambda stream: stream.writelines(f"{line}\n".encode("utf-8", "backslashreplace")
+                                                      for line in lines))
 
 
 def _format_of(path: Optional[str], given: Optional[str], default: str) -> str:
+    """Return the format ``given``, else the one the suffix of ``path`` names, else ``default``.
+
+    Raises
+    ------
+    QueryError
+        If ``path`` has a suffix that names no format.
+    """
     if given:
         return given
     if path and path != "-":
@@ -178,6 +195,10 @@ def _format_of(path: Optional[str], given: Optional[str], default: str) -> str:
         for name, spec in FORMATS.items():
             if spec.extension == suffix:
                 return name
+        if suffix:
+            known = ", ".join(spec.extension for spec in FORMATS.values())
+            raise QueryError(f"cannot tell the format of {path!r} from its suffix {suffix!r}: "
+                             f"give -f FORMAT, or name it {known}")
     return default
 
 
@@ -217,10 +238,11 @@ def cmd_graph(args: argparse.Namespace) -> int:
     """Draw the provenance graph, or the lineage of one element."""
     from .export import export_records
 
-    fmt = _format_of(args.output, None, "")
-    if fmt not in DRAWINGS:
+    suffix = os.path.splitext(args.output)[1].lower().lstrip(".")
+    if suffix not in DRAWINGS:
         raise QueryError(f"cannot tell the drawing format of {args.output!r}: name it .svg, .png, .pdf or .dot")
-    options = {"attributes": not args.no_attributes}
+    options = {"attributes": args.attributes, "parameters": args.parameters, "agents": args.agents,
+               "sessions": "cluster" if args.sessions == "box" else args.sessions, "rankdir": args.rankdir}
     if args.entity is not None:
         directions = ("ancestors", "descendants") if args.direction == "both" else (args.direction,)
         records, focus = _focus_records(args, args.entity, directions, args.depth)
@@ -228,8 +250,21 @@ def cmd_graph(args: argparse.Namespace) -> int:
     else:
         counts: dict = {}
         records = _first(_records(args, counts), counts, args.logs)
-    export_records(records, fmt, _output(args.output), **options)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        export_records(records, suffix, _output(args.output), **options)
+    for warning in caught:
+        _show_warning(_graph_warning(warning.message), warning.category, warning.filename, warning.lineno)
     return FOUND
+
+
+def _graph_warning(message: Warning) -> object:
+    """Return a warning of the drawing in the words of the command line."""
+    drawn, total = getattr(message, "drawn", 0), getattr(message, "total", 0)
+    if not total:
+        return message
+    return (f"graph cut to {drawn} of {total} nodes; draw the lineage of one entity with "
+            "--entity ID (and --depth N), or narrow the logs with --session, --since or --until")
 
 
 def _where(pairs: Sequence[str]) -> dict:
@@ -310,7 +345,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                     print(json_line({"file": problem.source or path, "line": problem.line,
                                      "path": problem.path, "message": problem.message}))
                 else:
-                    print(" ".join(str(problem).split()), file=sys.stderr)
+                    _error(problem)
             continue
         if args.json:
             print(json_line({"file": path, "valid": True, "activities": len(definitions.activities),
@@ -323,8 +358,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _sparql_text(args: argparse.Namespace) -> str:
     if args.file is not None:
-        with open(args.file, encoding="utf-8") as stream:
-            return stream.read()
+        try:
+            with open(args.file, encoding="utf-8") as stream:
+                return stream.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise QueryError(f"cannot read the SPARQL query file {args.file}: {reason}") from None
     if len(args.logs) < 2:
         raise QueryError("give a log and a SPARQL query, or the query with --file")
     return args.logs.pop()
@@ -344,30 +383,30 @@ def _term(value: Any, graph: Any) -> str:
 
 def cmd_sparql(args: argparse.Namespace) -> int:
     """Run a SPARQL query over the PROV-O graph of the logs."""
-    from rdflib.plugins.sparql import prepareQuery
-
     from .export.rdf import to_graph
     from .model import build_document
+    from .query.sparql import isolated, prepare
 
-    text = _sparql_text(args)
-    namespaces = _sparql_namespaces()
-    try:
-        query = prepareQuery(text, initNs=namespaces)
-    except Exception as exc:
-        raise QueryError(f"bad SPARQL query: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    query = prepare(_sparql_text(args), _sparql_namespaces())
     counts: dict = {}
     graph = to_graph(build_document(_first(_records(args, counts), counts, args.logs)))
-    result = graph.query(query)
+    with isolated():
+        result = graph.query(query)
+        if result.type == "ASK":
+            answer = bool(result.askAnswer)
+        elif result.type in ("CONSTRUCT", "DESCRIBE"):
+            answer = result.graph.serialize(format="nt" if args.json else "turtle") if len(result.graph) else ""
+        else:
+            rows = [[_term(value, graph) for value in row] for row in result]
     if result.type == "ASK":
-        print(json_line({"ask": bool(result.askAnswer)}) if args.json else str(bool(result.askAnswer)).lower())
-        return FOUND if result.askAnswer else NOT_FOUND
+        print(json_line({"ask": answer}) if args.json else str(answer).lower())
+        return FOUND if answer else NOT_FOUND
     if result.type in ("CONSTRUCT", "DESCRIBE"):
-        if not len(result.graph):
+        if not answer:
             return NOT_FOUND
-        sys.stdout.write(result.graph.serialize(format="nt" if args.json else "turtle"))
+        sys.stdout.write(answer)
         return FOUND
     names = [str(var) for var in result.vars]
-    rows = [[_term(value, graph) for value in row] for row in result]
     if not rows:
         print("nothing found", file=sys.stderr)
         return NOT_FOUND
@@ -425,7 +464,7 @@ def _json_option(parser: argparse.ArgumentParser) -> None:
 def _command(subparsers: Any, name: str, run: Callable, help_text: str) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(name, help=help_text, description=run.__doc__, epilog=EXAMPLES[name],
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, command_parser=parser)
     return parser
 
 
@@ -447,9 +486,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = _command(subparsers, "export", cmd_export, "write the logs as a PROV document")
     _logs_options(export, query=False)
-    export.add_argument("-f", "--format", choices=("json", "provn", "xml", "ttl", "jsonld", "rdfxml", "nt", "dot"),
-                        help="PROV-JSON, PROV-N, PROV-XML, PROV-O (Turtle, JSON-LD, RDF/XML, N-Triples) or "
-                             "Graphviz DOT (default: from the -o extension, else json)")
+    export.add_argument("-f", "--format", choices=EXPORTS,
+                        help="PROV-JSON, PROV-N, PROV-XML, PROV-O (Turtle, JSON-LD, RDF/XML, N-Triples), "
+                             "Graphviz DOT or a drawing (default: from the -o extension, else json)")
     export.add_argument("-o", "--output", metavar="OUT", help="output file (default or -: standard output)")
 
     graph = _command(subparsers, "graph", cmd_graph, "draw the provenance graph")
@@ -461,7 +500,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="relations followed from --entity (default 3)")
     graph.add_argument("--direction", choices=("ancestors", "descendants", "both"), default="both",
                        help="side of the lineage of --entity to draw (default both)")
-    graph.add_argument("--no-attributes", action="store_true", help="do not list attributes in the nodes")
+    graph.add_argument("--attributes", action=argparse.BooleanOptionalAction, default=False,
+                       help="list the attributes of each element in its node (default: no)")
+    graph.add_argument("--parameters", action=argparse.BooleanOptionalAction, default=True,
+                       help="list the parameters of each activity in its node (default: yes)")
+    graph.add_argument("--agents", action=argparse.BooleanOptionalAction, default=False,
+                       help="draw the agents: one per session box (default: no)")
+    graph.add_argument("--sessions", choices=("box", "node", "hide"), default="box",
+                       help="one box per session (default), sessions as nodes, or neither")
+    graph.add_argument("--rankdir", choices=("BT", "TB", "LR", "RL"), default="BT",
+                       help="layout direction: BT (default) puts inputs at the top, LR at the left")
 
     search = _command(subparsers, "search", cmd_search, "find activities and entities")
     _logs_options(search)
@@ -531,18 +579,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         warnings.simplefilter("default")
         warnings.showwarning = _show_warning
         try:
-            return args.run(args)
+            refuse_inputs(getattr(args, "output", None), getattr(args, "logs", ()))
+            status = args.run(args)
+            sys.stdout.flush()
+            return status
         except NotFound as exc:
             _error(exc)
             return NOT_FOUND
-        except BrokenPipeError:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return FOUND
         except (LogprovError, ValueError, OSError, sqlite3.Error) as exc:
-            _error(exc)
+            failure = stdout_failure(exc) if isinstance(exc, OSError) else None
+            if failure is not None:
+                release_stdout()
+            _error(failure or exc)
             return ERROR
         except ImportError as exc:
-            _error(f"{exc}; install the extra: pip install 'logprov[export]'")
+            _error(f"{exc}; install logprov with its export extra (in its checkout: pip install '.[export]')")
             return ERROR
         except KeyboardInterrupt:
             return 130

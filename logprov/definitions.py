@@ -20,7 +20,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 
 from .errors import DefinitionError, ValuePathError
@@ -28,7 +28,7 @@ from .errors import DefinitionError, ValuePathError
 if TYPE_CHECKING:
     import jsonschema
 from .valuepath import ValuePath, compile_path
-from .yamldoc import KeyPath, first_error, load_document, suggest
+from .yamldoc import DEFAULT_MAX_DOCUMENT_BYTES, KeyPath, first_error, load_document, suggest
 
 __all__ = [
     "ActivityDescription",
@@ -37,7 +37,9 @@ __all__ = [
     "ItemDescription",
     "MemberDescription",
     "ParameterDescription",
+    "UnmatchedDefinitionWarning",
     "load_definitions",
+    "unmatched_activities",
 ]
 
 
@@ -225,7 +227,36 @@ class Definitions:
         return self.activities.get(name)
 
 
-def load_definitions(source: str | os.PathLike | Mapping | Definitions | None) -> Definitions:
+class UnmatchedDefinitionWarning(UserWarning):
+    """Activity descriptions name no method of the class traced with ``described_only``."""
+
+
+def unmatched_activities(definitions: Definitions, class_name: str, methods: Iterable[str],
+                         traced: int) -> str | None:
+    """Return a warning about the activity descriptions of ``definitions`` that name no method
+    of class ``class_name``, traced with ``described_only``, or None when there is none.
+
+    A description named ``Class.method`` names a method of that class only; a plain name may
+    be meant for another class or a function, so it is reported only when nothing was traced.
+    """
+    names = set(methods)
+    where = f"definitions {definitions.source}" if definitions.source else "the definitions"
+    if traced == 0:
+        missing = sorted(name for name in definitions.activities if name.rsplit(".", 1)[-1] not in names)
+        listed = ", ".join(repr(name) for name in missing) or "none"
+        return (f"{where}: no method of {class_name} is described, so described_only traces none of them "
+                f"(activity descriptions naming no method: {listed})")
+    prefix = f"{class_name}."
+    missing = sorted(name for name in definitions.activities
+                     if name.startswith(prefix) and name[len(prefix):] not in names)
+    if not missing:
+        return None
+    listed = ", ".join(repr(name) for name in missing)
+    return f"{where}: activity descriptions naming no method of {class_name}, so not traced: {listed}"
+
+
+def load_definitions(source: str | os.PathLike | Mapping | Definitions | None,
+                     max_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES) -> Definitions:
     """Read, validate and normalise definitions.
 
     Parameters
@@ -233,6 +264,8 @@ def load_definitions(source: str | os.PathLike | Mapping | Definitions | None) -
     source : str, path-like, Mapping, Definitions or None
         A YAML file, a mapping in either dialect, already loaded definitions (returned as they
         are) or None (empty definitions).
+    max_bytes : int
+        Largest file read (1 MB by default); a larger one is refused before it is parsed.
 
     Returns
     -------
@@ -241,7 +274,8 @@ def load_definitions(source: str | os.PathLike | Mapping | Definitions | None) -
     Raises
     ------
     DefinitionError
-        For a missing or unreadable file, bad YAML, or definitions that do not validate. When
+        For a missing, unreadable or too large file, bad YAML, or definitions that do not
+        validate (value paths that would reach modules or private names included). When
         validation finds several problems, the first in file order is raised and all of them
         are in its ``errors`` attribute.
     """
@@ -249,7 +283,7 @@ def load_definitions(source: str | os.PathLike | Mapping | Definitions | None) -
         return source
     if source is None:
         return Definitions()
-    document = load_document(source, DefinitionError, "definitions")
+    document = load_document(source, DefinitionError, "definitions", max_bytes)
     problems = _schema_problems(document.data)
     if not problems:
         builder = _Builder(document.data)

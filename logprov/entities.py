@@ -10,7 +10,9 @@ from .identity import FileDigest, FileHasher, ValueDigester
 from .plans import COLLECTION, FILE, OBJECT, PATH, EntityPlan
 from .records import dumps
 from .scope import CallScope
-from .values import ValueWriter, short_repr
+from .secrecy import REDACTED
+from .valuepath import compile_path
+from .values import ValueWriter
 
 __all__ = ["Entity", "EntityFactory", "DIGEST_SCHEMES"]
 
@@ -66,7 +68,8 @@ class Entity:
             if self._location is not None:
                 record["location"] = self._location
             if self._values is not None:
-                record["value"] = _value_text(self._value, self._values)
+                hidden = self._location is not None and _secret_location(self._location, self._values)
+                record["value"] = REDACTED if hidden else _value_text(self._value, self._values)
         scheme = self._scheme
         if scheme is not None:
             if scheme in DIGEST_SCHEMES:
@@ -74,6 +77,14 @@ class Entity:
             else:
                 record["id_scheme"] = scheme
         return record
+
+
+def _secret_location(location: str, values: ValueWriter) -> bool:
+    """Whether a name along the value path ``location`` looks secret (`SecrecyPolicy.hides_path`)."""
+    try:
+        return values.secret.hides_path(compile_path(location))
+    except Exception:
+        return False
 
 
 def _value_text(value: Any, values: ValueWriter) -> str:
@@ -85,7 +96,7 @@ def _value_text(value: Any, values: ValueWriter) -> str:
     if structured:
         text = dumps(values.convert(value))
         return text if len(text) <= values.limit else text[: values.limit - 3] + "..."
-    return short_repr(value, values.limit)
+    return values.text(value)
 
 
 def _as_path(target: Any) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import datetime
+import functools
 import glob
 import gzip
 import io
@@ -40,6 +41,7 @@ __all__ = [
     "iter_records",
     "parse_time",
     "read_prov",
+    "source_names",
 ]
 
 PROV_PREFIX = "_PROV_"
@@ -47,6 +49,14 @@ DEFAULT_MAX_PAYLOAD = 10 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 100
 DEFAULT_MAX_WARNINGS = 10
 _PREFIX_LEN = len(PROV_PREFIX)
+#: Characters a line may hold besides its payload (the logging prefix, the timestamp).
+LINE_SLACK = 64 * 1024
+#: Separators and operators of a Python-literal payload, at most: ``ast.literal_eval`` costs
+#: about a kilobyte of memory per token.
+MAX_LITERAL_TOKENS = 100_000
+#: ``+`` and ``j`` (complex numbers) of a Python-literal payload, at most.
+MAX_LITERAL_ARITHMETIC = 1_000
+_STRING_LITERAL = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
 _MAX_RECOVERY = 16
 _RECORD_START = re.compile(r"_PROV_(\d{4}-\d\d-\d\d[^_{}\n]{0,40})_PROV_\{")
 _ROTATION_NUMBER = re.compile(r"^(.*?)\.(\d{1,6})(\.gz)?$")
@@ -217,7 +227,36 @@ def _json_loads(text: str) -> Any:
     return json.loads(text)
 
 
+def check_literal_cost(text: str) -> None:
+    """Raise ValueError when evaluating the Python literal ``text`` would cost too much.
+
+    Outside its string literals, ``text`` may hold at most `MAX_LITERAL_TOKENS` separators and
+    operators (``, : + - ( [ {``) and at most `MAX_LITERAL_ARITHMETIC` ``+`` signs and complex
+    numbers (``j``): `ast.literal_eval` builds a syntax tree of the whole text first.
+    """
+    bare = _STRING_LITERAL.sub("''", text)
+    arithmetic = bare.count("+") + bare.count("j")
+    if arithmetic > MAX_LITERAL_ARITHMETIC:
+        raise ValueError(f"Python literal with more than {MAX_LITERAL_ARITHMETIC} additions or complex numbers")
+    tokens = sum(bare.count(mark) for mark in ",:+-([{")
+    if tokens > MAX_LITERAL_TOKENS:
+        raise ValueError(f"Python literal with more than {MAX_LITERAL_TOKENS} tokens")
+
+
+def _literal_eval(text: str) -> Any:
+    check_literal_cost(text)
+    return ast.literal_eval(text)
+
+
 def _literal_first(text: str) -> Any:
+    try:
+        check_literal_cost(text)
+    except ValueError:
+        try:
+            return _json_loads(text), False
+        except (ValueError, RecursionError):
+            pass
+        raise
     try:
         return ast.literal_eval(text), True
     except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
@@ -228,7 +267,7 @@ def _json_first(text: str) -> Any:
     try:
         return _json_loads(text), False
     except (ValueError, RecursionError):
-        return ast.literal_eval(text), True
+        return _literal_eval(text), True
 
 
 def _too_deep(data: Any, limit: int) -> bool:
@@ -273,7 +312,7 @@ def decode_payload(
     Notes
     -----
     Python literals are read with `ast.literal_eval`, which only builds literals: nothing in
-    a payload is ever executed.
+    a payload is ever executed. Their cost is bounded first (see `check_literal_cost`).
     """
     if len(text) > max_size:
         raise ValueError(f"payload longer than {max_size} characters")
@@ -520,6 +559,18 @@ def _resolve(sources: Source | Iterable[Source]) -> list[tuple[str, Opener]]:
     return resolved
 
 
+def source_names(sources: Source | Iterable[Source]) -> list[str]:
+    """Return the names of what ``sources`` stands for (files, ``<stdin>``, stream names), in
+    the order `iter_records` reads them: glob patterns expanded, rotated copies of a log first.
+
+    Raises
+    ------
+    LogReadError
+        If a file does not exist or a pattern matches no file.
+    """
+    return [name for name, _ in _resolve(sources)]
+
+
 def _bound(value: TimeBound, name: str) -> datetime.datetime | None:
     if value is None:
         return None
@@ -542,6 +593,19 @@ class _Selection:
 
     def in_window(self, moment: datetime.datetime) -> bool:
         return (self.start is None or moment >= self.start) and (self.end is None or moment <= self.end)
+
+
+def bounded_lines(stream: Iterable[str], limit: int) -> Iterator[str]:
+    """Return an iterator over the lines of ``stream`` that holds at most ``limit`` characters
+    of a line at a time: a longer line comes in pieces, only the last ending with a newline.
+
+    Streams with a ``readline(size)`` method are read with it; other iterables of lines are
+    iterated as they are (their lines are already in memory).
+    """
+    readline = getattr(stream, "readline", None)
+    if readline is None:
+        return iter(stream)
+    return iter(functools.partial(readline, limit), "")
 
 
 class _SourceReader:
@@ -573,8 +637,13 @@ class _SourceReader:
         loads = _fast_loads or json.loads
         max_payload, max_depth = self.max_payload, self.max_depth
         timed, sessions = selection.timed, selection.sessions
-        for number, line in enumerate(stream, 1):
+        limit = max_payload + LINE_SLACK
+        lines = bounded_lines(stream, limit)
+        for number, line in enumerate(lines, 1):
             self.line = number
+            if len(line) >= limit and not line.endswith("\n"):
+                self._skip_long_line(line, lines, number, limit)
+                continue
             first = line.find(PROV_PREFIX)
             if first < 0:
                 continue
@@ -614,6 +683,20 @@ class _SourceReader:
                 continue
             stats.records += 1
             yield record
+
+    def _skip_long_line(self, start: str, lines: Iterator[str], number: int, limit: int) -> None:
+        """Read past the rest of a line longer than ``limit`` characters, one bounded piece at
+        a time, and report it when it holds a ``_PROV_`` marker."""
+        marked = PROV_PREFIX in start
+        tail = start[-_PREFIX_LEN:]
+        for piece in lines:
+            marked = marked or PROV_PREFIX in tail + piece[:_PREFIX_LEN] or PROV_PREFIX in piece
+            tail = piece[-_PREFIX_LEN:]
+            if piece.endswith("\n"):
+                break
+        if marked:
+            self.reporter.problem(self.name, number, f"line longer than {limit:,} characters "
+                                  f"(payload limit {self.max_payload:,} characters)")
 
     def _decode_line(self, line: str, number: int) -> tuple[str, dict, bool] | None:
         """Decode a line the fast path declined: report why, recover what follows if it can.
@@ -726,8 +809,8 @@ def iter_records(
         try:
             with context as stream:
                 yield from reader.records(stream)
-        except (OSError, EOFError, UnicodeDecodeError, zlib.error) as exc:
-            reporter.problem(name, reader.line + 1, f"cannot read further: {exc}")
+        except (OSError, EOFError, UnicodeDecodeError, zlib.error, MemoryError) as exc:
+            reporter.problem(name, reader.line + 1, f"cannot read further: {str(exc) or type(exc).__name__}")
         finally:
             stats.lines += reader.line
     reporter.summary()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from typing import Any, Callable, Sequence
@@ -13,10 +14,12 @@ from .process import current_pid
 
 __all__ = [
     "PROV_PREFIX", "RecordWriter", "now", "iso_time", "dumps", "quote", "fragment", "record_kind",
+    "escape_markers", "has_marker",
     "START", "PARAMETERS", "USED", "GENERATED", "USED_DIGEST", "GENERATED_DIGEST", "END",
 ]
 
 PROV_PREFIX = "_PROV_"
+_MARKER_START = re.compile(r"_(?=PROV_)")
 
 #: Record texts filled with ``%`` formatting. Ids, times and UUIDs are inserted as they are
 #: (they never need escaping); the other ``%s`` take JSON texts (`quote`, `dumps`, `fragment`).
@@ -115,6 +118,25 @@ def fragment(mapping: dict) -> str:
     return "," + dumps(mapping)[1:-1] if mapping else ""
 
 
+def escape_markers(text: str) -> str:
+    """Return the JSON text ``text`` with no ``_PROV_`` in it.
+
+    The ``_`` that starts each ``_PROV_`` is written as the JSON escape ``\\u005f``: a
+    ``_PROV_`` can only stand inside a string of a JSON text, where the escape decodes to the
+    same string, so the record reads back unchanged and its line holds only its two markers.
+    """
+    return _MARKER_START.sub(r"\\u005f", text)
+
+
+def has_marker(texts: Sequence[str]) -> bool:
+    """Return True when one of ``texts`` holds ``_PROV_``.
+
+    The same as ``any(PROV_PREFIX in text for text in texts)``, faster on the texts of traced
+    calls: a capital ``V`` is rare in them and looked for first, in one scan of all the texts.
+    """
+    return "V" in "".join(texts) and any(PROV_PREFIX in text for text in texts)
+
+
 class RecordWriter:
     """Emit batches of records on a logger, one logging call per batch.
 
@@ -160,11 +182,17 @@ class RecordWriter:
         self.emit_texts([(timestamp, [dumps(record) for record in records]) for timestamp, records in batches])
 
     def emit_texts(self, batches: Sequence[tuple[str, Sequence[str]]]) -> None:
-        """Write ``(timestamp, texts)`` batches, each text the JSON of one record, as one logging call."""
+        """Write ``(timestamp, texts)`` batches, each text the JSON of one record, as one logging call.
+
+        A ``_PROV_`` inside a text is escaped (`escape_markers`), so that each line holds two
+        markers only.
+        """
         parts = []
         for timestamp, texts in batches:
             if texts:
                 head = "_PROV_" + timestamp + "_PROV_"
+                if has_marker(texts):
+                    texts = [escape_markers(text) for text in texts]
                 parts.append(head + ("\n" + head).join(texts))
         if not parts:
             return

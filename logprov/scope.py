@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from .plans import ActivityPlan
-from .valuepath import ValuePath
+from .valuepath import PLAIN_TYPES, ValuePath, reachable
 
 __all__ = ["CallScope", "NOT_FOUND"]
 
@@ -91,15 +92,20 @@ class CallScope:
         Raises
         ------
         LookupError
-            When the root name is unknown or a step fails.
+            When the root name is unknown or a step fails; `ValuePathRefusedError` when the
+            path reaches a module, ``os.environ`` or ``sys.modules``.
         """
         instance = self.instance
         name = path.attribute
         if name is not None and instance is not None:
             try:
-                return getattr(instance, name), instance
+                value = getattr(instance, name)
             except AttributeError:
                 value, owner = self._outside_instance(name)
+            else:
+                if (type(value) in PLAIN_TYPES and value is not sys.modules) or reachable(value):
+                    return value, instance
+                raise path.refusal(name, value)
         else:
             name = path.arg_name
             if name is not None:
@@ -117,7 +123,11 @@ class CallScope:
                 f"value path {path.text!r}: {path.root!r} is neither an attribute of the instance, "
                 f"an argument, nor a name of module {self.plan.module!r}"
             )
-        return (path.resolve_from(value) if path.steps else value), owner
+        if path.steps:
+            return path.resolve_from(value), owner
+        if (type(value) in PLAIN_TYPES and value is not sys.modules) or reachable(value):
+            return value, owner
+        raise path.refusal(path.root, value)
 
     def _argument(self, path: ValuePath, name: str | int) -> Any:
         """Return the value of a path selecting argument ``name`` (`ValuePath.arg_name`)."""
@@ -133,4 +143,8 @@ class CallScope:
                 if name not in bound:
                     raise LookupError(f"value path {path.text!r}: the call has no argument {name!r}")
                 value = bound[name]
-        return path.resolve_argument(value) if len(path.steps) > 1 else value
+        if len(path.steps) > 1:
+            return path.resolve_argument(value)
+        if (type(value) in PLAIN_TYPES and value is not sys.modules) or reachable(value):
+            return value
+        raise path.refusal(str(path.steps[0]) if path.steps else path.root, value)

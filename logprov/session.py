@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib import metadata
 from typing import Iterable
 
-from .values import REDACTED, SecretNames, hide_url_password
+from .secrecy import REDACTED, SecrecyPolicy
 
 __all__ = ["system_info", "agent_name", "package_versions", "imported_modules", "distribution_map", "git_info"]
 
@@ -44,41 +44,18 @@ def agent_name() -> str:
         return f"uid{uid()}" if uid else "unknown"
 
 
-def environment(names: Iterable[str], secret: SecretNames) -> dict:
-    """Return the set environment variables among ``names``, secret-looking values redacted."""
+def environment(names: Iterable[str], secret: SecrecyPolicy) -> dict:
+    """Return the set environment variables among ``names``: secret names hidden, secrets in
+    the other values too (`SecrecyPolicy.redact_text`)."""
     found = {}
     for name in dict.fromkeys(names):
         value = os.environ.get(name)
         if value is not None:
-            found[name] = REDACTED if secret(name) else hide_url_password(value)
+            found[name] = REDACTED if secret(name) else secret.redact_text(value)
     return found
 
 
-def redact_arguments(argv: Iterable[str], secret: SecretNames) -> list[str]:
-    """Return ``argv`` with the values of secret-looking options hidden.
-
-    Both ``--password=x`` and ``--password x`` hide ``x``.
-    """
-    shown: list[str] = []
-    hide_next = False
-    for arg in argv:
-        if hide_next:
-            shown.append(REDACTED)
-            hide_next = False
-            continue
-        name, equals, _ = arg.partition("=")
-        if arg.startswith("-") and secret(name.lstrip("-")):
-            if equals:
-                shown.append(f"{name}={REDACTED}")
-            else:
-                shown.append(arg)
-                hide_next = True
-            continue
-        shown.append(hide_url_password(arg))
-    return shown
-
-
-def system_info(env_names: Iterable[str], secret: SecretNames) -> dict:
+def system_info(env_names: Iterable[str], secret: SecrecyPolicy) -> dict:
     """Describe the machine, the Python interpreter and the process."""
     platform_info = {
         "system": platform.system(),
@@ -95,9 +72,9 @@ def system_info(env_names: Iterable[str], secret: SecretNames) -> dict:
     except Exception:
         platform_info["num_cpus"] = os.cpu_count()
     return {
-        "executable": sys.executable,
-        "argv": redact_arguments(sys.argv, secret),
-        "cwd": os.getcwd(),
+        "executable": secret.redact_text(sys.executable),
+        "argv": secret.redact_arguments(sys.argv),
+        "cwd": secret.redact_text(os.getcwd()),
         "pid": os.getpid(),
         "platform": platform_info,
         "python": {

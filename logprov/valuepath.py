@@ -4,6 +4,10 @@ A value path such as ``settings.observations.datastore``, ``args[0]``,
 ``datasets["stacked"].name`` or ``location(hdu_type="events").path()`` is a root name
 followed by attribute, index and call steps. Paths are parsed with `ast` and only a small,
 side-effect-free subset of Python is accepted; they are never evaluated with `eval`.
+
+Definitions are data: a path never names a private or dunder attribute, never starts at a
+system module's name or calls a built-in function, and at call time never reaches a module,
+``os.environ`` or ``sys.modules``, nor anything through them (`reachable`).
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import os
+import sys
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,17 +25,38 @@ from typing import Any, Union
 from .errors import LogprovError, ValuePathError
 
 __all__ = [
+    "PLAIN_TYPES",
     "AttributeStep",
     "CallStep",
     "IndexStep",
     "Step",
     "ValuePath",
     "ValuePathLookupError",
+    "ValuePathRefusedError",
     "compile_path",
+    "reachable",
 ]
 
 _ARGUMENT_ROOTS = frozenset({"args", "kwargs"})
+_SCOPE_ROOTS = frozenset({"args", "kwargs", "self", "cls", "result"})
 _MUTABLE_LITERALS = (list, dict, set)
+#: Root names refused when definitions are loaded: modules that give access to the system.
+#: (Only names no argument or attribute would have: the call-time check covers any other.)
+_SYSTEM_MODULES = frozenset({
+    "os", "posix", "nt", "sys", "subprocess", "shutil", "ctypes", "importlib", "builtins", "pty",
+    "multiprocessing", "pickle", "marshal", "runpy",
+})
+#: Built-in functions refused as the root of a call step.
+_BUILTIN_CALLS = frozenset({
+    "open", "eval", "exec", "compile", "getattr", "setattr", "delattr", "globals", "locals", "vars",
+    "input", "breakpoint", "exit", "quit", "help", "dir",
+})
+_SYS_MODULES = sys.modules
+_ENVIRON_TYPE = type(os.environ)
+#: Types seen whose values are neither modules nor the environment (a bounded number): for
+#: them `reachable` is a set lookup and a check that the value is not ``sys.modules``.
+PLAIN_TYPES: set[type] = {int, float, complex, bool, str, bytes, list, tuple, dict, set, frozenset, type(None)}
+_PLAIN_TYPES_LIMIT = 4096
 
 _NODE_WORDS = {
     ast.BinOp: "an operator expression",
@@ -55,6 +82,22 @@ _NODE_WORDS = {
 }
 
 
+def reachable(value: Any) -> bool:
+    """Return False for what a value path must never reach: a module, ``os.environ`` (or
+    ``os.environb``), ``sys.modules``.
+
+    Decided from the type, never from attributes of the value (which may raise or lie).
+    """
+    cls = type(value)
+    if cls in PLAIN_TYPES:
+        return value is not _SYS_MODULES
+    if issubclass(cls, (types.ModuleType, _ENVIRON_TYPE)):
+        return False
+    if len(PLAIN_TYPES) < _PLAIN_TYPES_LIMIT:
+        PLAIN_TYPES.add(cls)
+    return True
+
+
 class ValuePathLookupError(LogprovError, LookupError):
     """A value path could not be resolved against an object.
 
@@ -75,6 +118,32 @@ class ValuePathLookupError(LogprovError, LookupError):
         super().__init__(
             f"cannot resolve value path {path!r}: step {step!r} failed "
             f"({type(cause).__name__}: {cause})"
+        )
+
+
+class ValuePathRefusedError(ValuePathLookupError):
+    """A value path reached a module, ``os.environ`` or ``sys.modules`` at call time.
+
+    Parameters
+    ----------
+    path : str
+        The value path text.
+    step : str
+        The step that reached it (the root name, ``.environ``, ...).
+    value : object
+        What it reached (shown by kind only).
+    """
+
+    def __init__(self, path: str, step: str, value: Any) -> None:
+        self.path = path
+        self.step = step
+        self.cause = None
+        if isinstance(value, types.ModuleType):
+            what = f"the module {getattr(value, '__name__', '?')!r}"
+        else:
+            what = "sys.modules" if value is _SYS_MODULES else "the process environment"
+        LookupError.__init__(
+            self, f"value path {path!r} refused: {step!r} reaches {what}; value paths never read modules"
         )
 
 
@@ -186,6 +255,9 @@ class ValuePath:
     attribute : str or None
         For a path that is a name alone, other than ``self``, ``cls``, ``args`` and ``kwargs``:
         that name (first looked up as an attribute of the instance). Otherwise None.
+    names : tuple of str
+        The names along the path: the root (unless ``args``, ``kwargs``, ``self``, ``cls`` or
+        ``result``), attribute names and string keys, for the secrecy policy.
     """
 
     text: str
@@ -193,6 +265,7 @@ class ValuePath:
     steps: tuple[Step, ...] = field(compare=False)
     arg_name: Union[str, int, None] = field(init=False, compare=False)
     attribute: Union[str, None] = field(init=False, compare=False)
+    names: tuple[str, ...] = field(init=False, compare=False)
     _full_steps: tuple[Step, ...] = field(init=False, repr=False, compare=False)
     _arg_steps: tuple[Step, ...] = field(init=False, repr=False, compare=False)
 
@@ -210,6 +283,13 @@ class ValuePath:
         object.__setattr__(self, "attribute", self.root if bare else None)
         object.__setattr__(self, "_full_steps", (AttributeStep(self.root), *self.steps))
         object.__setattr__(self, "_arg_steps", self.steps[1:] if arg_name is not None else ())
+        names = [] if self.root in _SCOPE_ROOTS else [self.root]
+        for step in self.steps:
+            if isinstance(step, AttributeStep):
+                names.append(step.name)
+            elif isinstance(step, IndexStep) and isinstance(step.key, str):
+                names.append(step.key)
+        object.__setattr__(self, "names", tuple(names))
 
     def __reduce__(self) -> tuple:
         return compile_path, (self.text,)
@@ -249,14 +329,24 @@ class ValuePath:
         """
         return self._walk(value, self._arg_steps)
 
+    def refusal(self, step: str, value: Any) -> ValuePathRefusedError:
+        """Return the error for ``value``, not `reachable`, found at ``step`` of this path."""
+        return ValuePathRefusedError(self.text, step, value)
+
     def _walk(self, obj: Any, steps: tuple[Step, ...]) -> Any:
+        if not reachable(obj):
+            raise self.refusal(self.root, obj)
         step = None
         try:
             for step in steps:
                 obj = step.apply(obj)
+                if not reachable(obj):
+                    break
         except Exception as exc:
             shown = self.root if step is self._full_steps[0] else str(step)
             raise ValuePathLookupError(self.text, shown, exc) from exc
+        if not reachable(obj):
+            raise self.refusal(self.root if step is self._full_steps[0] else str(step), obj)
         return obj
 
 
@@ -277,7 +367,23 @@ def _check_name(text: str, name: str, node: ast.AST) -> str:
         raise ValuePathError(
             f"invalid value path {text!r}: the dunder name {name!r} is not allowed"
         )
+    if name.startswith("_"):
+        raise ValuePathError(
+            f"invalid value path {text!r}: the private name {name!r} is not allowed"
+        )
     return name
+
+
+def _check_root(text: str, root: str, steps: list[Step]) -> None:
+    if root in _SYSTEM_MODULES:
+        raise ValuePathError(
+            f"invalid value path {text!r}: {root!r} names a system module; value paths never read modules"
+        )
+    if root in _BUILTIN_CALLS and steps and isinstance(steps[0], CallStep):
+        raise ValuePathError(
+            f"invalid value path {text!r}: calling the built-in function {root!r} is not allowed; "
+            "value paths only call methods of objects"
+        )
 
 
 def _literal(text: str, node: ast.AST) -> Any:
@@ -304,6 +410,8 @@ def _build(text: str, node: ast.AST, steps: list[Step]) -> str:
             raise _reject(text, node.slice, "an index that is not a literal") from None
         if isinstance(key, bool) or not isinstance(key, (int, str)):
             raise _reject(text, node.slice, "an index that is not an int or str literal")
+        if isinstance(key, str) and key.startswith("__"):
+            raise ValuePathError(f"invalid value path {text!r}: the dunder key {key!r} is not allowed")
         steps.append(IndexStep(key))
         return root
     if isinstance(node, ast.Call):
@@ -317,7 +425,7 @@ def _build(text: str, node: ast.AST, steps: list[Step]) -> str:
         for keyword in node.keywords:
             if keyword.arg is None:
                 raise _reject(text, keyword.value, "a **mapping argument")
-            kwargs.append((keyword.arg, _literal(text, keyword.value)))
+            kwargs.append((_check_name(text, keyword.arg, keyword), _literal(text, keyword.value)))
         steps.append(CallStep(tuple(args), tuple(kwargs)))
         return root
     raise _reject(text, node)
@@ -339,8 +447,10 @@ def compile_path(text: str) -> ValuePath:
     Raises
     ------
     ValuePathError
-        When ``text`` is not a string, is empty, is not valid syntax, or uses anything other
-        than names, attributes, literal indexes and calls with literal arguments.
+        When ``text`` is not a string, is empty, is not valid syntax, uses anything other
+        than names, attributes, literal indexes and calls with literal arguments, names a
+        private or dunder attribute or a dunder key, starts at a system module's name
+        (``os``, ``sys``, ``subprocess``, ...) or calls a built-in function (``open(...)``).
     """
     if not isinstance(text, str):
         raise ValuePathError(f"a value path must be a string, not {type(text).__name__}")
@@ -358,4 +468,5 @@ def _compile(text: str) -> ValuePath:
         raise ValuePathError(f"invalid value path {text!r}: syntax error ({exc.msg})") from None
     steps: list[Step] = []
     root = _build(stripped, tree.body, steps)
+    _check_root(stripped, root, steps)
     return ValuePath(stripped, root, tuple(steps))

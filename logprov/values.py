@@ -8,52 +8,16 @@ import re
 from collections.abc import Mapping
 from typing import Any, Iterable
 
-__all__ = ["SecretNames", "ValueWriter", "REDACTED", "short_repr", "hide_url_password"]
+from .secrecy import REDACTED, SecrecyPolicy
 
-REDACTED = "***"
+__all__ = ["ValueWriter", "short_repr"]
+
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+|0x[0-9a-fA-F]{6,}")
-_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@")
-
-
-def hide_url_password(text: str) -> str:
-    """Replace the password of URLs such as ``https://user:password@host`` by ``***``."""
-    if "@" not in text or "://" not in text:
-        return text
-    return _URL_PASSWORD.sub(r"\1" + REDACTED + "@", text)
 _SCALARS = (str, int, float, bool, type(None))
 _KEPT = frozenset({int, bool, type(None)})
-
-
-class SecretNames:
-    """Decide whether a name (of a parameter, keyword argument, environment variable) is secret.
-
-    Parameters
-    ----------
-    patterns : iterable of str
-        Case-insensitive substrings; a name containing one of them is secret.
-
-    Attributes
-    ----------
-    known : dict of str to bool
-        The names decided so far (a bounded number), for callers that look them up first.
-    """
-
-    def __init__(self, patterns: Iterable[str]) -> None:
-        words = sorted({p.lower() for p in patterns if p})
-        self.patterns = tuple(words)
-        self._regex = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
-        self.known: dict[str, bool] = {}
-
-    def __call__(self, name: Any) -> bool:
-        """Return True when ``name`` looks secret."""
-        if self._regex is None or not isinstance(name, str):
-            return False
-        known = self.known.get(name)
-        if known is None:
-            known = self._regex.search(name.replace("-", "_")) is not None
-            if len(self.known) < 65536:
-                self.known[name] = known
-        return known
+#: Characters read past the length limit before redacting and shortening a text, so that a
+#: secret crossing the limit is still recognised as a whole.
+_REDACTION_MARGIN = 4096
 
 
 def short_repr(value: Any, limit: int) -> str:
@@ -79,8 +43,9 @@ class ValueWriter:
 
     Parameters
     ----------
-    secret : SecretNames
-        Names whose values are replaced by ``"***"`` (also inside mappings).
+    secret : SecrecyPolicy
+        Names whose values are replaced by ``"***"`` (also inside mappings), and the
+        redaction of every text written (strings, reprs, keys).
     limit : int
         Longest string kept, and the length of reprs of values that are not JSON data.
     max_items : int
@@ -89,7 +54,7 @@ class ValueWriter:
         Levels of nested lists and mappings written out.
     """
 
-    def __init__(self, secret: SecretNames, limit: int = 120, max_items: int = 50, max_depth: int = 8) -> None:
+    def __init__(self, secret: SecrecyPolicy, limit: int = 120, max_items: int = 50, max_depth: int = 8) -> None:
         self.secret = secret
         self.limit = limit
         self.max_items = max_items
@@ -104,13 +69,22 @@ class ValueWriter:
         try:
             return self._convert(value, depth)
         except Exception:
-            return short_repr(value, self.limit)
+            return self.text(value)
+
+    def text(self, value: Any) -> str:
+        """Return the short repr of ``value`` (the value itself for a string), secrets hidden."""
+        return self._shortened(short_repr(value, self.limit + _REDACTION_MARGIN))
+
+    def _shortened(self, text: str) -> str:
+        if len(text) > self.limit + _REDACTION_MARGIN:
+            text = text[: self.limit + _REDACTION_MARGIN]
+        text = self.secret.redact_text(text)
+        return text if len(text) <= self.limit else text[: max(self.limit - 3, 1)] + "..."
 
     def _convert(self, value: Any, depth: int) -> Any:
         cls = type(value)
         if cls is str:
-            value = hide_url_password(value)
-            return value if len(value) <= self.limit else value[: self.limit - 3] + "..."
+            return self._shortened(value)
         if cls is bool or value is None or cls is int:
             return value
         if cls is float:
@@ -127,7 +101,7 @@ class ValueWriter:
             return self._mapping(value, depth)
         if isinstance(value, os.PathLike):
             path = os.fspath(value)
-            return path if isinstance(path, str) else short_repr(path, self.limit)
+            return self._shortened(path) if isinstance(path, str) else self.text(path)
         item = getattr(value, "item", None)
         if item is not None and getattr(value, "shape", None) == ():
             try:
@@ -136,10 +110,10 @@ class ValueWriter:
                 scalar = None
             if isinstance(scalar, _SCALARS):
                 return self._convert(scalar, depth)
-        return short_repr(value, self.limit)
+        return self.text(value)
 
     def parameters(self, named: Iterable[tuple[str, Any]]) -> dict:
-        """Convert ``(name, value)`` pairs, redacting secret names."""
+        """Convert ``(name, value)`` pairs, redacting secret names (and secrets in names)."""
         secret = self.secret
         known = secret.known
         out = {}
@@ -147,6 +121,8 @@ class ValueWriter:
             hidden = known.get(name)
             if hidden is None:
                 hidden = secret(name)
+            if not name.isidentifier():
+                name = secret.redact_text(name)
             if hidden:
                 out[name] = REDACTED
             elif type(value) in _KEPT:
@@ -161,8 +137,12 @@ class ValueWriter:
             if index >= self.max_items:
                 out["..."] = f"{len(value) - index} more"
                 break
-            name = key if isinstance(key, str) else short_repr(key, self.limit)
-            out[name] = REDACTED if self.secret(name) else self._convert(item, depth + 1)
+            if isinstance(key, str):
+                name, hidden = self.secret.redact_text(key), self.secret(key)
+            else:
+                name = self.text(key)
+                hidden = self.secret(name)
+            out[name] = REDACTED if hidden else self._convert(item, depth + 1)
         return out
 
     def _sequence(self, value, depth: int) -> list:

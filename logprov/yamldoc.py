@@ -9,14 +9,18 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Union
 
 import yaml
 
 from .errors import DefinitionError
 
-__all__ = ["KeyPath", "Document", "load_document", "format_key_path", "first_error", "suggest"]
+__all__ = [
+    "DEFAULT_MAX_DOCUMENT_BYTES", "KeyPath", "Document", "load_document", "format_key_path", "first_error", "suggest",
+]
+
+#: Largest definitions or configuration file read (1 MB); larger ones are refused unread.
+DEFAULT_MAX_DOCUMENT_BYTES = 1_000_000
 
 KeyPath = tuple[Union[str, int], ...]
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -58,18 +62,21 @@ def format_key_path(path: KeyPath) -> str:
     return text
 
 
-def load_document(source: Any, cls: type[DefinitionError], what: str) -> Document:
+def load_document(source: Any, cls: type[DefinitionError], what: str,
+                  max_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES) -> Document:
+    """Read a YAML file (at most ``max_bytes`` long) or copy a mapping, remembering key lines.
+
+    Raises
+    ------
+    DefinitionError (``cls``)
+        For a missing, unreadable, too large or malformed file, naming the file and the line.
+    """
     if isinstance(source, Mapping):
         return Document(_plain(source, (), None, cls), None)
     if not isinstance(source, (str, os.PathLike)):
         raise cls(f"{what} must be a file name, a mapping or None, not {type(source).__name__}")
     name = os.fspath(source)
-    try:
-        text = Path(name).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise cls(f"{what} file not found", name) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise cls(f"cannot read {what} file: {exc}", name) from None
+    text = _read_text(name, cls, what, max_bytes)
     loader = None
     try:
         loader = yaml.SafeLoader(text)
@@ -96,6 +103,24 @@ def load_document(source: Any, cls: type[DefinitionError], what: str) -> Documen
         if loader is not None:
             loader.dispose()
     return document
+
+
+def _read_text(name: str, cls: type[DefinitionError], what: str, max_bytes: int) -> str:
+    """Return the text of file ``name``, refusing it unread when it holds more than ``max_bytes``."""
+    try:
+        with open(name, "rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size <= max_bytes:
+                data = stream.read(max_bytes + 1)
+                size = len(data)
+            if size > max_bytes:
+                hint = " (configuration option max_definition_bytes)" if what == "definitions" else ""
+                raise cls(f"{what} file too large: {size:,} bytes, more than the limit of {max_bytes:,}{hint}", name)
+        return data.decode("utf-8")
+    except FileNotFoundError:
+        raise cls(f"{what} file not found", name) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise cls(f"cannot read {what} file: {exc}", name) from None
 
 
 _MAX_NODES = 1_000_000

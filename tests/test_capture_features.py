@@ -455,12 +455,12 @@ def test_argument_named_in_a_plain_value_path_is_logged_once(make_capture, recor
 
 def test_secret_command_line_options_are_redacted(monkeypatch):
     from logprov.config import DEFAULT_REDACT
-    from logprov.session import redact_arguments
-    from logprov.values import SecretNames
+    from logprov.secrecy import SecrecyPolicy
 
-    secret = SecretNames(DEFAULT_REDACT)
     argv = ["run.py", "--password", "hunter2", "--api-key=abc", "--author", "me", "PWD"]
-    assert redact_arguments(argv, secret) == ["run.py", "--password", "***", "--api-key=***", "--author", "me", "PWD"]
+    assert SecrecyPolicy(DEFAULT_REDACT).redact_arguments(argv) == [
+        "run.py", "--password", "***", "--api-key=***", "--author", "me", "PWD",
+    ]
 
 
 def test_url_passwords_are_hidden_in_parameters_and_environment(make_capture, records, monkeypatch):

@@ -173,7 +173,7 @@ def test_validate_reports_every_problem_with_its_line(capsys, definition):
     status, out, err = run(capsys, "validate", definition)
     assert status == 2 and out == ""
     for line in err.strip().splitlines():
-        assert line.startswith(f"{definition}:"), line
+        assert line.startswith(f"logprov: error: {definition}:"), line
     status, out, _ = run(capsys, "validate", definition, "--json")
     assert status == 2 and all(item["message"] for item in json_lines(out))
 

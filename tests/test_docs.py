@@ -8,6 +8,9 @@ Conventions in ``docs/*.md``:
 * a fenced block whose info string holds ``file=NAME`` (for instance ``yaml file=definition.yaml``)
   is written to ``NAME`` in that directory when the blocks before it have run, so the code
   that follows can read it;
+* a block whose info string holds ``output`` (``text output``, ``json output``) shows what the
+  runnable block before it prints: the test compares them, line by line, where ``…`` in the
+  shown text stands for any characters (an id, a time, a path) within one line;
 * any other block (``python``, ``bash``, ``yaml``, ``json``, ``pycon``, …) is only shown.
 """
 
@@ -29,24 +32,32 @@ FENCE = re.compile(r"^(?P<fence>`{3,})(?P<info>[^`\n]*)\n(?P<body>.*?)^(?P=fence
 WRITTEN_ELSEWHERE = {"guarantees.md", "prov-mapping.md"}
 
 DRIVER = r'''
-import json, sys, traceback
+import contextlib, io, json, sys, traceback
 from pathlib import Path
 
 steps = json.loads(Path(sys.argv[1]).read_text())
+printed = {}
 namespace = {"__name__": "__main__"}
 for step in steps:
     if step["kind"] == "file":
         Path(step["name"]).parent.mkdir(parents=True, exist_ok=True)
         Path(step["name"]).write_text(step["body"])
         continue
+    if step["kind"] != "code":
+        continue
     label = f"{step['doc']} block {step['number']} (line {step['line']})"
+    buffer = io.StringIO()
     try:
         code = compile(step["body"], label, "exec")
-        exec(code, namespace)
+        with contextlib.redirect_stdout(buffer):
+            exec(code, namespace)
     except BaseException:
+        print(buffer.getvalue())
         print(f"FAILED: {label}", file=sys.stderr)
         traceback.print_exc()
         sys.exit(1)
+    printed[step["number"]] = buffer.getvalue()
+Path(sys.argv[2]).write_text(json.dumps(printed))
 '''
 
 
@@ -61,6 +72,8 @@ def blocks(path: Path) -> list[dict]:
         files = [word.split("=", 1)[1] for word in info if word.startswith("file=")]
         if files:
             steps.append({"kind": "file", "name": files[0], "body": match["body"]})
+        elif "output" in info[1:]:
+            steps.append({"kind": "output", "number": number, "line": line, "body": match["body"]})
         elif info[:2] == ["python", "run"]:
             number += 1
             steps.append({"kind": "code", "doc": f"docs/{path.name}", "number": number, "line": line,
@@ -78,11 +91,39 @@ def test_runnable_blocks_run(page, tmp_path):
     steps.write_text(json.dumps(blocks(page)))
     workdir = tmp_path / "work"
     workdir.mkdir()
+    printed = tmp_path / "printed.json"
     done = subprocess.run(
-        [sys.executable, "-c", DRIVER, str(steps)],
+        [sys.executable, "-c", DRIVER, str(steps), str(printed)],
         cwd=workdir, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, f"{page.name}:\n{done.stderr}\n{done.stdout}"
+    outputs = json.loads(printed.read_text())
+    for step in blocks(page):
+        if step["kind"] == "output":
+            actual = outputs[str(step["number"])]
+            assert shown_matches(step["body"], actual), (
+                f"{page.name} line {step['line']}: the block shows\n{step['body']}\nthe code printed\n{actual}")
+
+
+def shown_matches(shown: str, actual: str) -> bool:
+    """Whether the text a page shows is what the code printed (``…`` stands for any characters)."""
+    expected = [line.rstrip() for line in shown.strip("\n").splitlines()]
+    lines = [line.rstrip() for line in actual.strip("\n").splitlines()]
+    if len(expected) != len(lines):
+        return False
+    patterns = ("[^\n]*?".join(map(re.escape, line.split("\u2026"))) for line in expected)
+    return all(re.fullmatch(pattern, line) for pattern, line in zip(patterns, lines))
+
+
+def test_shown_output_is_compared_with_wildcards():
+    assert shown_matches("a \u2026 c\nd", "a bbb c\nd\n")
+    assert not shown_matches("a \u2026 c", "a b d")
+    assert not shown_matches("a", "a\nb")
+
+
+def test_quickstart_shows_the_output_of_its_blocks():
+    kinds = [step["kind"] for step in blocks(DOCS / "quickstart.md")]
+    assert kinds.count("output") >= 5
 
 
 def test_the_pages_that_promise_examples_have_runnable_blocks():

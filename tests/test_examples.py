@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from logprov.reader import iter_records
 from logprov.records import record_kind
 from logprov.testing import parse_line
+
+from provconstraints import check_records
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -93,6 +96,12 @@ def test_every_example_runs_and_logs_whole_activities(runs, name):
     assert {s["activity_id"] for s in starts} == set(ends)
     assert {e["status"] for e in ends.values()} <= {"success", "failed"}
     assert all(len(s["activity_id"]) == 36 for s in starts)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_example_export_meets_the_prov_constraints(runs, name):
+    logs = sorted(str(log) for log in runs[name].workdir.rglob("*.log"))
+    check_records(list(iter_records(logs)))
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import warnings
 from pathlib import Path
@@ -11,13 +12,14 @@ from pathlib import Path
 import prov
 import pytest
 from lxml import etree
-from prov.model import ProvActivity, ProvDocument, ProvEntity
+from prov.model import ProvActivity, ProvDocument, ProvEntity, ProvGeneration, ProvUsage
 
 from logprov.export import FORMATS, GraphTruncatedWarning, export, formats, provdoc2svg, prov_to_dot
 from logprov.export import graphviz
 from logprov.export.graphviz import GraphvizError, find_program
 from logprov.export.lineage import lineage, resolve
 from logprov.model import build_document
+from logprov.model.contents import content_view
 from logprov.reader import iter_records
 
 from logs import SyntheticLog, file_entity, two_session_log, value_entity
@@ -70,6 +72,13 @@ def test_prov_o_without_shortcuts_round_trips_through_prov(legacy):
     text = export(legacy, "ttl", shortcuts=False)
     assert prov.read(io.StringIO(text), format="rdf", rdf_format="turtle") == legacy
     assert "prov:used " not in text and "prov:qualifiedUsage" in text
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_prov_o_with_shortcuts_reads_back_each_relation_twice_as_documented(legacy):
+    back = prov.read(io.StringIO(export(legacy, "ttl")), format="rdf", rdf_format="turtle")
+    for kind in (ProvUsage, ProvGeneration):
+        assert len(list(back.get_records(kind))) == 2 * len(list(legacy.get_records(kind)))
 
 
 def test_prov_xml_validates_against_the_w3c_schema(legacy, shared):
@@ -129,23 +138,24 @@ def node_classes(svg_text: str) -> list:
 
 def test_dot_source_has_one_node_per_element(legacy):
     source = export(legacy, "dot")
-    assert source.count("class=activity") == 9
-    assert source.count("class=entity") == 10
-    assert source.count("class=parameter") == 4
-    assert source.count("class=agent") == 1
+    assert source.count('class="activity"') == 9
+    assert source.count('class="entity"') == 10
+    assert source.count('class="parameter"') == 0 and source.count("kwargs.value") == 2
+    assert source.count('class="agent"') == 0
+    assert export(legacy, "dot", agents=True).count('class="agent"') == 1
     assert "subgraph cluster_s0" in source
-    assert "#9FB1FC" in source and "#FFFC87" in source and "house" in source
+    assert "#9FB1FC" in source and "#FFFC87" in source and "house" in export(legacy, "dot", agents=True)
 
 
 @needs_graphviz
 def test_svg_holds_one_node_per_activity_and_entity(legacy, tmp_path):
-    svg = export(legacy, "svg")
+    svg = export(legacy, "svg", agents=True)
     classes = node_classes(svg)
     assert classes.count("node activity") == 9
     assert classes.count("node entity") == 10
     assert classes.count("node agent") == 1
     target = tmp_path / "legacy.svg"
-    provdoc2svg(legacy, target)
+    provdoc2svg(legacy, target, agents=True)
     assert node_classes(target.read_text()) == classes
 
 
@@ -158,11 +168,12 @@ def test_graph_options(legacy):
     with_ids = prov_to_dot(legacy, labels=False).to_string()
     assert "activity:_8735086556965.210a53" in with_ids
     with_attributes = prov_to_dot(legacy, attributes=True).to_string()
-    assert "prov:location: prov_test1.txt" in with_attributes
+    assert re.search(r"prov:location&#160;&#160;</FONT></TD><TD[^>]*><FONT[^>]*>prov_test1.txt", with_attributes)
     bare = prov_to_dot(legacy, agents=False, parameters=False, sessions="hide").to_string()
-    assert "class=agent" not in bare and "class=parameter" not in bare and "cluster" not in bare
+    assert 'class="agent"' not in bare and "kwargs.value" not in bare and "cluster" not in bare
     nodes = prov_to_dot(legacy, sessions="node", descriptions=True).to_string()
-    assert nodes.count("class=session") == 1 and "class=description" in nodes
+    assert nodes.count('class="session"') == 1 and 'class="description"' in nodes
+    assert prov_to_dot(legacy, sessions="box").to_string() == prov_to_dot(legacy).to_string()
     with pytest.raises(ValueError, match="sessions"):
         prov_to_dot(legacy, sessions="bundle")
     with pytest.raises(TypeError, match="unknown graph options"):
@@ -174,8 +185,13 @@ def test_lineage_of_one_entity(legacy):
     assert [str(name) for name in focus] == ["file:_88dd4d188aeb132bb03008a855a93bc045d5c7ca"]
     assert resolve(legacy, "file:_88dd4d188aeb132bb03008a855a93bc045d5c7ca") == focus
     assert len(resolve(legacy, "41961478625988398780")) == 1
-    near = lineage(legacy, focus, depth=1)
+    near = lineage(content_view(legacy), focus, depth=1)
     labels = {str(name) for name in near}
+    generated = "gen:file._88dd4d188aeb132bb03008a855a93bc045d5c7ca.by._8735086556965.36fef6"
+    assert {str(name) for name in lineage(legacy, focus, depth=1, direction="ancestors")} == {
+        "file:_88dd4d188aeb132bb03008a855a93bc045d5c7ca", generated,
+    }
+    assert {generated, "activity:_8735086556965.36fef6"} <= {str(name) for name in lineage(legacy, focus, depth=2)}
     assert labels == {
         "file:_88dd4d188aeb132bb03008a855a93bc045d5c7ca",
         "activity:_8735086556965.36fef6",
@@ -186,7 +202,7 @@ def test_lineage_of_one_entity(legacy):
     assert "activity:_8735086556965.3b1bbc" not in {str(n) for n in up}
     assert "activity:_8735086556965.210a53" in {str(n) for n in up}
     graph = prov_to_dot(legacy, focus=FILE_ID, depth=2, direction="descendants").to_string()
-    assert graph.count("class=activity") == 1 and graph.count("class=entity") == 3
+    assert graph.count('class="activity"') == 1 and graph.count('class="entity"') == 3
     with pytest.raises(ValueError, match="no element"):
         prov_to_dot(legacy, focus="file:nothing")
 
@@ -206,9 +222,9 @@ def collection_document(tmp_path, members: int) -> ProvDocument:
 def test_members_collapse_into_their_collection(tmp_path):
     document = collection_document(tmp_path, 5)
     full = prov_to_dot(document).to_string()
-    assert full.count("class=entity") == 6 and full.count("label=member") == 5
+    assert full.count('class="entity"') == 6 and full.count('label="member"') == 5
     collapsed = prov_to_dot(document, collapse_members=True).to_string()
-    assert collapsed.count("class=entity") == 1
+    assert collapsed.count('class="entity"') == 1
     assert "+5 members" in collapsed
 
 
@@ -216,8 +232,8 @@ def test_large_graphs_are_capped_with_a_note(tmp_path):
     document = collection_document(tmp_path, 30)
     with pytest.warns(GraphTruncatedWarning, match="focus"):
         capped = prov_to_dot(document, max_nodes=10).to_string()
-    assert capped.count("class=entity") + capped.count("class=activity") + capped.count("class=agent") == 10
-    assert "class=note" in capped and "more nodes not drawn" in capped
+    assert capped.count('class="entity"') + capped.count('class="activity"') == 10
+    assert 'class="note"' in capped and "more nodes not drawn" in capped
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         prov_to_dot(document, max_nodes=100)
@@ -230,7 +246,8 @@ def test_labels_are_escaped(tmp_path):
     log.call(session, "f", generated=[(odd, "<out>")])
     document = build_document(iter_records(log.write(tmp_path / "o.log")))
     source = export(document, "dot")
-    assert '\\"hi\\" \\\\ now' in source
+    assert r"label=<say &quot;hi&quot; \\ now<BR/>&#39;&lt;lambda&gt;&#39;>" in source
+    assert 'label="&lt;out&gt;"' not in source and 'label="<out>"' in source
     if has_graphviz():
         assert node_classes(export(document, "svg")).count("node entity") == 1
 
@@ -261,7 +278,7 @@ def test_bad_dot_source_reports_the_program_error():
 
 def test_shared_file_is_drawn_once(shared):
     source = export(shared, "dot")
-    assert source.count("class=activity") == 3
+    assert source.count('class="activity"') == 3
     assert source.count("table.fits") == 1
     assert source.count("subgraph cluster") == 2
     entities = [e for e in shared.get_records(ProvEntity) if str(e.identifier).startswith("file:")]
@@ -274,7 +291,7 @@ def test_file_entity_label(tmp_path):
     session = log.session(1)
     log.call(session, "w", generated=[(file_entity(session, "/a/b/result.fits", "e" * 64), "out")])
     document = build_document(iter_records(log.write(tmp_path / "f.log")))
-    assert 'label="result.fits"' in export(document, "dot")
+    assert "label=<result.fits>" in export(document, "dot")
 
 
 def hub_document(tmp_path, steps: int) -> ProvDocument:
@@ -294,17 +311,18 @@ def test_entities_used_by_many_activities_are_copied(tmp_path):
     document = hub_document(tmp_path, 12)
     source = prov_to_dot(document).to_string()
     assert source.count('class="entity copy"') == 10
-    assert source.count("class=entity") == 13
-    assert source.count("label=config") == 12
+    assert source.count('class="entity"') == 13
+    assert source.count('label="config"') == 12
     plain = prov_to_dot(document, hub_edges=100).to_string()
-    assert "copy" not in plain and plain.count("label=config") == 12
+    assert "copy" not in plain and plain.count('label="config"') == 12
 
 
 def test_an_agent_of_many_activities_loses_its_edges(tmp_path):
     document = hub_document(tmp_path, 12)
-    crowded = prov_to_dot(document, agent_edges=5).to_string()
-    assert "(12 activities)" in crowded and "#C07000, style=dashed" not in crowded
-    assert prov_to_dot(document).to_string().count('color="#C07000", style=dashed') == 12
+    crowded = prov_to_dot(document, agents=True, sessions="hide", agent_edges=5).to_string()
+    assert "(12 activities)" in crowded and 'color="#C07000", style="dashed"' not in crowded
+    drawn = prov_to_dot(document, agents=True, sessions="hide").to_string()
+    assert drawn.count('color="#C07000", style="dashed"') == 12
 
 
 @needs_graphviz

@@ -19,6 +19,7 @@ from prov.model import (
     ProvGeneration,
     ProvInfluence,
     ProvMembership,
+    ProvSpecialization,
     ProvUsage,
 )
 
@@ -35,6 +36,7 @@ from logprov.model import (
     local_part,
     provlist2provdoc,
 )
+from logprov.model.contents import content_view, is_specialized
 from logprov.model.values import attribute_value
 from logprov.reader import iter_records, read_prov
 
@@ -59,7 +61,7 @@ def typed(record, kind) -> bool:
 def data_entities(document: ProvDocument) -> list:
     return [
         e for e in records_of(document, ProvEntity)
-        if not typed(e, PARAMETER_TYPE) and not typed(e, SESSION_TYPE)
+        if not typed(e, PARAMETER_TYPE) and not typed(e, SESSION_TYPE) and not is_specialized(e.identifier)
         and not any(str(t).startswith("voprov:") and str(t).endswith("Description") for t in e.get_attribute(PROV_TYPE))
     ]
 
@@ -83,12 +85,15 @@ def test_legacy_counts_match_the_original_converter():
     generations = records_of(document, ProvGeneration)
     descriptions = [e for e in records_of(document, ProvEntity) if any(
         str(t).endswith("Description") for t in e.get_attribute(PROV_TYPE))]
-    entities = [e for e in records_of(document, ProvEntity) if e not in descriptions]
+    specialized = [e for e in records_of(document, ProvEntity) if is_specialized(e.identifier)]
+    entities = [e for e in records_of(document, ProvEntity) if e not in descriptions + specialized]
     assert len(activities) == 9
     assert len(usages) - len(parameter_usages) == 7
     assert len(parameter_usages) == 4
     assert len(generations) == 9
     assert len(records_of(document, ProvDerivation)) == 1
+    assert len(specialized) == len({g.args[0] for g in generations}) + 1 == 10
+    assert len(records_of(document, ProvSpecialization)) == len(specialized)
     assert len(entities) == 15
     assert len(data_entities(document)) == 10
     assert len([e for e in entities if typed(e, PARAMETER_TYPE)]) == 4
@@ -164,8 +169,11 @@ def test_legacy_descriptions_are_linked():
 
 
 def path_exists(document: ProvDocument, start, goal) -> bool:
-    """Follow used / wasGeneratedBy from ``start`` back in time and look for ``goal``."""
+    """Follow used / wasGeneratedBy (through the entity as generated) from ``start`` back in
+    time and look for ``goal``."""
     back: dict = {}
+    for specialization in records_of(document, ProvSpecialization):
+        back.setdefault(specialization.args[1], []).append(specialization.args[0])
     for usage in records_of(document, ProvUsage):
         back.setdefault(usage.args[0], []).append(usage.args[1])
     for generation in records_of(document, ProvGeneration):
@@ -327,8 +335,10 @@ def test_membership_and_untraced_derivation(tmp_path):
     assert typed(collection, PROV["Collection"])
     derivation = single(set(records_of(document, ProvDerivation)))
     assert typed(derivation, UNTRACED)
-    changed = entity(document, str(derivation.args[0]))
-    assert changed.get_attribute(LOGPROV["generatedAtTime"])
+    derived = derivation.args[0]
+    assert is_specialized(derived)
+    content = single({s.args[1] for s in records_of(document, ProvSpecialization) if s.args[0] == derived})
+    assert entity(document, str(content)).get_attribute(LOGPROV["generatedAtTime"])
 
 
 def test_session_entity_attributes(tmp_path):
@@ -407,3 +417,21 @@ def test_documents_built_one_after_another_leave_no_names_behind(tmp_path):
     document = build_document(iter_records(tmp_path / "prov.log"))
     assert len(document.get_records()) > 10
     assert [len(namespace._cache) for namespace in shared] == before
+
+
+def test_content_view_folds_each_generated_entity_into_its_content(tmp_path):
+    ids = two_session_log(tmp_path / "two.log")
+    document = build_document(iter_records(tmp_path / "two.log"))
+    view = content_view(document)
+    assert not [e for e in records_of(view, ProvEntity) if is_specialized(e.identifier)]
+    assert not records_of(view, ProvSpecialization)
+    generated = {str(g.args[0]) for g in records_of(view, ProvGeneration)}
+    first, second = ids["sessions"]
+    assert generated == {
+        f"session:{local_part(first + '.' + ids['x'])}",
+        f"session:{local_part(second + '.' + ids['y'])}",
+        f"file:{local_part(ids['file'].partition(':')[2])}",
+    }
+    assert len(records_of(view, ProvGeneration)) == len(records_of(document, ProvGeneration)) == 3
+    assert len(records_of(view, ProvUsage)) == len(records_of(document, ProvUsage))
+    assert content_view(view) is view

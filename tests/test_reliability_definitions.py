@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -129,18 +132,152 @@ def test_alias_bomb_is_rejected_quickly(tmp_path):
     assert done.stdout.startswith("DefinitionError"), done.stderr[-500:]
 
 
-def test_value_paths_cannot_run_commands(make_capture, records, tmp_path):
+def test_value_paths_cannot_run_commands(make_capture, tmp_path):
     marker = tmp_path / "marker"
     command = f"os.system('touch {marker}')"
-    capture = make_capture({"activities": {"work": {"parameters": [{"name": "p", "value": command}]}}})
-
-    @capture.trace
-    def work(x):
-        return x
-
-    assert work.__wrapped__.__globals__["os"] is os
-    with records(capture) as log:
-        assert work(1) == 1
+    with pytest.raises(DefinitionError) as info:
+        make_capture({"activities": {"work": {"parameters": [{"name": "p", "value": command}]}}})
+    assert info.value.path == "activities.work.parameters[0].value"
+    assert "'os' names a system module" in info.value.message
     assert not marker.exists()
-    assert log.of_kind("parameters") == [{"activity_id": log.activities()[0]["activity_id"], "parameters": {"x": 1}}]
-    assert len(log.warnings) == 1 and "os.system" in log.warnings[0]
+
+
+# Names of this module that reach a module at call time, under names a definitions file
+# cannot know: a global that is a module, a global holding the environment.
+operating_system = os
+environment_copy_source = os.environ
+NOT_A_MODULE = {"threshold": 2.5}
+SECRET_VALUE = "s3cr3t-environment-value"
+
+
+class Backend:
+    def __init__(self):
+        self.engine = os
+        self.name = "local"
+
+
+@pytest.mark.parametrize("path", [
+    "operating_system.environ.copy()",
+    "operating_system.getcwd()",
+    "operating_system",
+    "environment_copy_source",
+    "environment_copy_source.copy()",
+    "args.holder.module.environ",
+    "args.holder.module",
+    "self.engine.environ",
+    "engine",
+    "engine.system('true')",
+])
+def test_value_paths_never_reach_a_module_at_call_time(make_capture, records, monkeypatch, path):
+    monkeypatch.setenv("LOGPROV_PLANTED", SECRET_VALUE)
+    definitions = {"activities": {"work": {
+        "parameters": [{"name": "p", "value": path}, {"name": "limit", "value": "NOT_A_MODULE"}],
+        "usage": [{"role": "u", "value": path}],
+        "generation": [{"role": "g", "value": path}],
+    }}}
+    capture = make_capture(definitions)
+
+    @capture.trace_methods
+    class Worker(Backend):
+        def work(self, holder):
+            return "done"
+
+    worker = Worker()
+    holder = SimpleNamespace(module=os)
+    with records(capture) as log:
+        assert [worker.work(holder) for _ in range(3)] == ["done"] * 3
+    assert len(log.activities("work")) == 3
+    assert [r["parameters"] for r in log.of_kind("parameters")] == [{"limit": NOT_A_MODULE}] * 3
+    assert [r for r in log.records if r.get("used_role") == "u" or r.get("generated_role") == "g"] == []
+    assert len(log.warnings) == 3, log.warnings
+    assert all("refused" in w and "never read modules" in w for w in log.warnings), log.warnings
+    raw = Path(capture.config.log_filename).read_text()
+    assert SECRET_VALUE not in raw and "LOGPROV_PLANTED" not in raw
+
+
+def test_value_paths_still_read_module_globals_and_call_methods_of_plain_objects(make_capture, records):
+    definitions = {"activities": {"work": {
+        "parameters": [{"name": "limit", "value": "NOT_A_MODULE.threshold"},
+                       {"name": "backend", "value": "self.name.upper()"},
+                       {"name": "keys", "value": "NOT_A_MODULE.keys()"}],
+    }}}
+    capture = make_capture(definitions)
+
+    @capture.trace_methods
+    class Worker(Backend):
+        def work(self):
+            return None
+
+    with records(capture) as log:
+        Worker().work()
+    assert log.of_kind("parameters")[0]["parameters"] == {"limit": 2.5, "backend": "LOCAL", "keys": "dict_keys(['threshold'])"}
+    assert log.warnings == []
+
+
+@pytest.mark.parametrize("path, words", [
+    ("os.environ.copy()", "'os' names a system module"),
+    ("os.environ", "'os' names a system module"),
+    ("sys.modules", "'sys' names a system module"),
+    ("subprocess.run(['id'])", "'subprocess' names a system module"),
+    ("open('/etc/passwd').read()", "calling the built-in function 'open'"),
+    ("getattr(x, 'y')", "not a literal"),
+    ("args.x['__class__']", "the dunder key '__class__'"),
+    ("args.x._secret", "the private name '_secret'"),
+    ("self._cache.items()", "the private name '_cache'"),
+    ("_private_global", "the private name '_private_global'"),
+    ("args.x.get(_flag=1)", "the private name '_flag'"),
+])
+def test_value_paths_that_can_reach_code_are_refused_at_load_time(tmp_path, path, words):
+    text = f"activities:\n  run:\n    parameters:\n      - name: p\n        value: {json.dumps(path)}\n"
+    file, error = load_error(tmp_path, text)
+    assert (error.source, error.line, error.path) == (str(file), 5, "activities.run.parameters[0].value")
+    assert str(error).startswith(f"{file}:5: activities.run.parameters[0].value: ")
+    assert words in error.message
+
+
+def test_definition_files_above_the_size_bound_are_refused_unread(tmp_path):
+    huge = tmp_path / "huge.yaml"
+    with open(huge, "wb") as stream:
+        stream.truncate(100_000_000)
+    started = time.perf_counter()
+    with pytest.raises(DefinitionError) as info:
+        load_definitions(huge)
+    assert time.perf_counter() - started < 1
+    assert str(info.value) == (
+        f"{huge}: definitions file too large: 100,000,000 bytes, more than the limit of 1,000,000 "
+        "(configuration option max_definition_bytes)"
+    )
+
+
+def test_the_definition_size_bound_is_configurable(tmp_path, make_capture):
+    path = tmp_path / "definitions.yaml"
+    path.write_text("activities:\n  run:\n    description: " + "x" * 2000 + "\n")
+    with pytest.raises(DefinitionError, match="too large: 2,037 bytes, more than the limit of 1,000 "):
+        make_capture(str(path), max_definition_bytes=1000)
+    assert make_capture(str(path), max_definition_bytes=5000).definitions.activities["run"].description == "x" * 2000
+    assert load_definitions(path).activities["run"].description == "x" * 2000
+    with pytest.raises(DefinitionError, match="more than the limit of 100 "):
+        load_definitions(path, max_bytes=100)
+
+
+class LazyModule(type(os)):
+    pass
+
+
+class RaisingGetattribute:
+    def __getattribute__(self, name):
+        raise RuntimeError(name)
+
+
+@pytest.mark.parametrize("value, allowed", [
+    (os, False), (sys, False), (LazyModule("lazy"), False), (os.environ, False), (sys.modules, False),
+    (getattr(os, "environb", os.environ), False), (dict(os.environ), True), ({}, True), (1, True), ("os", True),
+    (None, True), (Backend(), True), (RaisingGetattribute(), True), (os.getcwd, True), (Backend, True),
+], ids=["os", "sys", "module subclass", "os.environ", "sys.modules", "os.environb", "environment copy", "dict", "int",
+        "str", "None", "object", "raising getattribute", "function", "class"])
+def test_reachable_refuses_modules_and_the_environment_whatever_the_type(value, allowed):
+    from logprov.valuepath import PLAIN_TYPES, reachable
+
+    assert reachable(value) is allowed
+    assert reachable(value) is allowed  # once its type is remembered among PLAIN_TYPES too
+    assert (type(value) in PLAIN_TYPES and value is not sys.modules) <= allowed

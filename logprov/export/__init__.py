@@ -10,10 +10,10 @@ format      what                                        needs
 ``jsonld``  PROV-O, JSON-LD                             prov, rdflib
 ``rdfxml``  PROV-O, RDF/XML                             prov, rdflib
 ``nt``      PROV-O, N-Triples                           prov, rdflib
-``dot``     Graphviz DOT source of the graph            pydot
-``svg``     graph drawing                               pydot, Graphviz or graphviz-pure
-``png``     graph drawing                               pydot, Graphviz or graphviz-pure
-``pdf``     graph drawing                               pydot, Graphviz
+``dot``     Graphviz DOT source of the graph            prov
+``svg``     graph drawing                               prov, Graphviz or graphviz-pure
+``png``     graph drawing                               prov, Graphviz or graphviz-pure
+``pdf``     graph drawing                               prov, Graphviz
 ==========  ==========================================  =====================
 """
 
@@ -21,19 +21,20 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
 
 from prov.model import ProvDocument
 
 from ..model import build_document
+from ..outputs import write_path
 from ..reader import ProvRecord
 from . import images, provjson, provn, provxml, rdf
 from .graph import GraphOptions, GraphTruncatedWarning, prov_to_dot
 from .graphviz import GraphvizError
 from .streaming import MODEL_OPTIONS, STREAM_WRITERS, write_records
 from .streams import is_text_stream
+from .texts import CLEANED_FORMATS, carried_records
 
 __all__ = [
     "Format",
@@ -143,24 +144,7 @@ def _format(fmt: str) -> Format:
 
 
 def _write_file(spec: Format, path: str, write: Callable[[IO[bytes]], None]) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    handle = tempfile.NamedTemporaryFile(
-        "wb", dir=folder, prefix=".logprov-", suffix=spec.extension, delete=False
-    )
-    try:
-        with handle:
-            write(handle)
-        os.chmod(handle.name, 0o666 & ~_umask())
-        os.replace(handle.name, path)
-    except BaseException:
-        os.unlink(handle.name)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    write_path(path, write, suffix=spec.extension)
 
 
 def _deliver(
@@ -195,8 +179,9 @@ def export(
     fmt : str
         A name of `formats()` (or an alias such as ``turtle``, ``json-ld``, ``prov-n``).
     destination : str, path or stream, optional
-        A file (replaced once the output is complete) or an open stream. Without one, the
-        output is returned.
+        A file (replaced once the output is complete, keeping its mode; a symbolic link has
+        its target written, a device or FIFO is written in place: see `logprov.outputs.write_path`)
+        or an open stream. Without one, the output is returned.
     **options
         Options of the format: ``indent`` for ``json``; the fields of `GraphOptions` and
         ``program`` for graphs.
@@ -259,6 +244,8 @@ def export_records(
         If the format is unknown.
     """
     spec = _format(fmt)
+    if spec.name in CLEANED_FORMATS:
+        records = carried_records(records)
     if spec.name not in STREAM_WRITERS:
         model = {key: options.pop(key) for key in MODEL_OPTIONS if key in options}
         return export(build_document(records, **model), spec.name, destination, **options)

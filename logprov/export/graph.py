@@ -1,23 +1,26 @@
 """Draw a PROV document as a Graphviz graph in the W3C PROV style.
 
-Activities are blue rectangles, entities yellow ellipses, agents orange houses, parameters
-small grey boxes and descriptions grey notes. Activities (and their parameters) are grouped in
-one box per session.
+Activities are blue rectangles listing their parameters, entities yellow ellipses, agents orange
+houses and descriptions grey notes. Activities, and the entities they generate, are grouped in
+one box per session. The DOT text is written by `logprov.export.dot`, which quotes every
+identifier and label.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import warnings
 from collections import Counter
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple, Union
+from typing import Dict, List, Optional, Set, Tuple, Union
 
 from prov.constants import PROV_LABEL, PROV_LOCATION, PROV_ROLE, PROV_TYPE, PROV_VALUE
 from prov.identifier import QualifiedName
 from prov.model import (
     ProvActivity,
     ProvAgent,
+    ProvAlternate,
     ProvAssociation,
     ProvAttribution,
     ProvCommunication,
@@ -29,17 +32,17 @@ from prov.model import (
     ProvMembership,
     ProvRecord,
     ProvRelation,
+    ProvSpecialization,
     ProvUsage,
 )
 
 from ..model.builder import ENTITY_TYPES, IN_SESSION, PARAMETER_TYPE, UNTRACED
+from ..model.contents import content_view
 from ..model.descriptions import DESCRIBED_BY
 from ..model.ids import LOGPROV, VOPROV
 from ..model.sessions import SESSION_TYPE
+from .dot import DotGraph, Html, html_text
 from .lineage import lineage, relation_ends, resolve
-
-if TYPE_CHECKING:
-    import pydot
 
 __all__ = ["GraphOptions", "GraphTruncatedWarning", "prov_to_dot", "NODE_STYLES"]
 
@@ -47,10 +50,6 @@ NODE_STYLES: Dict[str, Dict[str, str]] = {
     "activity": {"shape": "box", "style": "filled", "fillcolor": "#9FB1FC", "color": "#0000FF"},
     "entity": {"shape": "ellipse", "style": "filled", "fillcolor": "#FFFC87", "color": "#808080"},
     "agent": {"shape": "house", "style": "filled", "fillcolor": "#FED37F", "color": "#C07000"},
-    "parameter": {
-        "shape": "box", "style": "filled,rounded", "fillcolor": "#EEEEEE", "color": "#AAAAAA",
-        "fontsize": "8", "fontcolor": "#444444", "height": "0.2", "margin": "0.05,0.02",
-    },
     "description": {
         "shape": "note", "style": "filled", "fillcolor": "#F4F4F4", "color": "#AAAAAA",
         "fontsize": "8",
@@ -67,11 +66,15 @@ _EDGE_STYLES = {
     ProvAssociation: {"color": "#C07000", "style": "dashed"},
     ProvAttribution: {"color": "#C07000", "style": "dashed"},
     ProvInfluence: {"color": "#A0A0A0", "style": "dotted"},
+    ProvSpecialization: {"color": "#808080", "style": "dotted"},
+    ProvAlternate: {"color": "#808080", "style": "dotted"},
 }
 _EDGE_NAMES = {
     ProvDerivation: "derived",
     ProvMembership: "member",
     ProvCommunication: "informed",
+    ProvSpecialization: "specializes",
+    ProvAlternate: "alternate",
 }
 _PRIORITY = {"activity": 0, "entity": 1, "parameter": 2, "agent": 3, "description": 4, "session": 5}
 _DESCRIPTION_TYPES = {
@@ -83,14 +86,29 @@ _DESCRIPTION_TYPES = {
 }
 _FILE_TYPES = {ENTITY_TYPES["File"], ENTITY_TYPES["FileCollection"]}
 LABEL_LIMIT = 40
+ID_LIMIT = 24
 AGENT_EDGES = 25
 HUB_EDGES = 8
 ATTRIBUTE_LINES = 10
+PARAMETER_ROWS = 8
 SESSION_MODES = ("cluster", "node", "hide")
+_SESSION_ALIASES = {"box": "cluster"}
+_SMALL = 8
 
 
 class GraphTruncatedWarning(UserWarning):
-    """The graph had more nodes than allowed and was cut."""
+    """The graph had more nodes than allowed and was cut.
+
+    Attributes
+    ----------
+    drawn, total : int
+        The number of nodes drawn, and of nodes there were.
+    """
+
+    def __init__(self, message: str, drawn: int = 0, total: int = 0) -> None:
+        super().__init__(message)
+        self.drawn = drawn
+        self.total = total
 
 
 @dataclass
@@ -111,10 +129,15 @@ class GraphOptions:
         Which side of the lineage of ``focus`` to draw.
     collapse_members : bool
         Hide members that take part in nothing but their collection; count them on it.
-    agents, parameters, descriptions : bool
-        Draw agents, parameters, IVOA descriptions. An agent associated with more than
-        ``agent_edges`` drawn activities is drawn without its edges (they make the layout very
-        slow), its label giving the number of activities.
+    agents : bool
+        Draw agents. With sessions in boxes, each session box holds one node per agent of its
+        activities, without edges; otherwise an agent is one node with an edge per activity,
+        and an agent associated with more than ``agent_edges`` drawn activities is drawn
+        without its edges (they make the layout very slow), its label giving their number.
+    parameters : bool
+        List the parameters of each activity in a small table inside its node.
+    descriptions : bool
+        Draw the IVOA descriptions.
     agent_edges : int
         Largest number of association edges drawn for one agent.
     hub_edges : int
@@ -122,7 +145,8 @@ class GraphOptions:
         each other edge goes to a dashed copy of it drawn next to the other end, which keeps
         the layout fast and readable.
     sessions : {"cluster", "node", "hide"}
-        Group activities in one box per session, draw sessions as nodes, or leave them out.
+        Group activities, and the entities they generate, in one box per session (``"box"``
+        is another name for ``"cluster"``), draw sessions as nodes, or leave them out.
     rankdir : str
         Graphviz rank direction; ``"BT"`` puts inputs at the top and outputs below.
     max_nodes : int
@@ -135,7 +159,7 @@ class GraphOptions:
     depth: Optional[int] = 3
     direction: str = "both"
     collapse_members: bool = False
-    agents: bool = True
+    agents: bool = False
     parameters: bool = True
     descriptions: bool = False
     agent_edges: int = AGENT_EDGES
@@ -145,8 +169,11 @@ class GraphOptions:
     max_nodes: int = 2000
 
     def __post_init__(self) -> None:
+        self.sessions = _SESSION_ALIASES.get(self.sessions, self.sessions)
         if self.sessions not in SESSION_MODES:
-            raise ValueError(f"sessions must be one of {', '.join(SESSION_MODES)}, not {self.sessions!r}")
+            raise ValueError(f"sessions must be one of box, {', '.join(SESSION_MODES)}, not {self.sessions!r}")
+        if self.rankdir not in ("TB", "BT", "LR", "RL"):
+            raise ValueError(f"rankdir must be one of TB, BT, LR, RL, not {self.rankdir!r}")
         if self.max_nodes < 1:
             raise ValueError("max_nodes must be at least 1")
 
@@ -172,12 +199,9 @@ def _first(record: ProvRecord, attribute: QualifiedName) -> Optional[str]:
 
 
 def _text(value: object, limit: int = LABEL_LIMIT) -> str:
-    text = str(value).replace("\\", "\\\\").replace("\r", " ").replace("\n", " ")
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    if text.startswith("<") and text.endswith(">"):
-        text += " "
-    return text
+    """Return ``value`` as one line of at most ``limit`` characters."""
+    text = " ".join(str(value).replace("\r", "\n").split("\n"))
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def _short_id(name: QualifiedName) -> str:
@@ -185,15 +209,11 @@ def _short_id(name: QualifiedName) -> str:
     tail = local.rsplit(".", 1)[-1] if "." in local else local
     if tail[:1] == "_" and tail[1:2].isdigit():
         tail = tail[1:]
-    return tail if len(tail) <= 12 else tail[:10] + "..."
+    return tail if len(tail) <= 12 else tail[:10] + "\u2026"
 
 
 def _short_label(record: ProvRecord, kind: str) -> List[str]:
     label = _first(record, PROV_LABEL)
-    if kind == "parameter":
-        name = _first(record, VOPROV["name"]) or _short_id(record.identifier)
-        value = _first(record, PROV_VALUE)
-        return [f"{name} = {_text(value, 24)}" if value is not None else name]
     if kind == "session":
         return [f"session {_short_id(record.identifier)}"]
     if label is not None:
@@ -208,24 +228,51 @@ def _short_label(record: ProvRecord, kind: str) -> List[str]:
     return lines or [_short_id(record.identifier)]
 
 
-def _node_label(record: ProvRecord, kind: str, options: GraphOptions, extra: List[str]) -> str:
+def _title(record: ProvRecord, kind: str, options: GraphOptions, extra: List[str]) -> List[str]:
+    """Return the lines that name a node: its label (or identifier), status and counts."""
     if options.labels:
         lines = [_text(line) for line in _short_label(record, kind)]
     else:
-        lines = [_text(record.identifier, 200)]
+        lines = [_text(record.identifier, ID_LIMIT)]
     if kind == "activity":
         status = _first(record, LOGPROV["status"])
         if status in ("failed", "incomplete"):
             reason = _first(record, LOGPROV["exceptionType"])
             lines.append(_text(f"({status}: {reason})" if reason else f"({status})"))
-    lines.extend(_text(line) for line in extra)
+    return lines + [_text(line) for line in extra]
+
+
+def _rows(record: ProvRecord, parameters: List[Tuple[str, str]], options: GraphOptions) -> List[Tuple[str, str]]:
+    """Return the (name, value) rows of the table of a node: parameters, then attributes."""
+    rows = [(_text(name, 20), _text(value, 28)) for name, value in parameters[:PARAMETER_ROWS]]
+    if len(parameters) > PARAMETER_ROWS:
+        rows.append((f"\u2026 {len(parameters) - PARAMETER_ROWS} more", ""))
     if options.attributes:
         pairs = sorted((str(k), str(v)) for k, v in record.attributes if k != PROV_LABEL)
-        for key, value in pairs[:ATTRIBUTE_LINES]:
-            lines.append(_text(f"{key}: {value}", 60))
+        rows += [(_text(key, 28), _text(value, 40)) for key, value in pairs[:ATTRIBUTE_LINES]]
         if len(pairs) > ATTRIBUTE_LINES:
-            lines.append(f"... {len(pairs) - ATTRIBUTE_LINES} more")
-    return "\\n".join(lines)
+            rows.append((f"\u2026 {len(pairs) - ATTRIBUTE_LINES} more", ""))
+    return rows
+
+
+def _html_line(text: str) -> str:
+    """Return ``text`` escaped for an HTML-like label; never blank, which Graphviz refuses."""
+    return html_text(text) if text.strip() else "&#160;"
+
+
+def _html_label(title: List[str], rows: List[Tuple[str, str]], bold: bool = False) -> Html:
+    """Return an HTML-like label: the title lines, then a compact two-column table."""
+    lines = [f"<B>{_html_line(line)}</B>" if bold and number == 0 else _html_line(line)
+             for number, line in enumerate(title)]
+    if not rows:
+        return Html("<BR/>".join(lines))
+    cells = [f'<TR><TD COLSPAN="2">{line}</TD></TR>' for line in lines]
+    for key, value in rows:
+        cells.append(
+            f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{_SMALL}" COLOR="#333366">{html_text(key)}&#160;&#160;</FONT></TD>'
+            f'<TD ALIGN="LEFT"><FONT POINT-SIZE="{_SMALL}">{_html_line(value)}</FONT></TD></TR>'
+        )
+    return Html('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(cells) + "</TABLE>")
 
 
 def _hidden_members(document: ProvDocument, drawn: Set[QualifiedName]) -> Dict[QualifiedName, QualifiedName]:
@@ -250,7 +297,7 @@ def _wanted(kind: str, options: GraphOptions) -> bool:
     if kind == "agent":
         return options.agents
     if kind == "parameter":
-        return options.parameters
+        return False
     if kind == "description":
         return options.descriptions
     if kind == "session":
@@ -277,42 +324,68 @@ def _select(
     return {name: record for name, record in elements.items() if name in keep}
 
 
+def _parameters(
+    document: ProvDocument, elements: Dict[QualifiedName, ProvRecord], kinds: Dict[QualifiedName, str]
+) -> Dict[QualifiedName, List[Tuple[str, str]]]:
+    """Return the (name, value) parameters of each activity, in the order they were used."""
+    found: Dict[QualifiedName, List[Tuple[str, str]]] = {}
+    for record in document.get_records(ProvUsage):
+        ends = relation_ends(record)
+        if ends is None or kinds.get(ends[0]) != "activity" or ends[1] not in elements:
+            continue
+        parameter = elements[ends[1]]
+        if _kind(parameter) != "parameter":
+            continue
+        name = _first(parameter, VOPROV["name"]) or _short_id(parameter.identifier)
+        value = _first(parameter, PROV_VALUE)
+        found.setdefault(ends[0], []).append((name, "" if value is None else value))
+    return found
+
+
 def _sessions_of(
     document: ProvDocument, kinds: Dict[QualifiedName, str]
 ) -> Dict[QualifiedName, QualifiedName]:
-    """Map activities, their parameters and session-local entities to their session."""
+    """Map activities to their session; and entities to the session that generated them, or
+    (for inputs that nothing generated) to the one session that used them."""
     session_of: Dict[QualifiedName, QualifiedName] = {}
     for record in document.get_records(ProvInfluence):
         ends = relation_ends(record)
         if ends is not None and IN_SESSION in record.get_attribute(PROV_TYPE):
             session_of[ends[0]] = ends[1]
+    generators: Dict[QualifiedName, Set[QualifiedName]] = {}
+    for record in document.get_records(ProvGeneration):
+        ends = relation_ends(record)
+        if ends is not None and kinds.get(ends[0]) == "entity":
+            generators.setdefault(ends[0], set()).add(session_of.get(ends[1]))
+    users: Dict[QualifiedName, Set[QualifiedName]] = {}
     for record in document.get_records(ProvUsage):
         ends = relation_ends(record)
-        if ends is not None and ends[0] in session_of and kinds.get(ends[1]) == "parameter":
-            session_of.setdefault(ends[1], session_of[ends[0]])
-    sessions = {(s.namespace.uri, s.localpart + "."): s for s in session_of.values()}
+        if ends is not None and kinds.get(ends[1]) == "entity" and ends[1] not in generators:
+            users.setdefault(ends[1], set()).add(session_of.get(ends[0]))
+    for entity, sessions in itertools.chain(generators.items(), users.items()):
+        if len(sessions) == 1 and None not in sessions:
+            session_of[entity] = next(iter(sessions))
+    sessions_by_head = {(s.namespace.uri, s.localpart + "."): s for s in set(session_of.values())}
     for name, kind in kinds.items():
         head, dot, _ = name.localpart.partition(".")
-        if kind == "entity" and dot:
-            session = sessions.get((name.namespace.uri, head + dot))
+        if kind == "entity" and dot and name not in session_of:
+            session = sessions_by_head.get((name.namespace.uri, head + dot))
             if session is not None:
                 session_of[name] = session
     return session_of
 
 
-def _session_label(record: Optional[ProvRecord], name: QualifiedName) -> str:
+def _session_label(record: Optional[ProvRecord], name: QualifiedName) -> Html:
     parts = [f"session {_short_id(name)}"]
     if record is not None:
         host = _first(record, LOGPROV["host"])
         start = _first(record, LOGPROV["startTime"])
-        parts.extend(_text(part) for part in (host, start and start[:19]) if part)
-    return "\\n".join(parts)
+        parts.append(" \u00b7 ".join(_text(part, 24) for part in (host, start and start[:19].replace("T", " ")) if part))
+    return Html("".join(f'{_html_line(part)}<BR ALIGN="LEFT"/>' for part in parts if part))
 
 
-def _edge_label(record: ProvRelation, kind_of_cause: str) -> Optional[str]:
+def _edge_label(record: ProvRelation) -> Optional[str]:
     if isinstance(record, (ProvUsage, ProvGeneration)):
-        if kind_of_cause == "parameter":
-            return None
         role = _first(record, PROV_ROLE)
         return _text(role, 24) if role else None
     if isinstance(record, ProvDerivation) and UNTRACED in record.get_attribute(PROV_TYPE):
@@ -357,99 +430,114 @@ def _crowded(edges: List[Edge], kinds: Dict[QualifiedName, str], options: GraphO
     return crowded, hubs
 
 
-def _load_pydot() -> Any:
-    try:
-        import pydot
-    except ImportError as exc:
-        raise ImportError("drawing graphs needs pydot: pip install pydot") from exc
-    return pydot
-
-
 class _Drawing:
-    """A pydot graph under construction: nodes, session boxes, edges and hub copies."""
+    """A graph under construction: nodes, session boxes, edges and hub copies."""
 
     def __init__(self, options: GraphOptions, elements: Dict[QualifiedName, ProvRecord]) -> None:
         self.options = options
         self.elements = elements
-        self.pydot = pydot = _load_pydot()
-        self.graph = pydot.Dot(
-            "provenance", graph_type="digraph", rankdir=options.rankdir, charset="utf-8",
-            fontname="Helvetica", fontsize="10", nodesep="0.25", ranksep="0.4", newrank="true",
+        self.graph = DotGraph(
+            "provenance", rankdir=options.rankdir, charset="utf-8", fontname="Helvetica",
+            fontsize="10", nodesep="0.2", ranksep="0.3", newrank="true",
         )
-        self.graph.set_node_defaults(fontname="Helvetica", fontsize="10")
-        self.graph.set_edge_defaults(fontname="Helvetica", fontsize="8", arrowsize="0.7")
+        self.graph.node_defaults.update(fontname="Helvetica", fontsize="10", margin="0.08,0.03", height="0.3")
+        self.graph.edge_defaults.update(fontname="Helvetica", fontsize="8", arrowsize="0.6", fontcolor="#555555")
         self.ids: Dict[QualifiedName, str] = {}
-        self.nodes: Dict[QualifiedName, pydot.Node] = {}
-        self.parents: Dict[QualifiedName, Union[pydot.Dot, pydot.Cluster]] = {}
-        self.clusters: Dict[QualifiedName, pydot.Cluster] = {}
+        self.parents: Dict[QualifiedName, DotGraph] = {}
+        self.clusters: Dict[QualifiedName, DotGraph] = {}
         self.copies: Dict[QualifiedName, int] = {}
 
-    def container(self, session: Optional[QualifiedName]) -> Union[pydot.Dot, pydot.Cluster]:
+    def container(self, session: Optional[QualifiedName]) -> DotGraph:
         if session is None:
             return self.graph
         cluster = self.clusters.get(session)
         if cluster is None:
-            cluster = self.pydot.Cluster(
-                f"s{len(self.clusters)}", label=_session_label(self.elements.get(session), session),
+            cluster = DotGraph(
+                f"cluster_s{len(self.clusters)}", label=_session_label(self.elements.get(session), session),
                 style="dashed,rounded", color="#808080", fontsize="9", fontcolor="#606060",
+                labeljust="l", labelloc="b" if self.options.rankdir == "BT" else "t",
             )
             self.clusters[session] = cluster
-            self.graph.add_subgraph(cluster)
+            self.graph.add_cluster(cluster)
         return cluster
 
-    def add_node(self, name: QualifiedName, kind: str, label: str, session: Optional[QualifiedName]) -> None:
+    def add_node(self, name: QualifiedName, kind: str, label: Html, session: Optional[QualifiedName]) -> str:
         node_id = f"n{len(self.ids)}"
         self.ids[name] = node_id
-        style = NODE_STYLES[kind]
-        node = self.pydot.Node(node_id, label=label, tooltip=_text(name, 200), **{"class": kind}, **style)
-        self.nodes[name] = node
-        self.parents[name] = self.container(session)
-        self.parents[name].add_node(node)
+        self.parents[name] = parent = self.container(session)
+        parent.add_node(node_id, label=label, tooltip=str(name), **{"class": kind}, **NODE_STYLES[kind])
+        return node_id
+
+    def add_agent_copy(self, name: QualifiedName, label: Html, session: QualifiedName) -> None:
+        """Draw agent ``name`` inside the box of ``session``, without edges."""
+        number = self.copies.get(name, 0) + 1
+        self.copies[name] = number
+        self.container(session).add_node(
+            f"a{len(self.ids)}s{number}", label=label, tooltip=str(name), **{"class": "agent"}, **NODE_STYLES["agent"]
+        )
 
     def copy(self, name: QualifiedName) -> str:
         """Add a dashed copy of node ``name`` next to it and return its id."""
         number = self.copies.get(name, 0) + 1
         self.copies[name] = number
-        attributes = dict(self.nodes[name].get_attributes())
+        attributes = dict(self.parents[name].nodes[self.ids[name]])
         attributes["class"] = f"{attributes['class']} copy"
         attributes["style"] = f"{attributes.get('style', 'filled')},dashed"
         copy_id = f"{self.ids[name]}c{number}"
-        self.parents[name].add_node(self.pydot.Node(copy_id, **attributes))
+        self.parents[name].add_node(copy_id, **attributes)
         return copy_id
 
-    def add_edges(self, edges: List[Edge], kinds: Dict[QualifiedName, str], crowded: Dict, hubs: Set) -> None:
+    def add_edges(self, edges: List[Edge], crowded: Dict, hubs: Set) -> None:
         used_once: Set[QualifiedName] = set()
         for record, effect, cause in edges:
-            if cause in crowded:
+            if cause in crowded or effect not in self.ids or cause not in self.ids:
                 continue
-            attributes = dict(_EDGE_STYLES.get(type(record), {}))
-            label = _edge_label(record, kinds[cause])
+            attributes: Dict[str, str] = dict(_EDGE_STYLES.get(type(record), {}))
+            label = _edge_label(record)
             if label:
                 attributes["label"] = label
             head = self.ids[cause]
             if cause in hubs and isinstance(record, ProvUsage):
                 head = self.copy(cause) if cause in used_once else head
                 used_once.add(cause)
-            self.graph.add_edge(self.pydot.Edge(self.ids[effect], head, **attributes))
+            self.graph.add_edge(self.ids[effect], head, **attributes)
 
     def add_note(self, text: str) -> None:
-        note = self.pydot.Node("truncated", label=text, **{"class": "note"}, **NODE_STYLES["note"])
-        self.graph.add_node(note)
+        self.graph.add_node("truncated", label=Html(_html_line(text)), **{"class": "note"}, **NODE_STYLES["note"])
 
 
 def _cap(order: List[QualifiedName], limit: int) -> List[QualifiedName]:
     if len(order) <= limit:
         return order
     warnings.warn(
-        f"graph cut to {limit} of {len(order)} nodes; draw the lineage of one entity "
-        "with focus=<id> and depth=<n>",
-        GraphTruncatedWarning,
+        GraphTruncatedWarning(
+            f"graph cut to {limit} of {len(order)} nodes; draw the lineage of one entity "
+            "with focus=<id> and depth=<n>",
+            limit, len(order),
+        ),
         stacklevel=3,
     )
     return order[:limit]
 
 
-def prov_to_dot(document: ProvDocument, **options: object) -> pydot.Dot:
+def _agent_sessions(
+    edges: List[Edge], kinds: Dict[QualifiedName, str], session_of: Dict[QualifiedName, QualifiedName]
+) -> Tuple[Dict[QualifiedName, Counter], List[Edge]]:
+    """Split agent edges: per agent, the number of its activities in each session box; and
+    the edges that stay (those of activities outside any box, and every other edge)."""
+    in_boxes: Dict[QualifiedName, Counter] = {}
+    kept = []
+    for edge in edges:
+        record, effect, cause = edge
+        session = session_of.get(effect)
+        if kinds.get(cause) == "agent" and session is not None:
+            in_boxes.setdefault(cause, Counter())[session] += 1
+        else:
+            kept.append(edge)
+    return in_boxes, kept
+
+
+def prov_to_dot(document: ProvDocument, **options: object) -> DotGraph:
     """Return a Graphviz graph of ``document``.
 
     Parameters
@@ -461,7 +549,7 @@ def prov_to_dot(document: ProvDocument, **options: object) -> pydot.Dot:
 
     Returns
     -------
-    pydot.Dot
+    logprov.export.dot.DotGraph
         The graph; ``to_string()`` gives its DOT source.
 
     Raises
@@ -473,6 +561,7 @@ def prov_to_dot(document: ProvDocument, **options: object) -> pydot.Dot:
     if unknown:
         raise TypeError(f"unknown graph options: {', '.join(sorted(unknown))}")
     opts = GraphOptions(**options)  # type: ignore[arg-type]
+    document = content_view(document)
     elements = _elements(document)
     selected = _select(document, elements, opts)
     kinds = {name: _kind(record) for name, record in selected.items()}
@@ -482,18 +571,29 @@ def prov_to_dot(document: ProvDocument, **options: object) -> pydot.Dot:
     everything = sorted((name for name in selected if name in drawn), key=lambda name: _PRIORITY[kinds[name]])
     order = _cap(everything, opts.max_nodes)
     edges = _edges(document, set(order), opts)
+    session_of = _sessions_of(document, kinds) if opts.sessions == "cluster" else {}
+    boxed_agents, edges = _agent_sessions(edges, kinds, session_of)
     crowded, hubs = _crowded(edges, kinds, opts)
     hidden = Counter(members.values())
-    session_of = _sessions_of(document, kinds) if opts.sessions == "cluster" else {}
+    parameters = _parameters(document, elements, kinds) if opts.parameters else {}
     drawing = _Drawing(opts, elements)
     for name in order:
+        kind = kinds[name]
+        record = selected[name]
+        if name in boxed_agents:
+            for session, count in sorted(boxed_agents[name].items(), key=lambda item: str(item[0])):
+                title = _title(record, kind, opts, [f"({count} activit{'y' if count == 1 else 'ies'})"])
+                drawing.add_agent_copy(name, _html_label(title, []), session)
+            if not any(cause == name for _, _, cause in edges):
+                continue
         extra = [f"+{hidden[name]} members"] if name in hidden else []
         if name in crowded:
             extra.append(f"({crowded[name]} activities)")
-        label = _node_label(selected[name], kinds[name], opts, extra)
-        drawing.add_node(name, kinds[name], label, session_of.get(name))
-    drawing.add_edges(edges, kinds, crowded, hubs)
+        title = _title(record, kind, opts, extra)
+        label = _html_label(title, _rows(record, parameters.get(name, []), opts), bold=kind == "activity")
+        drawing.add_node(name, kind, label, session_of.get(name))
+    drawing.add_edges(edges, crowded, hubs)
     if len(order) < len(everything):
         missing = len(everything) - len(order)
-        drawing.add_note(f"{missing} more nodes not drawn\\ndraw one lineage: focus=<id>, depth=<n>")
+        drawing.add_note(f"{missing} more nodes not drawn\ndraw the lineage of one entity instead")
     return drawing.graph

@@ -11,7 +11,7 @@ from prov.model import PROV_REC_CLS
 __all__ = ["RECORD_TYPES", "FORMAL_ATTRIBUTES", "TIME_SLOT"]
 
 _KEYWORDS = (
-    "entity", "activity", "agent", "used", "wasGeneratedBy", "wasDerivedFrom", "hadMember",
+    "entity", "activity", "agent", "used", "wasGeneratedBy", "wasDerivedFrom", "specializationOf", "hadMember",
     "wasInformedBy", "wasAssociatedWith", "wasAttributedTo", "wasInfluencedBy",
 )
 

@@ -16,14 +16,17 @@ from prov.model import (
     ProvGeneration,
     ProvMembership,
     ProvRelation,
+    ProvSpecialization,
     ProvUsage,
 )
 
-from ..model.ids import local_part
+from ..model.ids import GENERATION, local_part
 
 __all__ = ["LINEAGE_RELATIONS", "relation_ends", "lineage", "resolve", "is_typed"]
 
-LINEAGE_RELATIONS = (ProvUsage, ProvGeneration, ProvDerivation, ProvMembership, ProvCommunication)
+LINEAGE_RELATIONS = (
+    ProvUsage, ProvGeneration, ProvDerivation, ProvMembership, ProvCommunication, ProvSpecialization
+)
 _AGENT_RELATIONS = (ProvAssociation, ProvAttribution)
 DIRECTIONS = ("ancestors", "descendants", "both")
 
@@ -32,7 +35,8 @@ Edge = Tuple[QualifiedName, QualifiedName]
 
 def relation_ends(relation: ProvRelation) -> Optional[Edge]:
     """Return ``(effect, cause)`` of a relation: the element that depends on, and the one it
-    depends on (for membership, the collection and its member), or None if one is missing."""
+    depends on (for membership, the collection and its member; for specialization, the specific
+    entity and the general one), or None if one is missing."""
     formal = relation.formal_attributes
     if len(formal) < 2 or formal[0][1] is None or formal[1][1] is None:
         return None
@@ -40,6 +44,11 @@ def relation_ends(relation: ProvRelation) -> Optional[Edge]:
 
 
 def _graph(document: ProvDocument) -> Tuple[Dict[QualifiedName, List[QualifiedName]], ...]:
+    """Return the causes, the effects and the agents of each element.
+
+    A general entity comes from its specializations (a content entity from the entities that
+    are its generations and derivations), so a specialization is followed from the general
+    entity to the specific one."""
     causes: Dict[QualifiedName, List[QualifiedName]] = defaultdict(list)
     effects: Dict[QualifiedName, List[QualifiedName]] = defaultdict(list)
     agents: Dict[QualifiedName, List[QualifiedName]] = defaultdict(list)
@@ -47,6 +56,8 @@ def _graph(document: ProvDocument) -> Tuple[Dict[QualifiedName, List[QualifiedNa
         ends = relation_ends(record)
         if ends is None:
             continue
+        if isinstance(record, ProvSpecialization):
+            ends = ends[1], ends[0]
         if isinstance(record, LINEAGE_RELATIONS):
             causes[ends[0]].append(ends[1])
             effects[ends[1]].append(ends[0])
@@ -110,9 +121,14 @@ def resolve(document: ProvDocument, identifier: str | QualifiedName) -> List[Qua
 
     ``identifier`` may be a qualified name as written in the document (``file:_88dd…``), a full
     URI, or an id as logged (``file:88dd…``, or a session-local ``4c5e…``, which matches that
-    entity in every session).
+    entity in every session). It designates content entities, not their specializations
+    (``gen:…``).
     """
-    elements = [record.identifier for record in document.get_records() if record.is_element()]
+    elements = [
+        record.identifier
+        for record in document.get_records()
+        if record.is_element() and not record.identifier.uri.startswith(GENERATION.uri)
+    ]
     if isinstance(identifier, QualifiedName):
         return [element for element in elements if element == identifier]
     text = str(identifier)

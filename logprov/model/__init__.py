@@ -11,13 +11,15 @@ from prov.model import ProvDocument
 
 from ..reader import ProvRecord
 from .builder import CONFIGURED_BY, IN_SESSION, PARAMETER_TYPE, UNTRACED, DocumentBuilder
+from .contents import content_view
 from .descriptions import DESCRIBED_BY
-from .ids import AGENT, ACTIVITY, DESCRIPTION, LOGPROV, PARAMETER, SESSION, VOPROV, local_part
+from .ids import AGENT, ACTIVITY, DESCRIPTION, GENERATION, LOGPROV, PARAMETER, SESSION, VOPROV, local_part
 from .sessions import SESSION_TYPE
 from .stream import RecordStream, Sink, StreamConflictWarning
 
 __all__ = [
     "build_document",
+    "content_view",
     "provlist2provdoc",
     "DocumentBuilder",
     "RecordStream",
@@ -30,6 +32,7 @@ __all__ = [
     "PARAMETER",
     "AGENT",
     "DESCRIPTION",
+    "GENERATION",
     "SESSION_TYPE",
     "IN_SESSION",
     "PARAMETER_TYPE",

@@ -96,6 +96,9 @@ class DocumentBuilder(RecordDispatcher):
         if agent is not None:
             self.session_agents[session] = str(agent)
             self.agents[str(agent)] = None
+        definitions = data.get("definitions")
+        if isinstance(definitions, dict) and "namespaces" in definitions:
+            self.ids.declare(definitions["namespaces"])
         if self.with_descriptions and "definitions" in data and session not in self.indexes:
             self.indexes[session] = describe(data["definitions"], self.ids, self.descriptions)
 
@@ -211,18 +214,32 @@ class DocumentBuilder(RecordDispatcher):
             if described is not None:
                 document.influence(node, described, other_attributes=[(PROV_TYPE, DESCRIBED_BY)])
 
+    @staticmethod
+    def _specialization(
+        document: ProvDocument, name: QualifiedName, entity: QualifiedName, written: Dict[QualifiedName, None]
+    ) -> QualifiedName:
+        """Declare, once, the entity ``name`` that is a specialization of ``entity``."""
+        if name not in written:
+            written[name] = None
+            document.entity(name)
+            document.specialization(name, entity)
+        return name
+
     def _write_relations(self, document: ProvDocument) -> None:
         ids = self.ids
         for key, entity, name in self.usages:
             activity = self.activities[key]
             attributes = role_attributes(self._index(activity.session), activity.name, name, "usage")
             document.usage(ids.activity(key), entity, activity.start, other_attributes=attributes)
+        specialized: Dict[QualifiedName, None] = {}
         for entity, key, name in self.generations:
             activity = self.activities[key]
             attributes = role_attributes(self._index(activity.session), activity.name, name, "generation")
-            document.generation(entity, ids.activity(key), activity.end, other_attributes=attributes)
+            generated = self._specialization(document, ids.generated(entity, key), entity, specialized)
+            document.generation(generated, ids.activity(key), activity.end, other_attributes=attributes)
         for (entity, progenitor), untraced in self.derivations.items():
             attributes = [(PROV_TYPE, UNTRACED)] if untraced else None
-            document.derivation(entity, progenitor, other_attributes=attributes)
+            derived = self._specialization(document, ids.derived(entity, progenitor), entity, specialized)
+            document.derivation(derived, progenitor, other_attributes=attributes)
         for collection, member in self.members:
             document.membership(collection, member)

@@ -156,7 +156,7 @@ class _Activity(ActivityState):
         self.start_term: Optional[str] = None
         self.end_term: Optional[str] = None
         self.usages: Optional[List[Tuple[str, Optional[str]]]] = []
-        self.generations: Optional[List[Tuple[str, Optional[str]]]] = []
+        self.generations: Optional[List[Tuple[Reference, Optional[str]]]] = []
         self.parameters: Optional[Dict[str, AttributeValue]] = {}
 
     def snapshot(self) -> tuple:
@@ -283,6 +283,7 @@ class RecordStream(RecordDispatcher):
             "informed": plan("wasInformedBy", NO_ATTRIBUTES),
             "in_session": plan("wasInfluencedBy", IN_SESSION_ATTRIBUTES),
             "described": plan("wasInfluencedBy", DESCRIBED_ATTRIBUTES),
+            "specialization": plan("specializationOf", NO_ATTRIBUTES),
         }
 
     def _route(self, keys: tuple) -> Callable[[dict, Optional[str]], None]:
@@ -442,6 +443,9 @@ class RecordStream(RecordDispatcher):
         if agent is not None:
             self.session_agents[session] = str(agent)
             self.agents[str(agent)] = None
+        definitions = data.get("definitions")
+        if isinstance(definitions, dict) and "namespaces" in definitions:
+            self.ids.declare(definitions["namespaces"])
         if self.with_descriptions and "definitions" in data and session not in self.indexes:
             self.indexes[session] = describe(data["definitions"], self.ids, self.descriptions)
             self._links.clear()
@@ -548,23 +552,24 @@ class RecordStream(RecordDispatcher):
     def _used(self, data: dict, session: Optional[str]) -> None:
         link = self._first_relation(data, session, "used_id", "used_role", 0)
         if link is not None:
-            activity, entity, name = link
+            activity, found, name = link
             if activity.started and activity.session in self.ready:
-                self._usage(activity, entity, name)
+                self._usage(activity, found[2], name)
             else:
-                activity.usages.append((entity, name))
+                activity.usages.append((found[2], name))
 
     def _generated(self, data: dict, session: Optional[str]) -> None:
         link = self._first_relation(data, session, "generated_id", "generated_role", 1)
         if link is not None:
-            activity, entity, name = link
-            activity.generations.append((entity, name))
+            activity, found, name = link
+            activity.generations.append((found, name))
 
     def _first_relation(
         self, data: dict, session: Optional[str], entity_key: str, role_key: str, kind: int
-    ) -> Optional[Tuple[_Activity, str, Optional[str]]]:
-        """Return the activity, entity text and role name of a usage (``kind`` 0) or generation
-        (1) met for the first time; None when it was met before or waits for its activity."""
+    ) -> Optional[Tuple[_Activity, Reference, Optional[str]]]:
+        """Return the activity, entity reference and role name of a usage (``kind`` 0) or
+        generation (1) met for the first time; None when it was met before or waits for its
+        activity."""
         activity = self.open.get(data["activity_id"])
         if activity is None or activity.session is None:
             self._record(data, session)
@@ -579,7 +584,7 @@ class RecordStream(RecordDispatcher):
         if key in written:
             return None
         written.add(key)
-        return activity, found[2], named[0]
+        return activity, found, named[0]
 
     def _parameters(self, data: dict, session: Optional[str]) -> None:
         activity = self.open.get(data["activity_id"])
@@ -614,11 +619,11 @@ class RecordStream(RecordDispatcher):
                 activity.usages.append((entity, name))
         generated = get("generated_id")
         if generated is not None:
-            _, number, entity = self._reference(generated, session)
+            found = self._reference(generated, session)
             name, code = self._role(get("generated_role"))
-            key = ((activity.number << _SHIFT | number) << _SHIFT | code) << 3 | 1
+            key = ((activity.number << _SHIFT | found[1]) << _SHIFT | code) << 3 | 1
             if self._first(key):
-                activity.generations.append((entity, name))
+                activity.generations.append((found, name))
         if "parameters" in data:
             parameters = data["parameters"]
             if self.with_parameters and isinstance(parameters, dict):
@@ -671,11 +676,11 @@ class RecordStream(RecordDispatcher):
             if self._first(key):
                 self._usage(activity, entity, name)
         if get("generated_id") is not None:
-            _, number, entity = self._reference(data["generated_id"], session)
+            found = self._reference(data["generated_id"], session)
             name, code = self._role(get("generated_role"))
-            key = ((activity.number << _SHIFT | number) << _SHIFT | code) << 3 | 1
+            key = ((activity.number << _SHIFT | found[1]) << _SHIFT | code) << 3 | 1
             if self._first(key):
-                self._generation(activity, entity, name)
+                self._generation(activity, found, name)
 
     def _activity_term(self, activity: _Activity) -> str:
         term = activity.term
@@ -703,13 +708,28 @@ class RecordStream(RecordDispatcher):
         node = activity.term or self._activity_term(activity)
         lines.append(fill(node, entity, time, next(self.sink.blank)))
 
-    def _generation(self, activity: _Activity, entity: str, name: Optional[str]) -> None:
+    def _generation(self, activity: _Activity, found: Reference, name: Optional[str]) -> None:
         time = activity.end_term
         key = (activity.session, activity.name, name, "wasGeneratedBy", time is not None)
         plan = self._role_plans.get(key) or self._role_plan(activity, name, "wasGeneratedBy", key[4])
         lines, fill = plan
         node = activity.term or self._activity_term(activity)
+        entity = self._specialization(
+            self.ids.generated_text(found[0], activity.key), found, (activity.number << _SHIFT | found[1]) << 3 | 5
+        )
         lines.append(fill(entity, node, time, next(self.sink.blank)))
+
+    def _specialization(self, name: str, found: Reference, key: int) -> str:
+        """Return the term of entity ``name``, a specialization of ``found`` written once (``key``)."""
+        sink = self.sink
+        term = sink.term(name)
+        written = self._written
+        if key not in written:
+            written.add(key)
+            sink.element("entity", name, [])
+            lines, fill = self._fixed["specialization"]
+            lines.append(fill(term, found[2], None, next(sink.blank)))
+        return term
 
     def _flush_usages(self, activity: _Activity) -> None:
         usages = activity.usages
@@ -756,8 +776,8 @@ class RecordStream(RecordDispatcher):
         self._share(activity)
         del self.open[activity.key]
         self._flush_usages(activity)
-        for entity, name in activity.generations or ():
-            self._generation(activity, entity, name)
+        for found, name in activity.generations or ():
+            self._generation(activity, found, name)
         for name, value in (activity.parameters or {}).items():
             self._parameter(activity, name, value)
         self._write_activity(activity)
@@ -807,8 +827,13 @@ class RecordStream(RecordDispatcher):
 
     def _derivation(self, data: dict, session: Optional[str]) -> None:
         found = self._reference(data["entity_id"], session)
-        other = self._reference(data["progenitor_id"], session)
-        self.derivations.add(found[1] << _SHIFT | other[1], found[0], other[0], False)
+        self._derived(found, self._reference(data["progenitor_id"], session), False)
+
+    def _derived(self, found: Reference, other: Reference, untraced: bool) -> None:
+        key = found[1] << _SHIFT | other[1]
+        name = self.ids.derived_text(found[0], other[0])
+        self._specialization(name, found, key << 3 | 6)
+        self.derivations.add(key, name, other[0], untraced)
 
     def _description(self, data: dict, session: Optional[str]) -> None:
         self._describe(data, session, self._reference(data["entity_id"], session))
@@ -821,8 +846,7 @@ class RecordStream(RecordDispatcher):
             self._member(found, self._reference(member_id, session))
         progenitor_id = get("progenitor_id")
         if progenitor_id is not None:
-            other = self._reference(progenitor_id, session)
-            self.derivations.add(found[1] << _SHIFT | other[1], found[0], other[0], bool(get("untraced")))
+            self._derived(found, self._reference(progenitor_id, session), bool(get("untraced")))
         if not data.keys() <= _RELATION_KEYS:
             self._describe(data, session, found)
 

@@ -11,7 +11,7 @@ from typing import Any, Iterable, Mapping, Optional, Union
 
 from ..errors import LogprovError
 from ..reader import iter_records
-from .cache import index_path, open_index
+from .cache import IndexWarning, index_path, open_index
 from .content import file_ids
 from .facts import FactReader
 from .filters import ActivityQuery, EntityQuery, glob_regex, value_text
@@ -34,10 +34,6 @@ class QueryError(LogprovError, ValueError):
 
 class NotFound(QueryError):
     """Nothing in the logs matches what a query names (an unknown entity or file)."""
-
-
-class IndexWarning(UserWarning):
-    """The index could not be used; the logs were read without it."""
 
 
 def _time(value: Time, name: str) -> Optional[str]:

@@ -102,9 +102,13 @@ def entity_what(entity: Entity, width: Optional[int] = CELL_WIDTH) -> str:
 
 
 def entity_label(entity: Entity) -> str:
-    """Return one line about an entity: short id, location (whole) or value, and type."""
+    """Return one line about an entity: short id (with its session when the id is local to
+    one, so that equal values of two sessions read apart), location (whole) or value, and type."""
     kind = ", ".join(dict.fromkeys(str(k) for k in (entity.entity_description, entity.type) if k))
-    parts = [_cut(entity.logged_id, 20), entity_what(entity, None), f"({kind})" if kind else ""]
+    name = _cut(entity.logged_id, 20)
+    if entity.session:
+        name += f" in session {short_id(entity.session)}"
+    parts = [name, entity_what(entity, None), f"({kind})" if kind else ""]
     return "  ".join(part for part in parts if part)
 
 

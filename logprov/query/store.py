@@ -12,12 +12,13 @@ from .window import utc_text
 
 __all__ = ["SCHEMA_VERSION", "create_tables", "create_indexes", "IndexWriter"]
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS sources (
-    path TEXT PRIMARY KEY, size INTEGER, mtime REAL, offset INTEGER, head TEXT, legacy INTEGER
+    path TEXT PRIMARY KEY, dev INTEGER, ino INTEGER, size INTEGER, mtime INTEGER, ctime INTEGER,
+    offset INTEGER, digest TEXT, legacy INTEGER
 );
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY, moment TEXT, start TEXT, "end" TEXT, name TEXT, module TEXT, user TEXT,

@@ -1,0 +1,42 @@
+"""The one build step pyproject.toml cannot express: installing the start-up hook of logprov.
+
+``logprov-children.pth`` goes to the top of ``site-packages``, where the interpreter runs it at
+every start; it imports logprov only when the environment variable ``LOGPROV_CHILD_STATE`` is
+set (see docs/child-processes.md). A wheel gets the file at its root; an editable install
+(``pip install -e .``) gets it in the editable wheel, next to setuptools' own ``.pth`` file.
+"""
+
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+PTH_FILE = "logprov-children.pth"
+PTH_LINE = (
+    'import os; os.environ.get("LOGPROV_CHILD_STATE") and '
+    '__import__("logprov.children").children.start_child()\n'
+)
+
+
+class build_py_with_hook(build_py):
+    """`build_py` that also writes the start-up hook where the wheel's top directory is built."""
+
+    def run(self):
+        super().run()
+        for directory in self._hook_directories():
+            Path(directory).mkdir(parents=True, exist_ok=True)
+            Path(directory, PTH_FILE).write_text(PTH_LINE, encoding="utf-8")
+
+    def _hook_directories(self):
+        directories = [self.build_lib]
+        if getattr(self, "editable_mode", False):
+            # An editable wheel is made of what `install` puts in its ``install_lib``; the
+            # modules themselves stay in the project and build_lib is thrown away.
+            directories.append(self.get_finalized_command("install").install_lib)
+        return directories
+
+    def get_outputs(self, *args, **kwargs):
+        return [*super().get_outputs(*args, **kwargs), str(Path(self.build_lib, PTH_FILE))]
+
+
+setup(cmdclass={"build_py": build_py_with_hook})

@@ -1,0 +1,205 @@
+"""An index that cannot lie or jam: checked against its logs by content, rebuilt when it does not match."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+import logprov.query
+from logprov.query import IndexWarning
+from logprov.query import cache as index_cache
+from logs import SyntheticLog, value_entity
+
+COMMAND = [sys.executable, "-c", "import sys; from logprov.cli import main; sys.exit(main())"]
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("LOGPROV_CACHE", str(folder))
+    return folder
+
+
+@pytest.fixture(params=["recent", "settled"])
+def settled(request, monkeypatch):
+    """Index files whose change time is recent (hashed again on every use) or trusted."""
+    if request.param == "settled":
+        monkeypatch.setattr(index_cache, "SETTLE_SECONDS", -1.0)
+    return request.param
+
+
+def write_log(path: Path, names: list[str], statuses: list[str] | None = None) -> Path:
+    log = SyntheticLog()
+    session = log.session(1)
+    for number, name in enumerate(names):
+        status = statuses[number] if statuses else "success"
+        log.call(session, name, generated=[(value_entity(session, f"v{number}", number), "out")],
+                 parameters={"index": number}, status=status)
+    log.write(path)
+    return path
+
+
+def activity_names(log: Path, **options) -> list[str]:
+    with logprov.query.open(log, **options) as provenance:
+        return sorted(a.name for a in provenance.find_activities())
+
+
+def statuses(log: Path) -> dict:
+    with logprov.query.open(log) as provenance:
+        return {a.name: a.status for a in provenance.find_activities()}
+
+
+def index_warnings(caught) -> list[str]:
+    return [str(w.message) for w in caught if issubclass(w.category, IndexWarning)]
+
+
+def test_a_log_copied_over_with_the_same_size_and_mtime_is_not_answered_from_the_old_index(tmp_path, settled):
+    log = write_log(tmp_path / "prov.log", ["alpha_1", "alpha_2"])
+    other = write_log(tmp_path / "other.log", ["gamma_1", "gamma_2"])
+    assert log.stat().st_size == other.stat().st_size
+    assert activity_names(log) == ["alpha_1", "alpha_2"]
+    before = log.stat()
+    shutil.copyfile(other, log)
+    os.utime(log, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (log.stat().st_size, log.stat().st_mtime_ns, log.stat().st_ino) == (
+        before.st_size, before.st_mtime_ns, before.st_ino)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert activity_names(log) == ["gamma_1", "gamma_2"]
+    assert len(index_warnings(caught)) == 1 and "changed since it was indexed" in index_warnings(caught)[0]
+    assert activity_names(log) == activity_names(log, index=False)
+
+
+def test_a_log_replaced_by_rename_with_the_same_size_and_mtime(tmp_path, settled):
+    log = write_log(tmp_path / "prov.log", ["alpha_1"])
+    other = write_log(tmp_path / "other.log", ["gamma_1"])
+    assert activity_names(log) == ["alpha_1"]
+    stamp = log.stat().st_mtime_ns
+    os.utime(other, ns=(stamp, stamp))
+    os.replace(other, log)
+    with pytest.warns(IndexWarning):
+        assert activity_names(log) == ["gamma_1"]
+
+
+def test_a_log_edited_past_its_first_blocks_then_grown(tmp_path, settled):
+    names = [f"step_{n:03d}" for n in range(60)]
+    log = write_log(tmp_path / "prov.log", names)
+    assert log.stat().st_size > 4 * 4096
+    assert statuses(log)["step_050"] == "success"
+    text = log.read_text()
+    position = text.index('"name":"step_050"')
+    log.write_text(text[:position] + text[position:].replace('"status":"success"', '"status":"failed"', 1))
+    grown = SyntheticLog()
+    grown.clock = 10_000
+    grown.counter = 10_000
+    session = grown.session(2)
+    grown.call(session, "later", generated=[(value_entity(session, "w", 1), "out")])
+    with open(log, "a") as stream:
+        stream.write(grown.text())
+    with pytest.warns(IndexWarning, match="changed since it was indexed"):
+        found = statuses(log)
+    assert found["step_050"] == "failed" and found["later"] == "success"
+    with logprov.query.open(log, index=False) as provenance:
+        assert found == {a.name: a.status for a in provenance.find_activities()}
+
+
+def test_a_log_that_only_grew_is_extended_without_a_warning(tmp_path, settled):
+    log = write_log(tmp_path / "prov.log", ["first"])
+    with logprov.query.open(log) as provenance:
+        inode = provenance.index.stat().st_ino
+    grown = SyntheticLog()
+    grown.clock = 10_000
+    grown.counter = 10_000
+    session = grown.session(2)
+    grown.call(session, "second", generated=[(value_entity(session, "w", 1), "out")])
+    with open(log, "a") as stream:
+        stream.write(grown.text())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with logprov.query.open(log) as provenance:
+            assert sorted(a.name for a in provenance.find_activities()) == ["first", "second"]
+            assert provenance.index.stat().st_ino == inode
+
+
+@pytest.mark.parametrize("damage", ["random", "start", "middle", "truncated", "empty"])
+def test_a_damaged_index_is_rebuilt_with_one_warning(tmp_path, capsys, damage):
+    log = write_log(tmp_path / "prov.log", ["alpha_1", "alpha_2"])
+    with logprov.query.open(log) as provenance:
+        index = provenance.index
+    data = index.read_bytes()
+    noise = os.urandom(len(data))
+    damaged = {"random": noise, "start": noise[:4096] + data[4096:],
+               "middle": data[: len(data) // 4] + noise[len(data) // 4:], "truncated": data[: len(data) // 3],
+               "empty": b""}[damage]
+    index.write_bytes(damaged)
+    from logprov.cli import main
+
+    status = main(["search", str(log), "--activity", "alpha_*", "--json"])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert sorted(json.loads(line)["activity"]["name"] for line in out.splitlines()) == ["alpha_1", "alpha_2"]
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("logprov: warning: the index"), err
+    assert main(["search", str(log), "--activity", "alpha_*", "--json"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_concurrent_builders_and_extenders_stay_consistent(tmp_path, cache):
+    names = [f"step_{n:03d}" for n in range(300)]
+    log = write_log(tmp_path / "prov.log", names)
+    env = {**os.environ, "LOGPROV_CACHE": str(cache)}
+
+    def together(argv: list[str]) -> None:
+        processes = [subprocess.Popen([*COMMAND, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+                     for _ in range(2)]
+        for process in processes:
+            out, err = process.communicate(timeout=300)
+            assert process.returncode == 0, err.decode()
+            assert b"Traceback" not in err
+
+    together(["index", str(log), "--json"])
+    grown = SyntheticLog()
+    grown.clock = 100_000
+    grown.counter = 10_000
+    session = grown.session(2)
+    for number in range(100):
+        grown.call(session, f"more_{number:03d}", generated=[(value_entity(session, f"m{number}", number), "out")])
+    with open(log, "a") as stream:
+        stream.write(grown.text())
+    together(["search", str(log), "--activity", "more_*", "--json"])
+    with logprov.query.open(log) as indexed, logprov.query.open(log, index=False) as memory:
+        assert indexed.index is not None
+        assert indexed.records == memory.records
+        assert indexed.counts() == memory.counts()
+        assert sorted(a.name for a in indexed.find_activities()) == sorted(a.name for a in memory.find_activities())
+
+
+def test_a_log_growing_while_its_index_is_built_is_indexed_once(tmp_path, monkeypatch):
+    log = write_log(tmp_path / "prov.log", ["first"])
+    grown = SyntheticLog()
+    grown.clock = 10_000
+    grown.counter = 10_000
+    session = grown.session(2)
+    grown.call(session, "second", generated=[(value_entity(session, "w", 1), "out")])
+    state = index_cache._state
+
+    def state_then_grow(found):
+        row = state(found)
+        with open(log, "a") as stream:
+            stream.write(grown.text())
+        return row
+
+    monkeypatch.setattr(index_cache, "_state", state_then_grow)
+    with logprov.query.open(log) as indexed:
+        monkeypatch.setattr(index_cache, "_state", state)
+        with logprov.query.open(log, index=False) as memory:
+            assert indexed.records == memory.records
+            assert indexed.counts() == memory.counts()
+        assert sorted(a.name for a in indexed.find_activities()) == ["first", "second"]
