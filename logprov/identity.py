@@ -86,6 +86,36 @@ def _feed_buffer(update, data: memoryview, budget: _Budget) -> None:
     update(sub.digest())
 
 
+class _Memo:
+    """Positions of the objects met so far in one traversal, in the order they were met.
+
+    Each object is kept alive until the digest ends, so its address cannot be reused by another
+    object met later in the same traversal (which would be taken for a reference back to the
+    first). A memo with a ``parent`` sees the parent's objects and numbers its own after them.
+    """
+
+    __slots__ = ("parent", "positions", "objects", "start")
+
+    def __init__(self, parent: "_Memo | None" = None) -> None:
+        self.parent = parent
+        self.positions: dict[int, int] = {}
+        self.objects: list = []
+        self.start = parent.start + len(parent.objects) if parent is not None else 0
+
+    def position(self, obj: Any) -> int | None:
+        """Return the position of ``obj`` when it was met before, else remember it and return None."""
+        key = id(obj)
+        memo: _Memo | None = self
+        while memo is not None:
+            found = memo.positions.get(key)
+            if found is not None:
+                return found
+            memo = memo.parent
+        self.positions[key] = self.start + len(self.objects)
+        self.objects.append(obj)
+        return None
+
+
 class _ObjectKey:
     """Identity-based dictionary key that follows its object through a weak reference."""
 
@@ -203,7 +233,7 @@ class ValueDigester:
             return hasher.hexdigest(), None
         parts: list = []
         try:
-            self._feed(parts.append, value, {}, _Budget(self.max_bytes), 0)
+            self._feed(parts.append, value, _Memo(), _Budget(self.max_bytes), 0)
         except Exception:
             return self._fallback(value), "fallback"
         return hashlib.blake2b(b"".join(parts), digest_size=16).hexdigest(), None
@@ -266,11 +296,10 @@ class ValueDigester:
             return
         if depth > _MAX_DEPTH:
             raise UnidentifiableValue("value nested too deeply")
-        key = id(obj)
-        if key in memo:
-            update(b"R%d;" % memo[key])
+        position = memo.position(obj)
+        if position is not None:
+            update(b"R%d;" % position)
             return
-        memo[key] = len(memo)
         depth += 1
         if cls is list or cls is tuple:
             update(b"l" if cls is list else b"t")
@@ -281,7 +310,7 @@ class ValueDigester:
             return
         if cls is set or cls is frozenset:
             update(b"z")
-            parts = sorted(self._sub_digest(item, budget, depth) for item in obj)
+            parts = sorted(self._sub_digest(item, memo, budget, depth) for item in obj)
             update(_PACK_LEN(len(parts)) + b"".join(parts))
             return
         self._feed_other(update, obj, cls, memo, budget, depth)
@@ -328,7 +357,7 @@ class ValueDigester:
                     feed(update, value, memo, budget, depth)
             return
         pairs = sorted(
-            ((self._sub_digest(k, budget, depth), v) for k, v in mapping.items()),
+            ((self._sub_digest(k, memo, budget, depth), v) for k, v in mapping.items()),
             key=lambda pair: pair[0],
         )
         for index, (k_digest, v) in enumerate(pairs):
@@ -338,9 +367,12 @@ class ValueDigester:
             update(k_digest)
             feed(update, v, memo, budget, depth)
 
-    def _sub_digest(self, obj, budget, depth) -> bytes:
+    def _sub_digest(self, obj, memo, budget, depth) -> bytes:
+        """Digest ``obj`` on its own, for sorting among the items of a set or the keys of a
+        mapping: objects seen before it are referred to by their position, objects first seen
+        inside it are numbered anew, so the result does not depend on the order of its siblings."""
         parts: list = []
-        self._feed(parts.append, obj, {}, budget, depth)
+        self._feed(parts.append, obj, _Memo(memo), budget, depth)
         return hashlib.blake2b(b"".join(parts), digest_size=16).digest()
 
     def _feed_other(self, update, obj, cls, memo, budget, depth) -> None:

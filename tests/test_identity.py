@@ -189,3 +189,53 @@ def test_file_collections_use_index_or_listing(tmp_path):
 def test_missing_file_raises_oserror(tmp_path):
     with pytest.raises(OSError):
         FileHasher().file(tmp_path / "missing")
+
+
+class WithState:
+    def __init__(self, value):
+        self.value = value
+
+    def __getstate__(self):
+        return {"value": self.value}
+
+
+def test_temporary_states_are_never_taken_for_references_to_each_other():
+    digester = ValueDigester()
+    ids = {digester.digest([WithState(1), WithState(v)])[0] for v in (2, 3, 999)}
+    assert len(ids) == 3
+
+
+def test_temporaries_of_set_subclasses_and_object_arrays_are_kept_apart():
+    numpy = pytest.importorskip("numpy")
+
+    class Tags(frozenset):
+        pass
+
+    def objects(*values):
+        array = numpy.empty(len(values), dtype=object)
+        array[:] = values
+        return array
+
+    digester = ValueDigester()
+    assert digester.digest([Tags({1}), Tags({2})])[0] != digester.digest([Tags({1}), Tags({3})])[0]
+    first = digester.digest([objects([1]), objects([2])])[0]
+    assert first != digester.digest([objects([1]), objects([3])])[0]
+
+
+def test_references_from_set_items_to_enclosing_objects_are_positional():
+    def graph(label):
+        holder = WithState(None)
+        holder.value = [label, frozenset({(label, 1)}), {WithStateKey(holder)}]
+        return holder
+
+    assert digest(graph("a"))[1] is None
+    assert digest(graph("a"))[0] == digest(graph("a"))[0]
+    assert digest(graph("a"))[0] != digest(graph("b"))[0]
+
+
+class WithStateKey:
+    def __init__(self, target):
+        self.target = target
+
+    def __hash__(self):
+        return 1
