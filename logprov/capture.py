@@ -158,6 +158,7 @@ class ProvCapture:
         self.entities = EntityFactory(
             hash_type=cfg.hash_type,
             max_hash_bytes=cfg.max_hash_bytes,
+            digest_time_budget=cfg.digest_time_budget,
             values=self.values,
             id_functions=id_functions,
             file_id_function=get_file_id_func,

@@ -53,7 +53,10 @@ class Config:
     value_length : int
         Maximum length of short value representations.
     max_hash_bytes : int
-        Size bound for serialising Python values into ids.
+        Bytes of buffers digested in full per Python value; larger buffers are sampled.
+    digest_time_budget : float
+        Seconds the canonical digest of one Python value may spend walking its containers and
+        objects before the value is identified by its pickle instead.
     redact, redact_extra : tuple of str
         Secret words: values under names holding one of them are hidden (stored as lower-case
         words joined by ``_``; see the Secrets section of the configuration reference).
@@ -84,7 +87,8 @@ class Config:
     agent_name: str | None = None
     described_only: bool = False
     value_length: int = 120
-    max_hash_bytes: int = 64 * 1024 * 1024
+    max_hash_bytes: int = 1024 * 1024 * 1024
+    digest_time_budget: float = 0.005
     redact: tuple[str, ...] = DEFAULT_REDACT
     redact_extra: tuple[str, ...] = ()
     record_git: bool = True
@@ -303,6 +307,7 @@ _CHECKS = {
     "described_only": _bool,
     "value_length": _positive_int,
     "max_hash_bytes": _positive_int,
+    "digest_time_budget": _interval,
     "redact": _words,
     "redact_extra": _words,
     "record_git": _bool,

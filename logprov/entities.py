@@ -14,7 +14,11 @@ from .secrecy import REDACTED
 from .valuepath import compile_path
 from .values import ValueWriter
 
-__all__ = ["Entity", "EntityFactory"]
+__all__ = ["Entity", "EntityFactory", "DIGEST_SCHEMES"]
+
+#: Schemes of `ValueDigester.digest` that identify a value by content, less than exactly; the
+#: entity record gives them as ``digest``.
+DIGEST_SCHEMES = frozenset({"sampled", "pickled", "summarised"})
 
 
 class Entity:
@@ -66,8 +70,12 @@ class Entity:
             if self._values is not None:
                 hidden = self._location is not None and _secret_location(self._location, self._values)
                 record["value"] = REDACTED if hidden else _value_text(self._value, self._values)
-        if self._scheme is not None:
-            record["id_scheme"] = self._scheme
+        scheme = self._scheme
+        if scheme is not None:
+            if scheme in DIGEST_SCHEMES:
+                record["digest"] = scheme
+            else:
+                record["id_scheme"] = scheme
         return record
 
 
@@ -106,7 +114,9 @@ class EntityFactory:
     hash_type : str
         Algorithm for file contents.
     max_hash_bytes : int
-        Size bound for the serialisation of Python values.
+        Bytes of buffers digested in full per Python value.
+    digest_time_budget : float
+        Seconds the canonical digest of a Python value may take (see `ValueDigester`).
     values : ValueWriter
         Converter for short values.
     id_functions : mapping, optional
@@ -117,9 +127,10 @@ class EntityFactory:
 
     def __init__(self, hash_type: str, max_hash_bytes: int, values: ValueWriter,
                  id_functions: Mapping[str, Callable[[Any], Any]] | None = None,
-                 file_id_function: Callable[[Any], Any] | None = None) -> None:
+                 file_id_function: Callable[[Any], Any] | None = None,
+                 digest_time_budget: float = 0.005) -> None:
         self.files = FileHasher(hash_type)
-        self.digester = ValueDigester(max_hash_bytes)
+        self.digester = ValueDigester(max_hash_bytes, digest_time_budget)
         self.values = values
         self.id_functions = dict(id_functions or {})
         self.file_id_function = file_id_function

@@ -32,7 +32,7 @@ def test_defaults():
     )
     assert (config.system_dict, config.env_vars, config.logging) == ({}, (), None)
     assert (config.logger_name, config.agent_name, config.described_only) == ("logprov", None, False)
-    assert (config.value_length, config.max_hash_bytes) == (120, 64 * 1024 * 1024)
+    assert (config.value_length, config.max_hash_bytes) == (120, 1 << 30)
     assert config.redact == DEFAULT_REDACT and "private_key" in config.redact
     assert (config.redact_extra, config.record_git, config.record_packages, config.check_modified_inputs) == (
         (), True, True, True,
