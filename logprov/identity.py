@@ -21,7 +21,6 @@ import pathlib
 import pickle
 import stat
 import struct
-import time
 import types
 import warnings
 import uuid
@@ -40,8 +39,8 @@ __all__ = [
 ]
 
 _PACK_LEN = struct.Struct("<Q").pack
-_clock = time.perf_counter
-_TICKS = 1024
+#: Nominal time to walk one item of a container or one object: the time budget of a digest is
+#: a number of such steps, so that whether it runs out depends on the value alone.
 _FROZEN_MIN = 1 << 20
 _FROZEN_COUNT = 256
 _SECONDS_PER_ITEM = 1e-7
@@ -85,42 +84,29 @@ class _OverTime(Exception):
 
 
 class _Budget:
-    """What one digest may still spend: ``left`` bytes of buffers read in full, and time until
-    ``deadline`` (a `time.perf_counter` value) for walking containers. ``sampled`` tells that a
-    buffer was sampled; with ``summarise``, containers are represented by their length alone."""
+    """What one digest may still spend: ``left`` bytes of buffers read in full and ``steps``
+    items of containers and objects walked. ``sampled`` tells that a buffer was sampled; with
+    ``summarise``, containers are represented by their length alone."""
 
-    __slots__ = ("left", "deadline", "sampled", "ticks", "summarise")
+    __slots__ = ("left", "steps", "sampled", "summarise")
 
-    def __init__(self, left: int, deadline: float = math.inf) -> None:
+    def __init__(self, left: int, steps: float = math.inf) -> None:
         self.left = left
-        self.deadline = deadline
+        self.steps = steps
         self.sampled = False
-        self.ticks = _TICKS
         self.summarise = False
 
     def spend(self, items: int) -> None:
-        """Account for walking ``items`` items of a container.
+        """Account for walking ``items`` items.
 
         Raises
         ------
         _OverTime
-            When the items could not be walked before the deadline at the expected rate, or the
-            deadline passed.
+            When the steps ran out.
         """
-        if self.deadline == math.inf:
-            return
-        self.ticks -= items
-        if self.ticks > 0 and items < _TICKS:
-            return
-        self.ticks = _TICKS
-        now = _clock()
-        if now + items * _SECONDS_PER_ITEM > self.deadline:
+        self.steps -= items
+        if self.steps < 0:
             raise _OverTime
-
-    def timed(self, started: float) -> None:
-        """Give back the time spent since ``started`` (hashing a buffer), which is bounded by
-        bytes, not by time."""
-        self.deadline += _clock() - started
 
 
 def _qualified_type(obj: Any) -> bytes:
@@ -153,7 +139,6 @@ def _feed_buffer(update, data: memoryview, budget: _Budget) -> None:
         budget.left -= size
         return
     flat = data.cast("B") if data.format != "B" or data.ndim != 1 else data
-    started = _clock()
     if size <= budget.left:
         update(hash_buffer(flat))
         budget.left -= size
@@ -161,7 +146,6 @@ def _feed_buffer(update, data: memoryview, budget: _Budget) -> None:
         update(b"~" + _sampled_digest(flat))
         budget.left = 0
         budget.sampled = True
-    budget.timed(started)
 
 
 class _Memo:
@@ -274,7 +258,8 @@ class ValueDigester:
         past the bound is sampled.
     time_budget : float
         Seconds one digest may spend walking containers and objects before it switches to the
-        pickle of the value (hashing buffers does not count); ``math.inf`` for no limit.
+        pickle of the value (hashing buffers does not count), counted as steps of a nominal
+        0.1 µs per item or object; ``math.inf`` for no limit.
     """
 
     def __init__(self, max_bytes: int = 1 << 30, time_budget: float = 0.005) -> None:
@@ -319,7 +304,7 @@ class ValueDigester:
             hasher.update(b"%d" % value)
             return hasher.hexdigest(), None
         try:
-            return self._canonical(value, _Budget(self.max_bytes, _clock() + self.time_budget))
+            return self._canonical(value, _Budget(self.max_bytes, self.time_budget / _SECONDS_PER_ITEM))
         except _OverTime:
             pass
         except Exception:
@@ -416,6 +401,7 @@ class ValueDigester:
         if position is not None:
             update(b"R%d;" % position)
             return
+        budget.spend(1)
         depth += 1
         if cls is list or cls is tuple:
             update(b"l" if cls is list else b"t")
@@ -557,7 +543,7 @@ class ValueDigester:
             update(b"a")
             self._feed_mapping(update, dict(instance_dict), memo, budget, depth)
         slot_values = _slot_state(obj, cls)
-        if slot_values:
+        if slot_values is not None:
             found = True
             update(b"z")
             self._feed_mapping(update, slot_values, memo, budget, depth)
@@ -605,7 +591,6 @@ class ValueDigester:
             update(arr.tobytes())
             budget.left -= size
             return
-        started = _clock()
         if size > budget.left:
             update(b"~" + _sampled_digest(_flat_bytes(arr)))
             budget.left = 0
@@ -618,7 +603,6 @@ class ValueDigester:
                     self._frozen.put(arr, found)
             update(found)
             budget.left -= size
-        budget.timed(started)
 
 
 def hash_array_data(arr) -> bytes:
@@ -729,18 +713,22 @@ def _is_array(obj) -> bool:
     )
 
 
-def _slot_state(obj, cls) -> dict:
+def _slot_state(obj, cls) -> dict | None:
+    """Return the values of the slots of ``obj`` that are set, or None when its class declares
+    no slot that holds state."""
     values = {}
+    declared = False
     for klass in cls.__mro__:
         slots = klass.__dict__.get("__slots__", ())
         for name in (slots,) if isinstance(slots, str) else slots:
             if name in ("__dict__", "__weakref__") or name in values:
                 continue
+            declared = True
             try:
                 values[name] = object.__getattribute__(obj, name)
             except AttributeError:
                 continue
-    return values
+    return values if declared else None
 
 
 _ABSOLUTE_PATHS: dict[str, str] = {}
