@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import functools
 import _thread
 import hashlib
 import io
@@ -531,6 +532,8 @@ class ValueDigester:
         if getstate is not None and getstate is not object.__getstate__:
             state = obj.__getstate__()
             update(b"g")
+            if type(state) is dict:
+                state = _without_caches(state, cls)
             self._feed(update, state, memo, budget, depth)
             return
         found = False
@@ -541,7 +544,7 @@ class ValueDigester:
         if instance_dict is not None:
             found = True
             update(b"a")
-            self._feed_mapping(update, dict(instance_dict), memo, budget, depth)
+            self._feed_mapping(update, _without_caches(dict(instance_dict), cls), memo, budget, depth)
         slot_values = _slot_state(obj, cls)
         if slot_values is not None:
             found = True
@@ -711,6 +714,37 @@ def _is_array(obj) -> bool:
     return hasattr(cls, "dtype") and hasattr(cls, "shape") and hasattr(cls, "__array_interface__") or (
         cls.__module__ == "numpy" and hasattr(obj, "dtype") and hasattr(obj, "tobytes")
     )
+
+
+_CACHED_NAMES: dict = {}
+
+
+def _cached_names(cls: type) -> frozenset:
+    """Return the names of the read-only properties of ``cls`` (``functools.cached_property``, and
+    ``property`` subclasses without a setter such as astropy's ``lazyproperty``): an instance's
+    ``__dict__`` entry of such a name is a value computed on demand and cached, not state."""
+    found = _CACHED_NAMES.get(cls)
+    if found is None:
+        found = frozenset(
+            name
+            for klass in cls.__mro__
+            for name, member in vars(klass).items()
+            if isinstance(member, functools.cached_property)
+            or (isinstance(member, property) and member.fset is None)
+        )
+        if len(_CACHED_NAMES) >= 4096:
+            _CACHED_NAMES.clear()
+        _CACHED_NAMES[cls] = found
+    return found
+
+
+def _without_caches(state: dict, cls: type) -> dict:
+    """Return ``state`` without the entries that cache read-only properties of ``cls`` (a copy
+    when there are any)."""
+    cached = _cached_names(cls)
+    if not cached or cached.isdisjoint(state):
+        return state
+    return {name: value for name, value in state.items() if name not in cached}
 
 
 def _slot_state(obj, cls) -> dict | None:
