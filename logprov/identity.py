@@ -396,6 +396,10 @@ class ValueDigester:
             update(b"b")
             _feed_buffer(update, memoryview(obj), budget)
             return
+        if cls is memoryview:
+            update(b"v" + obj.format.encode() + repr(obj.shape).encode())
+            _feed_buffer(update, obj if obj.c_contiguous else memoryview(obj.tobytes()), budget)
+            return
         if depth > _MAX_DEPTH:
             raise UnidentifiableValue("value nested too deeply")
         position = memo.position(obj)
