@@ -15,6 +15,7 @@ import _thread
 import hashlib
 import io
 import itertools
+import json
 import marshal
 import math
 import os
@@ -232,13 +233,34 @@ def _strict_json_options() -> tuple[Any, int]:
 
 
 _orjson_dumps, _JSON_OPTIONS = _strict_json_options()
+
+
+def _json_form(value: Any) -> bytes | None:
+    """Return the canonical JSON form of ``value`` when it is plain JSON data (dicts with string
+    keys, lists, tuples, strings, integers of 64 bits, floats, booleans, None), else None.
+
+    orjson writes NaN and infinities as ``null``, like None: a form holding ``null`` is used
+    only when the standard library's encoder finds no such float.
+    """
+    if _orjson_dumps is None:
+        return None
+    try:
+        data = _orjson_dumps(value, default=_refuse, option=_JSON_OPTIONS)
+    except Exception:
+        return None
+    if b"null" in data:
+        try:
+            json.dumps(value, allow_nan=False, check_circular=False)
+        except ValueError:
+            return None
+    return data
 _STR_DIGEST = hashlib.blake2b(b"s", digest_size=16)
 _INT_DIGEST = hashlib.blake2b(b"i", digest_size=16)
 _JSON_DIGEST = hashlib.blake2b(b"j", digest_size=16)
 _PINNED = 1024
 _RECENT_COUNT = 4096
 _RECENT_MAX_BYTES = 256
-_JSON_MAX_ITEMS = 4096
+_JSON_NESTED_MIN = 256
 _FLAT_MIN = 8
 _FLAT_TYPES = frozenset({int, float, str, bool, type(None)})
 _SCALAR_ENCODERS = {
@@ -287,14 +309,10 @@ class ValueDigester:
         """
         cls = type(value)
         if cls is list or cls is dict or cls is tuple:
-            if len(value) <= _JSON_MAX_ITEMS and _orjson_dumps is not None:
-                try:
-                    data = _orjson_dumps(value, default=_refuse, option=_JSON_OPTIONS)
-                except Exception:
-                    data = None
-                if data is not None and b"null" not in data:
-                    found = self._recent.get(data)
-                    return (found if found is not None else self._json_digest(data)), None
+            data = _json_form(value)
+            if data is not None:
+                found = self._recent.get(data)
+                return (found if found is not None else self._json_digest(data)), None
         elif cls is str:
             if len(value) <= _INLINE:
                 hasher = _STR_DIGEST.copy()
@@ -408,6 +426,11 @@ class ValueDigester:
             return
         budget.spend(1)
         depth += 1
+        if (cls is list or cls is tuple or cls is dict) and len(obj) >= _JSON_NESTED_MIN:
+            data = _json_form(obj)
+            if data is not None:
+                update(b"J" + hash_buffer(memoryview(data)))
+                return
         if cls is list or cls is tuple:
             update(b"l" if cls is list else b"t")
             self._feed_items(update, obj, memo, budget, depth)

@@ -3,6 +3,7 @@ of containers, and read-only arrays hashed once."""
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 import warnings
@@ -89,13 +90,24 @@ def test_buffers_beyond_the_bound_are_sampled_recorded_and_warned_about_once(mak
     assert "id_scheme" not in entities[0]
 
 
+def test_plain_json_data_is_digested_in_c_whatever_its_size():
+    rows = [{"obs_id": index, "ra": index * 0.1, "name": f"src{index}", "flag": None} for index in range(100_000)]
+    digester = ValueDigester(time_budget=0.001)
+    first, scheme = digester.digest(rows)
+    assert scheme is None
+    assert digester.digest(copy.deepcopy(rows))[0] == first
+    rows[76_543]["ra"] = 0.0
+    assert digester.digest(rows)[0] != first
+    assert ValueDigester().digest([float("nan")] * 300)[0] != ValueDigester().digest([None] * 300)[0]
+
+
 def test_containers_past_the_time_budget_are_identified_by_their_pickle(make_capture, records):
-    catalogue = {f"source-{index}": index for index in range(200_000)}
+    catalogue = {f"source-{index}": (index, b"flags") for index in range(200_000)}
     digester = ValueDigester(time_budget=0.005)
     first, scheme = digester.digest(catalogue)
     assert scheme == "pickled"
     assert digester.digest(dict(catalogue)) == (first, "pickled")
-    catalogue["source-17"] = -1
+    catalogue["source-17"] = (-1, b"flags")
     assert digester.digest(catalogue)[0] != first
     assert ValueDigester(time_budget=float("inf")).digest(catalogue)[1] is None
     assert ValueDigester(time_budget=0.5).digest(catalogue)[1] is None
@@ -108,14 +120,14 @@ def test_containers_past_the_time_budget_are_identified_by_their_pickle(make_cap
 
 
 def test_the_budget_decision_depends_on_the_value_alone():
-    value = [{"a": index, "b": [index]} for index in range(20_000)]
+    value = [{"a": index, "b": [b"raw"]} for index in range(20_000)]
     schemes = {ValueDigester(time_budget=0.005).digest(value)[1] for _ in range(5)}
     assert schemes == {"pickled"}
     assert ValueDigester(time_budget=0.05).digest(value)[1] is None
 
 
 def test_unpicklable_values_past_the_budget_are_summarised():
-    holder = {"lock": threading.Lock(), "items": list(range(100_000)), "more": [[i] for i in range(100_000)]}
+    holder = {"lock": threading.Lock(), "items": [{index} for index in range(100_000)]}
     entity_id, scheme = ValueDigester(time_budget=0.001).digest(holder)
     assert scheme == "summarised" and len(entity_id) == 32
 
