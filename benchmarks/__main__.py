@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import alternatives, files, memory, reading, tracing
+from . import alternatives, files, memory, reading, tracing, values
 from .calibration import calibrate, calibration_rows
 from .profiling import profile_traced_call
 from .report import metadata, table, write_json
@@ -16,6 +16,7 @@ from .settings import full, quick
 GROUPS = {
     "tracing": tracing.rows,
     "files": files.rows,
+    "values": values.rows,
     "logs": reading.rows,
     "memory": memory.rows,
     "alternatives": alternatives.rows,

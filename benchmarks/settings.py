@@ -33,6 +33,10 @@ class Settings:
         Repetitions of each first-use hashing measurement.
     cached_file : dict
         ``calls`` and ``repeats`` of the unchanged-file measurements.
+    digest_buffer_mb : int
+        Size of the arrays and byte strings whose value digest is timed.
+    digest_repeats : int
+        Repetitions of each value digest measurement.
     log_records : int
         Records of the generated log that is read and exported.
     log_time_scale : float
@@ -57,6 +61,8 @@ class Settings:
     hash_file_mb: int = 256
     hash_repeats: int = 5
     cached_file: dict = field(default_factory=lambda: {"calls": 2_000, "repeats": 11, "warmup": 200})
+    digest_buffer_mb: int = 256
+    digest_repeats: int = 7
     log_records: int = 1_000_000
     log_time_scale: float = 1.0
     read_repeats: int = 3
@@ -90,6 +96,8 @@ def quick() -> Settings:
         hash_file_mb=64,
         hash_repeats=3,
         cached_file={"calls": 500, "repeats": 5, "warmup": 100},
+        digest_buffer_mb=64,
+        digest_repeats=3,
         log_records=100_000,
         log_time_scale=0.1,
         read_repeats=1,

@@ -213,9 +213,9 @@ def _refuse(value: Any) -> None:
     raise TypeError
 
 
-def _strict_json_options() -> tuple[Any, int]:
-    """Return ``(orjson.dumps, options)`` serialising plain JSON data canonically in C, or
-    ``(None, 0)`` without orjson.
+def _strict_json_options() -> tuple[Any, Any, int]:
+    """Return ``(orjson.dumps, orjson.loads, options)`` serialising plain JSON data canonically
+    in C, or ``(None, None, 0)`` without orjson.
 
     With ``default=_refuse``, mappings have their keys sorted and anything that is not a dict,
     list, tuple, str, int, float, bool or None (subclasses included) makes it raise, so such
@@ -224,15 +224,15 @@ def _strict_json_options() -> tuple[Any, int]:
     try:
         import orjson
     except ImportError:
-        return None, 0
+        return None, None, 0
     options = (
         orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
         | orjson.OPT_PASSTHROUGH_DATETIME
     )
-    return orjson.dumps, options
+    return orjson.dumps, orjson.loads, options
 
 
-_orjson_dumps, _JSON_OPTIONS = _strict_json_options()
+_orjson_dumps, _orjson_loads, _JSON_OPTIONS = _strict_json_options()
 
 
 def _json_form(value: Any) -> bytes | None:
@@ -248,12 +248,22 @@ def _json_form(value: Any) -> bytes | None:
         data = _orjson_dumps(value, default=_refuse, option=_JSON_OPTIONS)
     except Exception:
         return None
-    if b"null" in data:
-        try:
-            json.dumps(value, allow_nan=False, check_circular=False)
-        except ValueError:
-            return None
+    if b"null" in data and not _no_nan(value, data):
+        return None
     return data
+
+
+def _no_nan(value: Any, data: bytes) -> bool:
+    """Tell whether plain JSON data ``value``, serialised by orjson as ``data``, holds no NaN or
+    infinity: either reading ``data`` back gives a value equal to ``value`` (a NaN read back as
+    None would differ), or the standard library's strict encoder accepts ``value``."""
+    try:
+        if _orjson_loads(data) == value:
+            return True
+        json.dumps(value, allow_nan=False, check_circular=False)
+    except ValueError:
+        return False
+    return True
 _STR_DIGEST = hashlib.blake2b(b"s", digest_size=16)
 _INT_DIGEST = hashlib.blake2b(b"i", digest_size=16)
 _JSON_DIGEST = hashlib.blake2b(b"j", digest_size=16)

@@ -239,3 +239,10 @@ class WithStateKey:
 
     def __hash__(self):
         return 1
+
+
+@pytest.mark.parametrize("size", [1, 300])
+def test_nan_and_infinities_are_never_taken_for_none(size):
+    ids = {digest(v)[0] for v in ([float("nan")] * size, [None] * size, [float("inf")] * size,
+                                   [(1, None)] * size, [(1, float("nan"))] * size)}
+    assert len(ids) == 5
