@@ -87,8 +87,9 @@ class _OverTime(Exception):
 
 class _Budget:
     """What one digest may still spend: ``left`` bytes of buffers read in full and ``steps``
-    items of containers and objects walked. ``sampled`` tells that a buffer was sampled; with
-    ``summarise``, containers are represented by their length alone."""
+    items of containers and objects walked (`_OverTime` is raised when they run out).
+    ``sampled`` tells that a buffer was sampled; with ``summarise``, containers are represented
+    by their length alone."""
 
     __slots__ = ("left", "steps", "sampled", "summarise")
 
@@ -97,18 +98,6 @@ class _Budget:
         self.steps = steps
         self.sampled = False
         self.summarise = False
-
-    def spend(self, items: int) -> None:
-        """Account for walking ``items`` items.
-
-        Raises
-        ------
-        _OverTime
-            When the steps ran out.
-        """
-        self.steps -= items
-        if self.steps < 0:
-            raise _OverTime
 
 
 def _qualified_type(obj: Any) -> bytes:
@@ -151,7 +140,8 @@ def _feed_buffer(update, data: memoryview, budget: _Budget) -> None:
 
 
 class _Memo:
-    """Positions of the objects met so far in one traversal, in the order they were met.
+    """Positions of the objects met so far in one traversal (``positions``, by address), in the
+    order they were met (``objects``).
 
     Each object is kept alive until the digest ends, so its address cannot be reused by another
     object met later in the same traversal (which would be taken for a reference back to the
@@ -166,17 +156,14 @@ class _Memo:
         self.objects: list = []
         self.start = parent.start + len(parent.objects) if parent is not None else 0
 
-    def position(self, obj: Any) -> int | None:
-        """Return the position of ``obj`` when it was met before, else remember it and return None."""
-        key = id(obj)
-        memo: _Memo | None = self
+    def inherited(self, key: int) -> int | None:
+        """Return the position of the object of address ``key`` in the parent memos, if any."""
+        memo = self.parent
         while memo is not None:
             found = memo.positions.get(key)
             if found is not None:
                 return found
             memo = memo.parent
-        self.positions[key] = self.start + len(self.objects)
-        self.objects.append(obj)
         return None
 
 
@@ -318,9 +305,12 @@ class ValueDigester:
         without weak references are kept alive, up to 1,024 of them, to keep their ids).
         """
         cls = type(value)
-        if cls is list or cls is dict or cls is tuple:
-            data = _json_form(value)
-            if data is not None:
+        if (cls is list or cls is dict or cls is tuple) and _orjson_dumps is not None:
+            try:
+                data = _orjson_dumps(value, default=_refuse, option=_JSON_OPTIONS)
+            except Exception:
+                data = None
+            if data is not None and (b"null" not in data or _no_nan(value, data)):
                 found = self._recent.get(data)
                 return (found if found is not None else self._json_digest(data)), None
         elif cls is str:
@@ -430,11 +420,18 @@ class ValueDigester:
             return
         if depth > _MAX_DEPTH:
             raise UnidentifiableValue("value nested too deeply")
-        position = memo.position(obj)
+        key = id(obj)
+        position = memo.positions.get(key)
+        if position is None and memo.parent is not None:
+            position = memo.inherited(key)
         if position is not None:
             update(b"R%d;" % position)
             return
-        budget.spend(1)
+        memo.positions[key] = memo.start + len(memo.objects)
+        memo.objects.append(obj)
+        budget.steps -= 1
+        if budget.steps < 0:
+            raise _OverTime
         depth += 1
         if (cls is list or cls is tuple or cls is dict) and len(obj) >= _JSON_NESTED_MIN:
             data = _json_form(obj)
@@ -453,7 +450,9 @@ class ValueDigester:
             if budget.summarise:
                 update(_PACK_LEN(len(obj)))
                 return
-            budget.spend(len(obj))
+            budget.steps -= len(obj)
+            if budget.steps < 0:
+                raise _OverTime
             parts = sorted(self._sub_digest(item, memo, budget, depth) for item in obj)
             update(_PACK_LEN(len(parts)) + b"".join(parts))
             return
@@ -463,7 +462,9 @@ class ValueDigester:
         update(_PACK_LEN(len(items)))
         if budget.summarise:
             return
-        budget.spend(len(items))
+        budget.steps -= len(items)
+        if budget.steps < 0:
+            raise _OverTime
         if len(items) >= _FLAT_MIN and {type(item) for item in items} <= _FLAT_TYPES:
             update(b"m")
             update(marshal.dumps(items if type(items) in (list, tuple) else list(items), 2))
@@ -484,7 +485,9 @@ class ValueDigester:
         update(b"d" + _PACK_LEN(len(mapping)))
         if budget.summarise:
             return
-        budget.spend(len(mapping))
+        budget.steps -= len(mapping)
+        if budget.steps < 0:
+            raise _OverTime
         feed = self._feed
         if all(type(k) is str for k in mapping):
             scalar = _SCALAR_ENCODERS.get
@@ -514,9 +517,6 @@ class ValueDigester:
         return hashlib.blake2b(b"".join(parts), digest_size=16).digest()
 
     def _feed_other(self, update, obj, cls, memo, budget, depth) -> None:
-        if isinstance(obj, _NON_STATE_TYPES):
-            update(b"W" + _qualified_type(obj))
-            return
         if isinstance(obj, enum.Enum):
             update(b"E" + _qualified_type(obj) + obj.name.encode())
             return
@@ -553,24 +553,27 @@ class ValueDigester:
             update(b"Z" + _qualified_type(obj))
             self._feed(update, frozenset(obj), memo, budget, depth)
             return
+        if isinstance(obj, _NON_STATE_TYPES):
+            update(b"W" + _qualified_type(obj))
+            return
         update(b"O" + _qualified_type(obj))
         self._feed_state(update, obj, memo, budget, depth, required=True)
 
     def _feed_state(self, update, obj, memo, budget, depth, required: bool) -> None:
         cls = type(obj)
-        if cls.__reduce_ex__ is not object.__reduce_ex__ or cls.__reduce__ is not object.__reduce__:
+        how, cached, slots = _class_info(cls)
+        if how is _REDUCE:
             reduced = obj.__reduce_ex__(5)
             if isinstance(reduced, str):
                 update(b"C" + reduced.encode())
                 return
             self._feed_reduced(update, reduced, memo, budget, depth)
             return
-        getstate = getattr(cls, "__getstate__", None)
-        if getstate is not None and getstate is not object.__getstate__:
+        if how is _GETSTATE:
             state = obj.__getstate__()
             update(b"g")
-            if type(state) is dict:
-                state = _without_caches(state, cls)
+            if cached and type(state) is dict:
+                state = _without(state, cached)
             self._feed(update, state, memo, budget, depth)
             return
         found = False
@@ -581,12 +584,12 @@ class ValueDigester:
         if instance_dict is not None:
             found = True
             update(b"a")
-            self._feed_mapping(update, _without_caches(dict(instance_dict), cls), memo, budget, depth)
-        slot_values = _slot_state(obj, cls)
-        if slot_values is not None:
+            state = dict(instance_dict)
+            self._feed_mapping(update, _without(state, cached) if cached else state, memo, budget, depth)
+        if slots is not None:
             found = True
             update(b"z")
-            self._feed_mapping(update, slot_values, memo, budget, depth)
+            self._feed_mapping(update, _slot_state(obj, slots), memo, budget, depth)
         if required and not found:
             raise UnidentifiableValue(f"{cls.__qualname__} exposes no state")
 
@@ -753,53 +756,65 @@ def _is_array(obj) -> bool:
     )
 
 
-_CACHED_NAMES: dict = {}
+_REDUCE = "reduce"
+_GETSTATE = "getstate"
+_ATTRIBUTES = "attributes"
+_CLASS_INFO: dict = {}
 
 
-def _cached_names(cls: type) -> frozenset:
-    """Return the names of the read-only properties of ``cls`` (``functools.cached_property``, and
-    ``property`` subclasses without a setter such as astropy's ``lazyproperty``): an instance's
-    ``__dict__`` entry of such a name is a value computed on demand and cached, not state."""
-    found = _CACHED_NAMES.get(cls)
-    if found is None:
-        found = frozenset(
-            name
-            for klass in cls.__mro__
-            for name, member in vars(klass).items()
-            if isinstance(member, functools.cached_property)
-            or (isinstance(member, property) and member.fset is None)
-        )
-        if len(_CACHED_NAMES) >= 4096:
-            _CACHED_NAMES.clear()
-        _CACHED_NAMES[cls] = found
+def _class_info(cls: type) -> tuple:
+    """Return ``(how, cached, slots)`` for instances of ``cls``: how their state is read
+    (`_REDUCE` when the class defines ``__reduce__`` or ``__reduce_ex__``, `_GETSTATE` when it
+    defines ``__getstate__``, else `_ATTRIBUTES`), the names of its read-only properties
+    (``functools.cached_property``, and ``property`` subclasses without a setter such as
+    astropy's ``lazyproperty``: an instance's ``__dict__`` or state entry of such a name is a
+    value computed on demand and cached, not state), and the names of its slots that hold state
+    (None when it declares none)."""
+    found = _CLASS_INFO.get(cls)
+    if found is not None:
+        return found
+    if cls.__reduce_ex__ is not object.__reduce_ex__ or cls.__reduce__ is not object.__reduce__:
+        how = _REDUCE
+    elif getattr(cls, "__getstate__", object.__getstate__) is not object.__getstate__:
+        how = _GETSTATE
+    else:
+        how = _ATTRIBUTES
+    cached = frozenset(
+        name
+        for klass in cls.__mro__
+        for name, member in vars(klass).items()
+        if isinstance(member, functools.cached_property)
+        or (isinstance(member, property) and member.fset is None)
+    )
+    slots: list = []
+    for klass in cls.__mro__:
+        declared = klass.__dict__.get("__slots__", ())
+        for name in (declared,) if isinstance(declared, str) else declared:
+            if name not in ("__dict__", "__weakref__") and name not in slots:
+                slots.append(name)
+    found = (how, cached, tuple(slots) if slots else None)
+    if len(_CLASS_INFO) >= 4096:
+        _CLASS_INFO.clear()
+    _CLASS_INFO[cls] = found
     return found
 
 
-def _without_caches(state: dict, cls: type) -> dict:
-    """Return ``state`` without the entries that cache read-only properties of ``cls`` (a copy
-    when there are any)."""
-    cached = _cached_names(cls)
-    if not cached or cached.isdisjoint(state):
+def _without(state: dict, names: frozenset) -> dict:
+    """Return ``state`` without the entries named in ``names`` (a copy when there are any)."""
+    if names.isdisjoint(state):
         return state
-    return {name: value for name, value in state.items() if name not in cached}
+    return {name: value for name, value in state.items() if name not in names}
 
 
-def _slot_state(obj, cls) -> dict | None:
-    """Return the values of the slots of ``obj`` that are set, or None when its class declares
-    no slot that holds state."""
+def _slot_state(obj, slots: tuple) -> dict:
+    """Return the values of the slots named ``slots`` that are set on ``obj``."""
     values = {}
-    declared = False
-    for klass in cls.__mro__:
-        slots = klass.__dict__.get("__slots__", ())
-        for name in (slots,) if isinstance(slots, str) else slots:
-            if name in ("__dict__", "__weakref__") or name in values:
-                continue
-            declared = True
-            try:
-                values[name] = object.__getattribute__(obj, name)
-            except AttributeError:
-                continue
-    return values if declared else None
+    for name in slots:
+        try:
+            values[name] = object.__getattribute__(obj, name)
+        except AttributeError:
+            continue
+    return values
 
 
 _ABSOLUTE_PATHS: dict[str, str] = {}

@@ -110,6 +110,7 @@ def test_unserialisable_values_get_a_stable_fallback_id_per_object():
     assert bad_scheme == "fallback" and len(bad_id) == 32
 
 
+@pytest.mark.filterwarnings("ignore:logprov:RuntimeWarning")
 def test_large_buffers_are_sampled_within_the_size_bound():
     big = bytes(10_000_000)
     changed_far = bytearray(big)
