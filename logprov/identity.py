@@ -15,12 +15,12 @@ import _thread
 import hashlib
 import io
 import itertools
-import json
 import marshal
 import math
 import os
 import pathlib
 import pickle
+import re
 import stat
 import struct
 import types
@@ -200,9 +200,9 @@ def _refuse(value: Any) -> None:
     raise TypeError
 
 
-def _strict_json_options() -> tuple[Any, Any, int]:
-    """Return ``(orjson.dumps, orjson.loads, options)`` serialising plain JSON data canonically
-    in C, or ``(None, None, 0)`` without orjson.
+def _strict_json_options() -> tuple[Any, int]:
+    """Return ``(orjson.dumps, options)`` serialising plain JSON data canonically in C, or
+    ``(None, 0)`` without orjson.
 
     With ``default=_refuse``, mappings have their keys sorted and anything that is not a dict,
     list, tuple, str, int, float, bool or None (subclasses included) makes it raise, so such
@@ -211,15 +211,15 @@ def _strict_json_options() -> tuple[Any, Any, int]:
     try:
         import orjson
     except ImportError:
-        return None, None, 0
+        return None, 0
     options = (
         orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
         | orjson.OPT_PASSTHROUGH_DATETIME
     )
-    return orjson.dumps, orjson.loads, options
+    return orjson.dumps, options
 
 
-_orjson_dumps, _orjson_loads, _JSON_OPTIONS = _strict_json_options()
+_orjson_dumps, _JSON_OPTIONS = _strict_json_options()
 
 
 def _json_form(value: Any) -> bytes | None:
@@ -227,7 +227,7 @@ def _json_form(value: Any) -> bytes | None:
     keys, lists, tuples, strings, integers of 64 bits, floats, booleans, None), else None.
 
     orjson writes NaN and infinities as ``null``, like None: a form holding ``null`` is used
-    only when the standard library's encoder finds no such float.
+    only when `_no_nan` finds no such float.
     """
     if _orjson_dumps is None:
         return None
@@ -235,22 +235,23 @@ def _json_form(value: Any) -> bytes | None:
         data = _orjson_dumps(value, default=_refuse, option=_JSON_OPTIONS)
     except Exception:
         return None
-    if b"null" in data and not _no_nan(value, data):
+    if b"null" in data and not _no_nan(value):
         return None
     return data
 
 
-def _no_nan(value: Any, data: bytes) -> bool:
-    """Tell whether plain JSON data ``value``, serialised by orjson as ``data``, holds no NaN or
-    infinity: either reading ``data`` back gives a value equal to ``value`` (a NaN read back as
-    None would differ), or the standard library's strict encoder accepts ``value``."""
-    try:
-        if _orjson_loads(data) == value:
-            return True
-        json.dumps(value, allow_nan=False, check_circular=False)
-    except ValueError:
-        return False
-    return True
+#: A float in a pickle (opcode ``G``, then 8 big-endian bytes) whose exponent bits are all ones:
+#: NaN or an infinity (or, rarely, the same bytes inside a string).
+_NON_FINITE_FLOAT = re.compile(rb"G[\x7f\xff][\xf0-\xff]")
+
+
+def _no_nan(value: Any) -> bool:
+    """Tell whether plain JSON data ``value`` surely holds no NaN or infinity (which orjson writes
+    as ``null``, like None), by a search of its pickle; a string holding the same bytes as such
+    a float gives a false alarm, never a miss."""
+    return _NON_FINITE_FLOAT.search(pickle.dumps(value, protocol=5)) is None
+
+
 _STR_DIGEST = hashlib.blake2b(b"s", digest_size=16)
 _INT_DIGEST = hashlib.blake2b(b"i", digest_size=16)
 _JSON_DIGEST = hashlib.blake2b(b"j", digest_size=16)
@@ -310,7 +311,7 @@ class ValueDigester:
                 data = _orjson_dumps(value, default=_refuse, option=_JSON_OPTIONS)
             except Exception:
                 data = None
-            if data is not None and (b"null" not in data or _no_nan(value, data)):
+            if data is not None and (b"null" not in data or _no_nan(value)):
                 found = self._recent.get(data)
                 return (found if found is not None else self._json_digest(data)), None
         elif cls is str:
