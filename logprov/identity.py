@@ -1,17 +1,18 @@
 """Stable identifiers for Python values, files and file collections.
 
 Identifiers never depend on memory addresses or on Python's salted ``hash()``: the id of a
-value is a BLAKE2b-128 digest of a canonical serialisation, so equal values, deep copies and the
-same value in another process share an id while a mutated value gets a new one. Files are
-identified by a digest of their content, cached by path, size and modification time.
+value is a BLAKE2b-128 digest of a canonical serialisation of its state (buffers enter it by
+their XXH3-128 digest), so equal values, deep copies and the same value in another process share
+an id while a mutated value gets a new one. Files are identified by a digest of their content
+with a configurable cryptographic hash, cached by path, size and modification time.
 """
 
 from __future__ import annotations
 
 import datetime
+import _thread
 import enum
 import functools
-import _thread
 import hashlib
 import io
 import itertools
@@ -24,8 +25,8 @@ import re
 import stat
 import struct
 import types
-import warnings
 import uuid
+import warnings
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from xxhash import xxh3_128 as _xxh3_128
 
 __all__ = [
     "ValueDigester",
+    "hash_buffer",
+    "hash_array_data",
     "FileHasher",
     "FileDigest",
     "UnidentifiableValue",
@@ -43,9 +46,10 @@ __all__ = [
 _PACK_LEN = struct.Struct("<Q").pack
 #: Nominal time to walk one item of a container or one object: the time budget of a digest is
 #: a number of such steps, so that whether it runs out depends on the value alone.
+_SECONDS_PER_ITEM = 1e-7
+#: Smallest read-only array whose digest is remembered, and how many are.
 _FROZEN_MIN = 1 << 20
 _FROZEN_COUNT = 256
-_SECONDS_PER_ITEM = 1e-7
 _BLOCK = 1 << 20
 _INLINE = 1 << 12
 _SAMPLE = 1 << 16
@@ -636,7 +640,7 @@ class ValueDigester:
             budget.left -= size
             return
         if size > budget.left:
-            update(b"~" + _sampled_digest(_flat_bytes(arr)))
+            update(b"~" + _sampled_array_digest(arr))
             budget.left = 0
             budget.sampled = True
         else:
@@ -662,6 +666,23 @@ def hash_array_data(arr) -> bytes:
     for start in range(0, arr.shape[0], step):
         hasher.update(_flat_bytes(numpy.ascontiguousarray(arr[start:start + step])))
     return hasher.digest()
+
+
+def _sampled_array_digest(arr) -> bytes:
+    """Return a digest of samples of the data of ``arr`` in C order, taken by element whatever
+    its layout (so equal arrays in any order share it) and copying only the samples: the first
+    and last 64 KiB and 64 slices of 4 KiB in between."""
+    itemsize = arr.dtype.itemsize
+    count = arr.size
+    flat = arr.flat
+    sub = _xxh3_128(b"sampled")
+    head = -(-_SAMPLE // itemsize)
+    step = max((count - 2 * head) // _SAMPLE_COUNT, 1)
+    sub.update(flat[:head].tobytes())
+    for start in range(head, count - head, step):
+        sub.update(flat[start:start + -(-4096 // itemsize)].tobytes())
+    sub.update(flat[count - head:].tobytes())
+    return sub.digest()
 
 
 def _flat_bytes(arr) -> memoryview:

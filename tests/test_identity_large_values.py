@@ -172,3 +172,15 @@ def test_a_remembered_digest_equals_the_plain_one(monkeypatch):
     owned[0, 0] += 1.0
     owned.flags.writeable = False
     assert digester.digest(owned)[0] == ValueDigester().digest(owned.copy())[0]
+
+
+@pytest.mark.filterwarnings("ignore:logprov:RuntimeWarning")
+def test_non_contiguous_arrays_beyond_the_bound_are_sampled_without_a_copy():
+    array = np.random.default_rng(4).random((3000, 400))
+    transposed = array.T
+    digester = ValueDigester(max_bytes=1_000_000)
+    first, scheme = digester.digest(transposed)
+    assert scheme == "sampled"
+    assert digester.digest(np.ascontiguousarray(transposed))[0] == first
+    transposed[0, 0] = -1.0
+    assert digester.digest(transposed)[0] != first
