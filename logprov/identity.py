@@ -782,6 +782,8 @@ _REDUCE = "reduce"
 _GETSTATE = "getstate"
 _ATTRIBUTES = "attributes"
 _CLASS_INFO: dict = {}
+#: ``object.__getstate__`` (Python 3.11 and later), which reads ``__dict__`` and ``__slots__``.
+_OBJECT_GETSTATE = getattr(object, "__getstate__", None)
 
 
 def _class_info(cls: type) -> tuple:
@@ -797,7 +799,7 @@ def _class_info(cls: type) -> tuple:
         return found
     if cls.__reduce_ex__ is not object.__reduce_ex__ or cls.__reduce__ is not object.__reduce__:
         how = _REDUCE
-    elif getattr(cls, "__getstate__", object.__getstate__) is not object.__getstate__:
+    elif getattr(cls, "__getstate__", _OBJECT_GETSTATE) is not _OBJECT_GETSTATE:
         how = _GETSTATE
     else:
         how = _ATTRIBUTES
