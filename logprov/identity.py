@@ -522,47 +522,39 @@ class ValueDigester:
         return hashlib.blake2b(b"".join(parts), digest_size=16).digest()
 
     def _feed_other(self, update, obj, cls, memo, budget, depth) -> None:
-        if isinstance(obj, enum.Enum):
-            update(b"E" + _qualified_type(obj) + obj.name.encode())
-            return
-        for base in _SCALAR_BASES:
-            if isinstance(obj, base):
-                update(b"X" + _qualified_type(obj))
-                self._feed(update, base(obj), memo, budget, depth)
-                self._feed_state(update, obj, memo, budget, depth, required=False)
-                return
-        if isinstance(obj, (datetime.datetime, datetime.date, datetime.time, datetime.timedelta)):
-            update(b"D" + _qualified_type(obj) + str(obj).encode())
-            return
-        if isinstance(obj, pathlib.PurePath):
-            update(b"P" + _qualified_type(obj) + os.fsencode(str(obj)))
-            return
-        if isinstance(obj, _CODE_TYPES):
-            name = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', getattr(obj, '__name__', ''))}"
-            update(b"C" + name.encode())
-            return
-        if _is_array(obj):
+        found = _KINDS.get(cls)
+        kind, name, base = found if found is not None else _kind_of(obj)
+        if kind is _OBJECT:
+            update(b"O" + name)
+            self._feed_state(update, obj, memo, budget, depth, required=True)
+        elif kind is _ENUM:
+            update(b"E" + name + obj.name.encode())
+        elif kind is _SCALAR:
+            update(b"X" + name)
+            self._feed(update, base(obj), memo, budget, depth)
+            self._feed_state(update, obj, memo, budget, depth, required=False)
+        elif kind is _DATE:
+            update(b"D" + name + str(obj).encode())
+        elif kind is _PATH:
+            update(b"P" + name + os.fsencode(str(obj)))
+        elif kind is _CODE:
+            text = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', getattr(obj, '__name__', ''))}"
+            update(b"C" + text.encode())
+        elif kind is _ARRAY:
             self._feed_array(update, obj, memo, budget, depth)
-            return
-        if isinstance(obj, (list, tuple)):
-            update(b"L" + _qualified_type(obj))
+        elif kind is _SEQUENCE:
+            update(b"L" + name)
             self._feed_items(update, obj, memo, budget, depth)
             self._feed_state(update, obj, memo, budget, depth, required=False)
-            return
-        if isinstance(obj, dict):
-            update(b"M" + _qualified_type(obj))
+        elif kind is _MAPPING:
+            update(b"M" + name)
             self._feed_mapping(update, obj, memo, budget, depth)
             self._feed_state(update, obj, memo, budget, depth, required=False)
-            return
-        if isinstance(obj, (set, frozenset)):
-            update(b"Z" + _qualified_type(obj))
+        elif kind is _SET:
+            update(b"Z" + name)
             self._feed(update, frozenset(obj), memo, budget, depth)
-            return
-        if isinstance(obj, _NON_STATE_TYPES):
-            update(b"W" + _qualified_type(obj))
-            return
-        update(b"O" + _qualified_type(obj))
-        self._feed_state(update, obj, memo, budget, depth, required=True)
+        else:
+            update(b"W" + name)
 
     def _feed_state(self, update, obj, memo, budget, depth, required: bool) -> None:
         cls = type(obj)
@@ -769,6 +761,48 @@ def _pickled_id(value: Any) -> str:
     for buffer in buffers:
         hasher.update(buffer.raw())
     return hasher.hexdigest()
+
+
+_OBJECT, _ENUM, _SCALAR, _DATE, _PATH, _CODE, _ARRAY, _SEQUENCE, _MAPPING, _SET, _NON_STATE = (
+    "object", "enum", "scalar", "date", "path", "code", "array", "sequence", "mapping", "set", "non-state"
+)
+_KINDS: dict = {}
+
+
+def _kind_of(obj: Any) -> tuple:
+    """Return ``(kind, qualified type name, scalar base)`` telling how instances of the type of
+    ``obj`` are serialised (remembered per type, as it depends on the type alone: the real type,
+    not the ``__class__`` a proxy claims)."""
+    cls = type(obj)
+    base = None
+    if issubclass(cls, enum.Enum):
+        kind = _ENUM
+    elif issubclass(cls, _SCALAR_BASES):
+        kind = _SCALAR
+        base = next(scalar for scalar in _SCALAR_BASES if issubclass(cls, scalar))
+    elif issubclass(cls, (datetime.datetime, datetime.date, datetime.time, datetime.timedelta)):
+        kind = _DATE
+    elif issubclass(cls, pathlib.PurePath):
+        kind = _PATH
+    elif issubclass(cls, _CODE_TYPES):
+        kind = _CODE
+    elif _is_array(obj):
+        kind = _ARRAY
+    elif issubclass(cls, (list, tuple)):
+        kind = _SEQUENCE
+    elif issubclass(cls, dict):
+        kind = _MAPPING
+    elif issubclass(cls, (set, frozenset)):
+        kind = _SET
+    elif issubclass(cls, _NON_STATE_TYPES):
+        kind = _NON_STATE
+    else:
+        kind = _OBJECT
+    found = (kind, _qualified_type(obj), base)
+    if len(_KINDS) >= 4096:
+        _KINDS.clear()
+    _KINDS[cls] = found
+    return found
 
 
 def _is_array(obj) -> bool:

@@ -247,3 +247,22 @@ def test_nan_and_infinities_are_never_taken_for_none(size):
     ids = {digest(v)[0] for v in ([float("nan")] * size, [None] * size, [float("inf")] * size,
                                    [(1, None)] * size, [(1, float("nan"))] * size)}
     assert len(ids) == 5
+
+
+def test_weak_proxies_are_skipped_whatever_they_point_to():
+    import weakref
+
+    class Holder:
+        def __init__(self, target):
+            self.target = weakref.proxy(target)
+            self.value = 1
+
+    class Target(list):
+        pass
+
+    class Other(dict):
+        pass
+
+    first, second = Target([1]), Other(a=1)
+    assert digest(Holder(first)) == digest(Holder(second))
+    assert digest(Holder(first))[1] is None
