@@ -93,15 +93,17 @@ class _Budget:
     """What one digest may still spend: ``left`` bytes of buffers read in full and ``steps``
     items of containers and objects walked (`_OverTime` is raised when they run out).
     ``sampled`` tells that a buffer was sampled; with ``summarise``, containers are represented
-    by their length alone."""
+    by their length alone; ``json_tried`` is the container already found not to be plain JSON
+    data."""
 
-    __slots__ = ("left", "steps", "sampled", "summarise")
+    __slots__ = ("left", "steps", "sampled", "summarise", "json_tried")
 
     def __init__(self, left: int, steps: float = math.inf) -> None:
         self.left = left
         self.steps = steps
         self.sampled = False
         self.summarise = False
+        self.json_tried = None
 
 
 def _qualified_type(obj: Any) -> bytes:
@@ -231,11 +233,15 @@ def _json_form(value: Any) -> bytes | None:
     keys, lists, tuples, strings, integers of 64 bits, floats, booleans, None), else None.
 
     orjson writes NaN and infinities as ``null``, like None: a form holding ``null`` is used
-    only when `_no_nan` finds no such float.
+    only when `_no_nan` finds no such float. A large dict is first written unsorted, which fails
+    at once on a value that is not JSON data, where the canonical form would sort all its keys
+    first.
     """
     if _orjson_dumps is None:
         return None
     try:
+        if type(value) is dict and len(value) > _UNSORTED_FIRST:
+            _orjson_dumps(value, default=_refuse)
         data = _orjson_dumps(value, default=_refuse, option=_JSON_OPTIONS)
     except Exception:
         return None
@@ -263,6 +269,7 @@ _PINNED = 1024
 _RECENT_COUNT = 4096
 _RECENT_MAX_BYTES = 256
 _JSON_NESTED_MIN = 256
+_UNSORTED_FIRST = 4096
 _FLAT_MIN = 8
 _FLAT_TYPES = frozenset({int, float, str, bool, type(None)})
 _SCALAR_ENCODERS = {
@@ -310,14 +317,13 @@ class ValueDigester:
         without weak references are kept alive, up to 1,024 of them, to keep their ids).
         """
         cls = type(value)
-        if (cls is list or cls is dict or cls is tuple) and _orjson_dumps is not None:
-            try:
-                data = _orjson_dumps(value, default=_refuse, option=_JSON_OPTIONS)
-            except Exception:
-                data = None
-            if data is not None and (b"null" not in data or _no_nan(value)):
+        json_tried = None
+        if cls is list or cls is dict or cls is tuple:
+            data = _json_form(value)
+            if data is not None:
                 found = self._recent.get(data)
                 return (found if found is not None else self._json_digest(data)), None
+            json_tried = value
         elif cls is str:
             if len(value) <= _INLINE:
                 hasher = _STR_DIGEST.copy()
@@ -327,8 +333,10 @@ class ValueDigester:
             hasher = _INT_DIGEST.copy()
             hasher.update(b"%d" % value)
             return hasher.hexdigest(), None
+        budget = _Budget(self.max_bytes, self.time_budget / _SECONDS_PER_ITEM)
+        budget.json_tried = json_tried
         try:
-            return self._canonical(value, _Budget(self.max_bytes, self.time_budget / _SECONDS_PER_ITEM))
+            return self._canonical(value, budget)
         except _OverTime:
             pass
         except Exception:
@@ -339,6 +347,7 @@ class ValueDigester:
             pass
         budget = _Budget(self.max_bytes)
         budget.summarise = True
+        budget.json_tried = json_tried
         try:
             entity_id = self._canonical(value, budget)[0]
         except Exception:
@@ -438,7 +447,7 @@ class ValueDigester:
         if budget.steps < 0:
             raise _OverTime
         depth += 1
-        if (cls is list or cls is tuple or cls is dict) and len(obj) >= _JSON_NESTED_MIN:
+        if (cls is list or cls is tuple or cls is dict) and len(obj) >= _JSON_NESTED_MIN and obj is not budget.json_tried:
             data = _json_form(obj)
             if data is not None:
                 update(b"J" + hash_buffer(memoryview(data)))
@@ -753,11 +762,34 @@ class _FrozenArrays:
             entries.popitem(last=False)
 
 
+class _HashWriter:
+    """A file-like sink for `pickle.Pickler` that hashes what is written, keeping none of it."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, hasher) -> None:
+        self.write = hasher.update
+
+
 def _pickled_id(value: Any) -> str:
-    """Return the id of ``value`` from its pickle (protocol 5, buffers hashed out of band)."""
-    hasher = _xxh3_128(b"pickle5")
+    """Return the id of ``value`` from its pickle (protocol 5, buffers hashed out of band).
+
+    The pickle is written in pickle's fast mode, without its memo (ten times faster on large
+    containers; shared sub-objects are written in full); a value with a cycle, which fast mode
+    refuses, is pickled with the memo.
+    """
+    try:
+        return _pickle_digest(value, fast=True)
+    except (ValueError, RecursionError):
+        return _pickle_digest(value, fast=False)
+
+
+def _pickle_digest(value: Any, fast: bool) -> str:
+    hasher = _xxh3_128(b"pickle5" if fast else b"pickle5-memo")
     buffers: list = []
-    hasher.update(pickle.dumps(value, protocol=5, buffer_callback=buffers.append))
+    pickler = pickle.Pickler(_HashWriter(hasher), protocol=5, buffer_callback=buffers.append)
+    pickler.fast = fast
+    pickler.dump(value)
     for buffer in buffers:
         hasher.update(buffer.raw())
     return hasher.hexdigest()
