@@ -266,3 +266,13 @@ def test_weak_proxies_are_skipped_whatever_they_point_to():
     first, second = Target([1]), Other(a=1)
     assert digest(Holder(first)) == digest(Holder(second))
     assert digest(Holder(first))[1] is None
+
+
+def test_long_lists_of_scalars_of_a_list_subclass_are_identified_by_content():
+    class Row(list):
+        pass
+
+    first, scheme = digest(Row(range(10)))
+    assert scheme is None
+    assert digest(Row(range(10)))[0] == first
+    assert digest(Row(range(1, 11)))[0] != first
