@@ -1,31 +1,32 @@
 """Stable identifiers for Python values, files and file collections.
 
 Identifiers never depend on memory addresses or on Python's salted ``hash()``: the id of a
-value is a BLAKE2b-128 digest of a canonical serialisation, so equal values, deep copies and the
-same value in another process share an id while a mutated value gets a new one. Files are
-identified by a digest of their content, cached by path, size and modification time.
+value is a BLAKE2b-128 digest of a canonical serialisation of its state (buffers enter it by
+their XXH3-128 digest), so equal values, deep copies and the same value in another process share
+an id while a mutated value gets a new one. Files are identified by a digest of their content
+with a configurable cryptographic hash, cached by path, size and modification time.
 """
 
 from __future__ import annotations
 
 import datetime
+import _thread
 import enum
 import functools
-import _thread
 import hashlib
 import io
 import itertools
-import json
 import marshal
 import math
 import os
 import pathlib
 import pickle
+import re
 import stat
 import struct
 import types
-import warnings
 import uuid
+import warnings
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from xxhash import xxh3_128 as _xxh3_128
 
 __all__ = [
     "ValueDigester",
+    "hash_buffer",
+    "hash_array_data",
     "FileHasher",
     "FileDigest",
     "UnidentifiableValue",
@@ -43,9 +46,10 @@ __all__ = [
 _PACK_LEN = struct.Struct("<Q").pack
 #: Nominal time to walk one item of a container or one object: the time budget of a digest is
 #: a number of such steps, so that whether it runs out depends on the value alone.
+_SECONDS_PER_ITEM = 1e-7
+#: Smallest read-only array whose digest is remembered, and how many are.
 _FROZEN_MIN = 1 << 20
 _FROZEN_COUNT = 256
-_SECONDS_PER_ITEM = 1e-7
 _BLOCK = 1 << 20
 _INLINE = 1 << 12
 _SAMPLE = 1 << 16
@@ -87,28 +91,19 @@ class _OverTime(Exception):
 
 class _Budget:
     """What one digest may still spend: ``left`` bytes of buffers read in full and ``steps``
-    items of containers and objects walked. ``sampled`` tells that a buffer was sampled; with
-    ``summarise``, containers are represented by their length alone."""
+    items of containers and objects walked (`_OverTime` is raised when they run out).
+    ``sampled`` tells that a buffer was sampled; with ``summarise``, containers are represented
+    by their length alone; ``json_tried`` is the container already found not to be plain JSON
+    data."""
 
-    __slots__ = ("left", "steps", "sampled", "summarise")
+    __slots__ = ("left", "steps", "sampled", "summarise", "json_tried")
 
     def __init__(self, left: int, steps: float = math.inf) -> None:
         self.left = left
         self.steps = steps
         self.sampled = False
         self.summarise = False
-
-    def spend(self, items: int) -> None:
-        """Account for walking ``items`` items.
-
-        Raises
-        ------
-        _OverTime
-            When the steps ran out.
-        """
-        self.steps -= items
-        if self.steps < 0:
-            raise _OverTime
+        self.json_tried = None
 
 
 def _qualified_type(obj: Any) -> bytes:
@@ -151,7 +146,8 @@ def _feed_buffer(update, data: memoryview, budget: _Budget) -> None:
 
 
 class _Memo:
-    """Positions of the objects met so far in one traversal, in the order they were met.
+    """Positions of the objects met so far in one traversal (``positions``, by address), in the
+    order they were met (``objects``).
 
     Each object is kept alive until the digest ends, so its address cannot be reused by another
     object met later in the same traversal (which would be taken for a reference back to the
@@ -166,17 +162,14 @@ class _Memo:
         self.objects: list = []
         self.start = parent.start + len(parent.objects) if parent is not None else 0
 
-    def position(self, obj: Any) -> int | None:
-        """Return the position of ``obj`` when it was met before, else remember it and return None."""
-        key = id(obj)
-        memo: _Memo | None = self
+    def inherited(self, key: int) -> int | None:
+        """Return the position of the object of address ``key`` in the parent memos, if any."""
+        memo = self.parent
         while memo is not None:
             found = memo.positions.get(key)
             if found is not None:
                 return found
             memo = memo.parent
-        self.positions[key] = self.start + len(self.objects)
-        self.objects.append(obj)
         return None
 
 
@@ -213,9 +206,9 @@ def _refuse(value: Any) -> None:
     raise TypeError
 
 
-def _strict_json_options() -> tuple[Any, Any, int]:
-    """Return ``(orjson.dumps, orjson.loads, options)`` serialising plain JSON data canonically
-    in C, or ``(None, None, 0)`` without orjson.
+def _strict_json_options() -> tuple[Any, int]:
+    """Return ``(orjson.dumps, options)`` serialising plain JSON data canonically in C, or
+    ``(None, 0)`` without orjson.
 
     With ``default=_refuse``, mappings have their keys sorted and anything that is not a dict,
     list, tuple, str, int, float, bool or None (subclasses included) makes it raise, so such
@@ -224,15 +217,15 @@ def _strict_json_options() -> tuple[Any, Any, int]:
     try:
         import orjson
     except ImportError:
-        return None, None, 0
+        return None, 0
     options = (
         orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
         | orjson.OPT_PASSTHROUGH_DATETIME
     )
-    return orjson.dumps, orjson.loads, options
+    return orjson.dumps, options
 
 
-_orjson_dumps, _orjson_loads, _JSON_OPTIONS = _strict_json_options()
+_orjson_dumps, _JSON_OPTIONS = _strict_json_options()
 
 
 def _json_form(value: Any) -> bytes | None:
@@ -240,30 +233,35 @@ def _json_form(value: Any) -> bytes | None:
     keys, lists, tuples, strings, integers of 64 bits, floats, booleans, None), else None.
 
     orjson writes NaN and infinities as ``null``, like None: a form holding ``null`` is used
-    only when the standard library's encoder finds no such float.
+    only when `_no_nan` finds no such float. A large dict is first written unsorted, which fails
+    at once on a value that is not JSON data, where the canonical form would sort all its keys
+    first.
     """
     if _orjson_dumps is None:
         return None
     try:
+        if type(value) is dict and len(value) > _UNSORTED_FIRST:
+            _orjson_dumps(value, default=_refuse)
         data = _orjson_dumps(value, default=_refuse, option=_JSON_OPTIONS)
     except Exception:
         return None
-    if b"null" in data and not _no_nan(value, data):
+    if b"null" in data and not _no_nan(value):
         return None
     return data
 
 
-def _no_nan(value: Any, data: bytes) -> bool:
-    """Tell whether plain JSON data ``value``, serialised by orjson as ``data``, holds no NaN or
-    infinity: either reading ``data`` back gives a value equal to ``value`` (a NaN read back as
-    None would differ), or the standard library's strict encoder accepts ``value``."""
-    try:
-        if _orjson_loads(data) == value:
-            return True
-        json.dumps(value, allow_nan=False, check_circular=False)
-    except ValueError:
-        return False
-    return True
+#: A float in a pickle (opcode ``G``, then 8 big-endian bytes) whose exponent bits are all ones:
+#: NaN or an infinity (or, rarely, the same bytes inside a string).
+_NON_FINITE_FLOAT = re.compile(rb"G[\x7f\xff][\xf0-\xff]")
+
+
+def _no_nan(value: Any) -> bool:
+    """Tell whether plain JSON data ``value`` surely holds no NaN or infinity (which orjson writes
+    as ``null``, like None), by a search of its pickle; a string holding the same bytes as such
+    a float gives a false alarm, never a miss."""
+    return _NON_FINITE_FLOAT.search(pickle.dumps(value, protocol=5)) is None
+
+
 _STR_DIGEST = hashlib.blake2b(b"s", digest_size=16)
 _INT_DIGEST = hashlib.blake2b(b"i", digest_size=16)
 _JSON_DIGEST = hashlib.blake2b(b"j", digest_size=16)
@@ -271,6 +269,7 @@ _PINNED = 1024
 _RECENT_COUNT = 4096
 _RECENT_MAX_BYTES = 256
 _JSON_NESTED_MIN = 256
+_UNSORTED_FIRST = 4096
 _FLAT_MIN = 8
 _FLAT_TYPES = frozenset({int, float, str, bool, type(None)})
 _SCALAR_ENCODERS = {
@@ -318,11 +317,13 @@ class ValueDigester:
         without weak references are kept alive, up to 1,024 of them, to keep their ids).
         """
         cls = type(value)
+        json_tried = None
         if cls is list or cls is dict or cls is tuple:
             data = _json_form(value)
             if data is not None:
                 found = self._recent.get(data)
                 return (found if found is not None else self._json_digest(data)), None
+            json_tried = value
         elif cls is str:
             if len(value) <= _INLINE:
                 hasher = _STR_DIGEST.copy()
@@ -332,8 +333,10 @@ class ValueDigester:
             hasher = _INT_DIGEST.copy()
             hasher.update(b"%d" % value)
             return hasher.hexdigest(), None
+        budget = _Budget(self.max_bytes, self.time_budget / _SECONDS_PER_ITEM)
+        budget.json_tried = json_tried
         try:
-            return self._canonical(value, _Budget(self.max_bytes, self.time_budget / _SECONDS_PER_ITEM))
+            return self._canonical(value, budget)
         except _OverTime:
             pass
         except Exception:
@@ -344,6 +347,7 @@ class ValueDigester:
             pass
         budget = _Budget(self.max_bytes)
         budget.summarise = True
+        budget.json_tried = json_tried
         try:
             entity_id = self._canonical(value, budget)[0]
         except Exception:
@@ -430,13 +434,20 @@ class ValueDigester:
             return
         if depth > _MAX_DEPTH:
             raise UnidentifiableValue("value nested too deeply")
-        position = memo.position(obj)
+        key = id(obj)
+        position = memo.positions.get(key)
+        if position is None and memo.parent is not None:
+            position = memo.inherited(key)
         if position is not None:
             update(b"R%d;" % position)
             return
-        budget.spend(1)
+        memo.positions[key] = memo.start + len(memo.objects)
+        memo.objects.append(obj)
+        budget.steps -= 1
+        if budget.steps < 0:
+            raise _OverTime
         depth += 1
-        if (cls is list or cls is tuple or cls is dict) and len(obj) >= _JSON_NESTED_MIN:
+        if (cls is list or cls is tuple or cls is dict) and len(obj) >= _JSON_NESTED_MIN and obj is not budget.json_tried:
             data = _json_form(obj)
             if data is not None:
                 update(b"J" + hash_buffer(memoryview(data)))
@@ -453,7 +464,9 @@ class ValueDigester:
             if budget.summarise:
                 update(_PACK_LEN(len(obj)))
                 return
-            budget.spend(len(obj))
+            budget.steps -= len(obj)
+            if budget.steps < 0:
+                raise _OverTime
             parts = sorted(self._sub_digest(item, memo, budget, depth) for item in obj)
             update(_PACK_LEN(len(parts)) + b"".join(parts))
             return
@@ -463,7 +476,9 @@ class ValueDigester:
         update(_PACK_LEN(len(items)))
         if budget.summarise:
             return
-        budget.spend(len(items))
+        budget.steps -= len(items)
+        if budget.steps < 0:
+            raise _OverTime
         if len(items) >= _FLAT_MIN and {type(item) for item in items} <= _FLAT_TYPES:
             update(b"m")
             update(marshal.dumps(items if type(items) in (list, tuple) else list(items), 2))
@@ -484,7 +499,9 @@ class ValueDigester:
         update(b"d" + _PACK_LEN(len(mapping)))
         if budget.summarise:
             return
-        budget.spend(len(mapping))
+        budget.steps -= len(mapping)
+        if budget.steps < 0:
+            raise _OverTime
         feed = self._feed
         if all(type(k) is str for k in mapping):
             scalar = _SCALAR_ENCODERS.get
@@ -514,63 +531,55 @@ class ValueDigester:
         return hashlib.blake2b(b"".join(parts), digest_size=16).digest()
 
     def _feed_other(self, update, obj, cls, memo, budget, depth) -> None:
-        if isinstance(obj, _NON_STATE_TYPES):
-            update(b"W" + _qualified_type(obj))
-            return
-        if isinstance(obj, enum.Enum):
-            update(b"E" + _qualified_type(obj) + obj.name.encode())
-            return
-        for base in _SCALAR_BASES:
-            if isinstance(obj, base):
-                update(b"X" + _qualified_type(obj))
-                self._feed(update, base(obj), memo, budget, depth)
-                self._feed_state(update, obj, memo, budget, depth, required=False)
-                return
-        if isinstance(obj, (datetime.datetime, datetime.date, datetime.time, datetime.timedelta)):
-            update(b"D" + _qualified_type(obj) + str(obj).encode())
-            return
-        if isinstance(obj, pathlib.PurePath):
-            update(b"P" + _qualified_type(obj) + os.fsencode(str(obj)))
-            return
-        if isinstance(obj, _CODE_TYPES):
-            name = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', getattr(obj, '__name__', ''))}"
-            update(b"C" + name.encode())
-            return
-        if _is_array(obj):
+        found = _KINDS.get(cls)
+        kind, name, base = found if found is not None else _kind_of(obj)
+        if kind is _OBJECT:
+            update(b"O" + name)
+            self._feed_state(update, obj, memo, budget, depth, required=True)
+        elif kind is _ENUM:
+            update(b"E" + name + obj.name.encode())
+        elif kind is _SCALAR:
+            update(b"X" + name)
+            self._feed(update, base(obj), memo, budget, depth)
+            self._feed_state(update, obj, memo, budget, depth, required=False)
+        elif kind is _DATE:
+            update(b"D" + name + str(obj).encode())
+        elif kind is _PATH:
+            update(b"P" + name + os.fsencode(str(obj)))
+        elif kind is _CODE:
+            text = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', getattr(obj, '__name__', ''))}"
+            update(b"C" + text.encode())
+        elif kind is _ARRAY:
             self._feed_array(update, obj, memo, budget, depth)
-            return
-        if isinstance(obj, (list, tuple)):
-            update(b"L" + _qualified_type(obj))
+        elif kind is _SEQUENCE:
+            update(b"L" + name)
             self._feed_items(update, obj, memo, budget, depth)
             self._feed_state(update, obj, memo, budget, depth, required=False)
-            return
-        if isinstance(obj, dict):
-            update(b"M" + _qualified_type(obj))
+        elif kind is _MAPPING:
+            update(b"M" + name)
             self._feed_mapping(update, obj, memo, budget, depth)
             self._feed_state(update, obj, memo, budget, depth, required=False)
-            return
-        if isinstance(obj, (set, frozenset)):
-            update(b"Z" + _qualified_type(obj))
+        elif kind is _SET:
+            update(b"Z" + name)
             self._feed(update, frozenset(obj), memo, budget, depth)
-            return
-        update(b"O" + _qualified_type(obj))
-        self._feed_state(update, obj, memo, budget, depth, required=True)
+        else:
+            update(b"W" + name)
 
     def _feed_state(self, update, obj, memo, budget, depth, required: bool) -> None:
         cls = type(obj)
-        if cls.__reduce_ex__ is not object.__reduce_ex__ or cls.__reduce__ is not object.__reduce__:
+        how, cached, slots = _class_info(cls)
+        if how is _REDUCE:
             reduced = obj.__reduce_ex__(5)
             if isinstance(reduced, str):
                 update(b"C" + reduced.encode())
                 return
             self._feed_reduced(update, reduced, memo, budget, depth)
             return
-        getstate = getattr(cls, "__getstate__", None)
-        if getstate is not None and getstate is not object.__getstate__:
+        if how is _GETSTATE:
             state = obj.__getstate__()
             update(b"g")
-            if type(state) is dict:
-                state = _without_caches(state, cls)
+            if cached and type(state) is dict:
+                state = _without(state, cached)
             self._feed(update, state, memo, budget, depth)
             return
         found = False
@@ -581,12 +590,12 @@ class ValueDigester:
         if instance_dict is not None:
             found = True
             update(b"a")
-            self._feed_mapping(update, _without_caches(dict(instance_dict), cls), memo, budget, depth)
-        slot_values = _slot_state(obj, cls)
-        if slot_values is not None:
+            state = dict(instance_dict)
+            self._feed_mapping(update, _without(state, cached) if cached else state, memo, budget, depth)
+        if slots is not None:
             found = True
             update(b"z")
-            self._feed_mapping(update, slot_values, memo, budget, depth)
+            self._feed_mapping(update, _slot_state(obj, slots), memo, budget, depth)
         if required and not found:
             raise UnidentifiableValue(f"{cls.__qualname__} exposes no state")
 
@@ -632,7 +641,7 @@ class ValueDigester:
             budget.left -= size
             return
         if size > budget.left:
-            update(b"~" + _sampled_digest(_flat_bytes(arr)))
+            update(b"~" + _sampled_array_digest(arr))
             budget.left = 0
             budget.sampled = True
         else:
@@ -658,6 +667,23 @@ def hash_array_data(arr) -> bytes:
     for start in range(0, arr.shape[0], step):
         hasher.update(_flat_bytes(numpy.ascontiguousarray(arr[start:start + step])))
     return hasher.digest()
+
+
+def _sampled_array_digest(arr) -> bytes:
+    """Return a digest of samples of the data of ``arr`` in C order, taken by element whatever
+    its layout (so equal arrays in any order share it) and copying only the samples: the first
+    and last 64 KiB and 64 slices of 4 KiB in between."""
+    itemsize = arr.dtype.itemsize
+    count = arr.size
+    flat = arr.flat
+    sub = _xxh3_128(b"sampled")
+    head = -(-_SAMPLE // itemsize)
+    step = max((count - 2 * head) // _SAMPLE_COUNT, 1)
+    sub.update(flat[:head].tobytes())
+    for start in range(head, count - head, step):
+        sub.update(flat[start:start + -(-4096 // itemsize)].tobytes())
+    sub.update(flat[count - head:].tobytes())
+    return sub.digest()
 
 
 def _flat_bytes(arr) -> memoryview:
@@ -736,14 +762,79 @@ class _FrozenArrays:
             entries.popitem(last=False)
 
 
+class _HashWriter:
+    """A file-like sink for `pickle.Pickler` that hashes what is written, keeping none of it."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, hasher) -> None:
+        self.write = hasher.update
+
+
 def _pickled_id(value: Any) -> str:
-    """Return the id of ``value`` from its pickle (protocol 5, buffers hashed out of band)."""
-    hasher = _xxh3_128(b"pickle5")
+    """Return the id of ``value`` from its pickle (protocol 5, buffers hashed out of band).
+
+    The pickle is written in pickle's fast mode, without its memo (ten times faster on large
+    containers; shared sub-objects are written in full); a value with a cycle, which fast mode
+    refuses, is pickled with the memo.
+    """
+    try:
+        return _pickle_digest(value, fast=True)
+    except (ValueError, RecursionError):
+        return _pickle_digest(value, fast=False)
+
+
+def _pickle_digest(value: Any, fast: bool) -> str:
+    hasher = _xxh3_128(b"pickle5" if fast else b"pickle5-memo")
     buffers: list = []
-    hasher.update(pickle.dumps(value, protocol=5, buffer_callback=buffers.append))
+    pickler = pickle.Pickler(_HashWriter(hasher), protocol=5, buffer_callback=buffers.append)
+    pickler.fast = fast
+    pickler.dump(value)
     for buffer in buffers:
         hasher.update(buffer.raw())
     return hasher.hexdigest()
+
+
+_OBJECT, _ENUM, _SCALAR, _DATE, _PATH, _CODE, _ARRAY, _SEQUENCE, _MAPPING, _SET, _NON_STATE = (
+    "object", "enum", "scalar", "date", "path", "code", "array", "sequence", "mapping", "set", "non-state"
+)
+_KINDS: dict = {}
+
+
+def _kind_of(obj: Any) -> tuple:
+    """Return ``(kind, qualified type name, scalar base)`` telling how instances of the type of
+    ``obj`` are serialised (remembered per type, as it depends on the type alone: the real type,
+    not the ``__class__`` a proxy claims)."""
+    cls = type(obj)
+    base = None
+    if issubclass(cls, enum.Enum):
+        kind = _ENUM
+    elif issubclass(cls, _SCALAR_BASES):
+        kind = _SCALAR
+        base = next(scalar for scalar in _SCALAR_BASES if issubclass(cls, scalar))
+    elif issubclass(cls, (datetime.datetime, datetime.date, datetime.time, datetime.timedelta)):
+        kind = _DATE
+    elif issubclass(cls, pathlib.PurePath):
+        kind = _PATH
+    elif issubclass(cls, _CODE_TYPES):
+        kind = _CODE
+    elif _is_array(obj):
+        kind = _ARRAY
+    elif issubclass(cls, (list, tuple)):
+        kind = _SEQUENCE
+    elif issubclass(cls, dict):
+        kind = _MAPPING
+    elif issubclass(cls, (set, frozenset)):
+        kind = _SET
+    elif issubclass(cls, _NON_STATE_TYPES):
+        kind = _NON_STATE
+    else:
+        kind = _OBJECT
+    found = (kind, _qualified_type(obj), base)
+    if len(_KINDS) >= 4096:
+        _KINDS.clear()
+    _KINDS[cls] = found
+    return found
 
 
 def _is_array(obj) -> bool:
@@ -753,53 +844,67 @@ def _is_array(obj) -> bool:
     )
 
 
-_CACHED_NAMES: dict = {}
+_REDUCE = "reduce"
+_GETSTATE = "getstate"
+_ATTRIBUTES = "attributes"
+_CLASS_INFO: dict = {}
+#: ``object.__getstate__`` (Python 3.11 and later), which reads ``__dict__`` and ``__slots__``.
+_OBJECT_GETSTATE = getattr(object, "__getstate__", None)
 
 
-def _cached_names(cls: type) -> frozenset:
-    """Return the names of the read-only properties of ``cls`` (``functools.cached_property``, and
-    ``property`` subclasses without a setter such as astropy's ``lazyproperty``): an instance's
-    ``__dict__`` entry of such a name is a value computed on demand and cached, not state."""
-    found = _CACHED_NAMES.get(cls)
-    if found is None:
-        found = frozenset(
-            name
-            for klass in cls.__mro__
-            for name, member in vars(klass).items()
-            if isinstance(member, functools.cached_property)
-            or (isinstance(member, property) and member.fset is None)
-        )
-        if len(_CACHED_NAMES) >= 4096:
-            _CACHED_NAMES.clear()
-        _CACHED_NAMES[cls] = found
+def _class_info(cls: type) -> tuple:
+    """Return ``(how, cached, slots)`` for instances of ``cls``: how their state is read
+    (`_REDUCE` when the class defines ``__reduce__`` or ``__reduce_ex__``, `_GETSTATE` when it
+    defines ``__getstate__``, else `_ATTRIBUTES`), the names of its read-only properties
+    (``functools.cached_property``, and ``property`` subclasses without a setter such as
+    astropy's ``lazyproperty``: an instance's ``__dict__`` or state entry of such a name is a
+    value computed on demand and cached, not state), and the names of its slots that hold state
+    (None when it declares none)."""
+    found = _CLASS_INFO.get(cls)
+    if found is not None:
+        return found
+    if cls.__reduce_ex__ is not object.__reduce_ex__ or cls.__reduce__ is not object.__reduce__:
+        how = _REDUCE
+    elif getattr(cls, "__getstate__", _OBJECT_GETSTATE) is not _OBJECT_GETSTATE:
+        how = _GETSTATE
+    else:
+        how = _ATTRIBUTES
+    cached = frozenset(
+        name
+        for klass in cls.__mro__
+        for name, member in vars(klass).items()
+        if isinstance(member, functools.cached_property)
+        or (isinstance(member, property) and member.fset is None)
+    )
+    slots: list = []
+    for klass in cls.__mro__:
+        declared = klass.__dict__.get("__slots__", ())
+        for name in (declared,) if isinstance(declared, str) else declared:
+            if name not in ("__dict__", "__weakref__") and name not in slots:
+                slots.append(name)
+    found = (how, cached, tuple(slots) if slots else None)
+    if len(_CLASS_INFO) >= 4096:
+        _CLASS_INFO.clear()
+    _CLASS_INFO[cls] = found
     return found
 
 
-def _without_caches(state: dict, cls: type) -> dict:
-    """Return ``state`` without the entries that cache read-only properties of ``cls`` (a copy
-    when there are any)."""
-    cached = _cached_names(cls)
-    if not cached or cached.isdisjoint(state):
+def _without(state: dict, names: frozenset) -> dict:
+    """Return ``state`` without the entries named in ``names`` (a copy when there are any)."""
+    if names.isdisjoint(state):
         return state
-    return {name: value for name, value in state.items() if name not in cached}
+    return {name: value for name, value in state.items() if name not in names}
 
 
-def _slot_state(obj, cls) -> dict | None:
-    """Return the values of the slots of ``obj`` that are set, or None when its class declares
-    no slot that holds state."""
+def _slot_state(obj, slots: tuple) -> dict:
+    """Return the values of the slots named ``slots`` that are set on ``obj``."""
     values = {}
-    declared = False
-    for klass in cls.__mro__:
-        slots = klass.__dict__.get("__slots__", ())
-        for name in (slots,) if isinstance(slots, str) else slots:
-            if name in ("__dict__", "__weakref__") or name in values:
-                continue
-            declared = True
-            try:
-                values[name] = object.__getattribute__(obj, name)
-            except AttributeError:
-                continue
-    return values if declared else None
+    for name in slots:
+        try:
+            values[name] = object.__getattribute__(obj, name)
+        except AttributeError:
+            continue
+    return values
 
 
 _ABSOLUTE_PATHS: dict[str, str] = {}

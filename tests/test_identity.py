@@ -110,6 +110,7 @@ def test_unserialisable_values_get_a_stable_fallback_id_per_object():
     assert bad_scheme == "fallback" and len(bad_id) == 32
 
 
+@pytest.mark.filterwarnings("ignore:logprov:RuntimeWarning")
 def test_large_buffers_are_sampled_within_the_size_bound():
     big = bytes(10_000_000)
     changed_far = bytearray(big)
@@ -246,3 +247,32 @@ def test_nan_and_infinities_are_never_taken_for_none(size):
     ids = {digest(v)[0] for v in ([float("nan")] * size, [None] * size, [float("inf")] * size,
                                    [(1, None)] * size, [(1, float("nan"))] * size)}
     assert len(ids) == 5
+
+
+def test_weak_proxies_are_skipped_whatever_they_point_to():
+    import weakref
+
+    class Holder:
+        def __init__(self, target):
+            self.target = weakref.proxy(target)
+            self.value = 1
+
+    class Target(list):
+        pass
+
+    class Other(dict):
+        pass
+
+    first, second = Target([1]), Other(a=1)
+    assert digest(Holder(first)) == digest(Holder(second))
+    assert digest(Holder(first))[1] is None
+
+
+def test_long_lists_of_scalars_of_a_list_subclass_are_identified_by_content():
+    class Row(list):
+        pass
+
+    first, scheme = digest(Row(range(10)))
+    assert scheme is None
+    assert digest(Row(range(10)))[0] == first
+    assert digest(Row(range(1, 11)))[0] != first

@@ -172,3 +172,26 @@ def test_a_remembered_digest_equals_the_plain_one(monkeypatch):
     owned[0, 0] += 1.0
     owned.flags.writeable = False
     assert digester.digest(owned)[0] == ValueDigester().digest(owned.copy())[0]
+
+
+@pytest.mark.filterwarnings("ignore:logprov:RuntimeWarning")
+def test_non_contiguous_arrays_beyond_the_bound_are_sampled_without_a_copy():
+    array = np.random.default_rng(4).random((3000, 400))
+    transposed = array.T
+    digester = ValueDigester(max_bytes=1_000_000)
+    first, scheme = digester.digest(transposed)
+    assert scheme == "sampled"
+    assert digester.digest(np.ascontiguousarray(transposed))[0] == first
+    transposed[0, 0] = -1.0
+    assert digester.digest(transposed)[0] != first
+
+
+def test_cyclic_values_past_the_budget_are_pickled_with_the_memo():
+    rows = [[index, b"raw"] for index in range(30_000)]
+    rows.append(rows)
+    digester = ValueDigester(time_budget=0.001)
+    first, scheme = digester.digest(rows)
+    assert scheme == "pickled"
+    assert digester.digest(rows)[0] == first
+    rows[5][0] = -5
+    assert digester.digest(rows)[0] != first

@@ -278,3 +278,29 @@ def _fixed_specs():
         return (rng.choice(sorted(OBJECTS)), {key: node(depth - 1) for key in rng.sample(KEYS, 3)})
 
     return [(rng.choice(sorted(OBJECTS)), {key: node(3) for key in rng.sample(KEYS, 3)}) for _ in range(40)]
+
+
+JSON_DATA = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1), st.floats(), st.text(max_size=5)),
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=3), children, max_size=4)),
+    max_leaves=12,
+)
+
+
+def _strictly_finite(value) -> bool:
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        return False
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_DATA)
+def test_the_search_for_nan_in_json_data_agrees_with_the_strict_encoder(value):
+    from logprov.identity import _no_nan
+
+    if _strictly_finite(value):
+        assert _no_nan(value) or "\x7f" in json.dumps(value, ensure_ascii=False)
+    else:
+        assert not _no_nan(value)

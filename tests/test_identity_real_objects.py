@@ -78,7 +78,7 @@ def object_array():
 def table():
     from astropy.table import Table
 
-    return Table({"obs_id": [23523, 23526], "ra": [83.63, 83.64]}, meta={"telescope": "HESS"})
+    return Table({"obs_id": [23523, 23526], "ra": [83.63, 83.64]}, meta={"TELESCOP": "HESS"})
 
 
 def quantity():
@@ -172,7 +172,7 @@ SUBJECTS = {
     "structured": (structured, np.copy, _set(1, (1, 2.5, "bb"))),
     "object_array": (object_array, copy.deepcopy, lambda a: a[1].append(4)),
     "table": (table, lambda t: t.copy(), lambda t: t["ra"].__setitem__(1, 0.0)),
-    "table_meta": (table, lambda t: t.copy(), lambda t: t.meta.__setitem__("telescope", "CTA")),
+    "table_meta": (table, lambda t: t.copy(), lambda t: t.meta.__setitem__("TELESCOP", "CTA")),
     "quantity": (quantity, lambda q: q.copy(), _set(2, 0.0)),
     "sky_coord": (sky_coord, lambda c: c.copy(), _change_sky),
     "time": (time, lambda t: t.copy(), _set(0, "2010-01-01T00:00:00")),
