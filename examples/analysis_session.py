@@ -1,10 +1,11 @@
 """A gammapy-style analysis session whose provenance is captured by logprov.
 
 The classes below are a small, dependency-free stand-in for gammapy's high-level interface
-(``gammapy.analysis.Analysis``): a configuration with nested settings, a data store of
-observation files, observations, datasets, a model read from YAML, a fit and flux points written
-to a file. The class is traced with ``ProvCapture.trace_methods`` and
-``definitions/gammapy.yaml``, exactly as one would trace gammapy's own class::
+(``gammapy.analysis.Analysis``, with the attribute names of gammapy 2.1): a configuration with
+nested sections, a data store of observation files, observations, datasets, a model read from
+YAML, a fit and flux points written to a file. The class is traced with
+``ProvCapture.trace_methods`` and ``definitions/gammapy.yaml``, exactly as gammapy's own class
+is in ``examples/gammapy_analysis.py``::
 
     capture.trace_methods(gammapy.analysis.Analysis)
 
@@ -44,29 +45,81 @@ components:
 """
 
 
+def plain(value):
+    """Return ``value`` with its sections and lists as plain dicts and lists."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+class Section(dict):
+    """A configuration section whose keys also read as attributes; ``model_dump`` returns its
+    plain values, as for gammapy's (pydantic) configuration models."""
+
+    def __getattr__(self, name: str):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def model_dump(self, mode: str = "python") -> dict:
+        """Return the section as plain values."""
+        return plain(self)
+
+
+class Values(list):
+    """A list setting read like a section (the energy range and bins of gammapy are models)."""
+
+    def model_dump(self, mode: str = "python") -> list:
+        """Return the list as plain values."""
+        return plain(self)
+
+
+def sections(value):
+    """Return ``value`` with its dicts as `Section`."""
+    if isinstance(value, dict):
+        return Section((key, sections(item)) for key, item in value.items())
+    return value
+
+
 class AnalysisConfig:
-    """Nested analysis settings, as in gammapy's ``AnalysisConfig``."""
+    """Nested analysis settings, as in gammapy's ``AnalysisConfig``: ``config.observations``,
+    ``config.datasets``, ``config.fit`` and ``config.flux_points`` are sections of ``settings``."""
 
     def __init__(self, settings: dict) -> None:
-        self.settings = settings
+        self.settings = sections(settings)
+
+    def __getattr__(self, name: str):
+        try:
+            return self.__dict__["settings"][name]
+        except KeyError:
+            raise AttributeError(name) from None
 
     @classmethod
-    def from_template(cls, template: str, datastore: str) -> "AnalysisConfig":
-        """Return the settings of a 1d (spectrum) or 3d (cube) analysis."""
+    def from_template(cls, template: str, datastore: Path) -> "AnalysisConfig":
+        """Return the settings of a 1d (spectrum) or 3d (cube) analysis; environment variables in
+        the data store path are expanded, as gammapy does."""
         return cls({
             "general": {"logging": {"level": "INFO"}},
             "observations": {
-                "datastore": datastore,
-                "filters": {"filter_type": "par_value", "variable": "TARGET_NAME", "value_param": "Crab"},
+                "datastore": Path(os.path.expandvars(datastore)),
+                "obs_ids": [23523, 23526, 23559, 23592],
+                "obs_cone": {},
+                "obs_time": {},
+                "required_irf": ["aeff", "edisp"],
             },
             "datasets": {
                 "type": template,
                 "stack": True,
                 "geom": {"energy_min": 0.5, "energy_max": 30.0, "nbins": 12},
+                "on_region": {"frame": "icrs", "lon": 83.633, "lat": 22.014, "radius": 0.11},
                 "background": {"method": "reflected"},
+                "safe_mask": {"methods": ["aeff-default"]},
             },
-            "fit": {"fit_range": [1.0, 30.0]},
-            "flux_points": {"source": "crab", "energy": [1.0, 3.0, 10.0, 30.0]},
+            "fit": {"fit_range": Values([1.0, 30.0])},
+            "flux_points": {"source": "crab", "energy": Values([1.0, 3.0, 10.0, 30.0]), "parameters": {}},
         })
 
 
@@ -102,6 +155,7 @@ class DataStore:
     """A directory of observation files with an index file, as gammapy's ``DataStore``."""
 
     INDEX = "obs-index.fits.gz"
+    HDU_INDEX = "hdu-index.fits.gz"
 
     def __init__(self, path: Path, index: list) -> None:
         self.path = path
@@ -114,29 +168,33 @@ class DataStore:
         with gzip.open(directory / cls.INDEX, "rt") as stream:
             return cls(directory, json.load(stream))
 
-    def get_observations(self, filters: dict) -> Observations:
-        """Return the observations matching the filters."""
-        wanted = filters.get("value_param")
+    def get_observations(self, obs_ids: list) -> Observations:
+        """Return the observations of ``obs_ids`` (all when empty)."""
         selected = []
         for entry in self.index:
-            if entry["TARGET_NAME"] == wanted:
-                data = json.loads((self.path / entry["FILE"]).read_text())
+            if not obs_ids or entry["OBS_ID"] in obs_ids:
+                with gzip.open(self.path / entry["FILE"], "rt") as stream:
+                    data = json.load(stream)
                 selected.append(Observation(entry["OBS_ID"], entry["TARGET_NAME"], data["energies"]))
         return Observations(selected)
 
 
 def make_datastore(directory: Path, seed: int = 1) -> Path:
-    """Write a small data store (an index and one event file per observation) into ``directory``."""
+    """Write a small data store (index files and one event file per observation) into ``directory``."""
     rng = random.Random(seed)
     directory.mkdir(parents=True, exist_ok=True)
     index = []
     for obs_id, target in ((23523, "Crab"), (23526, "Crab"), (23559, "Crab"), (23592, "Crab"), (33787, "PKS 2155-304")):
-        name = f"run_{obs_id}.json"
+        name = f"run_{obs_id}.fits.gz"
         energies = [round(0.5 * math.exp(rng.expovariate(1.5)), 4) for _ in range(200)]
-        (directory / name).write_text(json.dumps({"obs_id": obs_id, "energies": energies}))
+        with gzip.GzipFile(directory / name, "wb", mtime=0) as stream:
+            stream.write(json.dumps({"obs_id": obs_id, "energies": energies}).encode())
         index.append({"OBS_ID": obs_id, "TARGET_NAME": target, "FILE": name})
     with gzip.GzipFile(directory / DataStore.INDEX, "wb", mtime=0) as stream:
         stream.write(json.dumps(index).encode())
+    hdus = [{"OBS_ID": entry["OBS_ID"], "HDU_TYPE": "events", "FILE_NAME": entry["FILE"]} for entry in index]
+    with gzip.GzipFile(directory / DataStore.HDU_INDEX, "wb", mtime=0) as stream:
+        stream.write(json.dumps(hdus).encode())
     return directory
 
 
@@ -179,6 +237,17 @@ class FitResult:
         return f"FitResult(success={self.success}, total_stat={self.total_stat:.2f})"
 
 
+class FluxPointsDataset:
+    """Flux points (``data``) with the model of their source."""
+
+    def __init__(self, data: "FluxPoints", models: dict) -> None:
+        self.data = data
+        self.models = models
+
+    def __repr__(self) -> str:
+        return f"FluxPointsDataset({self.data.source!r})"
+
+
 class FluxPoints:
     """Flux points of a source."""
 
@@ -197,7 +266,6 @@ class Analysis:
 
     def __init__(self, config: AnalysisConfig) -> None:
         self.config = config
-        self.settings = config.settings
         self.observations = None
         self.datasets = None
         self.models = None
@@ -213,13 +281,13 @@ class Analysis:
 
     def get_observations(self) -> None:
         """Select observations from the data store."""
-        settings = self.settings["observations"]
+        settings = self.config.observations
         datastore = DataStore.from_dir(settings["datastore"])
-        self.observations = datastore.get_observations(settings["filters"])
+        self.observations = datastore.get_observations(settings["obs_ids"])
 
     def get_datasets(self) -> None:
         """Reduce the observations to (stacked) datasets."""
-        geom = self.settings["datasets"]["geom"]
+        geom = self.config.datasets["geom"]
         low, high, nbins = geom["energy_min"], geom["energy_max"], geom["nbins"]
         edges = [low * (high / low) ** (i / nbins) for i in range(nbins + 1)]
         counts = [0] * nbins
@@ -231,11 +299,14 @@ class Analysis:
                         break
         self.datasets = Datasets([Dataset("stacked", edges, counts)])
 
-    def set_model(self, model: dict | None = None, filename: str | None = None) -> None:
-        """Read the model from a dictionary or a YAML file and attach it to the datasets."""
-        if filename is not None:
-            model = yaml.safe_load(Path(filename).read_text())
-        self.models = Models(copy.deepcopy(model["components"]))
+    def set_models(self, models: dict | str, extend: bool = True) -> None:
+        """Attach the models, given as a dictionary or a YAML string, to the datasets."""
+        if isinstance(models, str):
+            models = yaml.safe_load(models)
+        components = copy.deepcopy(models["components"])
+        if extend and self.models is not None:
+            components = self.models.components + components
+        self.models = Models(components)
         for dataset in self.datasets:
             dataset.models = self.models
 
@@ -255,14 +326,20 @@ class Analysis:
         self.models.components[0]["spectral"]["parameters"]["index"] = index
         self.fit_result = FitResult(True, {"index": index}, stat)
 
+    def read_models(self, path: str, extend: bool = True) -> None:
+        """Read the models from a YAML file and attach them to the datasets."""
+        self.set_models(Path(path).read_text(), extend=extend)
+
     def get_flux_points(self) -> None:
         """Compute counts in the flux point energy bins."""
-        edges = self.settings["flux_points"]["energy"]
+        settings = self.config.flux_points
+        edges = settings["energy"]
         rows = []
         for low, high in zip(edges[:-1], edges[1:]):
             count = sum(1 for o in self.observations for e in o.energies if low <= e < high)
             rows.append((low, high, count))
-        self.flux_points = FluxPoints(self.settings["flux_points"]["source"], rows)
+        source = settings["source"]
+        self.flux_points = FluxPointsDataset(FluxPoints(source, rows), self.models.components[0])
 
 
 def run_session(workdir: Path, capture: logprov.ProvCapture) -> Path:
@@ -270,7 +347,7 @@ def run_session(workdir: Path, capture: logprov.ProvCapture) -> Path:
     capture.trace_methods(Analysis)
     datastore = make_datastore(workdir / "hess-dl3-dr1")
     os.environ["ANALYSIS_DATA"] = str(workdir)
-    config = AnalysisConfig.from_template("1d", "$ANALYSIS_DATA/hess-dl3-dr1")
+    config = AnalysisConfig.from_template("1d", Path("$ANALYSIS_DATA/hess-dl3-dr1"))
     model_file = workdir / "model.yaml"
     model_file.write_text(MODEL_YAML)
 
@@ -280,14 +357,14 @@ def run_session(workdir: Path, capture: logprov.ProvCapture) -> Path:
     analysis.get_datasets()
     with open(model_file) as stream:
         model = yaml.safe_load(stream)
-    analysis.set_model(model=model)
+    analysis.set_models(model)
     analysis.datasets[0].counts[0] += 1  # untraced change, detected when run_fit uses the datasets
     analysis.run_fit()
     analysis.get_flux_points()
     output = workdir / "flux_points.fits"
     with capture.activity("write_flux_points", parameters={"filename": str(output)}) as step:
-        step.use(analysis.flux_points, role="flux points")
-        analysis.flux_points.write(str(output))
+        step.use(analysis.flux_points.data, role="flux points")
+        analysis.flux_points.data.write(str(output))
         step.add_output_file(output, role="flux points file")
     assert datastore.exists()
     return output

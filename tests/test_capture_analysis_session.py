@@ -38,7 +38,7 @@ def test_activities_in_order_all_successful(session_log):
     log, _, _ = session_log
     starts = log.activities()
     assert [s["name"] for s in starts] == [
-        "get_observations", "get_datasets", "set_model", "run_fit", "get_flux_points", "write_flux_points",
+        "get_observations", "get_datasets", "set_models", "run_fit", "get_flux_points", "write_flux_points",
     ]
     assert len(log.of_kind("session")) == 1
     assert [e["status"] for e in log.of_kind("end")] == ["success"] * 6
@@ -46,29 +46,41 @@ def test_activities_in_order_all_successful(session_log):
 
 
 def test_parameters_follow_the_definitions(session_log):
-    log, output, _ = session_log
+    log, output, workdir = session_log
     starts = {s["name"]: s["activity_id"] for s in log.activities()}
     params = {r["activity_id"]: r["parameters"] for r in log.of_kind("parameters")}
     assert params[starts["get_observations"]] == {
-        "datastore": "$ANALYSIS_DATA/hess-dl3-dr1",
-        "filters": {"filter_type": "par_value", "variable": "TARGET_NAME", "value_param": "Crab"},
+        "datastore": str(workdir / "hess-dl3-dr1"),
+        "obs_ids": [23523, 23526, 23559, 23592],
+        "obs_cone": {},
+        "obs_time": {},
+        "required_irf": ["aeff", "edisp"],
     }
     assert params[starts["get_datasets"]]["stack"] is True
     assert params[starts["run_fit"]] == {"fit range": [1.0, 30.0]}
-    assert params[starts["get_flux_points"]] == {"source": "crab", "energy": [1.0, 3.0, 10.0, 30.0]}
+    assert params[starts["get_flux_points"]] == {
+        "source": "crab", "energy": [1.0, 3.0, 10.0, 30.0], "estimator parameters": {},
+    }
     assert params[starts["write_flux_points"]] == {"filename": str(output)}
 
 
-def test_datastore_is_a_file_collection_identified_by_its_index(session_log):
+def test_datastore_is_a_file_collection_whose_files_are_its_members(session_log):
     log, _, workdir = session_log
-    index = workdir / "hess-dl3-dr1" / "obs-index.fits.gz"
-    expected = "file:" + hashlib.sha256(index.read_bytes()).hexdigest()
-    used = log.find(used_role="datastore")
-    assert [u["used_id"] for u in used] == [expected]
-    entity = log.find(entity_id=expected)[0]
+    store = workdir / "hess-dl3-dr1"
+    [used] = log.find(used_role="datastore")
+    entity = log.find(entity_id=used["used_id"])[0]
     assert entity["type"] == "FileCollection" and entity["entity_description"] == "DataStore"
-    assert entity["location"] == str(workdir / "hess-dl3-dr1")
-    assert entity["hash"] == expected[5:] and entity["hash_type"] == "sha256"
+    assert entity["location"] == str(store) and "size" not in entity
+    files = sorted(store.glob("*.fits.gz"))
+    assert [path.name for path in files] == [
+        "hdu-index.fits.gz", "obs-index.fits.gz",
+        "run_23523.fits.gz", "run_23526.fits.gz", "run_23559.fits.gz", "run_23592.fits.gz", "run_33787.fits.gz",
+    ]
+    members = {m["member_id"] for m in log.of_kind("member") if m["entity_id"] == used["used_id"]}
+    assert members == {"file:" + hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
+    for path in files:
+        [member] = log.find(entity_id="file:" + hashlib.sha256(path.read_bytes()).hexdigest())
+        assert (member["location"], member["entity_description"], member["type"]) == (str(path), "DataStoreFile", "File")
 
 
 def test_observations_have_members_and_survive_an_untraced_deep_copy(session_log):
@@ -98,19 +110,19 @@ def test_in_place_changes_and_untraced_changes_are_told_apart(session_log):
     for record in log.of_kind("used"):
         used.setdefault(record["activity_id"], {})[record["used_role"]] = record["used_id"]
     reduced = generated[starts["get_datasets"]]["reduced datasets"]
-    assert used[starts["set_model"]]["datasets"] == reduced
-    with_model = generated[starts["set_model"]]["datasets"]
+    assert used[starts["set_models"]]["datasets"] == reduced
+    with_model = generated[starts["set_models"]]["datasets"]
     assert with_model != reduced
     derivations = log.of_kind("derivation")
-    in_place = [d for d in derivations if d.get("in_activity") == starts["set_model"]]
+    in_place = [d for d in derivations if d.get("in_activity") == starts["set_models"]]
     assert [(d["entity_id"], d["progenitor_id"]) for d in in_place] == [(with_model, reduced)]
     untraced = [d for d in derivations if d.get("untraced")]
     assert len(untraced) == 1
     assert untraced[0]["progenitor_id"] == with_model
     assert used[starts["run_fit"]]["datasets"] == untraced[0]["entity_id"]
-    assert used[starts["run_fit"]]["initial models"] == generated[starts["set_model"]]["models"]
+    assert used[starts["run_fit"]]["initial models"] == generated[starts["set_models"]]["models"]
     fitted = generated[starts["run_fit"]]["fitted models"]
-    assert fitted != generated[starts["set_model"]]["models"]
+    assert fitted != generated[starts["set_models"]]["models"]
     assert used[starts["get_flux_points"]]["fitted models"] == fitted
     assert used[starts["get_flux_points"]]["datasets"] == generated[starts["run_fit"]]["datasets"]
 

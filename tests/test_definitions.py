@@ -365,10 +365,10 @@ def test_packaged_schema_is_valid_and_identical_to_the_published_copy():
 
 
 class Analysis:
-    """Stand-in for gammapy.analysis.Analysis with the attributes the definitions read."""
+    """Stand-in for gammapy.analysis.Analysis (gammapy 2.1) with the attributes the definitions read."""
 
-    def __init__(self, settings):
-        self.settings = settings
+    def __init__(self, config):
+        self.config = config
         self.observations = None
         self.datasets = None
         self.models = None
@@ -376,33 +376,46 @@ class Analysis:
         self.flux_points = None
 
     def get_observations(self):
-        self.observations = SimpleNamespace(
-            list=[SimpleNamespace(obs_id=obs_id) for obs_id in (23523, 23526, 23559, 23592)]
-        )
+        self.observations = [SimpleNamespace(obs_id=obs_id) for obs_id in (23523, 23526, 23559, 23592)]
 
     def get_datasets(self):
         self.datasets = [SimpleNamespace(name="stacked", counts=1234)]
 
-    def set_model(self, model=None, filename=""):
-        self.models = {"components": [{"name": "crab", "spectral": "pl"}], "source": filename or model}
+    def read_models(self, path, extend=True):
+        self.set_models(Path(path).name, extend=extend)
 
-    def run_fit(self, optimize_opts=None):
+    def set_models(self, models, extend=True):
+        self.models = {"components": [{"name": "crab", "spectral": "pl"}], "source": models}
+
+    def run_fit(self):
         self.fit_result = SimpleNamespace(success=True, total_stat=12.3)
 
     def get_flux_points(self):
-        self.flux_points = {"e_ref": [1.0, 2.0, 4.0], "dnde": [3e-11, 1e-11, 2e-12]}
+        self.flux_points = SimpleNamespace(data={"e_ref": [1.0, 2.0, 4.0], "dnde": [3e-11, 1e-11, 2e-12]})
 
 
-GAMMAPY_SETTINGS = {
-    "observations": {
-        "datastore": "$GAMMAPY_DATA/hess-dl3-dr1",
-        "filters": [{"filter_type": "par_value", "variable": "TARGET_NAME", "value_param": "Crab"}],
-    },
-    "datasets": {"type": "1d", "stack": True, "geom": {"axes": {"energy": [0.5, 30, 20]}},
-                 "background": {"method": "reflected"}},
-    "fit": {"fit_range": {"min": "1 TeV", "max": "20 TeV"}},
-    "flux_points": {"source": "crab", "energy": {"min": "1 TeV", "max": "10 TeV", "nbins": 4}},
-}
+class ConfigModel(SimpleNamespace):
+    """Stand-in for a section of gammapy's (pydantic) AnalysisConfig."""
+
+    def model_dump(self, mode="python"):
+        return dict(vars(self))
+
+
+def gammapy_config(datastore):
+    return SimpleNamespace(
+        observations=SimpleNamespace(
+            datastore=datastore, obs_ids=[], required_irf=["aeff", "edisp", "psf", "bkg"],
+            obs_cone=ConfigModel(frame="icrs", lon="83.633 deg", lat="22.014 deg", radius="2 deg"),
+            obs_time=ConfigModel(start=None, stop=None),
+        ),
+        datasets=SimpleNamespace(
+            type="1d", stack=True, geom=ConfigModel(axes={"energy": {"min": "0.5 TeV", "max": "30 TeV", "nbins": 20}}),
+            on_region=ConfigModel(frame="icrs", lon="83.633 deg", lat="22.014 deg", radius="0.11 deg"),
+            background=ConfigModel(method="reflected"), safe_mask=ConfigModel(methods=["aeff-default"]),
+        ),
+        fit=SimpleNamespace(fit_range=ConfigModel(min="1 TeV", max="20 TeV")),
+        flux_points=SimpleNamespace(source="crab", energy=ConfigModel(min="1 TeV", max="10 TeV", nbins=4), parameters={}),
+    )
 
 
 def resolve(path: ValuePath, analysis, bound):
@@ -414,10 +427,11 @@ def resolve(path: ValuePath, analysis, bound):
 def test_gammapy_definitions_load():
     definitions = load_definitions(GAMMAPY)
     assert list(definitions.activities) == [
-        "get_observations", "get_datasets", "set_model", "run_fit", "get_flux_points",
+        "get_observations", "get_datasets", "read_models", "set_models", "run_fit", "get_flux_points",
+        "FluxPoints.write",
     ]
     store = definitions.entities["DataStore"]
-    assert (store.type, store.index) == ("FileCollection", "obs-index.fits.gz")
+    assert (store.type, store.index) == ("FileCollection", None)
     for activity in definitions.activities.values():
         assert activity.description
         for item in activity.usage + activity.generation:
@@ -427,11 +441,16 @@ def test_gammapy_definitions_load():
     json.dumps(definitions.raw)
 
 
-def test_gammapy_paths_resolve_on_a_stand_in():
+def test_gammapy_paths_resolve_on_a_stand_in(tmp_path):
+    files = ["hdu-index.fits.gz", "obs-index.fits.gz", "data/run_23523.fits.gz", "data/run_23526.fits"]
+    for name in files + ["README.txt"]:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
     definitions = load_definitions(GAMMAPY)
-    analysis = Analysis(GAMMAPY_SETTINGS)
-    calls = {"set_model": {"filename": "$GAMMAPY_DATA/models/crab.yaml"}}
-    for name, activity in definitions.activities.items():
+    analysis = Analysis(gammapy_config(tmp_path))
+    calls = {"read_models": {"path": "$GAMMAPY_DATA/models/crab.yaml"}, "set_models": {"models": "components: []"}}
+    methods = {name: activity for name, activity in definitions.activities.items() if "." not in name}
+    for name, activity in methods.items():
         method = getattr(analysis, name)
         bound = inspect.signature(method).bind(**calls.get(name, {}))
         bound.apply_defaults()
@@ -443,9 +462,17 @@ def test_gammapy_paths_resolve_on_a_stand_in():
                 if path is not None:
                     assert resolve(path, analysis, bound) is not None, (name, path.text)
             for members in (item.members, item.progenitors):
-                if members is not None:
-                    elements = members.list.resolve(analysis)
+                if members is None:
+                    continue
+                elements = members.list.resolve(analysis)
+                if members.id is not None:
                     assert [members.id.resolve(e) for e in elements] == [23523, 23526, 23559, 23592]
-    usage = definitions.activities["set_model"].usage[0]
-    bound = inspect.signature(analysis.set_model).bind(filename="model.yaml")
+                else:
+                    assert sorted(elements) == sorted(tmp_path / name for name in files)
+    [fit_range] = definitions.activities["run_fit"].parameters
+    assert resolve(fit_range.value, analysis, None) == {"min": "1 TeV", "max": "20 TeV"}
+    [store] = definitions.activities["get_observations"].usage
+    assert resolve(store.location, analysis, None) == tmp_path
+    usage = definitions.activities["read_models"].usage[0]
+    bound = inspect.signature(analysis.read_models).bind("model.yaml")
     assert resolve(usage.location, analysis, bound) == "model.yaml"

@@ -232,7 +232,7 @@ def test_two_sessions_prints_the_lineage_of_the_final_product(two_sessions):
 
 def test_analysis_session_runs_from_the_command_line(analysis):
     names = [s["name"] for s in analysis.starts()]
-    assert names == ["get_observations", "get_datasets", "set_model", "run_fit", "get_flux_points", "write_flux_points"]
+    assert names == ["get_observations", "get_datasets", "set_models", "run_fit", "get_flux_points", "write_flux_points"]
     assert all(e["status"] == "success" for e in analysis.kind("end"))
     output = analysis.workdir / "flux_points.fits"
     write = analysis.starts("write_flux_points")[0]["activity_id"]

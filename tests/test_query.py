@@ -199,7 +199,7 @@ def test_find_activities_by_name_status_and_parameters(analysis, two_sessions, i
         assert names(provenance.find_activities(where={"method": "lsq"})) == ["fit_spectrum"]
         assert names(provenance.find_activities(where={"options.steps": 20})) == ["fit_spectrum"]
         assert names(provenance.find_activities(where={"options.tolerance": "0.001"})) == ["fit_spectrum"]
-        assert names(provenance.find_activities(where={"filters.value_param": "Cr*"})) == ["get_observations"]
+        assert names(provenance.find_activities(where={"geom.nbins": 12})) == ["get_datasets"]
         assert provenance.find_activities(where={"method": "simplex"}, status="success") == []
         assert names(provenance.find_activities(session=two_sessions.second[:8])) == ["fit_spectrum"] * 2
         assert names(provenance.find_activities(since=two_sessions.between)) == ["fit_spectrum"] * 2
