@@ -67,7 +67,7 @@ def run_examples(names: list, base: Path) -> dict:
         started[name] = (process, workdir)
     runs = {}
     for name, (process, workdir) in started.items():
-        stdout, stderr = process.communicate(timeout=60)
+        stdout, stderr = process.communicate(timeout=180)
         assert process.returncode == 0, f"{name} failed:\n{stdout}\n{stderr}"
         assert "Traceback" not in stderr, stderr
         runs[name] = Run(workdir, stdout)
@@ -122,6 +122,11 @@ def two_sessions(runs):
 @pytest.fixture
 def analysis(runs):
     return runs["analysis_session.py"]
+
+
+@pytest.fixture
+def gammapy_run(runs):
+    return runs["gammapy_analysis.py"]
 
 
 def test_function_pipeline_logs_one_activity_per_call(pipeline):
@@ -257,3 +262,104 @@ def test_sklearn_pipeline_model_file_traces_back_to_the_table(runs):
     assert run.parameters()[fit]["self.forest__n_estimators"] == 10
     assert file_id(model)[:18] in run.stdout and str(table) in run.stdout
     assert {"scikit-learn", "numpy"} <= set(run.kind("session")[0]["packages"])
+
+
+def test_gammapy_analysis_logs_one_activity_per_method(gammapy_run):
+    starts = gammapy_run.starts()
+    assert [s["name"] for s in starts] == [
+        "get_observations", "get_datasets", "read_models", "set_models", "run_fit", "get_flux_points", "write",
+    ]
+    assert [s["function"].rsplit(".", 2)[-2] for s in starts] == ["Analysis"] * 6 + ["FluxPoints"]
+    ends = gammapy_run.ends()
+    assert [ends[s["activity_id"]]["status"] for s in starts] == ["success"] * 7
+    by_name = {s["name"]: s for s in starts}
+    assert by_name["set_models"]["parent_activity_id"] == by_name["read_models"]["activity_id"]
+    assert sum("parent_activity_id" in s for s in starts) == 1
+    log_text = (gammapy_run.workdir / "prov.log").read_text()
+    assert "WARNING" not in log_text and "incomplete" not in log_text
+
+
+def test_gammapy_analysis_logs_the_configuration(gammapy_run):
+    ids = {s["name"]: s["activity_id"] for s in gammapy_run.starts()}
+    parameters = gammapy_run.parameters()
+    assert parameters[ids["get_observations"]] == {
+        "datastore": str(gammapy_run.workdir / "datastore"),
+        "obs_ids": [],
+        "obs_cone": {"frame": "icrs", "lon": "83.633 deg", "lat": "22.014 deg", "radius": "2.0 deg"},
+        "obs_time": {"start": None, "stop": None},
+        "required_irf": ["aeff", "edisp", "psf", "bkg"],
+    }
+    datasets = parameters[ids["get_datasets"]]
+    assert (datasets["dataset type"], datasets["stack"]) == ("1d", True)
+    assert datasets["geom"]["axes"] == {
+        "energy": {"min": "0.5 TeV", "max": "30.0 TeV", "nbins": 10},
+        "energy_true": {"min": "0.3 TeV", "max": "50.0 TeV", "nbins": 20},
+    }
+    assert datasets["on_region"] == {"frame": "icrs", "lon": "83.633 deg", "lat": "22.014 deg", "radius": "0.15 deg"}
+    assert datasets["background"] == {"method": "reflected", "exclusion": None, "parameters": {}}
+    assert datasets["safe_mask"] == {"methods": ["offset-max"], "parameters": {"offset_max": "2.5 deg"}}
+    assert parameters[ids["read_models"]] == parameters[ids["set_models"]] == {"extend": True}
+    assert parameters[ids["run_fit"]] == {"fit range": {"min": "0.7 TeV", "max": "30.0 TeV"}}
+    assert parameters[ids["get_flux_points"]] == {
+        "source": "crab",
+        "energy": {"min": "0.7 TeV", "max": "30.0 TeV", "nbins": 4},
+        "estimator parameters": {"selection_optional": ["ul"]},
+    }
+    assert parameters[ids["write"]] == {"sed_type": "dnde", "format": None, "overwrite": True, "checksum": False}
+
+
+def test_gammapy_observations_come_from_the_data_store_files(gammapy_run):
+    store = gammapy_run.workdir / "datastore"
+    files = sorted(store.glob("*.fits.gz"))
+    assert [path.name for path in files] == [
+        "events_20001.fits.gz", "events_20002.fits.gz", "hdu-index.fits.gz", "obs-index.fits.gz",
+    ]
+    ids = {s["name"]: s["activity_id"] for s in gammapy_run.starts()}
+    [(role, datastore)] = gammapy_run.used(ids["get_observations"])
+    entities = gammapy_run.entities()
+    assert role == "datastore" and datastore not in {file_id(path) for path in files}
+    assert (entities[datastore]["type"], entities[datastore]["location"]) == ("FileCollection", str(store))
+    members = [r["member_id"] for r in gammapy_run.kind("member") if r["entity_id"] == datastore]
+    assert sorted(members) == sorted(file_id(path) for path in files)
+    for path in files:
+        described = entities[file_id(path)]
+        assert (described["location"], described["entity_description"], described["type"]) == (
+            str(path), "DataStoreFile", "File")
+    [(role, observations)] = gammapy_run.generated(ids["get_observations"])
+    assert role == "observations selected"
+    assert [r["member_id"] for r in gammapy_run.kind("member") if r["entity_id"] == observations] == ["20001", "20002"]
+    assert gammapy_run.used(ids["read_models"]) == [("model file", file_id(gammapy_run.workdir / "model.yaml"))]
+    write = ids["write"]
+    assert gammapy_run.generated(write) == [("flux points file", file_id(gammapy_run.workdir / "flux_points.fits"))]
+
+
+def test_gammapy_flux_points_trace_back_to_the_data_store(gammapy_run):
+    import logprov.query
+
+    workdir = gammapy_run.workdir
+    store = workdir / "datastore"
+    files = sorted(store.glob("*.fits.gz"))
+    output = workdir / "flux_points.fits"
+    with logprov.query.open(workdir / "prov.log", index=False) as provenance:
+        lineage = provenance.lineage(output)
+    assert lineage.roots == [file_id(output)]
+    entities = lineage.entities
+    for path in [*files, workdir / "model.yaml"]:
+        assert file_id(path) in entities, path
+        assert entities[file_id(path)].locations == (str(path),)
+    [datastore] = [e for e in entities.values() if e.entity_description == "DataStore"]
+    assert datastore.locations == (str(store),)
+    members = [edge.cause for edge in lineage.edges if edge.relation == "hadMember" and edge.effect == datastore.id]
+    assert sorted(members) == sorted(map(file_id, files))
+    inputs = {entity.id for entity in lineage.inputs()}
+    assert {datastore.id, file_id(workdir / "model.yaml")} <= inputs
+    assert {a.name for a in lineage.activities.values()} == {
+        "get_observations", "get_datasets", "read_models", "set_models", "run_fit", "get_flux_points", "write",
+    }
+    # one value from each step to the next: the flux points written are those computed
+    ids = {s["name"]: s["activity_id"] for s in gammapy_run.starts()}
+    [(_, written)] = gammapy_run.used(ids["write"])
+    assert ("flux points", written) in gammapy_run.generated(ids["get_flux_points"])
+    assert not [r for r in gammapy_run.kind("derivation") if r.get("untraced")]
+    for path in files:
+        assert f"{path}  (DataStoreFile)" in gammapy_run.stdout
