@@ -11,7 +11,6 @@ import ast
 import datetime
 import functools
 import glob
-import gzip
 import io
 import json
 import os
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Callable, ContextManager, Iterable, Iterator, List, Tuple, Union
 
 from .errors import LogReadError
+from .sourcekinds import kinds_of, open_source
 
 try:
     from orjson import loads as _fast_loads
@@ -511,9 +511,8 @@ def _stdin() -> _Borrowed:
 
 
 def _file_opener(path: str) -> Opener:
-    if path.endswith(".gz"):
-        return lambda: gzip.open(path, "rt", encoding="utf-8", errors="replace")
-    return lambda: open(path, encoding="utf-8", errors="replace")
+    kinds = kinds_of(path)
+    return lambda: open_source(path, kinds)
 
 
 def _rotation_key(path: str) -> tuple:
