@@ -180,3 +180,13 @@ def _product_kinds() -> None:
 
 
 _product_kinds()
+
+
+def _ctapipe_kinds() -> None:
+    from .ctapipe import sources
+
+    register(SourceKind("ctapipe provenance log", sources.is_log, sources.open_log, order=30))
+    register(SourceKind("HDF5 file with ctapipe provenance", sources.has_activities, sources.open_hdf5, order=30))
+
+
+_ctapipe_kinds()

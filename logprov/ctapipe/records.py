@@ -1,4 +1,4 @@
-"""ctapipe and cta-lstchain provenance as logprov records.
+"""ctapipe and cta-lstchain provenance activities as logprov records.
 
 A ctapipe ``Tool`` writes ``Provenance().as_json()`` to its provenance log: a JSON list of
 activities, appended to the file by every run (the file then holds several arrays one after the
@@ -23,8 +23,8 @@ import os
 import uuid
 from typing import Any, Iterator
 
-from .identity import FileHasher
-from .secrecy import REDACTED, SecrecyPolicy
+from ..identity import FileHasher
+from ..secrecy import REDACTED, SecrecyPolicy
 
 __all__ = [
     "SESSION_NAMESPACE",
@@ -278,7 +278,7 @@ def activity_records(activity: dict, hash_type: str = "sha256", secrecy: Secrecy
         The secrecy policy (default: that of the default configuration).
     """
     if secrecy is None:
-        from .config import Config
+        from ..config import Config
 
         secrecy = Config().secrecy
     return CtapipeRecords(FileHasher(hash_type), secrecy).records(activity)
