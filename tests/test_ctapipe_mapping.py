@@ -115,14 +115,14 @@ def test_an_activity_becomes_session_activity_parameters_files_and_end(tmp_path)
                                                  "PATH": "/usr/bin"}
     assert session["system"]["argv"][-2:] == ["--password", "***"]
     assert parameters["parameters"] == {
-        "ProcessorTool.DataWriter.output_path": "/data/dl1.h5",
-        "ProcessorTool.DataWriter.write_images": True,
-        "ProcessorTool.EventSource.input_url": "https://jdoe:***@example.org/run1.h5",
-        "ProcessorTool.EventSource.max_events": None,
-        "ProcessorTool.api_token": "***",
-        "ProcessorTool.log_config": {},
-        "ProcessorTool.log_level": 30,
-        "ProcessorTool.overwrite": False,
+        "DataWriter.output_path": "/data/dl1.h5",
+        "DataWriter.write_images": True,
+        "EventSource.input_url": "https://jdoe:***@example.org/run1.h5",
+        "EventSource.max_events": None,
+        "api_token": "***",
+        "log_config": {},
+        "log_level": 30,
+        "overwrite": False,
     }
     digest = hashlib.sha256(b"events").hexdigest()
     assert used_entity == {"entity_id": f"file:{digest}", "in_session": session_id, "type": "File",
@@ -188,7 +188,7 @@ def test_the_prov_of_an_activity_carries_its_status_exit_code_roles_and_identifi
     assert used["logprov:identifiedBy"] == "content"
     parameters = {v for k, v in ((str(k), v) for e in document.get_records(ProvEntity) for k, v in e.attributes)
                   if k == "voprov:name"}
-    assert "ProcessorTool.api_token" in parameters
+    assert "api_token" in parameters
     assert "s3cr3t" not in document.get_provn() and "pw123" not in document.get_provn()
 
 
@@ -210,3 +210,10 @@ def test_two_runs_writing_the_same_content_pass_the_constraints(tmp_path):
     assert {v for k, v in content.attributes if str(k) == "prov:location"} == {str(config), str(again)}
     assert len(list(document.get_records(ProvActivity))) == 2
     check_records(records)
+
+
+def test_a_configuration_of_several_entries_keeps_the_whole_names(tmp_path):
+    activity = ctapipe_activity(tmp_path)
+    activity["config"] = {"ProcessorTool": {"log_level": 10}, "Secrets": {"value": "x"}, "dry_run": True}
+    parameters = next(record for _, record in activity_records(activity) if "parameters" in record)["parameters"]
+    assert parameters == {"ProcessorTool.log_level": 10, "Secrets.value": "***", "dry_run": True}

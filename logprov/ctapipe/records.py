@@ -213,9 +213,19 @@ class CtapipeRecords:
         return record
 
     def _parameters(self, config: dict) -> dict:
-        """Flatten ``config`` into ``{"Tool.trait": value}``, secrets hidden."""
+        """Flatten ``config`` into ``{"trait": value, "Component.trait": value}``, secrets hidden.
+
+        The configuration of a Tool is the single mapping under its class name (the session's
+        ``class``); its traits are named without it. A configuration of several top-level
+        entries keeps every name whole.
+        """
         flat: dict[str, Any] = {}
-        stack: list[tuple[str, dict, bool]] = [("", config, False)]
+        if len(config) == 1 and isinstance(next(iter(config.values())), dict):
+            (tool, config), = config.items()
+            hidden = self.secrecy(str(tool))
+        else:
+            hidden = False
+        stack: list[tuple[str, dict, bool]] = [("", config, hidden)]
         while stack:
             prefix, mapping, hidden = stack.pop()
             for key, value in mapping.items():
