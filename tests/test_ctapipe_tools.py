@@ -161,3 +161,16 @@ def test_the_joined_exports_pass_the_constraints_and_draw_both_session_boxes(cha
     text = dot.read_text()
     assert text.count("subgraph") == 3
     assert "ctapipe-quickstart" in text and "summarise_config" in text
+
+
+def test_the_committed_drawing_of_the_chain_matches_a_fresh_one(chain, tmp_path):
+    from test_doc_images import node_titles
+
+    fresh = tmp_path / "chain.svg"
+    assert main(["graph", str(chain.tools), str(chain.prov), "--entity", str(chain.product), "--depth", "6",
+                 "-o", str(fresh)]) == 0
+    committed = Path(__file__).resolve().parents[1] / "docs" / "images" / "ctapipe_chain.svg"
+    assert len(node_titles(fresh)) == len(node_titles(committed)) == 7
+    text = (committed.parents[1] / "interop.md").read_text()
+    assert "images/ctapipe_chain.png" in text
+    assert (committed.parent / "ctapipe_chain.png").stat().st_size > 10_000
