@@ -7,6 +7,8 @@ import hashlib
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from prov.model import ProvActivity, ProvEntity
 
 from logprov.ctapipe import SESSION_NAMESPACE, UNKNOWN_AGENT, activity_records, looks_like_log, split_arrays
@@ -217,3 +219,34 @@ def test_a_configuration_of_several_entries_keeps_the_whole_names(tmp_path):
     activity["config"] = {"ProcessorTool": {"log_level": 10}, "Secrets": {"value": "x"}, "dry_run": True}
     parameters = next(record for _, record in activity_records(activity) if "parameters" in record)["parameters"]
     assert parameters == {"ProcessorTool.log_level": 10, "Secrets.value": "***", "dry_run": True}
+
+
+def test_a_remote_file_is_identified_by_its_url_without_its_password(tmp_path):
+    activity = ctapipe_activity(tmp_path, inputs=[("https://jdoe:pw123@archive.example.org/run1.h5", "events", None)])
+    entity = next(record for _, record in activity_records(activity) if "entity_id" in record)
+    assert entity["entity_id"] == "url:https://jdoe:***@archive.example.org/run1.h5"
+    assert entity["identified_by"] == "url" and entity["location"] == entity["entity_id"][4:]
+
+
+def test_a_file_url_is_the_file(tmp_path):
+    events = tmp_path / "events.h5"
+    events.write_bytes(b"events")
+    activity = ctapipe_activity(tmp_path, inputs=[(f"file://{events}", "events", None)])
+    entity = next(record for _, record in activity_records(activity) if "entity_id" in record)
+    assert entity["entity_id"] == "file:" + hashlib.sha256(b"events").hexdigest()
+    assert entity["location"] == str(events)
+
+
+activity_names = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(runs=st.lists(st.lists(st.fixed_dictionaries({"activity_name": activity_names}), max_size=3), max_size=4),
+       gaps=st.lists(st.sampled_from(["", "\n", " \n\t", "\r\n"]), min_size=5, max_size=5),
+       indent=st.sampled_from([None, 3]))
+def test_any_sequence_of_appended_arrays_reads_back(runs, gaps, indent):
+    text = "".join(gap + json.dumps(run, indent=indent) for gap, run in zip(gaps, runs))
+    arrays = list(split_arrays(text))
+    assert [array for _, array in arrays] == runs
+    for (line, _), run in zip(arrays, runs):
+        assert "[" in text.splitlines()[line - 1]

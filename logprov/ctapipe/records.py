@@ -11,8 +11,8 @@ output files as used and generated file entities. The PROV mapping then follows 
 
 A file an activity names is identified by its content when it exists when the provenance is
 read (``file:<digest>`` with the hash logprov uses, so it is the entity a logprov session reading
-or writing the same content logs), else by its path (``path:<absolute path>``); the entity's
-``identified_by`` says which.
+or writing the same content logs), else by its path (``path:<absolute path>``); a remote file by
+its URL (``url:<url>``, passwords hidden). The entity's ``identified_by`` says which.
 """
 
 from __future__ import annotations
@@ -252,15 +252,17 @@ class CtapipeRecords:
             return []
         url = item["url"]
         path = url[len("file://"):] if url.startswith("file://") else url
-        path = os.path.abspath(path) if "://" not in path else path
+        remote = "://" in path
+        path = self.secrecy.redact_text(path) if remote else os.path.abspath(path)
         entity: dict[str, Any] = {"entity_id": "", "in_session": session_id, "type": "File", "location": path}
         try:
-            digest = self.hasher.file(path) if os.path.isfile(path) else None
+            digest = None if remote or not os.path.isfile(path) else self.hasher.file(path)
         except OSError:
             digest = None
         if digest is None:
-            entity["entity_id"] = "path:" + path
-            entity["identified_by"] = "path"
+            scheme = "url" if remote else "path"
+            entity["entity_id"] = f"{scheme}:{path}"
+            entity["identified_by"] = scheme
         else:
             entity.update(entity_id=digest.entity_id, hash=digest.digest, hash_type=digest.hash_type,
                           size=digest.size, identified_by="content")
