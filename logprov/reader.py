@@ -797,6 +797,20 @@ def iter_records(
     selection = _Selection(start, end, sessions)
     stats = stats if stats is not None else ReadStats()
     reporter = _Reporter(stats, strict, max_warnings)
+    records = _read_sources(resolved, selection, reporter, max_payload, max_depth)
+    if any(kind.joins_paths for name, _ in resolved if os.path.isfile(name) for kind in kinds_of(name)):
+        from .ctapipe.joins import join_paths
+
+        records = join_paths(records)
+    yield from records
+    reporter.summary()
+
+
+def _read_sources(
+    resolved: list[tuple[str, Opener]], selection: _Selection, reporter: _Reporter, max_payload: int, max_depth: int
+) -> Iterator[ProvRecord]:
+    """Yield the records of the resolved sources, in order."""
+    stats = reporter.stats
     normalizer = RecordNormalizer()
     for name, opener in resolved:
         stats.files.append(name)
@@ -813,7 +827,6 @@ def iter_records(
             reporter.problem(name, reader.line + 1, f"cannot read further: {str(exc) or type(exc).__name__}")
         finally:
             stats.lines += reader.line
-    reporter.summary()
 
 
 def read_prov(

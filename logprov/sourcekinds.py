@@ -63,6 +63,9 @@ class SourceKind:
     appendable : bool
         True when records are only ever appended to the file, so that an index may read a
         grown file on from where it stopped.
+    joins_paths : bool
+        True when its records may name files by path (``path:…``) that the reader joins with
+        the entities other sources log at that path (see `logprov.ctapipe.joins`).
     """
 
     name: str
@@ -70,6 +73,7 @@ class SourceKind:
     open: Callable[[str], ContextManager[Lines]]
     order: int = 50
     appendable: bool = False
+    joins_paths: bool = False
 
 
 _KINDS: list[SourceKind] = []
@@ -185,8 +189,9 @@ _product_kinds()
 def _ctapipe_kinds() -> None:
     from .ctapipe import sources
 
-    register(SourceKind("ctapipe provenance log", sources.is_log, sources.open_log, order=30))
-    register(SourceKind("HDF5 file with ctapipe provenance", sources.has_activities, sources.open_hdf5, order=30))
+    register(SourceKind("ctapipe provenance log", sources.is_log, sources.open_log, order=30, joins_paths=True))
+    register(SourceKind("HDF5 file with ctapipe provenance", sources.has_activities, sources.open_hdf5, order=30,
+                        joins_paths=True))
 
 
 _ctapipe_kinds()

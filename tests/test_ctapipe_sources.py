@@ -116,3 +116,51 @@ def test_an_hdf5_dataset_that_is_not_json_is_named(tmp_path):
         handle["provenance"].create_dataset("broken", data="{not json")
     with pytest.raises(LogReadError, match=rf"^{output}: dataset /provenance/broken is not JSON"):
         list(iter_records(output))
+
+
+def traced_writer(make_capture, tmp_path, contents):
+    """A traced session writing ``contents`` (one call each) to ``tmp_path/dl1.h5``, and its log."""
+    definitions = {
+        "activities": {"write_dl1": {"generation": [{"role": "dl1", "entityType": "DL1", "location": "args.path"}]}},
+        "entities": {"DL1": {"type": "File"}},
+    }
+    log = tmp_path / "prov.log"
+    capture = make_capture(definitions, log_filename=str(log), log_returned_result=False)
+
+    def write_dl1(path, content):
+        Path(path).write_bytes(content)
+
+    traced = capture.trace(write_dl1)
+    for content in contents:
+        traced(str(tmp_path / "dl1.h5"), content)
+    capture.end_session()
+    return log
+
+
+def test_a_missing_file_is_joined_by_path_with_the_entity_logprov_logged_there(make_capture, tmp_path, capsys):
+    log = traced_writer(make_capture, tmp_path, [b"dl1"])
+    logged = "file:" + __import__("hashlib").sha256(b"dl1").hexdigest()
+    _, second = two_runs(tmp_path)
+    tools = tmp_path / "tools.provenance.log"
+    tools.write_text(json.dumps([second], indent=3))
+    (tmp_path / "dl1.h5").unlink()
+    records = [r.data for r in iter_records([tools, log])]
+    entity = next(r for r in records if r.get("identified_by"))
+    assert entity["entity_id"] == logged and entity["identified_by"] == "path"
+    assert next(r for r in records if record_kind(r) == "used" and r["activity_id"] == SECOND)["used_id"] == logged
+    check_records(list(iter_records([tools, log])))
+    alone = [r.data for r in iter_records(tools)]
+    assert next(r for r in alone if record_kind(r) == "used" and r["activity_id"] == SECOND)["used_id"] == f"path:{tmp_path / 'dl1.h5'}"
+    assert main(["lineage", str(tools), str(log), logged, "--descendants", "--format", "json", "--no-index"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {row.get("name") for row in rows if row["kind"] == "activity"} == {"lstchain_dl1_to_dl2"}
+
+
+def test_a_path_logprov_saw_with_two_contents_keeps_its_path_id(make_capture, tmp_path):
+    log = traced_writer(make_capture, tmp_path, [b"dl1", b"dl1 again"])
+    _, second = two_runs(tmp_path)
+    tools = tmp_path / "tools.provenance.log"
+    tools.write_text(json.dumps([second], indent=3))
+    (tmp_path / "dl1.h5").unlink()
+    records = [r.data for r in iter_records([log, tools])]
+    assert next(r for r in records if record_kind(r) == "used" and r["activity_id"] == SECOND)["used_id"] == f"path:{tmp_path / 'dl1.h5'}"
