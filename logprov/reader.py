@@ -11,7 +11,6 @@ import ast
 import datetime
 import functools
 import glob
-import gzip
 import io
 import json
 import os
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Callable, ContextManager, Iterable, Iterator, List, Tuple, Union
 
 from .errors import LogReadError
+from .sourcekinds import kinds_of, open_source
 
 try:
     from orjson import loads as _fast_loads
@@ -85,6 +85,7 @@ KNOWN_KEYS = frozenset(
         "parameters", "entity_description", "type", "location", "value", "hash", "contentType",
         "description", "size", "id_scheme", "used_role", "generated_role", "generated_time",
         "untraced", "status", "duration", "exception_type", "exception_message", "modifier",
+        "identified_by", "product_id", "reference_meta", "exit_code",
     )
 )
 
@@ -510,9 +511,8 @@ def _stdin() -> _Borrowed:
 
 
 def _file_opener(path: str) -> Opener:
-    if path.endswith(".gz"):
-        return lambda: gzip.open(path, "rt", encoding="utf-8", errors="replace")
-    return lambda: open(path, encoding="utf-8", errors="replace")
+    kinds = kinds_of(path)
+    return lambda: open_source(path, kinds)
 
 
 def _rotation_key(path: str) -> tuple:
@@ -797,6 +797,20 @@ def iter_records(
     selection = _Selection(start, end, sessions)
     stats = stats if stats is not None else ReadStats()
     reporter = _Reporter(stats, strict, max_warnings)
+    records = _read_sources(resolved, selection, reporter, max_payload, max_depth)
+    if any(kind.joins_paths for name, _ in resolved if os.path.isfile(name) for kind in kinds_of(name)):
+        from .ctapipe.joins import join_paths
+
+        records = join_paths(records)
+    yield from records
+    reporter.summary()
+
+
+def _read_sources(
+    resolved: list[tuple[str, Opener]], selection: _Selection, reporter: _Reporter, max_payload: int, max_depth: int
+) -> Iterator[ProvRecord]:
+    """Yield the records of the resolved sources, in order."""
+    stats = reporter.stats
     normalizer = RecordNormalizer()
     for name, opener in resolved:
         stats.files.append(name)
@@ -813,7 +827,6 @@ def iter_records(
             reporter.problem(name, reader.line + 1, f"cannot read further: {str(exc) or type(exc).__name__}")
         finally:
             stats.lines += reader.line
-    reporter.summary()
 
 
 def read_prov(

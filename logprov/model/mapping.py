@@ -59,17 +59,23 @@ _ENTITY_FIELDS = {
     "size": (LOGPROV["size"], _TEXT),
     "id_scheme": (LOGPROV["idScheme"], _TEXT),
     "entity_description": (LOGPROV["entityDescription"], _TEXT),
+    "identified_by": (LOGPROV["identifiedBy"], _TEXT),
+    "product_id": (LOGPROV["productId"], _TEXT),
+    "reference_meta": (LOGPROV["referenceMeta"], _TEXT),
     "value": (PROV_VALUE, _VALUE),
     "type": (PROV_TYPE, _TYPE),
     "member_id": (PROV_TYPE, _MEMBER),
     "generated_time": (GENERATED_AT, _GENERATED),
 }
-_ACTIVITY_FIELDS = frozenset({"status", "duration", "exception_type", "exception_message", "function"})
+_ACTIVITY_FIELDS = frozenset(
+    {"status", "duration", "exception_type", "exception_message", "function", "exit_code"}
+)
 _STATUS = LOGPROV["status"]
 _DURATION = LOGPROV["duration"]
 _EXCEPTION_TYPE = LOGPROV["exceptionType"]
 _EXCEPTION_MESSAGE = LOGPROV["exceptionMessage"]
 _FUNCTION = LOGPROV["function"]
+_EXIT_CODE = LOGPROV["exitCode"]
 _VOPROV_NAME = VOPROV["name"]
 _ARTEFACT_TYPE = VOPROV["artefactType"]
 _DESCRIPTION_ATTRIBUTES = {"usage": VOPROV["usageDescription"], "generation": VOPROV["generationDescription"]}
@@ -88,7 +94,7 @@ class ActivityState:
 
     __slots__ = (
         "key", "session", "name", "start", "end", "status", "duration", "exception_type",
-        "exception_message", "function", "agent", "parent", "ended",
+        "exception_message", "function", "exit_code", "agent", "parent", "ended",
     )
 
     def __init__(self, key: str, session: Optional[str]) -> None:
@@ -102,6 +108,7 @@ class ActivityState:
         self.exception_type: Any = None
         self.exception_message: Any = None
         self.function: Any = None
+        self.exit_code: Any = None
         self.agent: Optional[str] = None
         self.parent: Optional[str] = None
         self.ended = False
@@ -139,6 +146,7 @@ class ActivityState:
             (_EXCEPTION_TYPE, self.exception_type),
             (_EXCEPTION_MESSAGE, self.exception_message),
             (_FUNCTION, self.function),
+            (_EXIT_CODE, self.exit_code),
         )
         pairs: List[Pair] = []
         for key, value in found:

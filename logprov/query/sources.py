@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Iterable, Union
 
 from ..errors import LogReadError
+from ..sourcekinds import kinds_of
 
 __all__ = ["LogFile", "STDIN", "resolve", "last_line_end"]
 
@@ -32,17 +33,26 @@ class LogFile:
     path: str
     size: int
     mtime: float
+    appendable: bool = True
 
     @property
     def compressed(self) -> bool:
-        """True for a ``.gz`` file, which can only be read whole."""
-        return self.path.endswith(".gz")
+        """True for a file that can only be read whole: a ``.gz`` file, or a source other
+        than a logprov log (a product with embedded provenance, say)."""
+        return self.path.endswith(".gz") or not self.appendable
 
     @classmethod
     def stat(cls, path: str) -> "LogFile":
-        """Return the log file at ``path`` with its current size and modification time."""
+        """Return the source at ``path`` with its current size and modification time.
+
+        Raises
+        ------
+        LogReadError
+            If no kind of source recognises the file (see `logprov.sourcekinds`).
+        """
+        appendable = all(kind.appendable for kind in kinds_of(path))
         info = os.stat(path)
-        return cls(os.path.abspath(path), info.st_size, info.st_mtime)
+        return cls(os.path.abspath(path), info.st_size, info.st_mtime, appendable)
 
 
 def resolve(sources: Union[str, "os.PathLike[str]", Iterable]) -> list[Union[LogFile, str]]:
