@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .export import formats, provdoc2svg
     from .manual import ActivityContext
     from .model import build_document, provlist2provdoc
+    from .products.embed import Embedding, embed
     from .reader import LogReadWarning, ProvRecord, ReadStats, iter_records, read_prov
 
 _MODULES = {
@@ -50,6 +51,8 @@ _MODULES = {
     "provlist2provdoc": ".model",
     "formats": ".export",
     "provdoc2svg": ".export",
+    "embed": ".products.embed",
+    "Embedding": ".products.embed",
 }
 
 
@@ -90,6 +93,8 @@ __all__ = [
     "provlist2provdoc",
     "formats",
     "provdoc2svg",
+    "embed",
+    "Embedding",
     "ConfigError",
     "DefinitionError",
     "LogprovError",

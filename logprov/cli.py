@@ -68,13 +68,19 @@ examples:
   logprov lineage prov.log flux_points.fits            # a file on disk: found by its content
   logprov lineage 'logs/*.log' file:8d1f3a --depth 3    # an entity id, or the start of one
   logprov lineage prov.log obs:23523 --descendants     # what was made from it
-  logprov lineage prov.log flux_points.fits --format svg -o lineage.svg""",
+  logprov lineage prov.log flux_points.fits --format svg -o lineage.svg
+  logprov lineage flux_points.fits                     # a product carrying its provenance""",
     "sessions": """\
 examples:
   logprov sessions 'logs/*.log'
   logprov sessions 'logs/*.log' --since yesterday --until today   # yesterday's sessions
   logprov sessions 'logs/*.log' --since 2026-11-21T08:00 --json
   logprov search 'logs/*.log' --session 6f1c0f9e                          # what one of them did""",
+    "embed": """\
+examples:
+  logprov embed flux_points.fits prov.log             # a PROVENANCE extension
+  logprov embed dl2.h5 'logs/*.log' a.fits            # datasets under /provenance
+  logprov embed plot.png prov.log                     # a sidecar plot.png.prov.json""",
     "validate": """\
 examples:
   logprov validate definition.yaml
@@ -296,6 +302,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_lineage(args: argparse.Namespace) -> int:
     """Show where an entity comes from, or what was made from it."""
+    args.target = args.logs.pop() if len(args.logs) > 1 else args.logs[0]
     fmt = "json" if args.json else args.format
     direction = "descendants" if args.descendants else "ancestors"
     if fmt in DRAWINGS:
@@ -327,6 +334,18 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         print("no session", file=sys.stderr)
         return NOT_FOUND
     _print_lines(map(json_line, sessions) if args.json else sessions_table(sessions))
+    return FOUND
+
+
+def cmd_embed(args: argparse.Namespace) -> int:
+    """Write the lineage of a product into it: a PROVENANCE extension of a FITS file, datasets
+    under /provenance of an HDF5 file, a sidecar PRODUCT.prov.json for any other file."""
+    from .products.embed import embed
+
+    done = embed(args.product, args.logs)
+    where = done.written if done.written.startswith(("HDU", "/")) else f"sidecar {done.written}"
+    print(f"{done.product}: lineage of {done.activities} activities and {done.entities} entities "
+          f"({done.size:,} bytes) written to {where}", file=sys.stderr)
     return FOUND
 
 
@@ -445,9 +464,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     return FOUND
 
 
-def _logs_options(parser: argparse.ArgumentParser, query: bool = True) -> None:
-    parser.add_argument("logs", nargs="+", metavar="LOG",
-                        help="log files, glob patterns, .gz files, or - for standard input")
+def _logs_options(parser: argparse.ArgumentParser, query: bool = True, metavar: str = "LOG",
+                  help_text: str = "log files, glob patterns, .gz files, products with embedded "
+                                   "provenance, or - for standard input") -> None:
+    parser.add_argument("logs", nargs="+", metavar=metavar, help=help_text)
     parser.add_argument("--since", type=_time, metavar="TIME",
                         help="only activities started at or after TIME (ISO 8601, today, yesterday)")
     parser.add_argument("--until", type=_time, metavar="TIME", help="only activities started at or before TIME")
@@ -526,8 +546,10 @@ def build_parser() -> argparse.ArgumentParser:
     _json_option(search)
 
     lineage = _command(subparsers, "lineage", cmd_lineage, "where an entity comes from, or what came of it")
-    _logs_options(lineage)
-    lineage.add_argument("target", metavar="TARGET", help="a file on disk, an entity or activity id (or its start)")
+    _logs_options(lineage, metavar="LOG ... TARGET",
+                  help_text="log files, glob patterns, .gz files, products or -, then a file on disk, an "
+                            "entity or activity id (or its start); a product carrying its provenance, alone, "
+                            "is both")
     lineage.add_argument("--descendants", action="store_true", help="what was made from TARGET")
     lineage.add_argument("--depth", type=_depth, metavar="N", help="relations followed (default: all)")
     lineage.add_argument("--format", choices=("tree", "json") + DRAWINGS, default="tree",
@@ -538,6 +560,10 @@ def build_parser() -> argparse.ArgumentParser:
     sessions = _command(subparsers, "sessions", cmd_sessions, "list the sessions")
     _logs_options(sessions)
     _json_option(sessions)
+
+    embed = _command(subparsers, "embed", cmd_embed, "write the lineage of a product into it")
+    embed.add_argument("product", metavar="PRODUCT", help="a FITS, HDF5 or other file the logs know")
+    embed.add_argument("logs", nargs="+", metavar="LOG", help="log files, glob patterns, .gz files or products")
 
     validate = _command(subparsers, "validate", cmd_validate, "check definition files")
     validate.add_argument("definitions", nargs="+", metavar="DEFINITION", help="YAML definition files")

@@ -4,7 +4,8 @@ Identifiers never depend on memory addresses or on Python's salted ``hash()``: t
 value is a BLAKE2b-128 digest of a canonical serialisation of its state (buffers enter it by
 their XXH3-128 digest), so equal values, deep copies and the same value in another process share
 an id while a mutated value gets a new one. Files are identified by a digest of their content
-with a configurable cryptographic hash, cached by path, size and modification time.
+with a configurable cryptographic hash, cached by path, size and modification time; products
+with embedded provenance by their content without it (`logprov.products.contentid`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from xxhash import xxh3_128 as _xxh3_128
+
+from .products.contentid import looks_like_product, product_digests
 
 __all__ = [
     "ValueDigester",
@@ -1021,11 +1024,14 @@ class FileHasher:
         h = hashlib.new(self.hash_type)
         view = memoryview(bytearray(_BLOCK))
         with open(full, "rb", buffering=0) as stream:
-            while True:
-                count = stream.readinto(view)
-                if not count:
-                    break
+            count = stream.readinto(view)
+            if count and looks_like_product(bytes(view[:16])):
+                product = product_digests(full, (self.hash_type,))
+                if product:
+                    return product[self.hash_type]
+            while count:
                 h.update(view[:count])
+                count = stream.readinto(view)
         return h.hexdigest()
 
     def _remember(self, full: str, signature: tuple, result: FileDigest) -> None:

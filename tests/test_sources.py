@@ -44,7 +44,7 @@ BARE_FITS = fits_header("SIMPLE  =                    T", "BITPIX  =            
 @pytest.mark.parametrize("content, what", [
     (bytes(range(256)) * 16, "not a provenance source: binary content"),
     (b"\x89HDF\r\n\x1a\n" + b"\0" * 600, "not a provenance source: an HDF5 file without provenance"),
-    (BARE_FITS, "no PROVENANCE extension"),
+    (BARE_FITS, "not a provenance source: a FITS file without logprov's PROVENANCE extension"),
     (BARE_FITS[:1000], "FITS header of the HDU at byte 0 cut short"),
 ])
 def test_a_file_of_no_kind_is_refused_with_its_name(tmp_path, content, what, capsys):

@@ -16,7 +16,7 @@ from typing import BinaryIO, Optional
 
 from .layout import Embedded, EmbeddedError, decode_part, encode_part
 
-__all__ = ["FITS_MAGIC", "Hdu", "hdus", "identity_ranges", "is_fits", "provenance_hdu", "read", "write"]
+__all__ = ["FITS_MAGIC", "Hdu", "hdus", "identity_ranges", "has_provenance", "is_fits", "provenance_hdu", "read", "write"]
 
 FITS_MAGIC = b"SIMPLE  ="
 BLOCK = 2880
@@ -204,8 +204,8 @@ def _table_bytes(embedded: Embedded, product_hash: str, algorithm: str) -> bytes
     header["PROVENC"] = (prov_encoding, "encoding of column PROVJSON")
     header["RECFMT"] = ("logprov records", "column RECORDS: _PROV_ lines of the lineage")
     header["RECENC"] = (records_encoding, "encoding of column RECORDS")
-    header["PRODALG"] = (algorithm, "digest algorithm of the product content")
-    header["PRODHASH"] = (product_hash, "product content digest, this HDU left out")
+    header["PRODALG"] = (algorithm, "PRODHASH: digest of the other HDUs")
+    header["PRODHASH"] = product_hash
     header["NACTIV"] = (int(embedded.meta.get("NACTIV", 0)), "activities in the lineage")
     header["NENTITY"] = (int(embedded.meta.get("NENTITY", 0)), "entities in the lineage")
     buffer = io.BytesIO()
@@ -249,4 +249,15 @@ def _copy(source: BinaryIO, target: BinaryIO, count: int) -> None:
 def is_fits(head: bytes) -> bool:
     """Return True when ``head`` starts a FITS file."""
     return head.startswith(FITS_MAGIC)
+
+
+def has_provenance(path: str) -> bool:
+    """Return True when the FITS file at ``path`` has a ``PROVENANCE`` HDU, or is damaged (so
+    that reading it says where)."""
+    try:
+        return provenance_hdu(path) is not None
+    except EmbeddedError:
+        return True
+    except OSError:
+        return False
 

@@ -30,7 +30,8 @@ def _lines(text: str) -> Iterator[io.StringIO]:
     yield io.StringIO(text)
 
 
-FITS = SourceKind("FITS product", lambda path, head: fitsfile.is_fits(head), _opener(fitsfile.read), order=20)
+FITS = SourceKind("FITS product", lambda path, head: fitsfile.is_fits(head) and fitsfile.has_provenance(path),
+                   _opener(fitsfile.read), order=20)
 HDF5 = SourceKind("HDF5 product", lambda path, head: hdf5file.is_hdf5(head) and hdf5file.has_embedded(path),
                   _opener(hdf5file.read), order=20)
 KINDS = (FITS, HDF5)

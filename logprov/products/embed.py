@@ -1,0 +1,229 @@
+"""Embed the lineage of a product into the product itself.
+
+The lineage of a product is what its ancestors are: the activities that led to it, their
+parameters, the entities they used, their agents and sessions, with their descriptions. It is
+taken from the sources given (logs, or products carrying provenance) and from the products among
+its ancestors that carry provenance of their own, so that a product made from another product
+carries both histories though its maker never saw the first log.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+import shutil
+import stat
+import tempfile
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Union
+
+from .._version import __version__
+from ..errors import LogprovError
+from ..identity import FileHasher
+from ..reader import ProvRecord, iter_records
+from ..sourcekinds import LOG, file_head, kinds_of, record_lines
+from . import fitsfile, hdf5file
+from .layout import Embedded, encode_part
+
+__all__ = ["EmbedError", "Embedding", "embed", "lineage_of"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+SIDECAR_SUFFIX = ".prov.json"
+DEFAULT_HASH = "sha256"
+
+
+class EmbedError(LogprovError):
+    """The lineage of a product cannot be embedded."""
+
+
+@dataclass(frozen=True)
+class Embedding:
+    """What `embed` wrote.
+
+    Attributes
+    ----------
+    product : str
+        The product.
+    written : str
+        Where: ``HDU PROVENANCE``, ``/provenance``, or the path of the sidecar file.
+    activities, entities : int
+        Size of the lineage.
+    size : int
+        Bytes of provenance written.
+    """
+
+    product: str
+    written: str
+    activities: int
+    entities: int
+    size: int
+
+
+def _carries_provenance(path: str) -> bool:
+    try:
+        return LOG not in kinds_of(path)
+    except LogprovError:
+        return False
+
+
+def _same_content(path: str, entity: Any) -> bool:
+    from ..query.content import file_ids
+
+    try:
+        return entity.logged_id in file_ids(path, [entity.hash_type or DEFAULT_HASH])
+    except OSError:
+        return False
+
+
+def _with_session(record: ProvRecord) -> dict:
+    """Return the payload of ``record``; a logprov 0.0.2 record, attributed to its session by
+    its place in the log, names its session, which it keeps once embedded."""
+    data = record.data
+    if record.legacy and record.session is not None and "session_id" not in data and "in_session" not in data:
+        return {**data, "in_session": record.session}
+    return data
+
+
+def _unique(records: Iterable[ProvRecord]) -> Iterator[tuple[str, dict]]:
+    seen = set()
+    for record in records:
+        data = _with_session(record)
+        key = (record.timestamp, json.dumps(data, sort_keys=True, default=str))
+        if key not in seen:
+            seen.add(key)
+            yield record.timestamp, data
+
+
+def lineage_of(product: PathLike, sources: Iterable[PathLike]) -> tuple[list[tuple[str, dict]], Any, list[str]]:
+    """Return the records of the lineage of ``product``, the lineage, and the sources read.
+
+    The products among the ancestors that carry provenance (with the content the lineage names)
+    are read too, until no new one is found.
+
+    Raises
+    ------
+    EmbedError
+        If the sources say nothing of ``product``.
+    LogReadError
+        If a source cannot be read.
+    """
+    from ..query import NotFound
+    from ..query import open as open_provenance
+    from ..query.select import lineage_records
+
+    path = os.fspath(product)
+    pool = [os.fspath(source) for source in sources]
+    if _carries_provenance(path) and os.path.abspath(path) not in map(os.path.abspath, pool):
+        pool.append(path)
+    if not pool:
+        raise EmbedError(f"{path}: no log to take its lineage from")
+    while True:
+        with open_provenance(pool, index=False) as provenance:
+            try:
+                lineage = provenance.lineage(path)
+            except NotFound as exc:
+                raise EmbedError(f"{path}: not found in {', '.join(pool)} ({exc})") from None
+        known = set(map(os.path.abspath, pool))
+        found = []
+        for entity in lineage.entities.values():
+            for location in entity.locations:
+                full = os.path.abspath(location)
+                if (full not in known and os.path.isfile(full) and _carries_provenance(full)
+                        and _same_content(full, entity)):
+                    known.add(full)
+                    found.append(full)
+        if not found:
+            break
+        pool.extend(found)
+    records = list(_unique(lineage_records(iter_records(pool), lineage)))
+    return records, lineage, pool
+
+
+def _prov_json(records: list[tuple[str, dict]]) -> bytes:
+    from ..export import export_records
+
+    buffer = io.BytesIO()
+    export_records([data for _, data in records], "json", buffer)
+    return buffer.getvalue()
+
+
+def _replace(path: str, write: Any) -> None:
+    """Write the new version of ``path`` with ``write(temporary)`` and put it in place."""
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(prefix=".", suffix=".embed", dir=folder)
+    os.close(handle)
+    try:
+        write(temporary)
+        os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def embed(product: PathLike, sources: Iterable[PathLike] = ()) -> Embedding:
+    """Write the lineage of ``product``, read from ``sources``, into the product.
+
+    A FITS file gets a ``PROVENANCE`` extension (its other HDUs stay byte for byte), an HDF5
+    file datasets under ``/provenance``; any other file a sidecar ``PRODUCT.prov.json`` holding
+    the PROV-JSON document. Embedding again replaces what logprov embedded before (and keeps the
+    lineage it held). See ``docs/products.md``.
+
+    Parameters
+    ----------
+    product : str or path
+        The product, as the sources know it (by content).
+    sources : iterable of str or path
+        Logs (or products carrying provenance) holding its lineage.
+
+    Returns
+    -------
+    Embedding
+
+    Raises
+    ------
+    EmbedError
+        If the sources say nothing of the product, or a FITS product holds a foreign
+        ``PROVENANCE`` extension.
+    LogReadError
+        If a source cannot be read.
+    ImportError
+        If astropy (FITS) or h5py (HDF5) is missing.
+    """
+    path = os.fspath(product)
+    if not os.path.isfile(path):
+        raise EmbedError(f"{path}: no such file")
+    records, lineage, pool = lineage_of(path, sources)
+    text = "".join(record_lines(records)).encode("utf-8")
+    prov_json = _prov_json(records)
+    head = file_head(path)
+    root = lineage.entities.get(lineage.roots[0]) if lineage.roots else None
+    algorithm = (root.hash_type if root is not None else None) or DEFAULT_HASH
+    meta = {"PROVVERS": __version__, "NACTIV": len(lineage.activities), "NENTITY": len(lineage.entities),
+            "DATE": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")}
+    embedded = Embedded(prov_json, text, meta)
+    if fitsfile.is_fits(head):
+        digest = FileHasher(algorithm).file(path).digest
+        _replace(path, lambda temporary: fitsfile.write(path, embedded, digest, algorithm, temporary))
+        written = f"HDU {fitsfile.EXTNAME}"
+    elif hdf5file.is_hdf5(head):
+        digest = FileHasher(algorithm).file(path).digest
+
+        def write_hdf5(temporary: str) -> None:
+            shutil.copyfile(path, temporary)
+            hdf5file.write(temporary, embedded, digest, algorithm)
+
+        _replace(path, write_hdf5)
+        written = f"/{hdf5file.GROUP}"
+    else:
+        sidecar = path + SIDECAR_SUFFIX
+        if os.path.abspath(sidecar) in map(os.path.abspath, pool):
+            raise EmbedError(f"{sidecar}: is one of the sources, not overwritten")
+        with open(sidecar, "wb") as stream:
+            stream.write(prov_json)
+        return Embedding(path, sidecar, meta["NACTIV"], meta["NENTITY"], len(prov_json))
+    size = len(encode_part(prov_json)[0]) + len(encode_part(text, always=True)[0])
+    return Embedding(path, written, meta["NACTIV"], meta["NENTITY"], size)
