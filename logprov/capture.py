@@ -107,7 +107,8 @@ class _Run:
     one atomic ``list.pop``, so it is written exactly once.
     """
 
-    __slots__ = ("activity_id", "name", "session", "scope", "started", "token", "plan", "inputs", "pending", "within")
+    __slots__ = ("activity_id", "name", "session", "scope", "started", "token", "plan", "inputs", "pending", "within",
+                 "products")
 
     def __init__(self, activity_id: str, name: str, session: _Session, scope: CallScope | None, plan: ActivityPlan | None) -> None:
         self.activity_id = activity_id
@@ -121,6 +122,7 @@ class _Run:
         self.pending: list[tuple[str, list[str]]] = []
         #: Id of the activity this one runs inside (its parent), or None.
         self.within: str | None = None
+        self.products: list[str] = []
 
 
 class ProvCapture:
@@ -537,6 +539,8 @@ class ProvCapture:
         else:
             self._track(entity, run.within)
             records.append(GENERATED % (run.activity_id, quote(entity.id), tail))
+            if self.config.embed_products and entity.track is not None:
+                run.products.append(entity.track[1])
         self.writer.emit_texts(((timestamp, records),))
         return entity.id
 
@@ -771,6 +775,8 @@ class ProvCapture:
             except IndexError:
                 batches = ((end_time, records),)
             self.writer.emit_texts(batches)
+            if run.products and exc is None:
+                self._embed_products(run)
         except Exception as error:
             self._internal_error(run.name, error)
         finally:
@@ -779,6 +785,45 @@ class ProvCapture:
                     self._current.reset(run.token)
                 except ValueError:
                     self._current.set(None)
+
+    def log_files(self) -> list[str]:
+        """Return the files the records of this capture are written to: those of its file
+        handlers (`ProvFileHandler`, `logging.FileHandler` and their kind)."""
+        return [handler.baseFilename for handler in self.logger.handlers
+                if isinstance(getattr(handler, "baseFilename", None), str)]
+
+    def embed(self, path: str | os.PathLike, sources: Iterable[str | os.PathLike] | None = None) -> Any:
+        """Write the lineage of the file at ``path`` into it (see `logprov.embed`).
+
+        Parameters
+        ----------
+        path : str or path
+            A file an activity of this capture generated (or any file its logs know).
+        sources : iterable of str or path, optional
+            Logs to take the lineage from; by default the files this capture writes to.
+
+        Returns
+        -------
+        logprov.Embedding
+        """
+        from .products.embed import embed
+
+        for handler in self.logger.handlers:
+            handler.flush()
+        return embed(path, self.log_files() if sources is None else sources)
+
+    def _embed_products(self, run: _Run) -> None:
+        """Embed the lineage of the FITS and HDF5 files ``run`` generated; a failure is one warning."""
+        from .products.contentid import looks_like_product
+
+        for path in dict.fromkeys(run.products):
+            try:
+                with open(path, "rb") as stream:
+                    if not looks_like_product(stream.read(16)):
+                        continue
+                self.embed(path)
+            except Exception as exc:
+                self._warn_once(("embed", path), f"activity {run.name!r}: cannot embed the lineage of {path}: {exc}")
 
     def _plan_outputs(self, run: _Run, result: Any, records: list) -> None:
         plan, scope, session = run.plan, run.scope, run.session
@@ -795,6 +840,8 @@ class ProvCapture:
                 self._describe(session, entity, records)
             records.append(GENERATED % (run.activity_id, quote(entity.id), entity_plan.generated_tail))
             self._track(entity, run.within)
+            if entity.track is not None and (entity_plan.embed or self.config.embed_products):
+                run.products.append(entity.track[1])
             generated.add(entity.id)
             if entity_plan.members is not None or entity_plan.progenitors is not None:
                 self._lists(entity_plan, entity.id, scope, plan, session, records)

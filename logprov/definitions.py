@@ -46,7 +46,7 @@ __all__ = [
 _ACTIVITY_SECTIONS = ("activities", "activity_descriptions")
 _ENTITY_SECTIONS = ("entities", "entity_descriptions")
 _ENTITY_REFERENCE_KEYS = ("entityType", "entity_description", "entitytype")
-_ITEM_EXTRA_KEYS = ("multiplicity", "contentType", "type")
+_ITEM_EXTRA_KEYS = ("multiplicity", "contentType", "type", "embed")
 _JSON_TYPE_WORDS = {
     "object": "a mapping",
     "array": "a list",
@@ -120,7 +120,7 @@ class ItemDescription:
     members, progenitors : MemberDescription or None
         ``has_members`` and ``has_progenitors``.
     extra : Mapping
-        ``multiplicity``, ``contentType``, ``type`` when given.
+        ``multiplicity``, ``contentType``, ``type``, ``embed`` when given.
     """
 
     role: str

@@ -70,6 +70,8 @@ class EntityPlan:
     used_tail, generated_tail : str
         The role as the last members of a usage or generation record (``,"used_role":"data"``),
         or "" without a role.
+    embed : bool
+        For a generated file: embed its lineage in it when the activity ends.
     """
 
     role: str | None
@@ -88,6 +90,7 @@ class EntityPlan:
     by_value: bool = False
     used_tail: str = ""
     generated_tail: str = ""
+    embed: bool = False
 
 
 def _static_attributes(description: EntityDescription | None, name: str | None, default_type: str,
@@ -147,6 +150,7 @@ def entity_plan(item: ItemDescription | MemberDescription, definitions: Definiti
                   and not item.namespace and not name),
         used_tail=fragment({"used_role": role}) if role is not None else "",
         generated_tail=fragment({"generated_role": role}) if role is not None else "",
+        embed=item_extra.get("embed") is True,
     )
 
 

@@ -252,3 +252,67 @@ def test_a_product_the_logs_do_not_know_is_refused(tmp_path, make_capture):
     astropy_fits.PrimaryHDU().writeto(unknown)
     with pytest.raises(EmbedError, match="unknown.fits: not found"):
         embed(unknown, [capture.config.log_filename])
+
+
+DEFINITION = """\
+activities:
+  Maker.make:
+    generation:
+      - role: table
+        location: output
+        type: File
+        embed: true
+"""
+
+
+class Maker:
+    def __init__(self, text, output):
+        self.text = text
+        self.output = str(output)
+
+    def make(self):
+        write_table(self.text, Path(self.output))
+
+
+def test_a_generation_with_embed_true_embeds_when_the_activity_ends(tmp_path, make_capture, capsys):
+    definitions = tmp_path / "definitions.yaml"
+    definitions.write_text(DEFINITION)
+    capture = make_capture(definitions=str(definitions))
+    text = tmp_path / "input.txt"
+    text.write_text("4\n5\n")
+    capture.trace_methods(Maker)
+    Maker(text, tmp_path / "made.fits").make()
+    with astropy_fits.open(tmp_path / "made.fits") as hdus:
+        assert hdus[-1].name == "PROVENANCE" and hdus[-1].header["NACTIV"] == 1
+    made = [r.data["generated_id"] for r in iter_records(capture.log_files()[0]) if "generated_id" in r.data]
+    assert made == file_ids(str(tmp_path / "made.fits"), ["sha256"])
+
+
+def test_embed_products_embeds_every_fits_and_hdf5_output_and_a_failure_is_one_warning(tmp_path, make_capture):
+    capture = make_capture(embed_products=True)
+    text = tmp_path / "input.txt"
+    text.write_text("4\n5\n")
+
+    @capture.trace
+    def make(output, other):
+        write_table(text, Path(output))
+        capture.add_output_file(output, role="table")
+        Path(other).write_text("plain")
+        capture.add_output_file(other, role="note")
+
+    make(str(tmp_path / "t.fits"), str(tmp_path / "note.txt"))
+    assert fitsfile.provenance_hdu(str(tmp_path / "t.fits")) is not None
+    assert not (tmp_path / "note.txt.prov.json").exists()
+
+    @capture.trace
+    def broken(output):
+        hdus = astropy_fits.HDUList([astropy_fits.PrimaryHDU(), astropy_fits.BinTableHDU.from_columns(
+            [astropy_fits.Column(name="X", format="J", array=[1])], name="PROVENANCE")])
+        hdus.writeto(output, overwrite=True)
+        capture.add_output_file(output, role="table")
+        return 7
+
+    assert broken(str(tmp_path / "foreign.fits")) == 7
+    assert broken(str(tmp_path / "foreign.fits")) == 7
+    log = Path(capture.log_files()[0]).read_text()
+    assert log.count("cannot embed the lineage of") == 1 and "foreign.fits" in log
