@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import alternatives, files, memory, reading, tracing, values
+from . import alternatives, files, memory, products, reading, tracing, values
 from .calibration import calibrate, calibration_rows
 from .profiling import profile_traced_call
 from .report import metadata, table, write_json
@@ -19,6 +19,7 @@ GROUPS = {
     "values": values.rows,
     "logs": reading.rows,
     "memory": memory.rows,
+    "products": products.rows,
     "alternatives": alternatives.rows,
 }
 DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"

@@ -17,7 +17,6 @@ import contextlib
 import gzip
 import io
 import itertools
-import json
 import zlib
 from dataclasses import dataclass
 from typing import Callable, ContextManager, Iterable, Iterator
@@ -146,11 +145,10 @@ def open_source(path: str, kinds: list[SourceKind]) -> ContextManager[Lines]:
 def record_lines(records: Iterable[tuple[str, dict]]) -> Iterator[str]:
     """Yield ``(timestamp, payload)`` pairs as lines of a logprov log, for kinds that build
     records from another format."""
-    from .records import escape_markers
+    from .records import dumps, escape_markers
 
     for timestamp, payload in records:
-        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
-        yield f"_PROV_{timestamp}_PROV_{escape_markers(text)}\n"
+        yield f"_PROV_{timestamp}_PROV_{escape_markers(dumps(payload))}\n"
 
 
 _CONTROL = bytes(range(32)).translate(None, b"\t\n\r\x0c\x1b")

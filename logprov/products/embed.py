@@ -25,7 +25,7 @@ from ..identity import FileHasher
 from ..reader import ProvRecord, iter_records
 from ..sourcekinds import LOG, file_head, kinds_of, record_lines
 from . import fitsfile, hdf5file
-from .layout import Embedded, encode_part
+from .layout import Embedded, encode
 
 __all__ = ["EmbedError", "Embedding", "embed", "lineage_of"]
 
@@ -96,6 +96,13 @@ def _unique(records: Iterable[ProvRecord]) -> Iterator[tuple[str, dict]]:
             yield record.timestamp, data
 
 
+def _copies(records: Iterable[ProvRecord]) -> Iterator[ProvRecord]:
+    """Yield copies of ``records`` for a graph, which merges into the payloads it is given."""
+    for record in records:
+        yield ProvRecord(record.timestamp, dict(record.data), record.source, record.line, record.session,
+                         record.legacy)
+
+
 def lineage_of(product: PathLike, sources: Iterable[PathLike]) -> tuple[list[tuple[str, dict]], Any, list[str]]:
     """Return the records of the lineage of ``product``, the lineage, and the sources read.
 
@@ -110,8 +117,11 @@ def lineage_of(product: PathLike, sources: Iterable[PathLike]) -> tuple[list[tup
         If a source cannot be read.
     """
     from ..query import NotFound
-    from ..query import open as open_provenance
+    from ..query.facts import FactReader
+    from ..query.memory import MemoryGraph
+    from ..query.provenance import Provenance
     from ..query.select import lineage_records
+    from ..query.window import Window
 
     path = os.fspath(product)
     pool = [os.fspath(source) for source in sources]
@@ -119,26 +129,30 @@ def lineage_of(product: PathLike, sources: Iterable[PathLike]) -> tuple[list[tup
         pool.append(path)
     if not pool:
         raise EmbedError(f"{path}: no log to take its lineage from")
+    records: list[ProvRecord] = []
+    read: list[str] = []
     while True:
-        with open_provenance(pool, index=False) as provenance:
-            try:
-                lineage = provenance.lineage(path)
-            except NotFound as exc:
-                raise EmbedError(f"{path}: not found in {', '.join(pool)} ({exc})") from None
+        fresh = pool[len(read):]
+        records.extend(iter_records(fresh))
+        read.extend(fresh)
+        graph = MemoryGraph()
+        window = Window(None, None, None)
+        FactReader(graph, window).add_all(_copies(records))
+        try:
+            lineage = Provenance(graph, window, [], len(records)).lineage(path)
+        except NotFound as exc:
+            raise EmbedError(f"{path}: not found in {', '.join(pool)} ({exc})") from None
         known = set(map(os.path.abspath, pool))
-        found = []
         for entity in lineage.entities.values():
             for location in entity.locations:
                 full = os.path.abspath(location)
                 if (full not in known and os.path.isfile(full) and _carries_provenance(full)
                         and _same_content(full, entity)):
                     known.add(full)
-                    found.append(full)
-        if not found:
+                    pool.append(full)
+        if len(pool) == len(read):
             break
-        pool.extend(found)
-    records = list(_unique(lineage_records(iter_records(pool), lineage)))
-    return records, lineage, pool
+    return list(_unique(lineage_records(records, lineage))), lineage, pool
 
 
 def _prov_json(records: list[tuple[str, dict]]) -> bytes:
@@ -205,16 +219,17 @@ def embed(product: PathLike, sources: Iterable[PathLike] = ()) -> Embedding:
     meta = {"PROVVERS": __version__, "NACTIV": len(lineage.activities), "NENTITY": len(lineage.entities),
             "DATE": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")}
     embedded = Embedded(prov_json, text, meta)
+    parts = encode(embedded)
     if fitsfile.is_fits(head):
         digest = FileHasher(algorithm).file(path).digest
-        _replace(path, lambda temporary: fitsfile.write(path, embedded, digest, algorithm, temporary))
+        _replace(path, lambda temporary: fitsfile.write(path, embedded, parts, digest, algorithm, temporary))
         written = f"HDU {fitsfile.EXTNAME}"
     elif hdf5file.is_hdf5(head):
         digest = FileHasher(algorithm).file(path).digest
 
         def write_hdf5(temporary: str) -> None:
             shutil.copyfile(path, temporary)
-            hdf5file.write(temporary, embedded, digest, algorithm)
+            hdf5file.write(temporary, embedded, parts, digest, algorithm)
 
         _replace(path, write_hdf5)
         written = f"/{hdf5file.GROUP}"
@@ -225,5 +240,4 @@ def embed(product: PathLike, sources: Iterable[PathLike] = ()) -> Embedding:
         with open(sidecar, "wb") as stream:
             stream.write(prov_json)
         return Embedding(path, sidecar, meta["NACTIV"], meta["NENTITY"], len(prov_json))
-    size = len(encode_part(prov_json)[0]) + len(encode_part(text, always=True)[0])
-    return Embedding(path, written, meta["NACTIV"], meta["NENTITY"], size)
+    return Embedding(path, written, meta["NACTIV"], meta["NENTITY"], parts.size)

@@ -1,8 +1,8 @@
 """Provenance embedded in FITS files: the ``PROVENANCE`` binary-table extension.
 
 The extension is appended after the HDUs of the file, which are left byte for byte as they
-were. Its one row holds two byte columns: ``PROVJSON``, the lineage as PROV-JSON (gzip when
-``PROVENC = 'gzip'``), and ``RECORDS``, the same lineage as logprov records (gzip). The header
+were. Its one row holds two byte columns: ``PROVJSON``, the lineage as PROV-JSON (xz when
+``PROVENC = 'xz'``), and ``RECORDS``, the same lineage as logprov records (gzip). The header
 says what it holds (see ``docs/products.md``). HDU boundaries are found by reading the headers
 alone, without astropy; astropy writes and reads the extension.
 """
@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from typing import BinaryIO, Optional
 
-from .layout import Embedded, EmbeddedError, decode_part, encode_part
+from .layout import Embedded, EmbeddedError, Encoded, decode_part
 
 __all__ = ["FITS_MAGIC", "Hdu", "hdus", "identity_ranges", "has_provenance", "is_fits", "provenance_hdu", "read", "write"]
 
@@ -183,12 +183,12 @@ def read(path: str) -> Embedded:
     )
 
 
-def _table_bytes(embedded: Embedded, product_hash: str, algorithm: str) -> bytes:
+def _table_bytes(embedded: Embedded, parts: Encoded, product_hash: str, algorithm: str) -> bytes:
     import numpy as np
     from astropy.io import fits
 
-    prov_json, prov_encoding = encode_part(embedded.prov_json)
-    records, records_encoding = encode_part(embedded.records, always=True)
+    prov_json, prov_encoding = parts.prov_json, parts.prov_json_encoding
+    records, records_encoding = parts.records, parts.records_encoding
     columns = [
         fits.Column(name="PROVJSON", format=f"{len(prov_json)}B",
                     array=np.frombuffer(prov_json, dtype=np.uint8).reshape(1, -1)),
@@ -214,9 +214,10 @@ def _table_bytes(embedded: Embedded, product_hash: str, algorithm: str) -> bytes
     return data[BLOCK:]
 
 
-def write(path: str, embedded: Embedded, product_hash: str, algorithm: str, output: str) -> None:
-    """Write to ``output`` the FITS file at ``path`` with ``embedded`` as its ``PROVENANCE``
-    extension, replacing logprov's former one; every other HDU is copied byte for byte.
+def write(path: str, embedded: Embedded, parts: Encoded, product_hash: str, algorithm: str, output: str) -> None:
+    """Write to ``output`` the FITS file at ``path`` with ``embedded`` (encoded as ``parts``) as
+    its ``PROVENANCE`` extension, replacing logprov's former one; every other HDU is copied byte
+    for byte.
 
     Raises
     ------
@@ -226,7 +227,7 @@ def write(path: str, embedded: Embedded, product_hash: str, algorithm: str, outp
     hdu = provenance_hdu(path)
     if hdu is not None and hdu.header.get("PROVSOFT") != SOFTWARE:
         raise EmbeddedError(f"HDU {hdu.index} {EXTNAME} was not written by logprov: not replaced", path)
-    table = _table_bytes(embedded, product_hash, algorithm)
+    table = _table_bytes(embedded, parts, product_hash, algorithm)
     with open(path, "rb") as source, open(output, "wb") as target:
         if hdu is None:
             _copy(source, target, os.path.getsize(path))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Optional
 
-from .layout import Embedded, EmbeddedError, decode_part, encode_part
+from .layout import Embedded, EmbeddedError, Encoded, decode_part
 
 __all__ = ["HDF5_MAGIC", "GROUP", "is_hdf5", "has_embedded", "read", "write", "structure_digest",
            "embedded_identity"]
@@ -178,9 +178,9 @@ def read(path: str) -> Embedded:
     )
 
 
-def write(path: str, embedded: Embedded, product_hash: str, algorithm: str) -> None:
-    """Write ``embedded`` into the HDF5 file at ``path`` (in place), replacing logprov's former
-    datasets under ``/provenance``.
+def write(path: str, embedded: Embedded, parts: Encoded, product_hash: str, algorithm: str) -> None:
+    """Write ``embedded`` (encoded as ``parts``) into the HDF5 file at ``path`` (in place),
+    replacing logprov's former datasets under ``/provenance``.
 
     Raises
     ------
@@ -190,8 +190,8 @@ def write(path: str, embedded: Embedded, product_hash: str, algorithm: str) -> N
     import numpy as np
 
     h5py = _h5py(path)
-    prov_json, prov_encoding = encode_part(embedded.prov_json)
-    records, records_encoding = encode_part(embedded.records, always=True)
+    prov_json, prov_encoding = parts.prov_json, parts.prov_json_encoding
+    records, records_encoding = parts.records, parts.records_encoding
     try:
         with h5py.File(path, "a") as handle:
             structure = structure_digest(handle, algorithm)

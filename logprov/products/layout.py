@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import gzip
+import lzma
 import zlib
 from dataclasses import dataclass, field
 
 from ..errors import LogReadError
 
-__all__ = ["COMPRESS_ABOVE", "Embedded", "EmbeddedError", "decode_part", "encode_part"]
+__all__ = ["COMPRESS_ABOVE", "Embedded", "EmbeddedError", "Encoded", "decode_part", "encode"]
 
-#: Parts longer than this many bytes are compressed (gzip); the records always are.
+#: A PROV-JSON document longer than this many bytes is compressed (xz); the records always are
+#: (gzip).
 COMPRESS_ABOVE = 16 * 1024
+_XZ_PRESET = 1
 
 
 class EmbeddedError(LogReadError):
@@ -39,13 +42,35 @@ class Embedded:
     meta: dict = field(default_factory=dict)
 
 
-def encode_part(data: bytes, always: bool = False) -> tuple[bytes, str]:
-    """Return ``data`` as embedded and its encoding: gzip when ``always`` or when longer than
-    `COMPRESS_ABOVE`, else ``none``. The gzip stream holds no time, so that embedding the same
-    lineage twice writes the same bytes."""
-    if always or len(data) > COMPRESS_ABOVE:
-        return gzip.compress(data, compresslevel=6, mtime=0), "gzip"
-    return data, "none"
+@dataclass(frozen=True)
+class Encoded:
+    """The two parts of an `Embedded` as written into a product, with their encodings
+    (``none``, ``gzip`` or ``xz``)."""
+
+    prov_json: bytes
+    prov_json_encoding: str
+    records: bytes
+    records_encoding: str
+
+    @property
+    def size(self) -> int:
+        """Bytes of both parts."""
+        return len(self.prov_json) + len(self.records)
+
+
+def encode(embedded: Embedded) -> Encoded:
+    """Return the parts of ``embedded`` as they are written.
+
+    The PROV-JSON document is compressed with xz when longer than `COMPRESS_ABOVE`: its ids
+    repeat far apart, beyond the reach of gzip, and xz makes it about three times smaller. The
+    records, where each id repeats close to where it was first written, are compressed with
+    gzip, which is faster. Neither stream holds a time, so that embedding the same lineage twice
+    writes the same bytes.
+    """
+    prov_json, prov_encoding = embedded.prov_json, "none"
+    if len(prov_json) > COMPRESS_ABOVE:
+        prov_json, prov_encoding = lzma.compress(prov_json, preset=_XZ_PRESET), "xz"
+    return Encoded(prov_json, prov_encoding, gzip.compress(embedded.records, compresslevel=6, mtime=0), "gzip")
 
 
 def decode_part(data: bytes, encoding: str, source: str, where: str) -> bytes:
@@ -59,9 +84,9 @@ def decode_part(data: bytes, encoding: str, source: str, where: str) -> bytes:
     """
     if encoding == "none":
         return data
-    if encoding != "gzip":
+    if encoding not in ("gzip", "xz"):
         raise EmbeddedError(f"{where}: unknown encoding {encoding!r}", source)
     try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise EmbeddedError(f"{where}: damaged gzip data ({exc})", source) from None
+        return gzip.decompress(data) if encoding == "gzip" else lzma.decompress(data, format=lzma.FORMAT_XZ)
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+        raise EmbeddedError(f"{where}: damaged {encoding} data ({exc})", source) from None
