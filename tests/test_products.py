@@ -346,3 +346,12 @@ def test_a_lineage_of_a_thousand_nodes_embeds_in_less_than_200_kB(tmp_path, make
         assert hdus["PROVENANCE"].header["PROVENC"] == "xz"
     document = prov_model.ProvDocument.deserialize(content=prov_json_of_fits(product).decode(), format="json")
     assert len(list(document.get_records(prov_model.ProvActivity))) == 500
+
+
+def test_an_hdf5_file_without_provenance_is_refused_with_its_name(tmp_path, capsys):
+    path = tmp_path / "plain.h5"
+    with h5py.File(path, "w") as handle:
+        handle.create_dataset("x", data=[1, 2])
+    assert main(["sessions", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert str(path) in error and "an HDF5 file without provenance under /provenance" in error
