@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import json
 import os
 import shutil
 import stat
@@ -23,6 +22,7 @@ from .._version import __version__
 from ..errors import LogprovError
 from ..identity import FileHasher
 from ..reader import ProvRecord, iter_records
+from ..records import dumps
 from ..sourcekinds import LOG, file_head, kinds_of, record_lines
 from . import fitsfile, hdf5file
 from .layout import Embedded, encode
@@ -87,10 +87,12 @@ def _with_session(record: ProvRecord) -> dict:
 
 
 def _unique(records: Iterable[ProvRecord]) -> Iterator[tuple[str, dict]]:
+    """Yield ``(timestamp, payload)`` of ``records``, each record once (a product's lineage and
+    the log it came from hold the same records, in the same key order)."""
     seen = set()
     for record in records:
         data = _with_session(record)
-        key = (record.timestamp, json.dumps(data, sort_keys=True, default=str))
+        key = (record.timestamp, dumps(data))
         if key not in seen:
             seen.add(key)
             yield record.timestamp, data
@@ -159,7 +161,7 @@ def _prov_json(records: list[tuple[str, dict]]) -> bytes:
     from ..export import export_records
 
     buffer = io.BytesIO()
-    export_records([data for _, data in records], "json", buffer)
+    export_records([data for _, data in records], "json", buffer, indent=None)
     return buffer.getvalue()
 
 

