@@ -6,8 +6,9 @@ analysis runs on a small data store that the script simulates first with gammapy
 (instrument responses built from arrays, events drawn by ``MapDatasetEventSampler``), so
 nothing is downloaded: two 30-minute observations of a point source, a 1d spectral analysis
 with reflected background regions, a power-law fit and flux points written to a FITS file.
-The script ends by printing the lineage of the flux-points file, back to the index and event
-files of the data store.
+The script then embeds the lineage into the flux-points file (a ``PROVENANCE`` extension) and
+prints it, back to the index and event files of the data store: from the log, and from the
+file alone.
 
 Needs the ``gammapy`` extra (``pip install -e ".[gammapy]"``). Run it with
 ``python examples/gammapy_analysis.py [WORKDIR]`` (default: ``gammapy-output``); it writes
@@ -178,7 +179,9 @@ def show_lineage(log: Path, output: Path, datastore: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """Run the analysis, then print the lineage of its flux points."""
+    """Run the analysis, embed the lineage of its flux points into them, and print it."""
+    from logprov.cli import main as logprov_command
+
     workdir = Path(argv[1] if len(argv) > 1 else "gammapy-output").resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "prov.log"
@@ -190,10 +193,16 @@ def main(argv: list[str]) -> int:
     )
     output = run_analysis(workdir, capture)
     capture.end_session()
+    embedding = capture.embed(output)
     print(f"flux points:     {output}")
     print(f"provenance log:  {log}")
+    print(f"embedded:        {embedding.activities} activities, {embedding.entities} entities, "
+          f"{embedding.size:,} bytes in HDU PROVENANCE")
     print()
     show_lineage(log, output, workdir / "datastore")
+    print()
+    print(f"$ logprov lineage {output} --no-index      # the file alone")
+    logprov_command(["lineage", str(output), "--no-index"])
     return 0
 
 

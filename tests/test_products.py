@@ -355,3 +355,28 @@ def test_an_hdf5_file_without_provenance_is_refused_with_its_name(tmp_path, caps
     assert main(["sessions", str(path)]) == 2
     error = capsys.readouterr().err
     assert str(path) in error and "an HDF5 file without provenance under /provenance" in error
+
+
+def test_a_gzip_compressed_fits_input_is_no_product(tmp_path, make_capture):
+    capture = make_capture()
+    index = tmp_path / "obs-index.fits.gz"
+    buffer = io.BytesIO()
+    astropy_fits.PrimaryHDU(np.arange(4.0)).writeto(buffer)
+    index.write_bytes(gzip.compress(buffer.getvalue()))
+
+    @capture.trace
+    def reduce(path, output):
+        capture.add_input_file(path, role="index")
+        write_table_from_values(np.arange(3.0), Path(output))
+        capture.add_output_file(output, role="table")
+
+    reduce(str(index), str(tmp_path / "out.fits"))
+    done = embed(tmp_path / "out.fits", capture.log_files())
+    assert (done.activities, done.entities) == (1, 2)
+    with pytest.raises(LogReadError, match="a FITS file without logprov's PROVENANCE extension"):
+        list(iter_records(index))
+
+
+def write_table_from_values(values, output: Path) -> None:
+    astropy_fits.HDUList([astropy_fits.PrimaryHDU(), astropy_fits.BinTableHDU.from_columns(
+        [astropy_fits.Column(name="COUNTS", format="D", array=values)], name="EVENTS")]).writeto(output)

@@ -254,8 +254,12 @@ def is_fits(head: bytes) -> bool:
 
 def has_provenance(path: str) -> bool:
     """Return True when the FITS file at ``path`` has a ``PROVENANCE`` HDU, or is damaged (so
-    that reading it says where)."""
+    that reading it says where); False for a compressed FITS file (``.fits.gz``), which carries
+    none."""
     try:
+        with open(path, "rb") as stream:
+            if not is_fits(stream.read(len(FITS_MAGIC))):
+                return False
         return provenance_hdu(path) is not None
     except EmbeddedError:
         return True
