@@ -330,7 +330,37 @@ def test_gammapy_observations_come_from_the_data_store_files(gammapy_run):
     assert [r["member_id"] for r in gammapy_run.kind("member") if r["entity_id"] == observations] == ["20001", "20002"]
     assert gammapy_run.used(ids["read_models"]) == [("model file", file_id(gammapy_run.workdir / "model.yaml"))]
     write = ids["write"]
-    assert gammapy_run.generated(write) == [("flux points file", file_id(gammapy_run.workdir / "flux_points.fits"))]
+    assert gammapy_run.generated(write) == [("flux points file", product_id(gammapy_run.workdir / "flux_points.fits"))]
+
+
+def product_id(path: Path) -> str:
+    """The id of a FITS product with embedded provenance: the digest of its bytes before the
+    PROVENANCE extension (where astropy finds its header)."""
+    from astropy.io import fits
+
+    with fits.open(path) as hdus:
+        start = hdus.fileinfo(hdus.index_of("PROVENANCE"))["hdrLoc"]
+    return "file:" + hashlib.sha256(path.read_bytes()[:start]).hexdigest()
+
+
+def test_gammapy_flux_points_carry_their_lineage(gammapy_run):
+    from astropy.io import fits
+
+    import logprov.query
+
+    workdir = gammapy_run.workdir
+    output = workdir / "flux_points.fits"
+    with fits.open(output) as hdus:
+        assert [hdu.name for hdu in hdus][-1] == "PROVENANCE"
+        assert hdus["PROVENANCE"].header["NACTIV"] == 7
+    with logprov.query.open(output, index=False) as provenance:
+        alone = provenance.lineage(output)
+    with logprov.query.open(workdir / "prov.log", index=False) as provenance:
+        logged = provenance.lineage(output)
+    assert set(alone.entities) == set(logged.entities) and set(alone.activities) == set(logged.activities)
+    assert f"$ logprov lineage {output} --no-index      # the file alone" in gammapy_run.stdout
+    for path in sorted((workdir / "datastore").glob("*.fits.gz")):
+        assert file_id(path) in alone.entities
 
 
 def test_gammapy_flux_points_trace_back_to_the_data_store(gammapy_run):
@@ -342,7 +372,7 @@ def test_gammapy_flux_points_trace_back_to_the_data_store(gammapy_run):
     output = workdir / "flux_points.fits"
     with logprov.query.open(workdir / "prov.log", index=False) as provenance:
         lineage = provenance.lineage(output)
-    assert lineage.roots == [file_id(output)]
+    assert lineage.roots == [product_id(output)] and product_id(output) != file_id(output)
     entities = lineage.entities
     for path in [*files, workdir / "model.yaml"]:
         assert file_id(path) in entities, path
