@@ -92,6 +92,10 @@ examples:
 
 The prefixes of the PROV-O export are predefined: prov, logprov, voprov, xsd, rdfs, session,
 activity, param, agent, desc and those of entity ids (file, ...).""",
+    "report": """\
+examples:
+  logprov report 'logs/*.log' -o report.html        # one page: open it in any browser, offline
+  logprov report prov.log -o report.html --session 6f1c0f9e --graph-nodes 100""",
     "index": """\
 examples:
   logprov index 'logs/*.log'          # build the index now, or extend it after the logs grew""",
@@ -464,6 +468,23 @@ def cmd_index(args: argparse.Namespace) -> int:
     return FOUND
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write one self-contained HTML page of the logs: sessions, timeline, graph, activities
+    and the lineage of each entity."""
+    from .query.snapshot import load
+    from .report import write_report
+
+    if not args.output.lower().endswith((".html", ".htm")):
+        raise QueryError(f"the report is an HTML page: name it .html, not {args.output!r}")
+    snapshot = load(args.logs, _window(args), Progress())
+    if snapshot.provenance.records == 0:
+        raise LogprovError(f"no provenance records in {', '.join(args.logs)}")
+    if not snapshot.records:
+        raise NotFound("no records in the selected time window and sessions")
+    write_path(args.output, lambda stream: write_report(snapshot, stream, max_nodes=args.graph_nodes))
+    return FOUND
+
+
 def _logs_options(parser: argparse.ArgumentParser, query: bool = True, metavar: str = "LOG",
                   help_text: str = "log files, glob patterns, .gz files, products with embedded "
                                    "provenance, or - for standard input") -> None:
@@ -577,6 +598,12 @@ def build_parser() -> argparse.ArgumentParser:
     sparql.add_argument("--until", type=_time, metavar="TIME", help="only activities started at or before TIME")
     sparql.add_argument("--session", action="append", metavar="ID", help="only this session (repeatable)")
     _json_option(sparql)
+
+    report = _command(subparsers, "report", cmd_report, "write an HTML page of the logs")
+    _logs_options(report, query=False)
+    report.add_argument("-o", "--output", required=True, metavar="OUT.html", help="the page to write")
+    report.add_argument("--graph-nodes", type=_depth, default=300, metavar="N",
+                        help="largest number of nodes drawn in the graph (default 300)")
 
     index = _command(subparsers, "index", cmd_index, "build or update the index of logs")
     index.add_argument("logs", nargs="+", metavar="LOG", help="log files or glob patterns")

@@ -1,0 +1,82 @@
+"""Logs read once into memory, for pages and comparisons that need every record: the query
+model of `logprov.query` together with what it leaves out (the whole session records, the
+code identity of traced functions) and the selected records themselves."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional, Union
+
+from ..reader import ProvRecord, iter_records
+from .facts import FactReader
+from .memory import MemoryGraph
+from .progress import Progress, track
+from .provenance import Provenance
+from .select import window_records
+from .sources import LogFile, resolve
+from .window import Window
+
+__all__ = ["Snapshot", "load"]
+
+
+@dataclass
+class Snapshot:
+    """What a set of logs holds, in memory.
+
+    Attributes
+    ----------
+    provenance : Provenance
+        Queries over the selected records.
+    details : dict
+        Session id to the session record as logged (``system``, ``packages``, ``git``…),
+        the ``endTime`` of its end record merged in.
+    code : dict
+        Session id to ``{function: {"version": …, "digest": …}}``, the code identity of each
+        traced function (see the ``code`` record in docs/records.md).
+    records : list of ProvRecord
+        The selected records, in log order.
+    """
+
+    provenance: Provenance
+    details: dict = field(default_factory=dict)
+    code: dict = field(default_factory=dict)
+    records: list = field(default_factory=list)
+
+
+def _collect(record: ProvRecord, details: dict, code: dict) -> None:
+    data = record.data
+    if "session_id" in data:
+        merged = details.setdefault(data["session_id"], {})
+        merged.update(data)
+    elif "code" in data and "function" in data and "activity_id" not in data:
+        session = data.get("in_session") or record.session
+        identity = data["code"]
+        if isinstance(identity, dict):
+            code.setdefault(session, {})[str(data["function"])] = identity
+
+
+def load(sources: Union[str, "os.PathLike[str]", Iterable[Any]], window: Optional[Window] = None,
+         progress: Optional[Progress] = None) -> Snapshot:
+    """Read ``sources`` (as `logprov.query.open` takes them) into a `Snapshot`.
+
+    Raises
+    ------
+    LogReadError
+        If a log does not exist or cannot be read.
+    """
+    window = window if window is not None else Window()
+    if isinstance(sources, (str, os.PathLike)) or hasattr(sources, "read"):
+        sources = [sources]
+    sources = list(sources)
+    counts: dict = {}
+    records = list(window_records(track(iter_records(sources), progress, "reading", counts), window))
+    details: dict = {}
+    code: dict = {}
+    for record in records:
+        _collect(record, details, code)
+    graph = MemoryGraph()
+    FactReader(graph, window, moments=True).add_all(records)
+    logs = [f for f in resolve([s for s in sources if not hasattr(s, "read")]) if isinstance(f, LogFile)]
+    provenance = Provenance(graph, window, logs, counts.get("records", 0))
+    return Snapshot(provenance, details, code, records)

@@ -1,0 +1,167 @@
+"""Build the HTML report: the data of the logs as one JSON object, the graph as inline SVG, the
+page script and style from this package, all in one file."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import warnings
+from importlib import resources
+from typing import IO, Any, Optional
+
+from .._version import __version__
+from ..query.snapshot import Snapshot
+from ..query.window import utc_text
+
+__all__ = ["GRAPH_NODES", "report_data", "render_report", "write_report"]
+
+#: Largest number of nodes drawn in the report's graph; a larger graph is cut with a note.
+GRAPH_NODES = 300
+
+_XML_PROLOGUE = re.compile(r"^\s*(<\?xml[^>]*\?>\s*)?(<!DOCTYPE[^>]*>\s*)?(<!--.*?-->\s*)*", re.S)
+
+
+def _asset(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+def _millis(text: Optional[str]) -> Optional[float]:
+    """Return a logged time as milliseconds since the epoch, or None."""
+    import datetime
+
+    utc = utc_text(text) if text else None
+    if utc is None:
+        return None
+    return round(datetime.datetime.fromisoformat(utc).timestamp() * 1000, 3)
+
+
+def _session_row(session: Any, details: dict) -> dict:
+    system = details.get("system") if isinstance(details.get("system"), dict) else {}
+    platform = system.get("platform") if isinstance(system.get("platform"), dict) else {}
+    python = system.get("python") if isinstance(system.get("python"), dict) else {}
+    git = details.get("git") if isinstance(details.get("git"), dict) else {}
+    packages = details.get("packages") if isinstance(details.get("packages"), dict) else {}
+    machine = " ".join(str(platform[key]) for key in ("node", "system", "release", "machine") if platform.get(key))
+    if platform.get("num_cpus"):
+        machine += f", {platform['num_cpus']} CPUs"
+    return {
+        "id": session.id, "name": session.name, "start": session.start, "end": session.end,
+        "t0": _millis(session.start), "t1": _millis(session.end),
+        "user": session.user, "host": session.host, "command": session.command, "cwd": session.cwd,
+        "machine": machine or None,
+        "python": " ".join(str(python[key]) for key in ("implementation", "version") if python.get(key)) or None,
+        "commit": git.get("commit"), "dirty": git.get("dirty"), "repository": git.get("path"),
+        "packages": {str(k): str(v) for k, v in sorted(packages.items())},
+        "activities": session.activities, "failed": session.failed, "incomplete": session.incomplete,
+    }
+
+
+def _entity_label(entity: Any) -> str:
+    if entity.location:
+        return entity.location.rstrip("/").rsplit("/", 1)[-1] or entity.location
+    if entity.value:
+        return entity.value
+    return entity.logged_id
+
+
+def report_data(snapshot: Snapshot) -> dict:
+    """Return what the page shows, as plain JSON-serialisable data.
+
+    Activities and entities are lists of short arrays (see the field names under
+    ``"fields"``) that refer to each other by position, which keeps a page of ten thousand
+    activities small.
+    """
+    provenance = snapshot.provenance
+    sessions = provenance.sessions()
+    session_index = {session.id: position for position, session in enumerate(sessions)}
+    entities = provenance.find_entities()
+    entity_index = {entity.id: position for position, entity in enumerate(entities)}
+    activities = provenance.find_activities()
+    activity_index = {activity.id: position for position, activity in enumerate(activities)}
+
+    def links(found: tuple) -> list:
+        return [[entity_index[link.entity], link.role] for link in found if link.entity in entity_index]
+
+    activity_rows = [
+        [a.id, a.name or "", session_index.get(a.session, -1), _millis(a.start), a.duration,
+         a.status or "", " ".join(filter(None, (a.exception_type, a.exception_message))) or None,
+         a.parameters, links(a.used), links(a.generated), activity_index.get(a.parent, -1)]
+        for a in activities
+    ]
+    entity_rows = [
+        [e.id, _entity_label(e), e.type, e.location, e.value,
+         [entity_index[k] for k in e.derived_from if k in entity_index],
+         [entity_index[k] for k in e.members if k in entity_index]]
+        for e in entities
+    ]
+    return {
+        "logprov": __version__,
+        "fields": {"activity": ["id", "name", "session", "start", "duration", "status", "exception",
+                                "parameters", "used", "generated", "parent"],
+                   "entity": ["id", "label", "type", "location", "value", "derived_from", "members"]},
+        "sessions": [_session_row(s, snapshot.details.get(s.id, {})) for s in sessions],
+        "activities": activity_rows,
+        "entities": entity_rows,
+        "logs": [f.path for f in provenance.files],
+        "records": provenance.records,
+    }
+
+
+def _graph_svg(snapshot: Snapshot, max_nodes: int) -> tuple[str, Optional[str]]:
+    """Return the graph drawing as SVG markup to inline, and a note when it was cut."""
+    from ..export import export_records
+    from ..export.graph import GraphTruncatedWarning
+
+    if not snapshot.records:
+        return "", None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", GraphTruncatedWarning)
+        svg = export_records(snapshot.records, "svg", None, max_nodes=max_nodes, parameters=False)
+    text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
+    note = None
+    for warning in caught:
+        if isinstance(warning.message, GraphTruncatedWarning):
+            drawn, total = warning.message.drawn, warning.message.total
+            note = (f"The graph shows {drawn} of {total} nodes. Draw one lineage with "
+                    "logprov graph LOG --entity ID, or narrow the logs with --session, --since or --until.")
+    return _XML_PROLOGUE.sub("", text, count=1), note
+
+
+def _script_json(data: Any) -> str:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def render_report(snapshot: Snapshot, title: Optional[str] = None, max_nodes: int = GRAPH_NODES) -> str:
+    """Return the whole page as text.
+
+    Parameters
+    ----------
+    snapshot : Snapshot
+        The logs, from `logprov.query.snapshot.load`.
+    title : str, optional
+        Page title (default: names the logs).
+    max_nodes : int
+        Largest number of nodes drawn in the graph.
+    """
+    data = report_data(snapshot)
+    svg, note = _graph_svg(snapshot, max_nodes)
+    data["graph_note"] = note
+    if title is None:
+        names = [path.rsplit("/", 1)[-1] for path in data["logs"]] or ["standard input"]
+        title = "Provenance of " + ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
+    page = _asset("page.html")
+    parts = {
+        "title": html.escape(title),
+        "style": _asset("report.css"),
+        "script": _asset("report.js"),
+        "data": _script_json(data),
+        "graph": svg or "<p>No graph: the logs hold no records.</p>",
+    }
+    return re.sub(r"@@(\w+)@@", lambda match: parts[match.group(1)], page)
+
+
+def write_report(snapshot: Snapshot, stream: IO[bytes], **options: Any) -> None:
+    """Write the page of ``snapshot`` to a binary stream (options of `render_report`)."""
+    stream.write(render_report(snapshot, **options).encode("utf-8"))
