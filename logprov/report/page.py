@@ -11,6 +11,8 @@ from importlib import resources
 from typing import IO, Any, Optional
 
 from .._version import __version__
+from ..query.model import Lineage
+from ..query.select import lineage_records
 from ..query.snapshot import Snapshot
 from ..query.window import utc_text
 
@@ -57,9 +59,11 @@ def _session_row(session: Any, details: dict) -> dict:
     }
 
 
-def _entity_label(entity: Any) -> str:
+def _entity_label(entity: Any) -> Optional[str]:
+    """Return the label of an entity; None when it is the file name of its location, which
+    the page takes from the location itself."""
     if entity.location:
-        return entity.location.rstrip("/").rsplit("/", 1)[-1] or entity.location
+        return None
     if entity.value:
         return entity.value
     return entity.logged_id
@@ -99,7 +103,7 @@ def report_data(snapshot: Snapshot) -> dict:
         "logprov": __version__,
         "fields": {"activity": ["id", "name", "session", "start", "duration", "status", "exception",
                                 "parameters", "used", "generated", "parent"],
-                   "entity": ["id", "label", "type", "location", "value", "derived_from", "members"]},
+                   "entity": ["id", "label (None: the last part of the location)", "type", "location", "value", "derived_from", "members"]},
         "sessions": [_session_row(s, snapshot.details.get(s.id, {})) for s in sessions],
         "activities": activity_rows,
         "entities": entity_rows,
@@ -108,18 +112,39 @@ def report_data(snapshot: Snapshot) -> dict:
     }
 
 
-def _graph_svg(snapshot: Snapshot, max_nodes: int) -> tuple[str, Optional[str]]:
+def _drawn_records(snapshot: Snapshot, activities: list, max_nodes: int) -> tuple[list, Optional[str]]:
+    """Return the records to draw: all of them when the graph has at most ``max_nodes`` nodes,
+    else those of the first activities (by start) and their entities that fit, with a note."""
+    total = len(activities) + snapshot.provenance.counts()["entities"]
+    if total <= max_nodes:
+        return snapshot.records, None
+    chosen: dict = {}
+    entities: dict = {}
+    for activity in activities:
+        linked = {link.entity for link in (*activity.used, *activity.generated)} - set(entities)
+        if len(chosen) + len(entities) + 1 + len(linked) > max_nodes:
+            break
+        chosen[activity.id] = activity
+        entities.update(dict.fromkeys(linked))
+    lineage = Lineage([], "ancestors", None, activities=chosen, entities=entities)
+    note = (f"The graph shows the first {len(chosen)} of {len(activities)} activities "
+            f"({len(chosen) + len(entities)} of {total} nodes). Draw one lineage with "
+            "logprov graph LOG --entity ID, or narrow the logs with --session, --since or --until.")
+    return list(lineage_records(snapshot.records, lineage)), note
+
+
+def _graph_svg(snapshot: Snapshot, activities: list, max_nodes: int) -> tuple[str, Optional[str]]:
     """Return the graph drawing as SVG markup to inline, and a note when it was cut."""
     from ..export import export_records
     from ..export.graph import GraphTruncatedWarning
 
-    if not snapshot.records:
-        return "", None
+    records, note = _drawn_records(snapshot, activities, max_nodes)
+    if not records:
+        return "", note
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", GraphTruncatedWarning)
-        svg = export_records(snapshot.records, "svg", None, max_nodes=max_nodes, parameters=False)
+        svg = export_records(records, "svg", None, max_nodes=max_nodes, parameters=False)
     text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
-    note = None
     for warning in caught:
         if isinstance(warning.message, GraphTruncatedWarning):
             drawn, total = warning.message.drawn, warning.message.total
@@ -146,7 +171,7 @@ def render_report(snapshot: Snapshot, title: Optional[str] = None, max_nodes: in
         Largest number of nodes drawn in the graph.
     """
     data = report_data(snapshot)
-    svg, note = _graph_svg(snapshot, max_nodes)
+    svg, note = _graph_svg(snapshot, snapshot.provenance.find_activities(), max_nodes)
     data["graph_note"] = note
     if title is None:
         names = [path.rsplit("/", 1)[-1] for path in data["logs"]] or ["standard input"]

@@ -14,7 +14,7 @@
 
   var data = JSON.parse(document.getElementById("report-data").textContent);
   var A = data.activities, E = data.entities, S = data.sessions;
-  var PAGE = 50, TIMELINE_PAGE = 200;
+  var PAGE = 50, TIMELINE_PAGE = 100;
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -38,6 +38,9 @@
   function shortTime(text) { return text ? text.replace("T", " ").replace(/\.\d+/, "") : ""; }
   function valueText(value) { return typeof value === "string" ? value : JSON.stringify(value); }
 
+  E.forEach(function (e) {
+    if (e[1] === null) e[1] = e[3].replace(/\/+$/, "").split("/").pop() || e[3];
+  });
   var generatedBy = E.map(function () { return []; });
   var usedBy = E.map(function () { return []; });
   A.forEach(function (a, index) {
@@ -71,13 +74,6 @@
 
   /* timeline */
   var order = A.map(function (a, i) { return i; });
-  var span = S.map(function () { return [Infinity, -Infinity]; });
-  A.forEach(function (a) {
-    if (a[2] < 0 || a[3] === null) return;
-    var range = span[a[2]];
-    range[0] = Math.min(range[0], a[3]);
-    range[1] = Math.max(range[1], a[3] + 1000 * (a[4] || 0));
-  });
   function pager(box, total, size, show) {
     var page = 0, pages = Math.max(1, Math.ceil(total / size));
     function draw() {
@@ -95,15 +91,22 @@
   var timeline = document.getElementById("timeline-body");
   pager(document.getElementById("timeline-pager"), order.length, TIMELINE_PAGE, function (from, to) {
     timeline.textContent = "";
-    var last = null;
-    order.slice(from, to).forEach(function (index) {
+    var last = null, shown = order.slice(from, to), span = {};
+    shown.forEach(function (index) {
+      var a = A[index];
+      if (a[3] === null) return;
+      var range = span[a[2]] || (span[a[2]] = [Infinity, -Infinity]);
+      range[0] = Math.min(range[0], a[3]);
+      range[1] = Math.max(range[1], a[3] + 1000 * (a[4] || 0));
+    });
+    shown.forEach(function (index) {
       var a = A[index];
       if (a[2] !== last) {
         last = a[2];
         var s = S[a[2]];
         timeline.appendChild(el("div", {className: "tl-session", text: s ? (s.name || "session") + " " + s.id.slice(0, 8) + " · " + shortTime(s.start) : "no session"}));
       }
-      var range = span[a[2]] || [0, 0], width = Math.max(range[1] - range[0], 1e-3);
+      var range = span[a[2]] || [Infinity, 0], width = Math.max(range[1] - range[0], 1e-3);
       var bar = el("div", {className: "tl-bar " + a[5], title: a[1] + ": " + seconds(a[4]) + (a[6] ? " — " + a[6] : "")});
       if (a[3] !== null && range[0] !== Infinity) {
         bar.style.left = (100 * (a[3] - range[0]) / width) + "%";
