@@ -68,7 +68,7 @@
     var packages = el("details", {}, [el("summary", {text: names.length + " package" + (names.length === 1 ? "" : "s")}),
       el("div", {className: "mono", text: names.map(function (n) { return n + " " + s.packages[n]; }).join(", ") || "none recorded"})]);
     sessionList.appendChild(el("div", {className: "session", "data-session": s.id}, [
-      el("h3", {text: (s.name || "session") + " · " + s.activities + " activities" + (s.failed ? ", " + s.failed + " failed" : "")}), dl, packages]));
+      el("h3", {text: (s.name || "session") + " · " + s.activities + (s.activities === 1 ? " activity" : " activities") + (s.failed ? ", " + s.failed + " failed" : "")}), dl, packages]));
     sessionFilter.appendChild(el("option", {value: String(index), text: (s.name || "session") + " " + s.id.slice(0, 8)}));
   });
 
