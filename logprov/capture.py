@@ -29,6 +29,7 @@ from .records import (
     END, GENERATED, GENERATED_DIGEST, PARAMETERS, START, USED, USED_DIGEST, RecordWriter, dumps, fragment, now, quote,
 )
 from .scope import CallScope
+from .code import code_identity
 from .session import agent_name, calling_code_directory, git_info, imported_modules, package_versions, system_info
 from .tracking import BoundedSet, LocationTracker, ObjectTracker
 from .secrecy import REDACTED, SecrecyPolicy
@@ -190,6 +191,7 @@ class ProvCapture:
         self._agent: tuple[str | None, str] = (None, "")
         self._modules: set[str] = set()
         self._code_info: dict | None = None
+        self._code: dict[str, dict] = {}
         atexit.register(_end_session_at_exit, weakref.ref(self))
         _CAPTURES.add(self)
 
@@ -280,6 +282,8 @@ class ProvCapture:
             system.update(self._plain(cfg.system_dict))
         record["system"] = system
         record.update(self._code_info)
+        if self._code:
+            record["code"] = dict(self._code)
         record["definitions"] = self.definitions.raw
         record["config"] = self._plain(cfg.to_dict())
         return record
@@ -309,12 +313,30 @@ class ProvCapture:
         except Exception as exc:
             self._internal_error(module, exc)
 
+    def _remember_code(self, plan: Any, func: Callable, version: str | None) -> None:
+        """Note the code identity of a function being decorated, for the session record; when
+        the session record was written already, write it as a code record of the session."""
+        try:
+            if version is None and plan.description is not None:
+                version = plan.description.extra.get("version")
+            identity = code_identity(func, version)
+            if not identity or self._code.get(plan.function) == identity:
+                return
+            self._code[plan.function] = identity
+            session = self._session
+            if session is not None and session.pid == current_pid() and not self._session_unannounced \
+                    and self.writer.enabled():
+                self.writer.emit([{"session_id": session.id, "code": {plan.function: identity}}])
+        except Exception as exc:
+            self._internal_error(plan.function, exc)
+
     def _plain(self, mapping: Mapping) -> dict:
         return ValueWriter(self.secret, limit=100_000, max_items=100_000).convert(dict(mapping))
 
     # Decorators
 
-    def trace(self, func: F | None = None, *, name: str | None = None, described_only: bool | None = None) -> F:
+    def trace(self, func: F | None = None, *, name: str | None = None, described_only: bool | None = None,
+              version: str | None = None) -> F:
         """Trace a function, method, static method or class method.
 
         Each call is logged as an activity with its parameters, used and generated entities.
@@ -328,6 +350,9 @@ class ProvCapture:
         described_only : bool, optional
             Leave the function untraced when the definitions do not describe it (default: the
             ``described_only`` config option).
+        version : str, optional
+            Version of the function's code, logged with the digest of its source (default:
+            the ``version`` of its activity description).
 
         Returns
         -------
@@ -335,12 +360,12 @@ class ProvCapture:
             The traced function, with the original's name, docstring and signature.
         """
         if func is None:
-            return functools.partial(self.trace, name=name, described_only=described_only)
+            return functools.partial(self.trace, name=name, described_only=described_only, version=version)
         if isinstance(func, staticmethod):
-            return staticmethod(self._wrap(func.__func__, name, None, described_only))
+            return staticmethod(self._wrap(func.__func__, name, None, described_only, version))
         if isinstance(func, classmethod):
-            return classmethod(self._wrap(func.__func__, name, "cls", described_only))
-        return self._wrap(func, name, guess_scope(func), described_only)
+            return classmethod(self._wrap(func.__func__, name, "cls", described_only, version))
+        return self._wrap(func, name, guess_scope(func), described_only, version)
 
     def trace_methods(
         self,
@@ -426,7 +451,8 @@ class ProvCapture:
             return self._wrap(attr, None, "self", described_only)
         return None
 
-    def _wrap(self, func: Callable, name: str | None, scope: str | None, described_only: bool | None) -> Callable:
+    def _wrap(self, func: Callable, name: str | None, scope: str | None, described_only: bool | None,
+              version: str | None = None) -> Callable:
         if getattr(func, "__logprov_capture__", None) is self:
             return func
         plan = activity_plan(func, self.definitions, name, scope)
@@ -437,6 +463,7 @@ class ProvCapture:
         if plan.module not in self._modules:
             self._modules.add(plan.module)
             self._record_new_packages(plan.module)
+        self._remember_code(plan, func, version)
         capture = self
 
         if inspect.iscoroutinefunction(func):

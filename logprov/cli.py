@@ -96,6 +96,13 @@ activity, param, agent, desc and those of entity ids (file, ...).""",
 examples:
   logprov report 'logs/*.log' -o report.html        # one page: open it in any browser, offline
   logprov report prov.log -o report.html --session 6f1c0f9e --graph-nodes 100""",
+    "diff": """\
+examples:
+  logprov diff 'logs/*.log' 6f1c0f9e 8a2d4b11            # two sessions (ids or their start)
+  logprov diff 'logs/*.log' run1/flux.fits run2/flux.fits  # two products: what made each
+  logprov diff prov.log 3c9e0b2a 77d1f0c4 --json          # two activities, as JSON
+
+Exit status: 0 identical, 1 different, 2 usage or input error.""",
     "index": """\
 examples:
   logprov index 'logs/*.log'          # build the index now, or extend it after the logs grew""",
@@ -485,6 +492,29 @@ def cmd_report(args: argparse.Namespace) -> int:
     return FOUND
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Show what differs between two sessions, products or activities: parameters, inputs and
+    outputs (by content), status, code, packages, Python, machine and environment."""
+    from .query.diff import compare, comparison_lines, side
+    from .query.snapshot import load
+
+    if len(args.logs) < 3:
+        raise QueryError("give one or more logs, then the two sessions, products or activities to compare")
+    logs, first, second = args.logs[:-2], args.logs[-2], args.logs[-1]
+    snapshot = load(logs, _window(args), Progress())
+    if snapshot.provenance.records == 0:
+        raise LogprovError(f"no provenance records in {', '.join(logs)}")
+    try:
+        comparison = compare(snapshot, side(snapshot, first), side(snapshot, second))
+    except NotFound as exc:
+        raise QueryError(str(exc)) from None
+    if args.json:
+        print(json_line(comparison.to_dict()))
+    else:
+        _print_lines(comparison_lines(comparison))
+    return FOUND if comparison.identical else NOT_FOUND
+
+
 def _logs_options(parser: argparse.ArgumentParser, query: bool = True, metavar: str = "LOG",
                   help_text: str = "log files, glob patterns, .gz files, products with embedded "
                                    "provenance, or - for standard input") -> None:
@@ -604,6 +634,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", required=True, metavar="OUT.html", help="the page to write")
     report.add_argument("--graph-nodes", type=_depth, default=300, metavar="N",
                         help="largest number of nodes drawn in the graph (default 300)")
+
+    diff = _command(subparsers, "diff", cmd_diff, "what differs between two sessions, products or activities")
+    diff.add_argument("logs", nargs="+", metavar="LOG ... A B",
+                      help="log files, glob patterns, .gz files or -, then the two things compared: "
+                           "session ids (or their start), files on disk or entity ids, activity ids")
+    diff.add_argument("--since", type=_time, metavar="TIME", help="only activities started at or after TIME")
+    diff.add_argument("--until", type=_time, metavar="TIME", help="only activities started at or before TIME")
+    diff.add_argument("--session", action="append", metavar="ID", help="only this session (repeatable)")
+    _json_option(diff)
 
     index = _command(subparsers, "index", cmd_index, "build or update the index of logs")
     index.add_argument("logs", nargs="+", metavar="LOG", help="log files or glob patterns")

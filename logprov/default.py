@@ -42,9 +42,10 @@ def get_capture() -> ProvCapture:
         return _default
 
 
-def trace(func: Callable | None = None, *, name: str | None = None, described_only: bool | None = None) -> Callable:
+def trace(func: Callable | None = None, *, name: str | None = None, described_only: bool | None = None,
+          version: str | None = None) -> Callable:
     """Trace a function with the default capture (arguments as in `ProvCapture.trace`)."""
-    return get_capture().trace(func, name=name, described_only=described_only)
+    return get_capture().trace(func, name=name, described_only=described_only, version=version)
 
 
 def trace_methods(

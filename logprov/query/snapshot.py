@@ -29,8 +29,8 @@ class Snapshot:
     provenance : Provenance
         Queries over the selected records.
     details : dict
-        Session id to the session record as logged (``system``, ``packages``, ``git``…),
-        the ``endTime`` of its end record merged in.
+        Session id to the session record as logged (``system``, ``packages``, ``git``…), with
+        the later records of the session (its end, packages and code records) merged in.
     code : dict
         Session id to ``{function: {"version": …, "digest": …}}``, the code identity of each
         traced function (see the ``code`` record in docs/records.md).
@@ -44,16 +44,22 @@ class Snapshot:
     records: list = field(default_factory=list)
 
 
+def _add_code(code: dict, session: Optional[str], functions: Any) -> None:
+    if isinstance(functions, dict):
+        known = code.setdefault(session, {})
+        known.update((str(name), identity) for name, identity in functions.items() if isinstance(identity, dict))
+
+
 def _collect(record: ProvRecord, details: dict, code: dict) -> None:
     data = record.data
     if "session_id" in data:
         merged = details.setdefault(data["session_id"], {})
-        merged.update(data)
-    elif "code" in data and "function" in data and "activity_id" not in data:
-        session = data.get("in_session") or record.session
-        identity = data["code"]
-        if isinstance(identity, dict):
-            code.setdefault(session, {})[str(data["function"])] = identity
+        for key, value in data.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+        _add_code(code, data["session_id"], data.get("code"))
 
 
 def load(sources: Union[str, "os.PathLike[str]", Iterable[Any]], window: Optional[Window] = None,

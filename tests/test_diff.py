@@ -1,0 +1,153 @@
+"""``logprov diff``: what differs between two sessions, products or activities."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from logprov.cli import main
+from logprov.query.diff import compare, side
+from logprov.query.snapshot import load
+
+from logs import SyntheticLog, digest, file_entity, make_id
+
+
+def two_runs(path, *, gain=(1.5, 1.5), raw=("1" * 64, "1" * 64), numpy=("1.26.4", "1.26.4")):
+    """Write two sessions running ``calibrate`` then ``fit``, whose outputs have a content made
+    from their inputs and parameters; return the session ids."""
+    log = SyntheticLog()
+    sessions = []
+    for number in (0, 1):
+        session = log.session(number + 1, packages={"numpy": numpy[number], "astropy": "6.0"})
+        sessions.append(session)
+        source = file_entity(session, "/data/raw/run_1.fits", raw[number])
+        calibrated = file_entity(session, f"/data/out{number}/cal.fits", digest(f"{gain[number]} {raw[number]}"))
+        log.call(session, "calibrate", used=[(source, "raw")], generated=[(calibrated, "cal")],
+                 parameters={"gain": gain[number], "method": "mean"})
+        model = file_entity(session, f"/data/out{number}/model.fits", digest(calibrated["entity_id"]))
+        log.call(session, "fit", used=[(calibrated, "cal")], generated=[(model, "model")],
+                 parameters={"iterations": 20})
+    log.write(path)
+    return sessions
+
+
+def run(capsys, *args):
+    status = main(["diff", *map(str, args)])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_sessions_that_differ_in_one_parameter_one_input_and_one_package(tmp_path, capsys):
+    log = tmp_path / "runs.log"
+    a, b = two_runs(log, gain=(1.5, 1.8), raw=("1" * 64, "2" * 64), numpy=("1.26.4", "2.1.0"))
+    status, out, err = run(capsys, log, a, b, "--json")
+    assert status == 1, err
+    result = json.loads(out)
+    assert result["identical"] is False
+    assert (result["a"]["id"], result["b"]["id"]) == (a, b)
+    found = {(d["section"], d["activity"], d["key"]): (d["a"], d["b"]) for d in result["differences"]}
+    cal = [digest(f"{gain} {raw}") for gain, raw in ((1.5, "1" * 64), (1.8, "2" * 64))]
+    model = [digest(f"file:{content}") for content in cal]
+    assert found == {
+        ("parameters", "calibrate", "gain"): (1.5, 1.8),
+        ("inputs", "calibrate", "raw"): ([f"run_1.fits (file:{'1' * 64})"], [f"run_1.fits (file:{'2' * 64})"]),
+        ("outputs", "calibrate", "cal"): ([f"cal.fits (file:{cal[0]})"], [f"cal.fits (file:{cal[1]})"]),
+        ("inputs", "fit", "cal"): ([f"cal.fits (file:{cal[0]})"], [f"cal.fits (file:{cal[1]})"]),
+        ("outputs", "fit", "model"): ([f"model.fits (file:{model[0]})"], [f"model.fits (file:{model[1]})"]),
+        ("packages", None, "numpy"): ("1.26.4", "2.1.0"),
+    }
+    status, out, _ = run(capsys, log, a, b)
+    assert status == 1
+    assert "calibrate: gain: 1.5 -> 1.8" in out
+    assert "calibrate: raw: run_1.fits (file:111111111111…) -> run_1.fits (file:222222222222…)" in out
+    assert "numpy: 1.26.4 -> 2.1.0" in out
+
+
+def test_identical_sessions_exit_0(tmp_path, capsys):
+    log = tmp_path / "runs.log"
+    a, b = two_runs(log)
+    status, out, _ = run(capsys, log, a, b)
+    assert status == 0
+    assert out.splitlines()[-1] == "identical"
+
+
+def test_products_are_compared_through_their_lineage(tmp_path, capsys):
+    log = tmp_path / "runs.log"
+    two_runs(log, gain=(1.5, 1.8))
+    snapshot = load(str(log))
+    entities = {e.location: e.id for e in snapshot.provenance.find_entities(location="*/model.fits")}
+    status, out, _ = run(capsys, log, entities["/data/out0/model.fits"], entities["/data/out1/model.fits"], "--json")
+    result = json.loads(out)
+    assert status == 1
+    assert result["a"]["kind"] == result["b"]["kind"] == "product"
+    assert [(d["section"], d["activity"], d["key"]) for d in result["differences"]] == [
+        ("parameters", "calibrate", "gain"), ("inputs", "fit", "cal"), ("outputs", "calibrate", "cal"),
+        ("outputs", "fit", "model")]
+
+
+def test_activities_compared_one_to_one(tmp_path):
+    same, changed = tmp_path / "same.log", tmp_path / "changed.log"
+    two_runs(same)
+    two_runs(changed, gain=(1.5, 1.8), numpy=("1.26.4", "2.1.0"))
+    snapshot = load(str(same))
+    fits = snapshot.provenance.find_activities(name="fit")
+    assert compare(snapshot, side(snapshot, fits[0].id), side(snapshot, fits[1].id)).identical
+    snapshot = load(str(changed))
+    calibrations = snapshot.provenance.find_activities(name="calibrate")
+    comparison = compare(snapshot, side(snapshot, calibrations[0].id), side(snapshot, calibrations[1].id))
+    assert [(d.section, d.key) for d in comparison.differences] == [
+        ("parameters", "gain"), ("outputs", "cal"), ("packages", "numpy")]
+
+
+def test_unknown_and_ambiguous_names_exit_2(tmp_path, capsys):
+    log = tmp_path / "runs.log"
+    a, b = two_runs(log)
+    status, _, err = run(capsys, log, "nothing-like-this", b)
+    assert status == 2 and "nothing-like-this" in err
+    status, _, err = run(capsys, log, make_id(1)[:4], b)
+    assert status == 2 and "ambiguous" in err
+    status, _, err = run(capsys, log, a)
+    assert status == 2
+    status, _, err = run(capsys, tmp_path / "missing.log", a, b)
+    assert status == 2 and "missing.log" in err
+
+
+SCRIPT = """
+import sys, logprov
+capture = logprov.ProvCapture(config={{"log_filename": sys.argv[1], "record_git": False}})
+
+@capture.trace(version="{version}")
+def fit(x):
+    return x * {factor}
+
+@capture.trace
+def prepare(x):
+    return x + 1
+
+fit(prepare(2))
+"""
+
+
+def test_code_identity_shows_a_changed_function_without_a_commit(tmp_path, capsys):
+    log = tmp_path / "code.log"
+    for version, factor in (("1.0", 2), ("1.0", 3), ("1.1", 3)):
+        script = tmp_path / "analysis.py"
+        script.write_text(textwrap.dedent(SCRIPT.format(version=version, factor=factor)))
+        subprocess.run([sys.executable, str(script), str(log)], check=True)
+    snapshot = load(str(log))
+    first, second, third = (s.id for s in snapshot.provenance.sessions())
+    assert set(snapshot.code[first]) == {"__main__.fit", "__main__.prepare"}
+    status, out, _ = run(capsys, log, first[:8], second[:8], "--json")
+    assert status == 1
+    found = {(d["section"], d["key"]) for d in json.loads(out)["differences"]}
+    assert ("code", "__main__.fit digest") in found
+    assert ("code", "__main__.prepare digest") not in found
+    status, out, _ = run(capsys, log, second, third, "--json")
+    found = {(d["section"], d["key"]): (d["a"], d["b"]) for d in json.loads(out)["differences"]}
+    assert found[("code", "__main__.fit version")] == ("1.0", "1.1")
+    assert ("code", "__main__.prepare digest") not in found
+    assert not [key for key in found if key[0] == "outputs"]
