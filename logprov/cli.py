@@ -21,11 +21,11 @@ from .outputs import refuse_inputs, release_stdout, stdout_failure, write_path
 from .query import NotFound, Progress, Provenance, QueryError
 from .query import open as open_provenance
 from .query.model import Lineage
-from .query.progress import track
+from .query.progress import source_sizes, track
 from .query.render import entity_label, json_line, lineage_tree, matches_table, sessions_table, table
 from .query.select import lineage_records, window_records
 from .query.window import Window, utc_text
-from .reader import ProvRecord, iter_records
+from .reader import ProvRecord, ReadStats, iter_records
 
 __all__ = ["main"]
 
@@ -148,13 +148,20 @@ def _show_warning(message: Any, category: type, filename: str, lineno: int,
     print(f"logprov: warning: {text}", file=sys.stderr)
 
 
+def _progress(args: argparse.Namespace) -> Progress:
+    """Return the progress bar of a command: on a terminal, unless ``--quiet``."""
+    return Progress(enabled=False if getattr(args, "quiet", False) else None)
+
+
 def _window(args: argparse.Namespace) -> Window:
     return Window(args.since, args.until, args.session)
 
 
 def _records(args: argparse.Namespace, counts: dict) -> Iterator[ProvRecord]:
     """Yield the records of the logs that the filters select, counting all records read."""
-    records = track(iter_records(args.logs), Progress(), "reading", counts)
+    stats = ReadStats()
+    records = track(iter_records(args.logs, stats=stats), _progress(args), "reading", counts, stats,
+                    source_sizes(args.logs))
     return window_records(records, _window(args))
 
 
@@ -171,7 +178,7 @@ def _first(records: Iterator[ProvRecord], counts: dict, logs: Sequence[str]) -> 
 
 def _open(args: argparse.Namespace) -> Provenance:
     provenance = open_provenance(args.logs, args.since, args.until, args.session,
-                                 index=not args.no_index, progress=Progress())
+                                 index=not args.no_index, progress=_progress(args))
     if provenance.records == 0:
         provenance.close()
         raise LogprovError(f"no provenance records in {', '.join(args.logs)}")
@@ -483,7 +490,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if not args.output.lower().endswith((".html", ".htm")):
         raise QueryError(f"the report is an HTML page: name it .html, not {args.output!r}")
-    snapshot = load(args.logs, _window(args), Progress())
+    snapshot = load(args.logs, _window(args), _progress(args))
     if snapshot.provenance.records == 0:
         raise LogprovError(f"no provenance records in {', '.join(args.logs)}")
     if not snapshot.records:
@@ -501,7 +508,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if len(args.logs) < 3:
         raise QueryError("give one or more logs, then the two sessions, products or activities to compare")
     logs, first, second = args.logs[:-2], args.logs[-2], args.logs[-1]
-    snapshot = load(logs, _window(args), Progress())
+    snapshot = load(logs, _window(args), _progress(args))
     if snapshot.provenance.records == 0:
         raise LogprovError(f"no provenance records in {', '.join(logs)}")
     try:
@@ -526,6 +533,12 @@ def _logs_options(parser: argparse.ArgumentParser, query: bool = True, metavar: 
                         help="only this session (an id or the start of one; repeatable)")
     if query:
         parser.add_argument("--no-index", action="store_true", help="read the logs into memory, without an index")
+    _quiet_option(parser)
+
+
+def _quiet_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress bar (shown on standard error only when it is a terminal)")
 
 
 def _json_option(parser: argparse.ArgumentParser) -> None:
@@ -627,6 +640,7 @@ def build_parser() -> argparse.ArgumentParser:
     sparql.add_argument("--since", type=_time, metavar="TIME", help="only activities started at or after TIME")
     sparql.add_argument("--until", type=_time, metavar="TIME", help="only activities started at or before TIME")
     sparql.add_argument("--session", action="append", metavar="ID", help="only this session (repeatable)")
+    _quiet_option(sparql)
     _json_option(sparql)
 
     report = _command(subparsers, "report", cmd_report, "write an HTML page of the logs")
@@ -642,11 +656,13 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--since", type=_time, metavar="TIME", help="only activities started at or after TIME")
     diff.add_argument("--until", type=_time, metavar="TIME", help="only activities started at or before TIME")
     diff.add_argument("--session", action="append", metavar="ID", help="only this session (repeatable)")
+    _quiet_option(diff)
     _json_option(diff)
 
     index = _command(subparsers, "index", cmd_index, "build or update the index of logs")
     index.add_argument("logs", nargs="+", metavar="LOG", help="log files or glob patterns")
     index.set_defaults(since=None, until=None, session=None, no_index=False)
+    _quiet_option(index)
     _json_option(index)
     return parser
 

@@ -201,6 +201,8 @@ class ReadStats:
         ``(source, line, reason)`` of the first ``max_problems`` skipped lines.
     max_problems : int
         How many problems are kept.
+    stream : file-like or None
+        The text stream of the source being read (for progress bars).
     """
 
     records: int = 0
@@ -211,6 +213,7 @@ class ReadStats:
     files: List[str] = field(default_factory=list)
     problems: List[Tuple[str, int, str]] = field(default_factory=list)
     max_problems: int = 100
+    stream: Any = field(default=None, repr=False, compare=False)
 
     def add_problem(self, source: str, line: int, reason: str) -> None:
         """Count a skipped line and keep its description while there is room."""
@@ -822,6 +825,7 @@ def _read_sources(
         reader = _SourceReader(name, normalizer, selection, reporter, max_payload, max_depth)
         try:
             with context as stream:
+                stats.stream = stream
                 yield from reader.records(stream)
         except (OSError, EOFError, UnicodeDecodeError, zlib.error, MemoryError) as exc:
             reporter.problem(name, reader.line + 1, f"cannot read further: {str(exc) or type(exc).__name__}")

@@ -31,7 +31,7 @@ import warnings
 from pathlib import Path
 from typing import IO, Any, Optional, Sequence
 
-from ..reader import iter_records, source_names
+from ..reader import ReadStats, iter_records, source_names
 from .facts import FactReader
 from .progress import Progress, track
 from .sources import LogFile, last_line_end
@@ -101,11 +101,15 @@ class _Slice(io.RawIOBase):
         super().__init__()
         self._file: Optional[IO[bytes]] = None
         self._start = start
-        self._left = end - start
+        self._size = self._left = end - start
         self.name = path
 
     def readable(self) -> bool:
         return True
+
+    def tell(self) -> int:
+        """Return the number of bytes of the slice read so far."""
+        return self._size - self._left
 
     def readinto(self, buffer: memoryview) -> int:
         if self._left <= 0:
@@ -188,8 +192,10 @@ def _build(files: Sequence[LogFile], path: Path, progress: Optional[Progress], s
         create_tables(connection)
         writer = IndexWriter(connection)
         counts: dict = {}
-        records = iter_records(streams)
-        FactReader(writer).add_all(track(records, progress, "indexing", counts))
+        stats = ReadStats()
+        records = iter_records(streams, stats=stats)
+        sizes = [log.size if log.compressed else ends[log.path] for log in ordered]
+        FactReader(writer).add_all(track(records, progress, "indexing", counts, stats, sizes))
         writer.finish()
         create_indexes(connection)
         connection.executemany(
@@ -266,7 +272,9 @@ def _append(connection: sqlite3.Connection, grown: list, progress: Optional[Prog
             if end > offset:
                 stream = io.BufferedReader(_Slice(log.path, offset, end), 1 << 20)
                 with stream:
-                    FactReader(writer).add_all(track(iter_records(stream), progress, "indexing", counts))
+                    stats = ReadStats()
+                    FactReader(writer).add_all(track(iter_records(stream, stats=stats), progress, "indexing",
+                                                     counts, stats, [end - offset]))
                 _digest(log.path, end, offset, hasher)
             connection.execute(
                 "UPDATE sources SET dev = ?, ino = ?, size = ?, mtime = ?, ctime = ?, offset = ?, digest = ?, "

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Union
 
 from ..errors import LogprovError
-from ..reader import iter_records
+from ..reader import ReadStats, iter_records
 from .cache import IndexWarning, index_path, open_index
 from .content import file_ids
 from .facts import FactReader
@@ -19,7 +19,7 @@ from .indexed import IndexGraph
 from .lineage import walk
 from .memory import MemoryGraph
 from .model import Activity, Entity, Lineage, Match, Session
-from .progress import Progress, track
+from .progress import Progress, source_sizes, track
 from .sources import STDIN, LogFile, resolve
 from .window import Window, utc_text
 
@@ -378,6 +378,8 @@ def open(
             return Provenance(graph, window, logs, graph.records(), index_path(logs, folder))
     graph = MemoryGraph()
     counts: dict = {}
-    records = track(iter_records(sources), progress, "reading", counts)
+    stats = ReadStats()
+    records = track(iter_records(sources, stats=stats), progress, "reading", counts, stats,
+                    source_sizes(sources) if progress is not None else None)
     FactReader(graph, window, moments=window.timed).add_all(records)
     return Provenance(graph, window, logs, counts.get("records", 0))

@@ -8,10 +8,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional, Union
 
-from ..reader import ProvRecord, iter_records
+from ..reader import ProvRecord, ReadStats, iter_records
 from .facts import FactReader
 from .memory import MemoryGraph
-from .progress import Progress, track
+from .progress import Progress, source_sizes, track
 from .provenance import Provenance
 from .select import window_records
 from .sources import LogFile, resolve
@@ -76,7 +76,10 @@ def load(sources: Union[str, "os.PathLike[str]", Iterable[Any]], window: Optiona
         sources = [sources]
     sources = list(sources)
     counts: dict = {}
-    records = list(window_records(track(iter_records(sources), progress, "reading", counts), window))
+    stats = ReadStats()
+    sizes = source_sizes(sources) if progress is not None else None
+    records = list(window_records(track(iter_records(sources, stats=stats), progress, "reading", counts,
+                                        stats, sizes), window))
     details: dict = {}
     code: dict = {}
     for record in records:
