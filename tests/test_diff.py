@@ -151,3 +151,28 @@ def test_code_identity_shows_a_changed_function_without_a_commit(tmp_path, capsy
     assert found[("code", "__main__.fit version")] == ("1.0", "1.1")
     assert ("code", "__main__.prepare digest") not in found
     assert not [key for key in found if key[0] == "outputs"]
+
+
+RUN = """
+import sys, logprov
+capture = logprov.ProvCapture(config={"log_filename": sys.argv[1], "record_git": False})
+
+@capture.trace
+def select(threshold):
+    return {"V1": 3.1, "V2": 0.4, "threshold": threshold}
+
+select(float(sys.argv[2]))
+"""
+
+
+def test_sessions_named_by_their_start_beside_entities_local_to_them(tmp_path, capsys):
+    log = tmp_path / "runs.log"
+    script = tmp_path / "thresholds.py"
+    script.write_text(RUN)
+    for threshold in ("1.0", "1.5"):
+        subprocess.run([sys.executable, str(script), str(log), threshold], check=True)
+    first, second = (s.id for s in load(str(log)).provenance.sessions())
+    status, out, err = run(capsys, log, first[:8], second[:8])
+    assert status == 1, err
+    assert out.splitlines()[:2] == [f"A: session {first[:8]} (1 activity)", f"B: session {second[:8]} (1 activity)"]
+    assert "select: threshold: 1.0 -> 1.5" in out

@@ -122,20 +122,16 @@ def side(snapshot: Snapshot, text: str) -> Side:
     sessions = [] if os.path.isfile(text) else _sessions_named(snapshot, text)
     if len(sessions) > 1:
         raise QueryError(f"{text!r} is ambiguous: {len(sessions)} session ids start with it")
-    found: list = []
+    if sessions:
+        # session-local entity ids start with their session id: only activities compete
+        if provenance.find_activities(id_prefix=text):
+            raise QueryError(f"{text!r} is ambiguous: a session id and an activity id start with it")
+        activities = provenance.find_activities(session=sessions[0])
+        return Side("session", sessions[0], sessions[0][:8], sessions[0], activities)
     try:
         found = provenance.resolve(text)
     except NotFound:
-        if not sessions:
-            raise NotFound(f"no session, activity, entity or file {text!r}") from None
-    except QueryError:
-        if not sessions:
-            raise
-    if sessions and found:
-        raise QueryError(f"{text!r} is ambiguous: a session id and an activity or entity id start with it")
-    if sessions:
-        activities = provenance.find_activities(session=sessions[0])
-        return Side("session", sessions[0], sessions[0][:8], sessions[0], activities)
+        raise NotFound(f"no session, activity, entity or file {text!r}") from None
     kind, key = found[0]
     if kind == "activity":
         activity = provenance.activity(key)
@@ -264,8 +260,8 @@ def _value(value: Any) -> str:
 def comparison_lines(comparison: Comparison) -> list[str]:
     """Return the comparison as text: one line per difference, grouped by section."""
     a, b = comparison.a, comparison.b
-    lines = [f"A: {a.kind} {a.label} ({len(a.activities)} activities)",
-             f"B: {b.kind} {b.label} ({len(b.activities)} activities)"]
+    lines = [f"{letter}: {one.kind} {one.label} ({len(one.activities)} "
+             f"activit{'y' if len(one.activities) == 1 else 'ies'})" for letter, one in (("A", a), ("B", b))]
     if comparison.identical:
         return lines + ["identical"]
     section = None
