@@ -315,7 +315,7 @@ class ProvCapture:
 
     def _remember_code(self, plan: Any, func: Callable, version: str | None) -> None:
         """Note the code identity of a function being decorated, for the session record; when
-        the session record was written already, write it as a code record of the session."""
+        the session record was written already, write it in a code record of the session."""
         try:
             if version is None and plan.description is not None:
                 version = plan.description.extra.get("version")
@@ -326,7 +326,7 @@ class ProvCapture:
             session = self._session
             if session is not None and session.pid == current_pid() and not self._session_unannounced \
                     and self.writer.enabled():
-                self.writer.emit([{"session_id": session.id, "code": {plan.function: identity}}])
+                self.writer.emit([{"in_session": session.id, "code": {plan.function: identity}}])
         except Exception as exc:
             self._internal_error(plan.function, exc)
 

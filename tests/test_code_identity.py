@@ -76,6 +76,6 @@ def test_a_function_decorated_after_its_session_started_gets_a_code_record(make_
     records = payloads(capture)
     session = next(r["session_id"] for r in records if "system" in r)
     late = [r for r in records if "code" in r and "system" not in r]
-    assert late == [{"session_id": session,
+    assert late == [{"in_session": session,
                      "code": {f"{__name__}.{later.__qualname__}": {"version": "2",
                                                                     "digest": source_digest(later.__wrapped__)}}}]

@@ -60,6 +60,8 @@ def _collect(record: ProvRecord, details: dict, code: dict) -> None:
             else:
                 merged[key] = value
         _add_code(code, data["session_id"], data.get("code"))
+    elif "code" in data and "activity_id" not in data and "entity_id" not in data:
+        _add_code(code, data.get("in_session") or record.session, data["code"])
 
 
 def load(sources: Union[str, "os.PathLike[str]", Iterable[Any]], window: Optional[Window] = None,
