@@ -176,3 +176,18 @@ def test_sessions_named_by_their_start_beside_entities_local_to_them(tmp_path, c
     assert status == 1, err
     assert out.splitlines()[:2] == [f"A: session {first[:8]} (1 activity)", f"B: session {second[:8]} (1 activity)"]
     assert "select: threshold: 1.0 -> 1.5" in out
+
+
+def test_later_packages_records_of_a_session_are_compared_too(tmp_path, capsys):
+    log = SyntheticLog()
+    first = log.session(1, packages={"numpy": "1.26.4"})
+    log.batch([{"session_id": first, "packages": {"scipy": "1.14.1"}}])
+    second = log.session(2, packages={"numpy": "1.26.4"})
+    log.batch([{"session_id": second, "packages": {"scipy": "1.15.0"}}])
+    path = log.write(tmp_path / "packages.log")
+    snapshot = load(str(path))
+    assert snapshot.details[first]["packages"] == {"numpy": "1.26.4", "scipy": "1.14.1"}
+    status, out, _ = run(capsys, path, first, second, "--json")
+    assert status == 1
+    assert [(d["section"], d["key"], d["a"], d["b"]) for d in json.loads(out)["differences"]] == [
+        ("packages", "scipy", "1.14.1", "1.15.0")]

@@ -94,3 +94,17 @@ def test_command_draws_on_a_terminal_unless_quiet(big_log, tmp_path):
     assert percents(written.decode()) and b"reading" in written
     status, written = on_terminal("export", str(big_log), "-f", "provn", "-o", str(tmp_path / "b.provn"), "--quiet")
     assert status == 0 and written == b""
+
+
+def test_compressed_logs_show_the_share_of_compressed_bytes(big_log, tmp_path):
+    import gzip
+
+    packed = tmp_path / "big.log.gz"
+    packed.write_bytes(gzip.compress(big_log.read_bytes()))
+    terminal = Terminal()
+    with logprov.query.open(str(packed), index=False, progress=Progress(terminal, interval=0)):
+        pass
+    shown = percents(terminal.getvalue())
+    assert shown and shown == sorted(shown) and shown[-1] <= 100
+    sizes = re.findall(r"\| *[\d.]+\w?/([\d.]+)(\w?) ", terminal.getvalue())
+    assert sizes and float(sizes[0][0]) * {"": 1, "k": 1024, "M": 1024 ** 2}[sizes[0][1]] < big_log.stat().st_size / 2
