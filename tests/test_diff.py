@@ -191,3 +191,19 @@ def test_later_packages_records_of_a_session_are_compared_too(tmp_path, capsys):
     assert status == 1
     assert [(d["section"], d["key"], d["a"], d["b"]) for d in json.loads(out)["differences"]] == [
         ("packages", "scipy", "1.14.1", "1.15.0")]
+
+
+def test_activities_and_sessions_of_a_ctapipe_log_are_compared(tmp_path, capsys):
+    from test_ctapipe_sources import FIRST, SECOND, two_runs as ctapipe_runs
+
+    first, second = ctapipe_runs(tmp_path)
+    log = tmp_path / "ctapipe-process.provenance.log"
+    log.write_text(json.dumps([first], indent=3) + json.dumps([second], indent=3))
+    status, out, err = run(capsys, log, FIRST, SECOND, "--json")
+    assert status == 1, err
+    only = {(d["key"], d["a"] is None) for d in json.loads(out)["differences"] if d["section"] == "activities"}
+    assert only == {("lstchain_r0_to_dl1", False), ("lstchain_dl1_to_dl2", True)}
+    sessions = [s.id for s in load(str(log)).provenance.sessions()]
+    status, out, err = run(capsys, log, *sessions, "--json")
+    result = json.loads(out)
+    assert status == 1 and (result["a"]["kind"], result["b"]["kind"]) == ("session", "session")

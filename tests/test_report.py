@@ -205,3 +205,21 @@ def test_large_page_pages_its_tables_and_caps_its_graph(large_page):
     assert (all_activities, total) == (10_000, 30_000)
     assert 0 < activities <= drawn <= 300
     assert len(tree.cssselect("#graph-view svg g.node")) <= drawn + 1  # the drawn nodes and the note
+
+
+def test_ctapipe_provenance_logs_make_a_page_too(tmp_path):
+    from test_ctapipe_sources import FIRST, SECOND, two_runs as ctapipe_runs
+
+    import json
+
+    first, second = ctapipe_runs(tmp_path)
+    log = tmp_path / "ctapipe-process.provenance.log"
+    log.write_text(json.dumps([first], indent=3) + json.dumps([second], indent=3))
+    page = tmp_path / "page.html"
+    assert main(["report", str(log), "-o", str(page)]) == 0
+    tree = lxml_html.fromstring(page.read_text(encoding="utf-8"))
+    data = json.loads(tree.get_element_by_id("report-data").text_content())
+    assert {row[1] for row in data["activities"]} == {"lstchain_r0_to_dl1", "lstchain_dl1_to_dl2"}
+    assert {row[0] for row in data["activities"]} == {FIRST, SECOND}
+    assert {session["id"] for session in data["sessions"]} == {
+        r.data["session_id"] for r in iter_records(str(log)) if "system" in r.data}
