@@ -35,7 +35,9 @@ from .secrecy import REDACTED, SecrecyPolicy
 from .values import ValueWriter
 
 if TYPE_CHECKING:
+    from .export.notebook import NotebookDocument
     from .manual import ActivityContext
+    from .reader import ProvRecord
 
 __all__ = ["ProvCapture"]
 
@@ -202,6 +204,72 @@ class ProvCapture:
                 handler.close()
         self.logger.addHandler(ProvFileHandler(log_filename))
         self.config = self.config.replace(log_filename=os.fspath(log_filename))
+
+    # What was logged
+
+    def records(self) -> list[ProvRecord]:
+        """Return the records of the current session (every record kept, when there is none).
+
+        They are read from the capture's own handler: the in-memory buffer when
+        ``log_filename`` is None, else its log file. Start records held back are written first.
+
+        Raises
+        ------
+        LogprovError
+            When the logger keeps its records neither in memory nor in a file of its own.
+        """
+        from .history import logged_records
+
+        self._release_all()
+        return logged_records(self.logger, self.session_id)
+
+    def document(self) -> "NotebookDocument":
+        """Return the provenance of the current session (see `records`) as a PROV document.
+
+        The document is a `prov.model.ProvDocument` that Jupyter shows as its graph.
+        """
+        from .history import session_document
+
+        return session_document(self.records())
+
+    def note(self, text: str, **attributes: Any) -> str | None:
+        """Attach a timestamped note to the activity in progress, or to the session outside
+        activities; return the note's id (None when nothing is logged).
+
+        Parameters
+        ----------
+        text : str
+            The note.
+        **attributes
+            Further values kept with the note (written like parameters: secrets hidden,
+            long values cut).
+        """
+        if not self.enabled or not self.writer.enabled():
+            return None
+        suspended = _SUSPENDED.set(True)
+        try:
+            run = self._current.get()
+            records: list[str] = []
+            if run is not None:
+                self._release(run)
+                about, session_id = run.activity_id, run.session.id
+            else:
+                session, records = self._session_for(None, "__main__")
+                about = session_id = session.id
+            note_id = new_uuid()
+            timestamp = now()
+            record = {"note_id": note_id, "note": self.secret.redact_text(str(text)), "about": about,
+                      "in_session": session_id, "time": timestamp}
+            if attributes:
+                record["attributes"] = self.values.parameters(attributes.items())
+            records.append(dumps(record))
+            self.writer.emit_texts(((timestamp, records),))
+            return note_id
+        except Exception as exc:
+            self._internal_error("note", exc)
+            return None
+        finally:
+            _SUSPENDED.reset(suspended)
 
     # Sessions
 

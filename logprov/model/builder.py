@@ -142,10 +142,10 @@ class DocumentBuilder(RecordDispatcher):
             links = self.entity_descriptions.setdefault(entity, {})
             links[(session, str(data["entity_description"]))] = None
 
-    def document(self) -> ProvDocument:
-        """Return a new PROV document holding everything added so far."""
+    def document(self, document_class: type[ProvDocument] = ProvDocument) -> ProvDocument:
+        """Return a new PROV document (of ``document_class``) holding everything added so far."""
         ids = self.ids
-        document = ProvDocument()
+        document = document_class()
         for namespace in ids.namespaces.values():
             document.add_namespace(namespace)
         for parent in {a.parent for a in self.activities.values() if a.parent is not None}:
