@@ -14,7 +14,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from .capture import ProvCapture
     from .config import Config, load_config
-    from .default import activity, configure, document, get_capture, note, records, trace, trace_methods
+    from .default import activity, configure, document, get_capture, note, trace, trace_methods
     from .children import follow_children
     from .definitions import Definitions, load_definitions
     from .errors import ConfigError, DefinitionError, LogprovError, LogReadError, ValuePathError
@@ -33,7 +33,6 @@ _MODULES = {
     "trace": ".default",
     "trace_methods": ".default",
     "note": ".default",
-    "records": ".default",
     "document": ".default",
     "follow_children": ".children",
     "Definitions": ".definitions",
@@ -84,7 +83,6 @@ __all__ = [
     "trace_methods",
     "activity",
     "note",
-    "records",
     "document",
     "follow_children",
     "iter_records",

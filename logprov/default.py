@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterable, Mapping
 from .capture import ProvCapture
 from .manual import ActivityContext
 
-__all__ = ["configure", "get_capture", "trace", "trace_methods", "activity", "note", "records", "document"]
+__all__ = ["configure", "get_capture", "trace", "trace_methods", "activity", "note", "document"]
 
 _default: ProvCapture | None = None
 _lock = threading.Lock()
@@ -70,11 +70,6 @@ def activity(name: str, parameters: Mapping[str, Any] | None = None) -> Activity
 def note(text: str, **attributes: Any) -> str | None:
     """Attach a note with the default capture (see `ProvCapture.note`)."""
     return get_capture().note(text, **attributes)
-
-
-def records() -> list:
-    """Return the records of the default capture's current session (see `ProvCapture.records`)."""
-    return get_capture().records()
 
 
 def document() -> Any:
