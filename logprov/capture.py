@@ -252,14 +252,16 @@ class ProvCapture:
             records: list[str] = []
             if run is not None:
                 self._release(run)
-                about, session_id = run.activity_id, run.session.id
+                session_id = run.session.id
             else:
                 session, records = self._session_for(None, "__main__")
-                about = session_id = session.id
+                session_id = session.id
             note_id = new_uuid()
             timestamp = now()
-            record = {"note_id": note_id, "note": self.secret.redact_text(str(text)), "about": about,
-                      "in_session": session_id, "time": timestamp}
+            record = {"note_id": note_id, "note": self.secret.redact_text(str(text)), "in_session": session_id,
+                      "time": timestamp}
+            if run is not None:
+                record["about_activity"] = run.activity_id
             if attributes:
                 record["attributes"] = self.values.parameters(attributes.items())
             records.append(dumps(record))
