@@ -213,6 +213,8 @@ def test_document_displays_as_svg_graph(memory_capture, tmp_path):
     texts = _texts(svg)
     assert {"make_data", "fit", "broken", "data.txt"} <= set(texts)
     assert any("failed" in text for text in texts)
+    remarks = svg.xpath("//svg:g[contains(@class, 'remark')]", namespaces={"svg": "http://www.w3.org/2000/svg"})
+    assert [_texts(node) for node in remarks] == [["fit converged"]]
 
 
 def test_lineage_and_search_display(make_capture, tmp_path):
