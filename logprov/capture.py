@@ -22,7 +22,7 @@ from .config import Config, load_config
 from .definitions import Definitions, UnmatchedDefinitionWarning, load_definitions, unmatched_activities
 from .entities import Entity, EntityFactory
 from .flusher import Flusher
-from .handlers import ProvFileHandler, setup_logger
+from .handlers import ProvFileHandler, ProvMemoryHandler, setup_logger
 from .parameters import instance_configuration, is_parameter_value, parameter_value
 from .plans import OBJECT, ActivityPlan, EntityPlan, activity_plan, guess_scope
 from .records import (
@@ -194,12 +194,13 @@ class ProvCapture:
         _CAPTURES.add(self)
 
     def set_log_filename(self, log_filename: str | os.PathLike) -> None:
-        """Write from now on to ``log_filename`` (replacing the default file handler).
+        """Write from now on to ``log_filename`` (replacing the default file handler, or the
+        in-memory buffer).
 
         Handlers the application added to the logger itself are left as they are.
         """
         for handler in list(self.logger.handlers):
-            if isinstance(handler, ProvFileHandler):
+            if isinstance(handler, (ProvFileHandler, ProvMemoryHandler)):
                 self.logger.removeHandler(handler)
                 handler.close()
         self.logger.addHandler(ProvFileHandler(log_filename))

@@ -153,8 +153,8 @@ def _describe(capture: ProvCapture, key: int, default: bool) -> dict:
     files = [h.baseFilename for h in capture.logger.handlers if isinstance(h, ProvFileHandler)]
     if files:
         fields["log_filename"] = files[0]
-    elif config.log_filename is not None:
-        fields["log_filename"] = os.path.abspath(config.log_filename)
+    else:
+        fields["log_filename"] = None if config.log_filename is None else os.path.abspath(config.log_filename)
     return {
         "key": key,
         "definitions": capture.definitions.raw,

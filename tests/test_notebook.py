@@ -253,3 +253,29 @@ def test_search_table_escapes_markup(make_capture):
     table = lxml.html.fromstring(data["text/html"])
     assert table.xpath("//b") == []
     assert "<b>bold</b> & co" in table.xpath("//tbody/tr/td")[5].text
+
+
+def test_set_log_filename_replaces_the_memory_buffer(memory_capture, tmp_path):
+    capture = memory_capture()
+
+    @capture.trace
+    def step() -> None:
+        return None
+
+    step()
+    log = tmp_path / "later.log"
+    capture.set_log_filename(log)
+    assert [type(h) for h in capture.logger.handlers] == [logprov.handlers.ProvFileHandler]
+    step()
+    assert [record_kind(r.data) for r in iter_records(str(log))] == ["start", "end"]
+    assert [record_kind(r.data) for r in capture.records()] == ["start", "end"]
+
+
+def test_children_of_a_memory_capture_keep_their_records_in_memory(memory_capture):
+    from logprov.children import _describe
+    from logprov.config import load_config
+
+    capture = memory_capture()
+    config = _describe(capture, 1, False)["config"]
+    assert config["log_filename"] is None
+    assert load_config(config).log_filename is None
