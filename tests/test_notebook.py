@@ -279,3 +279,26 @@ def test_children_of_a_memory_capture_keep_their_records_in_memory(memory_captur
     config = _describe(capture, 1, False)["config"]
     assert config["log_filename"] is None
     assert load_config(config).log_filename is None
+
+
+def test_direct_write_to_the_buffer_equals_the_logging_call(memory_capture):
+    import logging
+
+    direct, through_logging = memory_capture(), memory_capture()
+    handler = through_logging.logger.handlers[0]
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    assert direct.writer._direct_handler() is direct.logger.handlers[0]
+    assert through_logging.writer._direct_handler() is None
+    for capture in (direct, through_logging):
+        @capture.trace
+        def scale(x: float, factor: float = 2.0) -> float:
+            capture.note("scaled")
+            return x * factor
+
+        scale(1.5)
+    lines = [capture.logger.handlers[0].lines() for capture in (direct, through_logging)]
+    assert [len(m.splitlines()) for m in lines[0]] == [len(m.splitlines()) for m in lines[1]]
+    assert all(m.startswith(f"INFO {direct.logger.name} _PROV_") for m in lines[0])
+    assert all(m.startswith(f"INFO {through_logging.logger.name} _PROV_") for m in lines[1])
+    shapes = [[sorted(r.data) for r in capture.records()] for capture in (direct, through_logging)]
+    assert shapes[0] == shapes[1]

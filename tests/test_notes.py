@@ -222,3 +222,12 @@ def test_search_by_note(noted_log, capsys, index):
     assert [json.loads(line)["activity"]["name"] for line in out.splitlines()] == ["broken"]
     status, _, err = _run(capsys, "search", log, "--note", "no such note", *extra)
     assert status == 1 and "nothing found" in err
+
+
+def test_secrets_in_a_note_are_hidden(make_capture):
+    capture = make_capture()
+    capture.note("data from https://alice:s3cret@archive.example.org/obs", token="abc", target="Crab")
+    note = _notes([r.data for r in iter_records(capture.config.log_filename)])[0]
+    assert "s3cret" not in json.dumps(note)
+    assert note["note"] == "data from https://alice:***@archive.example.org/obs"
+    assert note["attributes"] == {"token": "***", "target": "Crab"}
