@@ -14,7 +14,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from .capture import ProvCapture
     from .config import Config, load_config
-    from .default import activity, configure, get_capture, trace, trace_methods
+    from .default import activity, configure, document, get_capture, note, trace, trace_methods
     from .children import follow_children
     from .definitions import Definitions, load_definitions
     from .errors import ConfigError, DefinitionError, LogprovError, LogReadError, ValuePathError
@@ -33,6 +33,8 @@ _MODULES = {
     "get_capture": ".default",
     "trace": ".default",
     "trace_methods": ".default",
+    "note": ".default",
+    "document": ".default",
     "follow_children": ".children",
     "Definitions": ".definitions",
     "load_definitions": ".definitions",
@@ -83,6 +85,8 @@ __all__ = [
     "trace",
     "trace_methods",
     "activity",
+    "note",
+    "document",
     "follow_children",
     "iter_records",
     "read_prov",

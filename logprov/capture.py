@@ -22,7 +22,7 @@ from .config import Config, load_config
 from .definitions import Definitions, UnmatchedDefinitionWarning, load_definitions, unmatched_activities
 from .entities import Entity, EntityFactory
 from .flusher import Flusher
-from .handlers import ProvFileHandler, setup_logger
+from .handlers import ProvFileHandler, ProvMemoryHandler, setup_logger
 from .parameters import instance_configuration, is_parameter_value, parameter_value
 from .plans import OBJECT, ActivityPlan, EntityPlan, activity_plan, guess_scope
 from .records import (
@@ -36,7 +36,9 @@ from .secrecy import REDACTED, SecrecyPolicy
 from .values import ValueWriter
 
 if TYPE_CHECKING:
+    from .export.notebook import NotebookDocument
     from .manual import ActivityContext
+    from .reader import ProvRecord
 
 __all__ = ["ProvCapture"]
 
@@ -196,16 +198,85 @@ class ProvCapture:
         _CAPTURES.add(self)
 
     def set_log_filename(self, log_filename: str | os.PathLike) -> None:
-        """Write from now on to ``log_filename`` (replacing the default file handler).
+        """Write from now on to ``log_filename`` (replacing the default file handler, or the
+        in-memory buffer).
 
         Handlers the application added to the logger itself are left as they are.
         """
         for handler in list(self.logger.handlers):
-            if isinstance(handler, ProvFileHandler):
+            if isinstance(handler, (ProvFileHandler, ProvMemoryHandler)):
                 self.logger.removeHandler(handler)
                 handler.close()
         self.logger.addHandler(ProvFileHandler(log_filename))
         self.config = self.config.replace(log_filename=os.fspath(log_filename))
+
+    # What was logged
+
+    def records(self) -> list[ProvRecord]:
+        """Return the records of the current session (every record kept, when there is none).
+
+        They are read from the capture's own handler: the in-memory buffer when
+        ``log_filename`` is None, else its log file. Start records held back are written first.
+
+        Raises
+        ------
+        LogprovError
+            When the logger keeps its records neither in memory nor in a file of its own.
+        """
+        from .history import logged_records
+
+        self._release_all()
+        return logged_records(self.logger, self.session_id)
+
+    def document(self) -> "NotebookDocument":
+        """Return the provenance of the current session (see `records`) as a PROV document.
+
+        The document is a `prov.model.ProvDocument` that Jupyter shows as its graph.
+        """
+        from .history import session_document
+
+        return session_document(self.records())
+
+    def note(self, text: str, **attributes: Any) -> str | None:
+        """Attach a timestamped note to the activity in progress, or to the session outside
+        activities; return the note's id (None when nothing is logged).
+
+        Parameters
+        ----------
+        text : str
+            The note.
+        **attributes
+            Further values kept with the note (written like parameters: secrets hidden,
+            long values cut).
+        """
+        if not self.enabled or not self.writer.enabled():
+            return None
+        suspended = _SUSPENDED.set(True)
+        try:
+            run = self._current.get()
+            records: list[str] = []
+            if run is not None:
+                self._release(run)
+                session_id = run.session.id
+            else:
+                session, records = self._session_for(None, "__main__")
+                session_id = session.id
+            note_id = new_uuid()
+            timestamp = now()
+            record = {"note_id": note_id, "note": self.secret.redact_text(str(text)), "in_session": session_id,
+                      "time": timestamp}
+            if run is not None:
+                record["about_activity"] = run.activity_id
+            if attributes:
+                record["attributes"] = self.values.parameters(attributes.items())
+            records.append(dumps(record))
+            self.writer.emit_texts(((timestamp, records),))
+            return note_id
+        except Exception as exc:
+            self._internal_error("note", exc)
+            return None
+        finally:
+            _SUSPENDED.reset(suspended)
 
     # Sessions
 

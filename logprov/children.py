@@ -151,7 +151,10 @@ def _describe(capture: ProvCapture, key: int, default: bool) -> dict:
         else:
             functions["" if name is None else name] = reference
     files = [h.baseFilename for h in capture.logger.handlers if isinstance(h, ProvFileHandler)]
-    fields["log_filename"] = files[0] if files else os.path.abspath(config.log_filename)
+    if files:
+        fields["log_filename"] = files[0]
+    else:
+        fields["log_filename"] = None if config.log_filename is None else os.path.abspath(config.log_filename)
     return {
         "key": key,
         "definitions": capture.definitions.raw,

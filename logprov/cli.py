@@ -62,7 +62,12 @@ examples:
   logprov search 'logs/*.log' --location '*/model.yaml'           # runs that used or wrote it
   logprov search 'logs/*.log' --file model.yaml --status failed   # by content, failed runs only
   logprov search prov.log --where target=Crab --where 'binning.nbins=20'
-  logprov search prov.log --entity obs:23523 --json | jq .activity.name""",
+  logprov search prov.log --entity obs:23523 --json | jq .activity.name
+  logprov search prov.log --note 'bad weather'     # activities with a note holding the text""",
+    "note": """\
+examples:
+  logprov note prov.log 6f1c0f9e "calibration file replaced after this run"
+  logprov note prov.log 2b7e41aa "fit diverged: wrong start values"   # an activity id, or its start""",
     "lineage": """\
 examples:
   logprov lineage prov.log flux_points.fits            # a file on disk: found by its content
@@ -309,12 +314,28 @@ def cmd_search(args: argparse.Namespace) -> int:
             activity=args.activity, status=args.status, where=where, entity=args.entity,
             location=args.location, role=args.role, type=args.type, file=args.file,
         )
+    if args.note is not None:
+        from .notes import noted
+
+        activities, sessions = noted(iter_records(args.logs), args.note)
+        matches = [m for m in matches if m.activity is not None
+                   and (m.activity.id in activities or m.activity.session in sessions)]
     if args.limit is not None:
         matches = matches[: args.limit]
     if not matches:
         print("nothing found", file=sys.stderr)
         return NOT_FOUND
     _print_lines(map(json_line, matches) if args.json else matches_table(matches))
+    return FOUND
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    """Append a timestamped note on a session or an activity to a log."""
+    from .notes import append_note
+
+    record = append_note(args.log, args.target, args.text)
+    about = f"activity {record['about_activity']}" if "about_activity" in record else f"session {record['in_session']}"
+    print(f"note {record['note_id']} on {about} appended to {args.log}")
     return FOUND
 
 
@@ -606,6 +627,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--role", metavar="ROLE", help="role of the usage or generation, glob pattern")
     search.add_argument("--type", metavar="TYPE", help="entity type: File, FileCollection, PythonObject, ...")
     search.add_argument("--file", metavar="PATH", help="the entity with the content of this file")
+    search.add_argument("--note", metavar="TEXT",
+                        help="only activities with a note holding TEXT, or in a session with one (any case)")
     search.add_argument("--limit", type=_depth, metavar="N", help="show at most N results")
     _json_option(search)
 
@@ -620,6 +643,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="tree (default), JSON lines, or a drawing")
     lineage.add_argument("-o", "--output", metavar="OUT", help="output file (default: standard output)")
     _json_option(lineage)
+
+    note = _command(subparsers, "note", cmd_note, "append a note on a session or an activity to a log")
+    note.add_argument("log", metavar="LOG", help="the log file (appended to)")
+    note.add_argument("target", metavar="SESSION_OR_ACTIVITY", help="a session or activity id, or its start")
+    note.add_argument("text", metavar="TEXT", help="the note")
 
     sessions = _command(subparsers, "sessions", cmd_sessions, "list the sessions")
     _logs_options(sessions)

@@ -30,8 +30,8 @@ class Config:
         Whether traced calls are captured at all.
     hash_type : str
         `hashlib` algorithm for file digests (lower case).
-    log_filename : str
-        File written by the default logging handler.
+    log_filename : str or None
+        File written by the default logging handler; None keeps the records in memory.
     log_args, log_kwargs : bool
         Whether positional and keyword arguments are logged as parameters.
     log_args_as_entities : bool
@@ -79,7 +79,7 @@ class Config:
 
     capture: bool = True
     hash_type: str = "sha256"
-    log_filename: str = "prov.log"
+    log_filename: str | None = "prov.log"
     log_args: bool = True
     log_args_as_entities: bool = True
     log_kwargs: bool = True
@@ -299,7 +299,7 @@ def _interval(name: str, value: Any) -> float:
 _CHECKS = {
     "capture": _bool,
     "hash_type": _hash_type,
-    "log_filename": _text,
+    "log_filename": _optional_text,
     "log_args": _bool,
     "log_args_as_entities": _bool,
     "log_kwargs": _bool,

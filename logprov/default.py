@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterable, Mapping
 from .capture import ProvCapture
 from .manual import ActivityContext
 
-__all__ = ["configure", "get_capture", "trace", "trace_methods", "activity"]
+__all__ = ["configure", "get_capture", "trace", "trace_methods", "activity", "note", "document"]
 
 _default: ProvCapture | None = None
 _lock = threading.Lock()
@@ -66,3 +66,13 @@ def trace_methods(
 def activity(name: str, parameters: Mapping[str, Any] | None = None) -> ActivityContext:
     """Log a block of code as an activity with the default capture (see `ProvCapture.activity`)."""
     return get_capture().activity(name, parameters)
+
+
+def note(text: str, **attributes: Any) -> str | None:
+    """Attach a note with the default capture (see `ProvCapture.note`)."""
+    return get_capture().note(text, **attributes)
+
+
+def document() -> Any:
+    """Return the default capture's current session as a PROV document (see `ProvCapture.document`)."""
+    return get_capture().document()

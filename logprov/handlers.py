@@ -8,7 +8,10 @@ import os
 import warnings
 from typing import Mapping
 
-__all__ = ["ProvFileHandler", "setup_logger"]
+__all__ = ["ProvFileHandler", "ProvMemoryHandler", "ProvBufferFullWarning", "MEMORY_RECORDS", "setup_logger"]
+
+#: Records a `ProvMemoryHandler` keeps by default.
+MEMORY_RECORDS = 100_000
 
 
 class ProvFileHandler(logging.Handler):
@@ -88,6 +91,76 @@ class ProvFileHandler(logging.Handler):
             super().close()
 
 
+class ProvMemoryHandler(logging.Handler):
+    """Keep each formatted logging call in memory, up to a number of records.
+
+    Used when ``log_filename`` is None (notebooks, tests): the provenance lines stay in the
+    process, for `logprov.ProvCapture.records` and `logprov.ProvCapture.document`. Each line
+    holding a ``_PROV_`` record counts as one record. Once ``capacity`` records are kept, later
+    messages are dropped, the first ones kept (so that the session record and the earliest
+    activities stay whole), and one `ProvBufferFullWarning` is issued; `clear` empties the
+    buffer and allows one more warning.
+
+    Parameters
+    ----------
+    capacity : int
+        Largest number of records kept.
+    """
+
+    def __init__(self, capacity: int = MEMORY_RECORDS) -> None:
+        super().__init__()
+        self.capacity = capacity
+        self.messages: list[str] = []
+        self.records = 0
+        self.dropped = 0
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Format ``record``; without a formatter of its own, as ``LEVEL logger message``."""
+        if self.formatter is None:
+            return f"{record.levelname} {record.name} {record.getMessage()}"
+        return self.formatter.format(record)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Format ``record`` and keep it."""
+        try:
+            self.write_message(self.format(record))
+        except Exception:
+            self.handleError(record)
+
+    def write_message(self, text: str) -> None:
+        """Keep ``text`` (an already formatted message), or drop it when the buffer is full."""
+        count = text.count("\n") + 1
+        with self.lock:
+            if self.records + count <= self.capacity:
+                self.messages.append(text)
+                self.records += count
+                return
+            self.dropped += count
+            first = self.dropped == count
+        if first:
+            warnings.warn(
+                f"logprov: the in-memory provenance buffer is full ({self.capacity:,} records); later "
+                "records are dropped (set log_filename to write to a file, or clear the buffer)",
+                ProvBufferFullWarning, stacklevel=2,
+            )
+
+    def lines(self) -> list[str]:
+        """Return a copy of the messages kept, in the order they were logged."""
+        with self.lock:
+            return list(self.messages)
+
+    def clear(self) -> None:
+        """Forget the messages kept (and how many were dropped)."""
+        with self.lock:
+            self.messages = []
+            self.records = 0
+            self.dropped = 0
+
+
+class ProvBufferFullWarning(UserWarning):
+    """A `ProvMemoryHandler` is full: records logged from now on are dropped."""
+
+
 def _ends_with_newline(path: str) -> bool:
     """Return True for an empty file or one whose last byte ends a line (a killed writer may
     have left half a line)."""
@@ -103,7 +176,7 @@ def _ends_with_newline(path: str) -> bool:
 
 
 def setup_logger(
-    name: str, log_filename: str | os.PathLike, dict_config: Mapping | None = None
+    name: str, log_filename: str | os.PathLike | None, dict_config: Mapping | None = None
 ) -> logging.Logger:
     """Return the provenance logger, configuring it when the application has not.
 
@@ -111,8 +184,8 @@ def setup_logger(
     ----------
     name : str
         Logger name.
-    log_filename : str or os.PathLike
-        File for the default handler.
+    log_filename : str, os.PathLike or None
+        File for the default handler; None keeps the records in memory (`ProvMemoryHandler`).
     dict_config : mapping, optional
         A :func:`logging.config.dictConfig` configuration, applied as given except that
         ``disable_existing_loggers`` defaults to False (like any ``dictConfig`` call, it replaces
@@ -122,7 +195,7 @@ def setup_logger(
     -------
     logging.Logger
         The logger. Without ``dict_config`` and with no handler of its own yet, it gets a
-        `ProvFileHandler` on ``log_filename``, level INFO, and does not propagate (so records do
+        `ProvFileHandler` on ``log_filename`` (a `ProvMemoryHandler` when it is None), level INFO, and does not propagate (so records do
         not reach the console through the root logger).
     """
     if dict_config is not None:
@@ -131,6 +204,13 @@ def setup_logger(
         logging.config.dictConfig(settings)
         return logging.getLogger(name)
     logger = logging.getLogger(name)
+    if log_filename is None:
+        if not logger.handlers:
+            logger.addHandler(ProvMemoryHandler())
+            logger.propagate = False
+            if logger.level == logging.NOTSET or logger.level > logging.INFO:
+                logger.setLevel(logging.INFO)
+        return logger
     wanted = os.path.abspath(os.fspath(log_filename))
     ours = [h for h in logger.handlers if isinstance(h, ProvFileHandler)]
     if ours and all(h.baseFilename != wanted for h in ours):

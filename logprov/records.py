@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Any, Callable, Sequence
 
-from .handlers import ProvFileHandler
+from .handlers import ProvFileHandler, ProvMemoryHandler
 from .process import current_pid
 
 __all__ = [
@@ -144,7 +144,7 @@ class RecordWriter:
     up the caller's file, process and thread names on every call); a record factory installed
     with `logging.setLogRecordFactory` is honoured. When the logger has the plain configuration
     of `logprov.handlers.setup_logger` (one `ProvFileHandler` without formatter or filters, not
-    propagating), a batch is written to that handler directly, as the logging call would write
+    propagating, or one `ProvMemoryHandler` likewise), a batch is written to that handler directly, as the logging call would write
     it; any other configuration goes through `logging.Logger.handle`.
 
     Parameters
@@ -214,7 +214,7 @@ class RecordWriter:
         if len(handlers) != 1 or logger.propagate or logger.filters or logger.disabled:
             return None
         handler = handlers[0]
-        if (type(handler) is not ProvFileHandler or handler.formatter is not None or handler.filters
+        if (type(handler) not in _DIRECT_HANDLERS or handler.formatter is not None or handler.filters
                 or handler.level > logging.INFO or _record_factory() is not _LogRecord):
             return None
         return handler
@@ -252,6 +252,7 @@ class RecordWriter:
         self.logger.warning("logprov: %s", message.replace(PROV_PREFIX, "_PROV"))
 
 
+_DIRECT_HANDLERS = frozenset({ProvFileHandler, ProvMemoryHandler})
 _new_record = object.__new__
 _level_name = logging.getLevelName
 _record_factory = logging.getLogRecordFactory
@@ -261,7 +262,10 @@ _START_NS = int(logging._startTime * 1e9)
 
 def record_kind(record: dict) -> str:
     """Return the kind of a record: ``session``, ``session_end``, ``start``, ``parameters``,
-    ``used``, ``generated``, ``end``, ``entity``, ``member``, ``derivation`` or ``unknown``."""
+    ``used``, ``generated``, ``end``, ``entity``, ``member``, ``derivation``, ``note`` or
+    ``unknown``."""
+    if "note_id" in record:
+        return "note"
     if "session_id" in record:
         return "session_end" if "endTime" in record and "system" not in record else "session"
     if "activity_id" in record:

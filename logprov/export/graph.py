@@ -1,7 +1,7 @@
 """Draw a PROV document as a Graphviz graph in the W3C PROV style.
 
 Activities are blue rectangles listing their parameters, entities yellow ellipses, agents orange
-houses and descriptions grey notes. Activities, and the entities they generate, are grouped in
+houses, descriptions grey notes and the notes of logprov:Note white ones. Activities, and the entities they generate, are grouped in
 one box per session. The DOT text is written by `logprov.export.dot`, which quotes every
 identifier and label.
 """
@@ -37,6 +37,7 @@ from prov.model import (
 )
 
 from ..model.builder import ENTITY_TYPES, IN_SESSION, PARAMETER_TYPE, UNTRACED
+from ..model.mapping import NOTE_TYPE
 from ..model.contents import content_view
 from ..model.descriptions import DESCRIBED_BY
 from ..model.ids import LOGPROV, VOPROV
@@ -56,6 +57,7 @@ NODE_STYLES: Dict[str, Dict[str, str]] = {
     },
     "session": {"shape": "box3d", "style": "filled", "fillcolor": "#E8E8E8", "color": "#808080"},
     "note": {"shape": "note", "style": "filled", "fillcolor": "#FFE4E1", "color": "#CC0000"},
+    "remark": {"shape": "note", "style": "filled", "fillcolor": "#FFFFFF", "color": "#808080", "fontsize": "9"},
 }
 _EDGE_STYLES = {
     ProvUsage: {"color": "#A52A2A"},
@@ -76,7 +78,7 @@ _EDGE_NAMES = {
     ProvSpecialization: "specializes",
     ProvAlternate: "alternate",
 }
-_PRIORITY = {"activity": 0, "entity": 1, "parameter": 2, "agent": 3, "description": 4, "session": 5}
+_PRIORITY = {"activity": 0, "entity": 1, "remark": 1, "parameter": 2, "agent": 3, "description": 4, "session": 5}
 _DESCRIPTION_TYPES = {
     VOPROV[name]
     for name in (
@@ -188,6 +190,8 @@ def _kind(record: ProvRecord) -> str:
         return "parameter"
     if SESSION_TYPE in types:
         return "session"
+    if NOTE_TYPE in types:
+        return "remark"
     if types & _DESCRIPTION_TYPES:
         return "description"
     return "entity"
@@ -216,6 +220,8 @@ def _short_label(record: ProvRecord, kind: str) -> List[str]:
     label = _first(record, PROV_LABEL)
     if kind == "session":
         return [f"session {_short_id(record.identifier)}"]
+    if kind == "remark":
+        return [_first(record, PROV_VALUE) or _short_id(record.identifier)]
     if label is not None:
         return [label]
     if kind != "entity":
@@ -368,7 +374,7 @@ def _sessions_of(
     sessions_by_head = {(s.namespace.uri, s.localpart + "."): s for s in set(session_of.values())}
     for name, kind in kinds.items():
         head, dot, _ = name.localpart.partition(".")
-        if kind == "entity" and dot and name not in session_of:
+        if kind in ("entity", "remark") and dot and name not in session_of:
             session = sessions_by_head.get((name.namespace.uri, head + dot))
             if session is not None:
                 session_of[name] = session

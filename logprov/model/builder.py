@@ -21,6 +21,7 @@ from .mapping import (
     CONFIGURED_BY,
     ENTITY_TYPES,
     IN_SESSION,
+    NOTE_ON,
     PARAMETER_TYPE,
     SESSION_TYPE_PAIR,
     UNTRACED,
@@ -28,6 +29,8 @@ from .mapping import (
     Pair,
     agent_attributes,
     entity_attributes,
+    note_attributes,
+    note_name,
     parameter_attributes,
     parameter_usage_attributes,
     role,
@@ -87,6 +90,7 @@ class DocumentBuilder(RecordDispatcher):
         self.generations: Dict[Tuple[QualifiedName, str, Optional[str]], None] = {}
         self.members: Dict[Tuple[QualifiedName, QualifiedName], None] = {}
         self.derivations: Dict[Tuple[QualifiedName, QualifiedName], bool] = {}
+        self.notes: Dict[Tuple[QualifiedName, Optional[str], Optional[str]], None] = {}
 
     def _session(self, data: dict) -> None:
         session = data["session_id"]
@@ -142,10 +146,16 @@ class DocumentBuilder(RecordDispatcher):
             links = self.entity_descriptions.setdefault(entity, {})
             links[(session, str(data["entity_description"]))] = None
 
-    def document(self) -> ProvDocument:
-        """Return a new PROV document holding everything added so far."""
+    def _note(self, data: dict, session: str | None) -> None:
+        entity = self._reference(note_name(data), session)
+        self.entities[entity].update(dict.fromkeys(note_attributes(data, self.value_limit)))
+        about = data.get("about_activity")
+        self.notes[(entity, None if about is None else str(about), session)] = None
+
+    def document(self, document_class: type[ProvDocument] = ProvDocument) -> ProvDocument:
+        """Return a new PROV document (of ``document_class``) holding everything added so far."""
         ids = self.ids
-        document = ProvDocument()
+        document = document_class()
         for namespace in ids.namespaces.values():
             document.add_namespace(namespace)
         for parent in {a.parent for a in self.activities.values() if a.parent is not None}:
@@ -243,3 +253,8 @@ class DocumentBuilder(RecordDispatcher):
             document.derivation(derived, progenitor, other_attributes=attributes)
         for collection, member in self.members:
             document.membership(collection, member)
+        for note, activity, session in self.notes:
+            if activity is not None:
+                document.influence(note, ids.activity(activity), other_attributes=[(PROV_TYPE, NOTE_ON)])
+            elif session is not None:
+                document.influence(note, ids.session(session), other_attributes=[(PROV_TYPE, NOTE_ON)])

@@ -15,7 +15,7 @@ class RecordDispatcher:
     """Base of the consumers of records (`DocumentBuilder`, `RecordStream`).
 
     Subclasses set ``normalizer`` and implement ``_session(data)``,
-    ``_activity(data, session)`` and ``_entity(data, session)``.
+    ``_activity(data, session)``, ``_entity(data, session)`` and ``_note(data, session)``.
     """
 
     normalizer: RecordNormalizer
@@ -33,7 +33,7 @@ class RecordDispatcher:
 
     def add_all(self: D, records: Iterable[Union[ProvRecord, dict]]) -> D:
         """Take every record of ``records`` into account and return ``self``."""
-        on_session, on_activity, on_entity = self._session, self._activity, self._entity
+        on_session, on_activity, on_entity, on_note = self._session, self._activity, self._entity, self._note
         normalize = self.normalizer.normalize
         for record in records:
             if isinstance(record, ProvRecord):
@@ -47,6 +47,8 @@ class RecordDispatcher:
                 on_activity(data, session)
             if "entity_id" in data:
                 on_entity(data, session)
+            if "note_id" in data:
+                on_note(data, session)
         return self
 
     def _session(self, data: dict) -> None:
@@ -56,4 +58,7 @@ class RecordDispatcher:
         raise NotImplementedError
 
     def _entity(self, data: dict, session: Any) -> None:
+        raise NotImplementedError
+
+    def _note(self, data: dict, session: Any) -> None:
         raise NotImplementedError

@@ -19,6 +19,10 @@ from .values import TEXT_LIMIT, AttributeValue, attribute_value, to_time
 
 __all__ = [
     "Pair",
+    "NOTE_TYPE",
+    "NOTE_ON",
+    "note_name",
+    "note_attributes",
     "IN_SESSION",
     "PARAMETER_TYPE",
     "CONFIGURED_BY",
@@ -47,6 +51,8 @@ COLLECTION = PROV["Collection"]
 PERSON = PROV["Person"]
 GENERATED_AT = LOGPROV["generatedAtTime"]
 SESSION_TYPE_PAIR: Pair = (PROV_TYPE, SESSION_TYPE)
+NOTE_TYPE = LOGPROV["Note"]
+NOTE_ON = LOGPROV["noteOn"]
 ENTITY_TYPES = {name: LOGPROV[name] for name in ("PythonObject", "File", "FileCollection")}
 
 _TEXT, _VALUE, _TYPE, _MEMBER, _GENERATED = "text", "value", "type", "member", "generated"
@@ -242,3 +248,21 @@ def role_attributes(
 def role(value: Any) -> Optional[str]:
     """Return a logged role as the string used in the document, or None."""
     return None if value is None else str(attribute_value(value))
+
+
+def note_name(data: dict) -> str:
+    """Return the entity id (as logged, local to its session) of the note record ``data``."""
+    return f"note-{data['note_id']}"
+
+
+def note_attributes(data: dict, value_limit: int) -> List[Pair]:
+    """Return the attributes of the entity of a note: its type, text (``prov:value``), time
+    (``logprov:time``) and further attributes (``logprov:attributes``, as JSON)."""
+    pairs: List[Pair] = [(PROV_TYPE, NOTE_TYPE), (PROV_VALUE, attribute_value(str(data.get("note", "")), value_limit))]
+    moment = to_time(data.get("time"))
+    if moment is not None:
+        pairs.append((LOGPROV["time"], moment))
+    attributes = data.get("attributes")
+    if attributes:
+        pairs.append((LOGPROV["attributes"], attribute_value(attributes, value_limit)))
+    return pairs

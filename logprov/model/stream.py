@@ -42,11 +42,14 @@ from .ids import IdMaker, local_part, qualified_text
 from .mapping import (
     COLLECTION,
     IN_SESSION,
+    NOTE_ON,
     SESSION_TYPE_PAIR,
     UNTRACED,
     ActivityState,
     Pair,
     agent_attributes,
+    note_attributes,
+    note_name,
     parameter_usage_attributes,
     role,
     role_attributes,
@@ -64,6 +67,7 @@ Attributes = Tuple[Pair, ...]
 Reference = Tuple[str, int, str]
 
 IN_SESSION_ATTRIBUTES: Attributes = ((PROV_TYPE, IN_SESSION),)
+NOTE_ATTRIBUTES: Attributes = ((PROV_TYPE, NOTE_ON),)
 DESCRIBED_ATTRIBUTES: Attributes = ((PROV_TYPE, DESCRIBED_BY),)
 UNTRACED_ATTRIBUTES: Attributes = ((PROV_TYPE, UNTRACED),)
 NO_ATTRIBUTES: Attributes = ()
@@ -224,6 +228,7 @@ class RecordStream(RecordDispatcher):
         self.missing_parents: Dict[str, None] = {}
         self.pending_links: Dict[str, List[Tuple[str, int, str]]] = {}
         self._written: Set[int] = set()
+        self._notes: Set[Tuple[str, str]] = set()
         self._collections: Set[int] = set()
         self._numbers: Dict[str, Dict[object, int]] = {"role": {}, "parameter": {}, "description": {}}
         self._role_names: Dict[object, Tuple[Optional[str], int]] = {}
@@ -299,6 +304,24 @@ class RecordStream(RecordDispatcher):
             self._activity(data, session)
         if "entity_id" in data:
             self._entity(data, session)
+        if "note_id" in data:
+            self._note(data, session)
+
+    def _note(self, data: dict, session: Optional[str]) -> None:
+        name, _, term = self._reference(note_name(data), session)
+        self.entities.add(name, note_attributes(data, self.value_limit))
+        about = data.get("about_activity")
+        if about is not None:
+            target = self._term("activity", str(about))
+        elif session is not None:
+            target = self._term("session", session)
+        else:
+            return
+        if (term, target) in self._notes:
+            return
+        self._notes.add((term, target))
+        lines, fill = self._plan("wasInfluencedBy", NOTE_ATTRIBUTES)
+        lines.append(fill(term, target, None, next(self.sink.blank)))
 
     def finish(self) -> None:
         """Write everything still held: open activities, sessions, agents, entities."""

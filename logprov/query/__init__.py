@@ -16,7 +16,7 @@ The logs are read once into an SQLite index kept in ``$LOGPROV_CACHE`` or
 """
 
 from .cache import cache_dir, index_path
-from .model import Activity, Edge, Entity, Lineage, Link, Match, Session
+from .model import Activity, Edge, Entity, Lineage, Link, Match, Matches, Session
 from .progress import Progress
 from .provenance import IndexWarning, NotFound, Provenance, QueryError, open
 
@@ -28,6 +28,7 @@ __all__ = [
     "Entity",
     "Link",
     "Match",
+    "Matches",
     "Edge",
     "Lineage",
     "Progress",

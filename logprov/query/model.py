@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any, Iterator, Optional
 
-__all__ = ["Session", "Link", "Activity", "Entity", "Match", "Edge", "Lineage", "RELATIONS"]
+__all__ = ["Session", "Link", "Activity", "Entity", "Match", "Matches", "Edge", "Lineage", "RELATIONS"]
 
 #: Relations of a lineage, each from effect to cause, with the kinds of their two ends.
 RELATIONS = {
@@ -255,6 +255,15 @@ class Match:
         }
 
 
+class Matches(list):
+    """The matches of a search, a list that Jupyter shows as a table (`_repr_html_`)."""
+
+    def _repr_html_(self) -> str:
+        from .display import matches_html
+
+        return matches_html(self)
+
+
 @dataclass(frozen=True)
 class Edge:
     """A relation of a lineage, from ``effect`` to ``cause`` (see `RELATIONS`).
@@ -302,6 +311,8 @@ class Lineage:
         The relations followed, in the order they were found.
     distance : dict
         Number of relations between a root and each element, keyed by ``(kind, id)``.
+
+    Jupyter shows a lineage as its graph (`_repr_svg_`, drawn with Graphviz).
     """
 
     roots: list
@@ -311,6 +322,11 @@ class Lineage:
     entities: dict = field(default_factory=dict)
     edges: list = field(default_factory=list)
     distance: dict = field(default_factory=dict)
+
+    def _repr_svg_(self) -> Optional[str]:
+        from .display import lineage_svg
+
+        return lineage_svg(self)
 
     def node(self, kind: str, identifier: str) -> Any:
         """Return the `Activity` or `Entity` ``identifier``."""

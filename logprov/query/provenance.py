@@ -18,7 +18,7 @@ from .filters import ActivityQuery, EntityQuery, glob_regex, value_text
 from .indexed import IndexGraph
 from .lineage import walk
 from .memory import MemoryGraph
-from .model import Activity, Entity, Lineage, Match, Session
+from .model import Activity, Entity, Lineage, Match, Matches, Session
 from .progress import Progress, source_sizes, track
 from .sources import STDIN, LogFile, resolve
 from .window import Window, utc_text
@@ -191,7 +191,7 @@ class Provenance:
         role: Optional[str] = None,
         type: Optional[str] = None,
         file: Union[str, "os.PathLike[str]", None] = None,
-    ) -> list[Match]:
+    ) -> Matches:
         """Return activities, entities, or entities with the activities using or generating them.
 
         Without an entity test (``entity``, ``location``, ``role``, ``type``, ``file``), this is
@@ -203,8 +203,8 @@ class Provenance:
         activity_tests = any(test is not None for test in (activity, status, since, until, session)) or bool(where)
         query = self._activity_query(activity, status, since, until, where, session, None)
         if entity is None and location is None and role is None and type is None and file is None:
-            return [Match(activity=found) for found in self.find_activities(
-                activity, status, since, until, where, session)]
+            return Matches(Match(activity=found) for found in self.find_activities(
+                activity, status, since, until, where, session))
         entities = self.find_entities(entity, location, role, type, file)
         role_pattern = glob_regex(role) if role is not None else None
         links = {e.id: [link for link in (*e.generated_by, *e.used_by)
@@ -219,8 +219,8 @@ class Provenance:
                     matches.append(Match(linked, found, link))
             if not links[found.id] and not activity_tests:
                 matches.append(Match(entity=found))
-        return sorted(matches, key=lambda m: (*_activity_order(m.activity), m.link.relation, m.entity.id)
-                      if m.activity else ("", "", "", m.entity.id))
+        return Matches(sorted(matches, key=lambda m: (*_activity_order(m.activity), m.link.relation, m.entity.id)
+                      if m.activity else ("", "", "", m.entity.id)))
 
     def resolve(self, target: Union[str, "os.PathLike[str]"]) -> list[tuple[str, str]]:
         """Return ``(kind, id)`` of the elements ``target`` names.

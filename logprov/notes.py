@@ -1,0 +1,98 @@
+"""Notes on sessions and activities: appended to a log afterwards, and found by their text."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Iterable, Optional
+
+from .errors import LogprovError
+from .handlers import ProvFileHandler
+from .reader import ProvRecord, iter_records
+from .records import PROV_PREFIX, dumps, escape_markers, now
+
+__all__ = ["note_record", "append_note", "noted"]
+
+_SHOWN = 5
+
+
+def note_record(text: str, session: str, activity: Optional[str] = None, time: Optional[str] = None,
+                attributes: Optional[dict] = None) -> dict:
+    """Return the record of a note on ``activity`` of ``session`` (on the session when
+    ``activity`` is None), written at ``time`` (default: now)."""
+    record = {"note_id": str(uuid.uuid4()), "note": text, "in_session": session, "time": time or now()}
+    if activity is not None:
+        record["about_activity"] = activity
+    if attributes:
+        record["attributes"] = attributes
+    return record
+
+
+def _target(log: str, prefix: str) -> tuple[str, Optional[str]]:
+    """Return ``(session, activity)`` of the one session or activity of ``log`` whose id starts
+    with ``prefix`` (activity None for a session)."""
+    if not prefix:
+        raise LogprovError(f"{log}: give a session or activity id, or the start of one")
+    sessions: dict[str, None] = {}
+    activities: dict[str, str] = {}
+    for record in iter_records(log):
+        data = record.data
+        session = data.get("session_id")
+        if session is not None and session.startswith(prefix):
+            sessions[session] = None
+        activity = data.get("activity_id")
+        if activity is not None and record.session is not None and activity.startswith(prefix):
+            activities.setdefault(activity, record.session)
+    found = [(session, None) for session in sessions] + list((s, a) for a, s in activities.items())
+    if not found:
+        raise LogprovError(f"{log}: no session or activity id starts with {prefix!r}")
+    if len(found) > 1:
+        names = ", ".join(activity or session for session, activity in found[:_SHOWN])
+        more = f" and {len(found) - _SHOWN} more" if len(found) > _SHOWN else ""
+        raise LogprovError(f"{log}: {prefix!r} is the start of {len(found)} ids ({names}{more}); give more of it")
+    return found[0]
+
+
+def append_note(log: str, prefix: str, text: str) -> dict:
+    """Append a note on the session or activity whose id starts with ``prefix`` to ``log``.
+
+    The record is one ``_PROV_`` line, appended in a single write (like the capture's own
+    handler does), after a line end if the log does not end with one.
+
+    Returns
+    -------
+    dict
+        The note record written.
+
+    Raises
+    ------
+    LogprovError
+        If ``log`` is not a plain log file, or ``prefix`` names no id or several.
+    """
+    if log == "-" or log.endswith(".gz") or not os.path.isfile(log):
+        raise LogprovError(f"{log}: not a log file that notes can be appended to")
+    session, activity = _target(log, prefix)
+    record = note_record(text, session, activity)
+    handler = ProvFileHandler(log)
+    try:
+        handler.write_message(f"INFO logprov {PROV_PREFIX}{record['time']}{PROV_PREFIX}{escape_markers(dumps(record))}")
+    finally:
+        handler.close()
+    return record
+
+
+def noted(records: Iterable[ProvRecord], text: str) -> tuple[set[str], set[str]]:
+    """Return the activities and the sessions with a note holding ``text`` (case-insensitive)."""
+    wanted = text.casefold()
+    activities: set[str] = set()
+    sessions: set[str] = set()
+    for record in records:
+        data = record.data
+        if "note_id" not in data or wanted not in str(data.get("note", "")).casefold():
+            continue
+        activity = data.get("about_activity")
+        if activity is not None:
+            activities.add(str(activity))
+        elif record.session is not None:
+            sessions.add(record.session)
+    return activities, sessions
