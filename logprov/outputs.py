@@ -104,6 +104,18 @@ def _failure(path: str, exc: OSError) -> OutputError:
     return OutputError(f"cannot write {path}: {reason}")
 
 
+def _write_closing(path: str, stream: IO[bytes], write: Callable[[IO[bytes]], None]) -> None:
+    """Run ``write(stream)`` and close ``stream``; a write that could not be completed (full
+    disk, closed pipe, ...) becomes an `OutputError` naming ``path``."""
+    try:
+        with stream:
+            write(stream)
+    except OSError as exc:
+        if exc.errno in _WRITE_ERRORS:
+            raise _failure(path, exc) from None
+        raise
+
+
 def _replace(path: str, target: str, info: Optional[os.stat_result],
              write: Callable[[IO[bytes]], None], suffix: str) -> None:
     """Write ``target`` through a temporary file in its folder, renamed over it when whole."""
@@ -113,13 +125,7 @@ def _replace(path: str, target: str, info: Optional[os.stat_result],
     except OSError as exc:
         raise _failure(path, exc) from None
     try:
-        try:
-            with handle:
-                write(handle)
-        except OSError as exc:
-            if exc.errno in _WRITE_ERRORS:
-                raise _failure(path, exc) from None
-            raise
+        _write_closing(path, handle, write)
         try:
             os.chmod(handle.name, stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask())
             if info is not None and (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
@@ -144,13 +150,7 @@ def _in_place(path: str, write: Callable[[IO[bytes]], None]) -> None:
         stream = open(path, "wb")
     except OSError as exc:
         raise _failure(path, exc) from None
-    try:
-        with stream:
-            write(stream)
-    except OSError as exc:
-        if exc.errno in _WRITE_ERRORS:
-            raise _failure(path, exc) from None
-        raise
+    _write_closing(path, stream, write)
 
 
 def write_path(path: PathLike, write: Callable[[IO[bytes]], None], suffix: str = "") -> None:

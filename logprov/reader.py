@@ -83,7 +83,7 @@ KNOWN_KEYS = frozenset(
         "startTime", "endTime", "name", "module", "class", "agent_name", "logprov_version",
         "hash_type", "system", "packages", "git", "definitions", "config", "function",
         "parameters", "entity_description", "type", "location", "value", "hash", "contentType",
-        "description", "size", "id_scheme", "used_role", "generated_role", "generated_time",
+        "description", "size", "id_scheme", "digest", "used_role", "generated_role", "generated_time",
         "untraced", "status", "duration", "exception_type", "exception_message", "modifier",
         "identified_by", "product_id", "reference_meta", "exit_code",
     )

@@ -223,8 +223,10 @@ class SecrecyPolicy:
     def redact_arguments(self, argv: Iterable[str]) -> list[str]:
         """Return a command line with the values of secret options hidden.
 
-        ``--password x``, ``--password=x``, ``-password x``, ``-p x`` and ``-px`` hide ``x``;
-        every other argument goes through `redact_text`.
+        ``--password x``, ``--password=x``, ``-p x`` and ``-px`` hide ``x``; a single-dash
+        option starting with ``p`` is ``-p`` with its value attached (``-p***``), and when it
+        also reads as a secret name (``-password x``, ``-pMyPass``) the next argument is hidden
+        too. Every other argument goes through `redact_text`.
         """
         shown: list[str] = []
         hide_next = False
@@ -240,15 +242,18 @@ class SecrecyPolicy:
                 option, equals, _ = arg.partition("=")
                 name = option.lstrip("-")
                 short = not arg.startswith("--") and name[:1] in SHORT_SECRET_OPTIONS
+                if short and len(name) > 1:
+                    # ``-pVALUE``; when it reads as a secret name too (``-password``,
+                    # ``-pMyPass``), the next argument may be the value: hidden as well.
+                    shown.append(arg[:2] + REDACTED)
+                    hide_next = not equals and self(name)
+                    continue
                 if self(name) or (short and len(name) == 1):
                     if equals:
                         shown.append(option + "=" + REDACTED)
                     else:
                         shown.append(arg)
                         hide_next = True
-                    continue
-                if short and not equals:
-                    shown.append(arg[:2] + REDACTED)
                     continue
             shown.append(self.redact_text(arg))
         return shown

@@ -111,7 +111,7 @@ class LocationTracker:
 _UNCHANGEABLE = frozenset({str, bytes, int, float, complex, bool, type(None), frozenset, range})
 #: ``sys.getrefcount`` of an object referenced only by one list slot (the slot and the argument).
 _ONLY_REFERENCE = 2
-#: Held objects below which no sweep is made.
+#: Held objects still referred to elsewhere from which sweeps wait for the table to double.
 _SWEEP_MIN = 16
 
 
@@ -128,8 +128,10 @@ class ObjectTracker:
 
     An object is remembered by identity: through a weak reference when it takes one (instances,
     NumPy arrays), so an object created later at the same address never inherits its history;
-    otherwise (dictionaries, lists, tuples) by holding it; whenever the held table has doubled
-    (from at least 16 entries), those that nothing else refers to any more are let go. Values
+    otherwise (dictionaries, lists, tuples) by holding it. Those that nothing else refers to any
+    more are let go when the next one is held, or, once 16 or more are still referred to
+    elsewhere, whenever the held table has doubled; so the capture never keeps alive what the
+    caller dropped (arrays inside a returned tuple) beyond its next traced call. Values
     that cannot change (strings, numbers, None, frozensets) are not remembered. Every
     operation is O(1) on average.
 
@@ -146,7 +148,7 @@ class ObjectTracker:
         self.held = held
         self._weak: dict[int, tuple] = {}
         self._held: dict[int, list] = {}
-        self._sweep_at = _SWEEP_MIN
+        self._sweep_at = 0
 
     def swap(self, obj: Any, entity_id: str, context: str | None = None) -> tuple | None:
         """Record that ``obj`` is now entity ``entity_id``, logged inside activity ``context``;
@@ -198,8 +200,8 @@ class ObjectTracker:
 
     def _sweep(self) -> None:
         """Let go of the held objects nothing else refers to, then of the oldest beyond `held`;
-        the next sweep comes when the table has doubled (at least `_SWEEP_MIN` entries), so
-        each held object costs O(1) on average."""
+        the next sweep comes with the next held object while fewer than `_SWEEP_MIN` remain,
+        else when the table has doubled, so each held object costs O(1) on average."""
         held = self._held
         try:
             for key in [key for key, entry in held.items() if held_only_here(entry)]:
@@ -208,4 +210,4 @@ class ObjectTracker:
                 del held[next(iter(held))]
         except (StopIteration, KeyError, RuntimeError):
             pass
-        self._sweep_at = max(_SWEEP_MIN, 2 * len(held))
+        self._sweep_at = 2 * len(held) if len(held) >= _SWEEP_MIN else 0

@@ -312,3 +312,35 @@ def test_object_tracker_agrees_with_an_identity_map_of_live_objects(steps):
         context = "outer" if inside else None
         assert tracker.swap(obj, f"id{label}", context) == oracle.get(id(obj))
         oracle[id(obj)] = (f"id{label}", context)
+
+
+def test_values_held_by_the_capture_are_let_go_once_the_caller_drops_them(make_capture, records):
+    """A returned tuple and a list argument are held to remember their identity; once the caller
+    drops them (and the arrays inside), the next traced call lets them go, so that the arrays of
+    earlier calls are freed rather than kept alive by the capture."""
+    import gc
+    import weakref
+
+    import numpy as np
+
+    capture = make_capture()
+
+    @capture.trace
+    def load(n):
+        return np.full(1000, float(n)), np.arange(n + 1)
+
+    @capture.trace
+    def use(data):
+        return len(data)
+
+    arrays = []
+    with records(capture):
+        for n in range(6):
+            x, y = load(n)
+            data = [np.full(1000, -float(n))]
+            use(data)
+            arrays += [weakref.ref(x), weakref.ref(y), weakref.ref(data[0])]
+            del x, y, data
+    gc.collect()
+    alive = [n for n, ref in enumerate(arrays) if ref() is not None]
+    assert all(n >= len(arrays) - 3 for n in alive), alive

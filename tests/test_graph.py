@@ -10,7 +10,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from prov.model import ProvDocument
@@ -115,6 +115,7 @@ TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 @pytest.mark.parametrize("name", PROGRAMS)
 @settings(max_examples=15, deadline=None)
 @given(name_text=TEXT, value=TEXT, role=TEXT, parameter=TEXT)
+@example(name_text="", value="]]>", role="", parameter="]")
 def test_any_text_draws(tmp_path_factory, name, name_text, value, role, parameter):
     log = SyntheticLog()
     session = log.session(1)

@@ -195,3 +195,30 @@ def test_cyclic_values_past_the_budget_are_pickled_with_the_memo():
     assert digester.digest(rows)[0] == first
     rows[5][0] = -5
     assert digester.digest(rows)[0] != first
+
+
+def test_how_exact_an_id_is_reaches_every_prov_export(make_capture, records, tmp_path):
+    """The ``digest`` of a sampled value's entity record is written as ``logprov:digest`` by
+    the document builder and by the one-pass export, as ``id_scheme`` is."""
+    import io
+
+    import prov
+
+    from logprov.export import export, export_records
+    from logprov.model import LOGPROV, build_document
+    from logprov.reader import iter_records
+
+    capture = make_capture(max_hash_bytes=1_000_000)
+    traced = capture.trace(lambda data: None, name="look")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with records(capture) as log:
+            traced(np.zeros(2_000_000))
+    (entity_id,) = [record["entity_id"] for record in log.of_kind("entity")]
+    log_file = capture.config.log_filename
+    built = prov.read(io.StringIO(export(build_document(iter_records(log_file)), "json")), format="json")
+    streamed = prov.read(io.StringIO(export_records(iter_records(log_file), "json")), format="json")
+    for document in (built, streamed):
+        (entity,) = [record for record in document.get_records(prov.model.ProvEntity)
+                     if entity_id in str(record.identifier)]
+        assert set(entity.get_attribute(LOGPROV["digest"])) == {"sampled"}

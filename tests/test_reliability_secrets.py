@@ -542,3 +542,15 @@ def test_url_passwords_are_hidden_at_any_depth_of_any_container(data):
     assert "Zq" not in json.dumps(writer.convert(value))
     assert "Zq" not in writer.text(value)
     assert "Zq" not in json.dumps(writer.parameters([("options", value)]))
+
+
+def test_a_password_attached_to_p_is_hidden_even_when_it_holds_a_secret_word():
+    """``-pHunter2Pass`` reads as a secret name too (its words hold ``pass``): the value after
+    ``-p`` is hidden all the same, and so is the next argument, as after ``-password``."""
+    from logprov.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
+
+    policy = SecrecyPolicy(DEFAULT_SECRET_WORDS)
+    assert policy.redact_arguments(["tool", "-pHunter2Pass", "data.fits", "-pSecret_1", "-v"]) == [
+        "tool", "-p***", "***", "-p***", "***"]
+    assert policy.redact_arguments(["tool", "-password", "a1", "-pa2", "out.fits", "-pa=b3", "-v"]) == [
+        "tool", "-p***", "***", "-p***", "out.fits", "-p***", "-v"]

@@ -13,8 +13,9 @@ from typing import Dict, List, Tuple, Union
 __all__ = ["Html", "DotGraph", "html_text", "identifier", "quoted", "visible"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
-_XML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
-_XML_SPECIAL = re.compile(r"[&<>\"']")
+#: Also ``]``: Graphviz's lexer of HTML-like labels fails on a text such as ``]`` or ``]]>``.
+_XML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "]": "&#93;"}
+_XML_SPECIAL = re.compile(r"[&<>\"'\]]")
 _PLAIN_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _KEYWORDS = frozenset({"node", "edge", "graph", "digraph", "subgraph", "strict"})
 
@@ -36,7 +37,8 @@ def html_text(text: str) -> str:
     """Return ``text`` escaped for an HTML-like label; newlines become left-aligned breaks.
 
     Backslashes are doubled: Graphviz replaces ``\\N``, ``\\G``, ``\\E``, ``\\T`` and ``\\H`` by
-    object names in HTML-like labels too.
+    object names in HTML-like labels too. ``]`` is written ``&#93;``, which Graphviz's lexer
+    reads in any position.
     """
     lines = visible(text.replace("\r\n", "\n").replace("\r", "\n")).replace("\\", "\\\\").split("\n")
     return '<BR ALIGN="LEFT"/>'.join(_XML_SPECIAL.sub(lambda m: _XML[m.group()], line) for line in lines)

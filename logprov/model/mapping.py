@@ -64,6 +64,7 @@ _ENTITY_FIELDS = {
     "description": (LOGPROV["description"], _TEXT),
     "size": (LOGPROV["size"], _TEXT),
     "id_scheme": (LOGPROV["idScheme"], _TEXT),
+    "digest": (LOGPROV["digest"], _TEXT),
     "entity_description": (LOGPROV["entityDescription"], _TEXT),
     "identified_by": (LOGPROV["identifiedBy"], _TEXT),
     "product_id": (LOGPROV["productId"], _TEXT),

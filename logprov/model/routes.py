@@ -24,7 +24,7 @@ _EXACT: Dict[FrozenSet[str], str] = {
 _DESCRIPTION_KEYS = frozenset(
     {
         "entity_id", "in_session", "location", "hash", "hash_type", "contentType", "description",
-        "size", "id_scheme", "entity_description", "value", "type",
+        "size", "id_scheme", "digest", "entity_description", "value", "type",
     }
 )
 _RELATION_KEYS = frozenset({"entity_id", "in_session"})
