@@ -30,7 +30,7 @@ from .records import (
 )
 from .scope import CallScope
 from .code import code_identity
-from .session import agent_name, calling_code_directory, git_info, imported_modules, package_versions, system_info
+from .session import FACTS_WAIT, CodeFacts, agent_name, system_info
 from .tracking import BoundedSet, LocationTracker, ObjectTracker
 from .secrecy import REDACTED, SecrecyPolicy
 from .values import ValueWriter
@@ -192,7 +192,7 @@ class ProvCapture:
         self._warned: set = set()
         self._agent: tuple[str | None, str] = (None, "")
         self._modules: set[str] = set()
-        self._code_info: dict | None = None
+        self._code_facts = CodeFacts(bool(cfg.record_packages), bool(cfg.record_git), self._modules)
         self._code: dict[str, dict] = {}
         atexit.register(_end_session_at_exit, weakref.ref(self))
         _CAPTURES.add(self)
@@ -302,6 +302,7 @@ class ProvCapture:
         session = self._session
         if session is None or session.pid != current_pid() or self._session_unannounced:
             return
+        self._code_facts.wait(FACTS_WAIT)
         self._session = None
         if self.writer.enabled():
             self.writer.emit([{"session_id": session.id, "endTime": now()}])
@@ -329,15 +330,11 @@ class ProvCapture:
         return session
 
     def _session_record(self, session: _Session, origin: Any, module: str) -> dict:
+        """The session record: what takes long to look up (git, a scan of the distributions)
+        is written later, in a record of its own (`_write_code_facts`)."""
         cfg = self.config
-        if self._code_info is None:
-            self._code_info = {}
-            if cfg.record_packages:
-                self._code_info["packages"] = self._package_versions(self._modules | {module})
-            if cfg.record_git:
-                git = git_info(calling_code_directory())
-                if git:
-                    self._code_info["git"] = git
+        self._modules.add(module)
+        code_facts = self._code_facts.begin(functools.partial(self._write_code_facts, session))
         record: dict[str, Any] = {"session_id": session.id, "startTime": session.start}
         if origin is not None:
             cls = origin if isinstance(origin, type) else type(origin)
@@ -352,33 +349,28 @@ class ProvCapture:
         if cfg.system_dict:
             system.update(self._plain(cfg.system_dict))
         record["system"] = system
-        record.update(self._code_info)
+        record.update(code_facts)
         if self._code:
             record["code"] = dict(self._code)
         record["definitions"] = self.definitions.raw
         record["config"] = self._plain(cfg.to_dict())
         return record
 
-    @staticmethod
-    def _package_versions(traced: Iterable[str]) -> dict:
-        """Versions of the distributions of the traced modules and their direct dependencies,
-        and of the distributions of the top-level modules imported in the process."""
-        versions = package_versions(sorted(traced))
-        for name, version in package_versions(imported_modules(), dependencies=False).items():
-            versions.setdefault(name, version)
-        return versions
+    def _write_code_facts(self, session: _Session, facts: dict) -> None:
+        """Write the code facts of ``session`` looked up after its record was made, after the
+        start batches held back (the session record among them)."""
+        if session.pid == current_pid() and self.writer.enabled():
+            self._release_all()
+            self.writer.emit([{"session_id": session.id, **facts}])
 
     def _record_new_packages(self, module: str) -> None:
         """When ``module`` is traced after the session record was written, write the versions
         of the distributions not recorded yet as a packages record of the session."""
-        session, code = self._session, self._code_info
-        if (code is None or "packages" not in code or session is None or session.pid != current_pid()
-                or self._session_unannounced):
+        session = self._session
+        if session is None or session.pid != current_pid() or self._session_unannounced:
             return
         try:
-            known = code["packages"]
-            new = {name: version for name, version in self._package_versions((module,)).items() if name not in known}
-            known.update(new)
+            new = self._code_facts.new_packages(module)
             if new and self.writer.enabled():
                 self.writer.emit([{"session_id": session.id, "packages": new}])
         except Exception as exc:

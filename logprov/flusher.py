@@ -1,14 +1,27 @@
-"""A background thread writing the start records of long-running activities."""
+"""Background threads of the capture: the one writing the start records of long-running
+activities, and how they are started."""
 
 from __future__ import annotations
 
+import _thread
 import threading
 import weakref
-from typing import Callable
+from typing import Any, Callable
 
 from .process import current_pid
 
-__all__ = ["Flusher"]
+__all__ = ["Flusher", "start_thread"]
+
+
+def start_thread(target: Callable[..., Any], *args: Any) -> int:
+    """Run ``target(*args)`` on a new daemon thread; return its id at once.
+
+    `threading.Thread.start` waits until the new thread has begun to run, which on a loaded
+    machine takes milliseconds of the caller's time (the new thread must be scheduled, then hand
+    the interpreter back); this returns without waiting. The thread is not joined at exit (as a
+    daemon thread) and ``target`` must catch its own exceptions.
+    """
+    return _thread.start_new_thread(target, args)
 
 
 class Flusher:
@@ -42,8 +55,7 @@ class Flusher:
                 return
             self._pid = current_pid()
             self._wake = threading.Event()
-            thread = threading.Thread(target=self._loop, args=(self._wake,), name="logprov-flusher", daemon=True)
-            thread.start()
+            start_thread(self._loop, self._wake)
 
     def stop(self) -> None:
         """Stop the thread (it calls the function one last time)."""

@@ -10,13 +10,20 @@ import platform
 import re
 import subprocess
 import sys
+import threading
+import weakref
 from functools import lru_cache
 from importlib import metadata
-from typing import Iterable
+from typing import Callable, Iterable
 
+from .flusher import start_thread
+from .process import current_pid
 from .secrecy import REDACTED, SecrecyPolicy
 
-__all__ = ["system_info", "agent_name", "package_versions", "imported_modules", "distribution_map", "git_info"]
+__all__ = [
+    "system_info", "agent_name", "package_versions", "imported_modules", "distribution_map", "git_info",
+    "physical_memory", "CodeFacts",
+]
 
 DEFAULT_ENV_VARS = (
     "CONDA_DEFAULT_ENV",
@@ -64,13 +71,10 @@ def system_info(env_names: Iterable[str], secret: SecrecyPolicy) -> dict:
         "machine": platform.machine(),
         "node": platform.node(),
     }
-    try:
-        import psutil
-
-        platform_info["num_cpus"] = psutil.cpu_count()
-        platform_info["memory_total"] = psutil.virtual_memory().total
-    except Exception:
-        platform_info["num_cpus"] = os.cpu_count()
+    platform_info["num_cpus"] = os.cpu_count()
+    memory = physical_memory()
+    if memory is not None:
+        platform_info["memory_total"] = memory
     return {
         "executable": secret.redact_text(sys.executable),
         "argv": secret.redact_arguments(sys.argv),
@@ -84,6 +88,25 @@ def system_info(env_names: Iterable[str], secret: SecrecyPolicy) -> dict:
         },
         "environment": environment(tuple(DEFAULT_ENV_VARS) + tuple(env_names), secret),
     }
+
+
+def physical_memory() -> int | None:
+    """Return the bytes of physical memory of the machine, or None when unknown.
+
+    Read with ``sysconf`` where the system has it (the same total as
+    ``psutil.virtual_memory().total``, without importing psutil, which takes milliseconds),
+    else from psutil.
+    """
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        pass
+    try:
+        import psutil
+
+        return psutil.virtual_memory().total
+    except Exception:
+        return None
 
 
 #: Version of the layout of the cached map of distributions.
@@ -154,14 +177,15 @@ def _scan_distributions() -> dict:
     return {"modules": modules, "distributions": distributions, "folders": sorted(folders)}
 
 
-@lru_cache(maxsize=1)
-def distribution_map() -> dict:
-    """Return the map of installed distributions (see `_scan_distributions`), computed once per
-    interpreter and environment: kept in a file of the cache folder, keyed by the interpreter
-    and its import path, and read again while no folder holding distributions changed."""
+def _map_path() -> str:
+    """The cache file of the map of distributions of this interpreter and import path."""
     key = hashlib.blake2b(json.dumps([sys.executable, sys.prefix, sys.path]).encode("utf-8", "surrogatepass"),
                           digest_size=12).hexdigest()
-    path = os.path.join(_cache_folder(), f"distributions-{key}.json")
+    return os.path.join(_cache_folder(), f"distributions-{key}.json")
+
+
+def _read_cached_map(path: str) -> dict | None:
+    """Return the map kept in ``path`` while no folder holding distributions changed, else None."""
     try:
         with open(path, encoding="utf-8") as stream:
             cached = json.load(stream)
@@ -169,6 +193,36 @@ def distribution_map() -> dict:
             return cached["map"]
     except (OSError, ValueError, AttributeError, KeyError, TypeError):
         pass
+    return None
+
+
+def cached_distribution_map() -> dict | None:
+    """Return `distribution_map` when it is known without scanning the installed distributions
+    (found before in this process, or in the cache file and still valid), else None."""
+    if distribution_map.cache_info().currsize:
+        return distribution_map()
+    found = _read_cached_map(_map_path())
+    if found is not None:
+        _KNOWN_MAP.append(found)
+        return distribution_map()
+    return None
+
+
+#: A map read by `cached_distribution_map`, handed over to `distribution_map` to keep.
+_KNOWN_MAP: list = []
+
+
+@lru_cache(maxsize=1)
+def distribution_map() -> dict:
+    """Return the map of installed distributions (see `_scan_distributions`), computed once per
+    interpreter and environment: kept in a file of the cache folder, keyed by the interpreter
+    and its import path, and read again while no folder holding distributions changed."""
+    if _KNOWN_MAP:
+        return _KNOWN_MAP.pop()
+    path = _map_path()
+    cached = _read_cached_map(path)
+    if cached is not None:
+        return cached
     found = _scan_distributions()
     stamp = _stamp(found["folders"])
     try:
@@ -207,9 +261,11 @@ def _top_module(module: str) -> str | None:
     return top
 
 
-def imported_modules() -> list[str]:
-    """Return the top-level modules imported in the process, standard library left out."""
-    return sorted({top for top in map(_top_module, list(sys.modules)) if top is not None})
+def imported_modules(names: Iterable[str] | None = None) -> list[str]:
+    """Return the top-level modules imported in the process (or among the module ``names``),
+    standard library left out."""
+    modules = list(sys.modules) if names is None else names
+    return sorted({top for top in map(_top_module, modules) if top is not None})
 
 
 def package_versions(modules: Iterable[str], dependencies: bool = True) -> dict:
@@ -241,6 +297,15 @@ def package_versions(modules: Iterable[str], dependencies: bool = True) -> dict:
     return versions
 
 
+def code_versions(traced: Iterable[str], imported: Iterable[str]) -> dict:
+    """Versions of the distributions of the ``traced`` modules and their direct dependencies,
+    and of the distributions of the ``imported`` modules (names of `sys.modules`)."""
+    versions = package_versions(sorted(traced))
+    for name, version in package_versions(imported_modules(imported), dependencies=False).items():
+        versions.setdefault(name, version)
+    return versions
+
+
 def git_info(directory: str) -> dict | None:
     """Return the commit and dirty flag of the git work tree holding ``directory``, if any."""
     try:
@@ -264,3 +329,124 @@ def calling_code_directory() -> str:
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
     return os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
+
+
+#: Seconds to wait for facts still being looked up when a session ends or the process exits.
+FACTS_WAIT = 30.0
+#: Seconds to wait for them before the process forks (the child then knows them too).
+FORK_WAIT = 5.0
+
+
+class CodeFacts:
+    """The versions of the distributions of a process's code and the git state of its work
+    tree, looked up once per process: what is quick on the caller's thread (packages, when the
+    map of distributions is cached), the rest (git, a scan of the distributions) on a thread of
+    its own, which hands what it found to a callback.
+
+    Parameters
+    ----------
+    packages, git : bool
+        Whether to look up the packages and the git state.
+    traced : set of str
+        The traced modules, a set the caller keeps adding to.
+    """
+
+    def __init__(self, packages: bool, git: bool, traced: set) -> None:
+        self.wanted = (("packages",) if packages else ()) + (("git",) if git else ())
+        self.traced = traced
+        #: What was looked up: ``"packages"`` (dict) and ``"git"`` (dict, or None outside a work tree).
+        self.found: dict = {}
+        self._lock = threading.Lock()
+        #: ``(process id, thread id, event set when done)`` of the last look-up.
+        self._job: tuple[int, int, threading.Event] | None = None
+        _ALL.add(self)
+
+    def begin(self, deliver: Callable[[dict], None]) -> dict:
+        """Return the facts known now, and look up the missing ones on a thread, which calls
+        ``deliver`` with those it found (if any), unless a look-up is under way already."""
+        with self._lock:
+            missing = [name for name in self.wanted if name not in self.found]
+            if "packages" in missing:
+                if cached_distribution_map() is not None:
+                    self.found["packages"] = code_versions(self.traced, list(sys.modules))
+                    missing.remove("packages")
+            known = {name: value for name, value in self.found.items() if value is not None}
+            if missing and not self.running():
+                done = threading.Event()
+                ident = start_thread(self._look_up, missing, set(self.traced), list(sys.modules),
+                                     calling_code_directory(), deliver, done)
+                self._job = (current_pid(), ident, done)
+        return known
+
+    def running(self) -> bool:
+        """Return True while a look-up started in this process is under way."""
+        job = self._job
+        return job is not None and job[0] == current_pid() and not job[2].is_set()
+
+    def wait(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for a look-up under way to end (its facts delivered)."""
+        job = self._job
+        if job is not None and job[0] == current_pid() and job[1] != threading.get_ident():
+            job[2].wait(timeout)
+
+    def new_packages(self, module: str) -> dict:
+        """Return the versions of the distributions ``module`` brings that were not known yet
+        (remembered as known); empty while the packages are not looked up."""
+        with self._lock:
+            known = self.found.get("packages")
+            if known is None:
+                return {}
+            new = {name: version for name, version in code_versions((module,), ()).items() if name not in known}
+            known.update(new)
+            return new
+
+    def _look_up(self, missing: list, traced: set, imported: list, directory: str,
+                 deliver: Callable[[dict], None], done: threading.Event) -> None:
+        try:
+            self._find(missing, traced, imported, directory, deliver)
+        finally:
+            done.set()
+
+    def _find(self, missing: list, traced: set, imported: list, directory: str,
+              deliver: Callable[[dict], None]) -> None:
+        found: dict = {}
+        try:
+            if "packages" in missing:
+                found["packages"] = code_versions(traced, imported)
+            if "git" in missing:
+                found["git"] = git_info(directory)
+        except Exception:
+            pass
+        with self._lock:
+            if "packages" in found:
+                versions = found["packages"]
+                for module in sorted(self.traced - traced):
+                    for name, version in code_versions((module,), ()).items():
+                        versions.setdefault(name, version)
+            self.found.update(found)
+        facts = {name: value for name, value in found.items() if value}
+        if facts:
+            try:
+                deliver(facts)
+            except Exception:
+                pass
+
+    def _after_fork_in_child(self) -> None:
+        self._lock = threading.Lock()
+        self._job = None
+
+
+_ALL: "weakref.WeakSet[CodeFacts]" = weakref.WeakSet()
+
+
+def _wait_before_fork() -> None:
+    for facts in list(_ALL):
+        facts.wait(FORK_WAIT)
+
+
+def _reset_after_fork() -> None:
+    for facts in list(_ALL):
+        facts._after_fork_in_child()
+
+
+os.register_at_fork(before=_wait_before_fork, after_in_child=_reset_after_fork)

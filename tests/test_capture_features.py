@@ -76,6 +76,7 @@ def test_session_record_describes_machine_code_and_redacts_secrets(make_capture,
                            record_packages=True, system_dict={"site": "La Palma", "db_password": "pw"})
     with records(capture) as log:
         capture.trace(lambda: None)()
+        capture.end_session()
     session = log.of_kind("session")[0]
     assert session["logprov_version"] == logprov.__version__
     system = session["system"]
@@ -86,7 +87,8 @@ def test_session_record_describes_machine_code_and_redacts_secrets(make_capture,
     assert system["environment"]["PLAIN_SETTING"] == "visible"
     assert system["site"] == "La Palma" and system["db_password"] == "***"
     assert session["agent_name"] and session["definitions"] == {"activities": {}}
-    assert isinstance(session["packages"], dict)
+    packages = {name: version for record in log.of_kind("session") for name, version in record.get("packages", {}).items()}
+    assert packages["logprov"] == logprov.__version__
     assert session["config"]["hash_type"] == "sha256"
     assert "tok-123" not in json.dumps(log.records)
 

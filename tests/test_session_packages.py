@@ -82,7 +82,8 @@ def test_traced_code_in_main_names_imported_distributions_and_later_traced_ones(
     pytest.importorskip("sklearn")
     log = tmp_path / "prov.log"
     env = {**os.environ, "LOGPROV_CACHE": str(tmp_path / "cache")}
-    subprocess.run([sys.executable, "-c", SCRIPT, str(log)], check=True, env=env, cwd=tmp_path, timeout=60)
+    for path in (tmp_path / "cold.log", log):
+        subprocess.run([sys.executable, "-c", SCRIPT, str(path)], check=True, env=env, cwd=tmp_path, timeout=60)
     records = read(log)
     start, update, end = [r for r in records if "session_id" in r]
     assert start["module"] == "__main__"
@@ -103,3 +104,16 @@ def test_traced_code_in_main_names_imported_distributions_and_later_traced_ones(
     document = build_document(iter_records(log))
     text = document.get_provn()
     assert "scikit-learn=" in text and "PyYAML=" in text
+
+
+def test_with_no_cached_map_the_packages_come_in_a_record_of_their_own(tmp_path):
+    pytest.importorskip("sklearn")
+    log = tmp_path / "prov.log"
+    env = {**os.environ, "LOGPROV_CACHE": str(tmp_path / "cache")}
+    subprocess.run([sys.executable, "-c", SCRIPT, str(log)], check=True, env=env, cwd=tmp_path, timeout=60)
+    start, *later, end = [r for r in read(log) if "session_id" in r]
+    assert "packages" not in start and set(end) == {"session_id", "endTime"}
+    named = [name for record in later for name in record["packages"]]
+    assert len(named) == len(set(named)), "each distribution is named once"
+    assert {"logprov", "PyYAML", "scikit-learn", "numpy", "scipy", "joblib"} <= set(named)
+    assert all(set(record) == {"session_id", "packages"} for record in later)

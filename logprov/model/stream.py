@@ -83,7 +83,9 @@ _ELEMENT_KEYS = frozenset(
         "exception_message", "function", "agent_name", "parent_activity_id",
     }
 )
-_END_ONLY = frozenset({"session_id", "endTime"})
+#: Keys of the session records that come after the one opening a session: its end, and the
+#: code facts looked up after it was written (a record of them may reach the log first).
+_LATER_ONLY = frozenset({"session_id", "endTime", "packages", "git"})
 _RELATION_KEYS = frozenset({"entity_id", "member_id", "progenitor_id", "in_session"})
 _COLLECTION_PAIRS = ((PROV_TYPE, COLLECTION),)
 _RARE_SHARED_FIELDS = ("session", "agent", "exception_type")
@@ -475,7 +477,7 @@ class RecordStream(RecordDispatcher):
             self._role_plans.clear()
             self._parameter_cache.clear()
             self._activity_links.clear()
-        if session not in self.ready and not data.keys() <= _END_ONLY:
+        if session not in self.ready and not data.keys() <= _LATER_ONLY:
             self.ready.add(session)
             for term, number, description in self.pending_links.pop(session, ()):
                 self._link(term, number, session, description)
