@@ -260,13 +260,19 @@ _LogRecord = logging.LogRecord
 _START_NS = int(logging._startTime * 1e9)
 
 
+#: Keys of a record of the facts of a session written after its session record.
+_SESSION_FACTS = frozenset({"session_id", "packages", "git"})
+
+
 def record_kind(record: dict) -> str:
-    """Return the kind of a record: ``session``, ``session_end``, ``start``, ``parameters``,
-    ``used``, ``generated``, ``end``, ``entity``, ``member``, ``derivation``, ``note`` or
-    ``unknown``."""
+    """Return the kind of a record: ``session``, ``session_facts`` (the packages or git state of
+    a session, written after its record), ``session_end``, ``start``, ``parameters``, ``used``,
+    ``generated``, ``end``, ``entity``, ``member``, ``derivation``, ``note`` or ``unknown``."""
     if "note_id" in record:
         return "note"
     if "session_id" in record:
+        if record.keys() <= _SESSION_FACTS:
+            return "session_facts"
         return "session_end" if "endTime" in record and "system" not in record else "session"
     if "activity_id" in record:
         for key, kind in (("used_id", "used"), ("generated_id", "generated"), ("parameters", "parameters"),

@@ -265,7 +265,8 @@ def imported_modules(names: Iterable[str] | None = None) -> list[str]:
     """Return the top-level modules imported in the process (or among the module ``names``),
     standard library left out."""
     modules = list(sys.modules) if names is None else names
-    return sorted({top for top in map(_top_module, modules) if top is not None})
+    tops = {module.partition(".")[0] for module in modules}
+    return sorted(top for top in tops if _top_module(top) is not None)
 
 
 def package_versions(modules: Iterable[str], dependencies: bool = True) -> dict:
@@ -370,7 +371,7 @@ class CodeFacts:
                 if cached_distribution_map() is not None:
                     self.found["packages"] = code_versions(self.traced, list(sys.modules))
                     missing.remove("packages")
-            known = {name: value for name, value in self.found.items() if value is not None}
+            known = {name: dict(value) for name, value in self.found.items() if value is not None}
             if missing and not self.running():
                 done = threading.Event()
                 ident = start_thread(self._look_up, missing, set(self.traced), list(sys.modules),
@@ -424,7 +425,7 @@ class CodeFacts:
                     for name, version in code_versions((module,), ()).items():
                         versions.setdefault(name, version)
             self.found.update(found)
-        facts = {name: value for name, value in found.items() if value}
+            facts = {name: dict(value) for name, value in found.items() if value}
         if facts:
             try:
                 deliver(facts)

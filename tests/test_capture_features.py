@@ -87,7 +87,8 @@ def test_session_record_describes_machine_code_and_redacts_secrets(make_capture,
     assert system["environment"]["PLAIN_SETTING"] == "visible"
     assert system["site"] == "La Palma" and system["db_password"] == "***"
     assert session["agent_name"] and session["definitions"] == {"activities": {}}
-    packages = {name: version for record in log.of_kind("session") for name, version in record.get("packages", {}).items()}
+    packages = {name: version for record in log.of_kind("session") + log.of_kind("session_facts")
+                for name, version in record.get("packages", {}).items()}
     assert packages["logprov"] == logprov.__version__
     assert session["config"]["hash_type"] == "sha256"
     assert "tok-123" not in json.dumps(log.records)

@@ -284,3 +284,42 @@ def test_queries_see_the_facts_of_a_second_record(tmp_path, index):
     assert [s.git_commit for s in sessions] == ["b" * 40, "b" * 40]
     assert [s.host for s in sessions] == ["laptop", "laptop"]
     assert sessions[0].start == stamp(0)
+
+
+def test_imported_modules_are_the_top_levels_of_the_module_names():
+    names = [*sys.modules, "", "_private.part", "__main__", "os.path", "pkg.sub.mod", "pkg", "json.decoder"]
+    plain = {name.split(".", 1)[0] for name in names}
+    expected = sorted(top for top in plain
+                      if top and not top.startswith("_") and top not in sys.stdlib_module_names)
+    assert session.imported_modules(names) == expected
+    assert "pkg" in expected and "os" not in expected
+
+
+def test_a_module_traced_during_the_look_up_is_named_once(tmp_path, monkeypatch):
+    assert "pip" not in sys.modules
+    monkeypatch.setenv("LOGPROV_CACHE", str(tmp_path))
+    session.distribution_map.cache_clear()
+    delivered = []
+    traced: set = set()
+    facts = session.CodeFacts(packages=True, git=False, traced=traced)
+    try:
+        assert facts.begin(delivered.append) == {}, "no cached map: nothing known on the call"
+        traced.add("pip")
+        later = facts.new_packages("pip")
+        facts.wait(60)
+    finally:
+        session.distribution_map.cache_clear()
+    (found,) = delivered
+    named = [name for versions in (found["packages"], later) for name in versions if name == "pip"]
+    assert named == ["pip"]
+    assert {**found["packages"], **later}["pip"] == metadata.version("pip")
+    assert facts.begin(delivered.append) == {"packages": found["packages"]} and len(delivered) == 1
+
+
+def test_records_of_later_facts_have_a_kind_of_their_own():
+    from logprov.records import record_kind
+
+    assert record_kind({"session_id": "s", "git": {"commit": "c"}, "packages": {"a": "1"}}) == "session_facts"
+    assert record_kind({"session_id": "s", "packages": {"a": "1"}}) == "session_facts"
+    assert record_kind({"session_id": "s", "startTime": "t", "git": {}}) == "session"
+    assert record_kind({"session_id": "s", "endTime": "t"}) == "session_end"
