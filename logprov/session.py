@@ -368,9 +368,12 @@ class CodeFacts:
         with self._lock:
             missing = [name for name in self.wanted if name not in self.found]
             if "packages" in missing:
-                if cached_distribution_map() is not None:
-                    self.found["packages"] = code_versions(self.traced, list(sys.modules))
-                    missing.remove("packages")
+                try:
+                    if cached_distribution_map() is not None:
+                        self.found["packages"] = code_versions(self.traced, list(sys.modules))
+                        missing.remove("packages")
+                except Exception:
+                    pass
             known = {name: dict(value) for name, value in self.found.items() if value is not None}
             if missing and not self.running():
                 done = threading.Event()
@@ -422,8 +425,11 @@ class CodeFacts:
             if "packages" in found:
                 versions = found["packages"]
                 for module in sorted(self.traced - traced):
-                    for name, version in code_versions((module,), ()).items():
-                        versions.setdefault(name, version)
+                    try:
+                        for name, version in code_versions((module,), ()).items():
+                            versions.setdefault(name, version)
+                    except Exception:
+                        pass
             self.found.update(found)
             facts = {name: dict(value) for name, value in found.items() if value}
         if facts:
