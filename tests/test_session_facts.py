@@ -188,7 +188,7 @@ def test_packages_are_in_the_first_record_once_their_map_is_cached(project, tmp_
 @pytest.mark.parametrize("mode", ["os._exit", "kill"])
 def test_a_process_ending_abruptly_after_the_first_call_loses_only_the_facts_looked_up(project, tmp_path, mode):
     run(project, tmp_path, "exit")
-    records = run(project, tmp_path, mode, git_delay=2)
+    records = run(project, tmp_path, mode, git_delay=5)
     ((session_id, session_records),) = sessions_of(records).items()
     (first,) = session_records
     assert_cheap_facts(first)
