@@ -136,12 +136,13 @@ class EntityFactory:
         self.file_id_function = file_id_function
 
     def value(self, value: Any, static: Mapping, location: str | None, *, track: tuple | None = None,
-              custom: Callable[[Any], Any] | None = None) -> Entity:
-        """Identify a Python value by its content (or by ``custom``)."""
+              custom: Callable[[Any], Any] | None = None, buffers: dict | None = None) -> Entity:
+        """Identify a Python value by its content (or by ``custom``); ``buffers`` is passed to
+        `ValueDigester.digest` (array data digests shared by several values)."""
         if custom is not None:
             return Entity(str(custom(value)), static, location, value=value, scheme="custom",
                           track=track, values=self.values)
-        entity_id, scheme = self.digester.digest(value)
+        entity_id, scheme = self.digester.digest(value, buffers)
         return Entity(entity_id, static, location, value=value, scheme=scheme, track=track, values=self.values)
 
     def file(self, target: Any, kind: str | None, static: Mapping, index: str | None = None,

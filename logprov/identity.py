@@ -97,9 +97,9 @@ class _Budget:
     items of containers and objects walked (`_OverTime` is raised when they run out).
     ``sampled`` tells that a buffer was sampled; with ``summarise``, containers are represented
     by their length alone; ``json_tried`` is the container already found not to be plain JSON
-    data."""
+    data; ``buffers`` holds the array data digests shared with other digests (`ValueDigester.digest`)."""
 
-    __slots__ = ("left", "steps", "sampled", "summarise", "json_tried")
+    __slots__ = ("left", "steps", "sampled", "summarise", "json_tried", "buffers")
 
     def __init__(self, left: int, steps: float = math.inf) -> None:
         self.left = left
@@ -107,6 +107,7 @@ class _Budget:
         self.sampled = False
         self.summarise = False
         self.json_tried = None
+        self.buffers: dict | None = None
 
 
 def _qualified_type(obj: Any) -> bytes:
@@ -308,8 +309,13 @@ class ValueDigester:
         self._frozen = _FrozenArrays()
         self._warned_sampled = False
 
-    def digest(self, value: Any) -> tuple[str, str | None]:
+    def digest(self, value: Any, buffers: dict | None = None) -> tuple[str, str | None]:
         """Return ``(entity_id, scheme)`` for ``value``.
+
+        ``buffers``, a dictionary the caller passes to several digests of values that share
+        arrays (a returned tuple, then each of its items), keeps the digest of each array's data
+        hashed in full, so that each array is hashed once; the ids are those given without it.
+        It holds the arrays until the caller drops it.
 
         ``scheme`` is None for a full content digest. Otherwise it is ``"sampled"`` (a buffer
         larger than ``max_bytes`` was sampled; warned about once), ``"pickled"`` (the time
@@ -338,6 +344,7 @@ class ValueDigester:
             return hasher.hexdigest(), None
         budget = _Budget(self.max_bytes, self.time_budget / _SECONDS_PER_ITEM)
         budget.json_tried = json_tried
+        budget.buffers = buffers
         try:
             return self._canonical(value, budget)
         except _OverTime:
@@ -351,6 +358,7 @@ class ValueDigester:
         budget = _Budget(self.max_bytes)
         budget.summarise = True
         budget.json_tried = json_tried
+        budget.buffers = buffers
         try:
             entity_id = self._canonical(value, budget)[0]
         except Exception:
@@ -626,17 +634,17 @@ class ValueDigester:
         if dtype.hasobject:
             self._feed(update, arr.tolist(), memo, budget, depth)
         else:
-            if packed is not dtype and packed != dtype:
-                arr = numpy.asarray(arr).astype(packed)
-            self._feed_array_data(update, arr, budget)
+            data = numpy.asarray(arr).astype(packed) if packed is not dtype and packed != dtype else arr
+            self._feed_array_data(update, data, budget, arr)
         extra = getattr(arr, "__dict__", None)
         if extra:
             update(b"a")
             self._feed_mapping(update, dict(extra), memo, budget, depth)
 
-    def _feed_array_data(self, update, arr, budget: _Budget) -> None:
+    def _feed_array_data(self, update, arr, budget: _Budget, source) -> None:
         """Feed the data of a numeric array in C order, without copying a contiguous one; the
-        digest of a large read-only array is remembered while its buffer provably stays put."""
+        digest of a large read-only array is remembered while its buffer provably stays put,
+        that of any array (``source``, of which ``arr`` holds the data) in ``budget.buffers``."""
         size = arr.nbytes
         update(_PACK_LEN(size))
         if size <= _INLINE:
@@ -648,11 +656,17 @@ class ValueDigester:
             budget.left = 0
             budget.sampled = True
         else:
-            found = self._frozen.get(arr) if size >= _FROZEN_MIN else None
+            shared = budget.buffers
+            entry = shared.get(id(source)) if shared is not None else None
+            found = entry[1] if entry is not None and entry[0] is source else None
+            if found is None:
+                found = self._frozen.get(arr) if size >= _FROZEN_MIN else None
             if found is None:
                 found = hash_array_data(arr)
                 if size >= _FROZEN_MIN:
                     self._frozen.put(arr, found)
+            if shared is not None:
+                shared[id(source)] = (source, found)
             update(found)
             budget.left -= size
 
