@@ -23,7 +23,7 @@ from .definitions import Definitions, UnmatchedDefinitionWarning, load_definitio
 from .entities import Entity, EntityFactory
 from .flusher import Flusher
 from .handlers import ProvFileHandler, ProvMemoryHandler, setup_logger
-from .parameters import instance_configuration, is_parameter_value, parameter_value
+from .parameters import ConfigurationMemo, is_parameter_value, parameter_value
 from .plans import OBJECT, ActivityPlan, EntityPlan, activity_plan, guess_scope
 from .records import (
     END, GENERATED, GENERATED_DIGEST, PARAMETERS, START, USED, USED_DIGEST, RecordWriter, dumps, fragment, now, quote,
@@ -47,6 +47,9 @@ _SCALARS = (str, int, float, bool, type(None))
 _IMMUTABLE = frozenset({str, int, float, bool, complex, bytes, type(None)})
 _MAX_MEMBERS = 100_000
 _RESULT_ITEMS = 8
+#: Id schemes of digests that change with any change of the value's content outside large
+#: buffers (those a remembered instance configuration may be looked up with).
+_CONTENT_SCHEMES = frozenset({None, "sampled", "pickled"})
 _SUSPENDED: contextvars.ContextVar[bool] = contextvars.ContextVar("logprov_suspended", default=False)
 _DESCRIBED_ENTITIES = 10_000
 _clock = time.perf_counter
@@ -185,6 +188,7 @@ class ProvCapture:
         )
         self._locations = LocationTracker()
         self._objects = ObjectTracker()
+        self._configurations = ConfigurationMemo()
         self._flush_interval = float(cfg.flush_interval)
         self._running: dict[str, _Run] = {}
         self._joined: dict[str, _Session] = {}
@@ -764,20 +768,23 @@ class ProvCapture:
                          start_time: str) -> None:
         """Log what an undescribed method reads from its instance: the configuration the instance
         exposes (as ``self.<name>`` parameters) and its state (used as role ``self``, checked for
-        a change after the call)."""
+        a change after the call). The configuration is read again only when the state's id
+        changed (`ConfigurationMemo`)."""
         instance = run.scope.instance
+        used = self._use_value(plan.instance, run, derivations, body, start_time)
+        state_id = used[0] if used is not None and used[1] in _CONTENT_SCHEMES else None
         try:
-            values.update(instance_configuration(instance))
+            values.update(self._configurations.configuration(instance, state_id))
         except Exception as exc:
             self._warn_once((plan.function, "configuration"),
                             f"activity {plan.name!r}: configuration of the instance: {type(exc).__name__}: {exc}; not logged")
-        used_id = self._use_value(plan.instance, run, derivations, body, start_time)
-        if used_id is not None:
-            run.inputs.append((plan.instance, used_id, instance))
+        if used is not None:
+            run.inputs.append((plan.instance, used[0], instance))
 
-    def _use_value(self, entity_plan: EntityPlan, run: _Run, derivations: list, body: list, start_time: str) -> str | None:
+    def _use_value(self, entity_plan: EntityPlan, run: _Run, derivations: list, body: list,
+                   start_time: str) -> tuple[str, str | None] | None:
         """Log the usage of a Python value identified by its digest alone (a ``by_value`` plan);
-        return its id, or None when nothing was logged.
+        return its id and id scheme, or None when nothing was logged.
 
         Does what the general path does (location and object checks, description, usage record,
         modification check, members) on the id and value, building an `Entity` only to describe it.
@@ -802,7 +809,7 @@ class ProvCapture:
         body.append(USED_DIGEST % (run.activity_id, entity_id, entity_plan.used_tail))
         if entity_plan.members is not None:
             self._members(entity_plan.members, entity_id, run.scope, run.plan, session, body, progenitors=False)
-        return entity_id
+        return entity_id, scheme
 
     def _argument_inputs(self, plan: ActivityPlan, scope: CallScope, run: _Run, values: dict, body: list,
                          derivations: list, start_time: str) -> None:

@@ -7,9 +7,11 @@ import dataclasses
 import enum
 import functools
 import inspect
-from typing import Any, Iterable
+import weakref
+from typing import Any, Iterable, Sequence
 
-__all__ = ["is_parameter_value", "parameter_value", "instance_configuration", "CONFIGURATION_ITEMS"]
+__all__ = ["is_parameter_value", "parameter_value", "instance_configuration", "ConfigurationMemo",
+           "CONFIGURATION_ITEMS"]
 
 #: Most items of a tuple or frozenset taken as one parameter value.
 SMALL_ITEMS = 16
@@ -62,6 +64,56 @@ def instance_configuration(instance: Any) -> list[tuple[str, Any]]:
         if type(name) is str and is_parameter_value(value):
             found.append((f"self.{name}", parameter_value(value)))
     return found
+
+
+class ConfigurationMemo:
+    """The configuration of instances (`instance_configuration`), remembered with the id of the
+    state it was read from.
+
+    An instance is remembered by identity, through a weak reference (one that takes none is
+    read every time). Its configuration is read again whenever the id given for its state
+    differs from the one it was read with, or when no id is given: an id that does not follow
+    the content (``"fallback"`` or ``"summarised"`` digests) must not be given.
+
+    Parameters
+    ----------
+    size : int
+        Instances remembered (the oldest forgotten first).
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._entries: dict[int, tuple] = {}
+
+    def configuration(self, instance: Any, state_id: str | None) -> Sequence[tuple[str, Any]]:
+        """Return `instance_configuration` of ``instance``, whose state has the id ``state_id``."""
+        if state_id is None:
+            return instance_configuration(instance)
+        key = id(instance)
+        entries = self._entries
+        entry = entries.get(key)
+        if entry is not None and entry[0]() is instance:
+            if entry[1] == state_id:
+                return entry[2]
+            ref = entry[0]
+        else:
+            try:
+                ref = weakref.ref(instance, lambda _ref, key=key: self._drop(key, _ref))
+            except TypeError:
+                return instance_configuration(instance)
+        found = tuple(instance_configuration(instance))
+        entries[key] = (ref, state_id, found)
+        if len(entries) > self.size:
+            try:
+                del entries[next(iter(entries))]
+            except (StopIteration, KeyError, RuntimeError):
+                pass
+        return found
+
+    def _drop(self, key: int, ref: Any) -> None:
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is ref:
+            del self._entries[key]
 
 
 def _configuration_items(instance: Any) -> Iterable[tuple[str, Any]]:

@@ -1,11 +1,122 @@
-"""Work a traced call does not repeat: the data of an array in a returned tuple is hashed once
-for the tuple and its item."""
+"""Work a traced call does not repeat: the configuration of an unchanged instance is read once,
+and the data of an array in a returned tuple is hashed once for the tuple and its item."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
+from sklearn.preprocessing import StandardScaler
 
 import logprov.identity as identity
 from logprov.identity import ValueDigester
+from logprov.parameters import ConfigurationMemo, instance_configuration
+
+
+class CountingScaler(StandardScaler):
+    """A scaler that counts the calls of its ``get_params(deep=True)``."""
+
+    calls = 0
+
+    def get_params(self, deep=True):
+        CountingScaler.calls += bool(deep)
+        return super().get_params(deep=deep)
+
+    def scaled(self, X):
+        return self.transform(X)
+
+
+class Opaque:
+    """Configured through ``__init__``; its state cannot be digested (a fallback id)."""
+
+    def __init__(self, factor=1.0):
+        self.factor = factor
+
+    def __getstate__(self):
+        raise RuntimeError("no state")
+
+    def run(self):
+        return None
+
+
+def _self_parameters(log, name):
+    ids = [a["activity_id"] for a in log.activities(name)]
+    found = {r["activity_id"]: r["parameters"] for r in log.of_kind("parameters")}
+    return [found.get(activity_id, {}) for activity_id in ids]
+
+
+def test_an_unchanged_estimator_has_its_configuration_read_once(make_capture, records):
+    capture = make_capture()
+    capture.trace_methods(CountingScaler, include=["scaled"])
+    X = np.arange(12.0).reshape(4, 3)
+    scaler = CountingScaler().fit(X)
+    with records(capture) as log:
+        scaler.scaled(X)
+        CountingScaler.calls = 0
+        for _ in range(4):
+            scaler.scaled(X)
+        unchanged_calls = CountingScaler.calls
+        scaler.set_params(with_mean=False)
+        CountingScaler.calls = 0
+        scaler.scaled(X)
+        changed_calls = CountingScaler.calls
+    assert unchanged_calls == 0
+    assert changed_calls >= 1
+    parameters = _self_parameters(log, "scaled")
+    assert len(parameters) == 6
+    assert all(p["self.with_mean"] is True for p in parameters[:5])
+    assert parameters[5]["self.with_mean"] is False
+    expected = dict(instance_configuration(scaler))
+    assert {k: v for k, v in parameters[5].items() if k.startswith("self.")} == expected
+
+
+def test_an_instance_with_a_fallback_id_has_its_configuration_read_at_each_call(make_capture, records):
+    capture = make_capture()
+    capture.trace_methods(Opaque, include=["run"])
+    opaque = Opaque(2.0)
+    with records(capture) as log:
+        opaque.run()
+        opaque.factor = 5.0
+        opaque.run()
+    assert [p["self.factor"] for p in _self_parameters(log, "run")] == [2.0, 5.0]
+
+
+class Settings:
+    def __init__(self, alpha=0.5, mode="fast", steps=(1, 2)):
+        self.alpha = alpha
+        self.mode = mode
+        self.steps = steps
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["alpha", "mode", "steps"]),
+                          st.one_of(st.integers(), st.text(max_size=5), st.tuples(st.integers())),
+                          st.booleans()), max_size=12))
+def test_the_remembered_configuration_equals_the_one_read_anew(changes):
+    memo, digester = ConfigurationMemo(), ValueDigester()
+    instances = [Settings(), Settings(alpha=2.0)]
+    for name, value, first in changes:
+        instance = instances[0 if first else 1]
+        setattr(instance, name, value)
+        for each in instances:
+            state_id, scheme = digester.digest(each)
+            assert scheme is None
+            assert list(memo.configuration(each, state_id)) == instance_configuration(each)
+
+
+def test_a_changed_instance_at_a_reused_state_id_is_read_anew_when_the_id_differs():
+    memo = ConfigurationMemo()
+    instance = Settings()
+    assert dict(memo.configuration(instance, "a"))["self.alpha"] == 0.5
+    instance.alpha = 1.5
+    assert dict(memo.configuration(instance, "b"))["self.alpha"] == 1.5
+    assert dict(memo.configuration(instance, None))["self.alpha"] == 1.5
+
+
+def test_the_memo_forgets_an_instance_that_is_gone():
+    memo = ConfigurationMemo()
+    instance = Settings()
+    memo.configuration(instance, "a")
+    del instance
+    assert memo._entries == {}
 
 
 @pytest.fixture
