@@ -14,7 +14,32 @@ __all__ = ["ProvFileHandler", "ProvMemoryHandler", "ProvBufferFullWarning", "MEM
 MEMORY_RECORDS = 100_000
 
 
-class ProvFileHandler(logging.Handler):
+class _MessageHandler(logging.Handler):
+    """A handler that formats each logging call and hands the text to `write_message`.
+
+    Without a formatter set, a record is formatted as ``LEVEL logger message`` (the same as the
+    format ``"%(levelname)s %(name)s %(message)s"``, without the cost of a `logging.Formatter`).
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Format ``record``; without a formatter of its own, as ``LEVEL logger message``."""
+        if self.formatter is None:
+            return f"{record.levelname} {record.name} {record.getMessage()}"
+        return self.formatter.format(record)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Format ``record`` and pass it to `write_message`."""
+        try:
+            self.write_message(self.format(record))
+        except Exception:
+            self.handleError(record)
+
+    def write_message(self, text: str) -> None:
+        """Take ``text``, an already formatted message."""
+        raise NotImplementedError
+
+
+class ProvFileHandler(_MessageHandler):
     """Append each formatted logging call to a file with a single ``write``.
 
     The file is opened with ``O_APPEND`` and every message is written by one system call, so
@@ -48,19 +73,6 @@ class ProvFileHandler(logging.Handler):
             os.write(self._fd, b"\n")
         return self._fd
 
-    def format(self, record: logging.LogRecord) -> str:
-        """Format ``record``; without a formatter of its own, as ``LEVEL logger message``."""
-        if self.formatter is None:
-            return f"{record.levelname} {record.name} {record.getMessage()}"
-        return self.formatter.format(record)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        """Format ``record`` and append it to the file."""
-        try:
-            self.write_message(self.format(record))
-        except Exception:
-            self.handleError(record)
-
     def write_message(self, text: str) -> None:
         """Append ``text`` (an already formatted message) as `emit` would, holding the handler's
         lock like `logging.Handler.handle`.
@@ -91,7 +103,7 @@ class ProvFileHandler(logging.Handler):
             super().close()
 
 
-class ProvMemoryHandler(logging.Handler):
+class ProvMemoryHandler(_MessageHandler):
     """Keep each formatted logging call in memory, up to a number of records.
 
     Used when ``log_filename`` is None (notebooks, tests): the provenance lines stay in the
@@ -113,19 +125,6 @@ class ProvMemoryHandler(logging.Handler):
         self.messages: list[str] = []
         self.records = 0
         self.dropped = 0
-
-    def format(self, record: logging.LogRecord) -> str:
-        """Format ``record``; without a formatter of its own, as ``LEVEL logger message``."""
-        if self.formatter is None:
-            return f"{record.levelname} {record.name} {record.getMessage()}"
-        return self.formatter.format(record)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        """Format ``record`` and keep it."""
-        try:
-            self.write_message(self.format(record))
-        except Exception:
-            self.handleError(record)
 
     def write_message(self, text: str) -> None:
         """Keep ``text`` (an already formatted message), or drop it when the buffer is full."""
