@@ -4,7 +4,6 @@ matches through IPython's display formatter."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import warnings
 
@@ -24,27 +23,17 @@ from logprov.records import record_kind
 
 from provconstraints import check_records
 
-_names = itertools.count()
 SVG = "image/svg+xml"
 
 
 @pytest.fixture
-def memory_capture():
+def memory_capture(make_capture):
     """Return a factory of captures keeping their records in memory, each with its own logger."""
-    made = []
 
     def factory(**config):
-        config.setdefault("logger_name", f"logprov.memory{next(_names)}")
-        config.update(log_filename=None, record_git=False, record_packages=False)
-        capture = logprov.ProvCapture(config=config)
-        made.append(capture)
-        return capture
+        return make_capture(**config, log_filename=None)
 
-    yield factory
-    for capture in made:
-        for handler in list(capture.logger.handlers):
-            handler.close()
-            capture.logger.removeHandler(handler)
+    return factory
 
 
 def _analysis(capture, tmp_path):
