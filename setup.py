@@ -14,7 +14,7 @@ from setuptools.command.build_py import build_py
 PTH_FILE = "logprov-children.pth"
 PTH_LINE = (
     'import os; os.environ.get("LOGPROV_CHILD_STATE") and '
-    '__import__("logprov.children").children.start_child()\n'
+    '__import__("logprov.capture.children").capture.children.start_child()\n'
 )
 
 

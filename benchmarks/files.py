@@ -74,7 +74,7 @@ def _touch(path: str) -> None:
 def first_use_worker(size_mb: int, repeats: int, hash_type: str) -> dict:
     """Time a raw hashlib loop, `FileHasher.file` and a traced call with a File usage on the
     same file (in the page cache); return seconds per run of each."""
-    from logprov.identity import FileHasher
+    from logprov.capture.identity import FileHasher
 
     path = _big_file(size_mb)
     _raw_hash(path, hash_type)
@@ -104,7 +104,7 @@ def first_use_worker(size_mb: int, repeats: int, hash_type: str) -> dict:
 def cached_worker(calls: int, repeats: int, warmup: int) -> dict:
     """Time `FileHasher.file` on an unchanged file, and a traced call with a usage of it vs the
     same traced call without; return microseconds per call."""
-    from logprov.identity import FileHasher
+    from logprov.capture.identity import FileHasher
 
     with tempfile.TemporaryDirectory(prefix="logprov-bench-") as folder:
         path = os.path.join(folder, "input.dat")

@@ -79,7 +79,7 @@ def document_worker(path: str, probe: str, repeats: int) -> dict:
     then repeat both ``repeats`` times on the document in memory."""
     from logprov.export.lineage import lineage, resolve
     from logprov.model import build_document
-    from logprov.reader import iter_records
+    from logprov.reading.reader import iter_records
 
     def counted():
         for count, record in enumerate(iter_records(path), 1):

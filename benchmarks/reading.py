@@ -23,7 +23,7 @@ EXPORTS = (("json", "PROV-JSON", 8.0), ("provn", "PROV-N", 5.0), ("nt", "PROV-O 
 
 
 def _records(path: str, every: int):
-    from logprov.reader import iter_records
+    from logprov.reading.reader import iter_records
 
     for count, record in enumerate(iter_records(path), 1):
         if count % every == 0:
@@ -32,8 +32,8 @@ def _records(path: str, every: int):
 
 
 def read_worker(path: str) -> dict:
-    """Read every record of ``path`` with `logprov.reader.iter_records`."""
-    from logprov.reader import ReadStats, iter_records
+    """Read every record of ``path`` with `logprov.reading.reader.iter_records`."""
+    from logprov.reading.reader import ReadStats, iter_records
 
     stats = ReadStats()
     count = 0
@@ -143,7 +143,7 @@ def rows(settings: Settings) -> list[Row]:
                  summarize([log["seconds"]]), "s", status=INFO,
                  note=f"time = generation by two traced processes{scaled}",
                  details={"path": log["path"], "probe": log["probe"]})]
-    reason = missing_api("logprov.reader", "iter_records")
+    reason = missing_api("logprov.reading.reader", "iter_records")
     if reason:
         return found + [Row(GROUP, "read", f"read + parse a {size}-record log", None, "s", status=UNAVAILABLE,
                             note=reason)]

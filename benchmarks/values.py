@@ -53,7 +53,7 @@ def digest_worker(buffer_mb: int, repeats: int) -> dict:
     sizes (bytes of the buffer, of the pickle of each container)."""
     import numpy
 
-    from logprov.identity import ValueDigester
+    from logprov.capture.identity import ValueDigester
 
     size = buffer_mb << 20
     array = numpy.random.default_rng(0).random(size // 8)

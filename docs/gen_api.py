@@ -53,10 +53,10 @@ SECTIONS: list[tuple[str, str, str, list[str] | None]] = [
         None,
     ),
     (
-        "Reading logs (`logprov.reader`)",
+        "Reading logs (`logprov.reading.reader`)",
         "Find and decode the provenance records of one or more logs (plain, `.gz`, glob "
         "patterns, standard input), including logs written by logprov 0.0.2.",
-        "logprov.reader",
+        "logprov.reading.reader",
         ["iter_records", "read_prov", "ProvRecord", "ReadStats", "LogReadWarning", "parse_time"],
     ),
     (

@@ -26,7 +26,7 @@ def draw(example: str, output: Path, workdir: Path) -> list[Path]:
     """Run one example in ``workdir`` and draw its log as ``output/<example>.svg`` and ``.png``."""
     from logprov.export import export
     from logprov.model import build_document
-    from logprov.reader import iter_records
+    from logprov.reading.reader import iter_records
 
     run_dir = workdir / example
     subprocess.run([sys.executable, str(ROOT / "examples" / f"{example}.py"), str(run_dir)],

@@ -374,7 +374,7 @@ def export_provenance(log: Path, workdir: Path) -> list[Path]:
     """Read ``log`` and write it as PROV-JSON, PROV-N and an SVG graph into ``workdir``."""
     from logprov.export import export
     from logprov.model import build_document
-    from logprov.reader import iter_records
+    from logprov.reading.reader import iter_records
 
     document = build_document(iter_records(log))
     written = []

@@ -12,43 +12,43 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .capture import ProvCapture
-    from .config import Config, load_config
-    from .default import activity, configure, document, get_capture, note, trace, trace_methods
-    from .children import follow_children
-    from .definitions import Definitions, load_definitions
+    from .capture.facade import ProvCapture
+    from .settings.config import Config, load_config
+    from .capture.default import activity, configure, document, get_capture, note, trace, trace_methods
+    from .capture.children import follow_children
+    from .settings.definitions import Definitions, load_definitions
     from .errors import ConfigError, DefinitionError, LogprovError, LogReadError, ValuePathError
     from .export import formats, provdoc2svg
-    from .manual import ActivityContext
+    from .capture.manual import ActivityContext
     from .model import build_document, provlist2provdoc
     from .products.embed import Embedding, embed
-    from .reader import LogReadWarning, ProvRecord, ReadStats, iter_records, read_prov
+    from .reading.reader import LogReadWarning, ProvRecord, ReadStats, iter_records, read_prov
 
 _MODULES = {
-    "ProvCapture": ".capture",
-    "Config": ".config",
-    "load_config": ".config",
-    "activity": ".default",
-    "configure": ".default",
-    "get_capture": ".default",
-    "trace": ".default",
-    "trace_methods": ".default",
-    "note": ".default",
-    "document": ".default",
-    "follow_children": ".children",
-    "Definitions": ".definitions",
-    "load_definitions": ".definitions",
+    "ProvCapture": ".capture.facade",
+    "Config": ".settings.config",
+    "load_config": ".settings.config",
+    "activity": ".capture.default",
+    "configure": ".capture.default",
+    "get_capture": ".capture.default",
+    "trace": ".capture.default",
+    "trace_methods": ".capture.default",
+    "note": ".capture.default",
+    "document": ".capture.default",
+    "follow_children": ".capture.children",
+    "Definitions": ".settings.definitions",
+    "load_definitions": ".settings.definitions",
     "ConfigError": ".errors",
     "DefinitionError": ".errors",
     "LogprovError": ".errors",
     "LogReadError": ".errors",
     "ValuePathError": ".errors",
-    "ActivityContext": ".manual",
-    "LogReadWarning": ".reader",
-    "ProvRecord": ".reader",
-    "ReadStats": ".reader",
-    "iter_records": ".reader",
-    "read_prov": ".reader",
+    "ActivityContext": ".capture.manual",
+    "LogReadWarning": ".reading.reader",
+    "ProvRecord": ".reading.reader",
+    "ReadStats": ".reading.reader",
+    "iter_records": ".reading.reader",
+    "read_prov": ".reading.reader",
     "build_document": ".model",
     "provlist2provdoc": ".model",
     "formats": ".export",
@@ -72,36 +72,4 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_MODULES))
 
 
-__all__ = [
-    "__version__",
-    "ProvCapture",
-    "ActivityContext",
-    "Config",
-    "Definitions",
-    "load_config",
-    "load_definitions",
-    "configure",
-    "get_capture",
-    "trace",
-    "trace_methods",
-    "activity",
-    "note",
-    "document",
-    "follow_children",
-    "iter_records",
-    "read_prov",
-    "ProvRecord",
-    "ReadStats",
-    "LogReadWarning",
-    "build_document",
-    "provlist2provdoc",
-    "formats",
-    "provdoc2svg",
-    "embed",
-    "Embedding",
-    "ConfigError",
-    "DefinitionError",
-    "LogprovError",
-    "LogReadError",
-    "ValuePathError",
-]
+__all__ = ["__version__", *_MODULES]

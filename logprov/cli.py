@@ -25,7 +25,7 @@ from .query.progress import source_sizes, track
 from .query.render import entity_label, json_line, lineage_tree, matches_table, sessions_table, table
 from .query.select import lineage_records, window_records
 from .query.window import Window, utc_text
-from .reader import ProvRecord, ReadStats, iter_records
+from .reading.reader import ProvRecord, ReadStats, iter_records
 
 __all__ = ["main"]
 
@@ -390,7 +390,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check definition files against the schema of definitions."""
-    from .definitions import load_definitions
+    from .settings.definitions import load_definitions
 
     status = FOUND
     for path in args.definitions:

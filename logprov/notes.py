@@ -8,8 +8,8 @@ from typing import Iterable, Optional
 
 from .errors import LogprovError
 from .handlers import ProvFileHandler
-from .reader import ProvRecord, iter_records
-from .records import PROV_PREFIX, dumps, escape_markers, now
+from .reading.reader import ProvRecord, iter_records
+from .capture.writer import PROV_PREFIX, dumps, escape_markers, now
 
 __all__ = ["note_record", "append_note", "noted"]
 

@@ -7,8 +7,8 @@ import logging
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from .capture import ProvCapture
-from .records import PROV_PREFIX, record_kind
+from .capture.facade import ProvCapture
+from .capture.writer import PROV_PREFIX, record_kind
 
 __all__ = ["RecordCollector", "collect_records", "parse_line"]
 
@@ -51,7 +51,7 @@ class RecordCollector(logging.Handler):
                 self.records.append(parsed)
 
     def of_kind(self, kind: str) -> list[dict]:
-        """Return the records of one kind (see `logprov.records.record_kind`)."""
+        """Return the records of one kind (see `logprov.capture.writer.record_kind`)."""
         return [r for r in self.records if record_kind(r) == kind]
 
     def find(self, **keys: Any) -> list[dict]:

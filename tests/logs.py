@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence, Tuple
 
 BASE_TIME = datetime.datetime(2026, 11, 22, 10, 0, 0, tzinfo=datetime.timezone.utc)
-PREFIX = "INFO logprov.capture "
+PREFIX = "INFO logprov.capture.facade "
 
 Use = Tuple[dict, str]
 

@@ -9,9 +9,9 @@ import uuid
 
 import pytest
 
-from logprov.capture import new_uuid
-from logprov.identity import ValueDigester
-from logprov.records import quote, record_kind
+from logprov.capture.facade import new_uuid
+from logprov.capture.identity import ValueDigester
+from logprov.capture.writer import quote, record_kind
 
 DEFINITIONS = {
     "activities": {

@@ -438,7 +438,7 @@ def test_members_of_used_entities_and_element_values(make_capture, records):
     entity = log.find(entity_id=runs)[0]
     assert entity["type"] == "RunList" and entity["contentType"] == "application/x-runs"
     members = [m["member_id"] for m in log.of_kind("member") if m["entity_id"] == runs]
-    from logprov.identity import ValueDigester
+    from logprov.capture.identity import ValueDigester
     digester = ValueDigester()
     assert members == [digester.digest([1, 2])[0], digester.digest([3])[0]]
 
@@ -457,8 +457,8 @@ def test_argument_named_in_a_plain_value_path_is_logged_once(make_capture, recor
 
 
 def test_secret_command_line_options_are_redacted(monkeypatch):
-    from logprov.config import DEFAULT_REDACT
-    from logprov.secrecy import SecrecyPolicy
+    from logprov.settings.config import DEFAULT_REDACT
+    from logprov.capture.secrecy import SecrecyPolicy
 
     argv = ["run.py", "--password", "hunter2", "--api-key=abc", "--author", "me", "PWD"]
     assert SecrecyPolicy(DEFAULT_REDACT).redact_arguments(argv) == [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from logprov.records import record_kind
+from logprov.capture.writer import record_kind
 from scenarios import legacy
 
 

@@ -9,7 +9,7 @@ import enum
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from logprov.tracking import ObjectTracker, held_only_here
+from logprov.capture.tracking import ObjectTracker, held_only_here
 
 
 class Shape(enum.Enum):
@@ -137,7 +137,7 @@ def test_a_method_records_the_configuration_of_its_instance(make_capture, record
 
 
 def test_the_configuration_recorded_is_bounded():
-    from logprov.parameters import CONFIGURATION_ITEMS, instance_configuration
+    from logprov.capture.parameters import CONFIGURATION_ITEMS, instance_configuration
 
     class Wide:
         def get_params(self, deep=True):

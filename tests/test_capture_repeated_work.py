@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from sklearn.preprocessing import StandardScaler
 
-import logprov.identity as identity
-from logprov.identity import ValueDigester
-from logprov.parameters import ConfigurationMemo, instance_configuration
+import logprov.capture.identity as identity
+from logprov.capture.identity import ValueDigester
+from logprov.capture.parameters import ConfigurationMemo, instance_configuration
 
 
 class CountingScaler(StandardScaler):

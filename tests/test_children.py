@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from logprov import children
-from logprov.children import ENV_VAR, PTH_FILE, InParent, hook_installed, when_imported
-from logprov.process import INHERITED
-from logprov.reader import iter_records
-from logprov.records import record_kind
+from logprov.capture import children
+from logprov.capture.children import ENV_VAR, PTH_FILE, InParent, hook_installed, when_imported
+from logprov.capture.process import INHERITED
+from logprov.reading.reader import iter_records
+from logprov.capture.writer import record_kind
 from test_reliability_concurrency import read_whole_log
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -184,7 +184,7 @@ def test_the_hook_runs_the_child_start_when_the_variable_is_set(tmp_path):
         "key": 0, "definitions": None, "default": True, "classes": [],
         "config": {"log_filename": str(log), "record_git": False, "record_packages": False},
     }]}))
-    code = "import logprov; from logprov import default; print(default._default.config.log_filename)"
+    code = "import logprov; from logprov.capture import default; print(default._default.config.log_filename)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=dict(os.environ, **{ENV_VAR: str(state)}))
     assert result.returncode == 0 and result.stderr == ""
@@ -249,7 +249,7 @@ POOL_SCRIPT = f"""
 import json, multiprocessing, os, sys
 from concurrent.futures import ProcessPoolExecutor
 import logprov
-from logprov.children import follow_children
+from logprov.capture.children import follow_children
 import helpers_children as h
 
 LOG = "pool.log"
@@ -321,7 +321,7 @@ def test_without_following_workers_know_neither_the_parent_nor_classes_traced_at
 PROCESS_SCRIPT = f"""
 import json, multiprocessing, os, sys
 import logprov
-from logprov.children import follow_children
+from logprov.capture.children import follow_children
 import helpers_children as h
 
 LOG = "process.log"
@@ -474,7 +474,7 @@ def test_following_without_the_hook_installed_warns(tmp_path):
 GRID_SCRIPT = f"""
 import json, sys
 import logprov
-from logprov.children import follow_children
+from logprov.capture.children import follow_children
 from sklearn.datasets import load_iris
 from sklearn.model_selection import GridSearchCV
 from sklearn.tree import DecisionTreeClassifier
@@ -523,7 +523,7 @@ DASK_SCRIPT = f"""
 import json, os
 import dask
 import logprov
-from logprov.children import follow_children
+from logprov.capture.children import follow_children
 import helpers_children as h
 
 LOG = "dask.log"
@@ -557,7 +557,7 @@ LINES_SCRIPT = f"""
 import json, multiprocessing, os
 from concurrent.futures import ProcessPoolExecutor
 import logprov
-from logprov.children import follow_children
+from logprov.capture.children import follow_children
 import helpers_children as h
 
 LOG = "lines.log"

@@ -6,8 +6,8 @@ import hashlib
 import inspect
 import textwrap
 
-from logprov.code import code_identity, source_digest
-from logprov.reader import iter_records
+from logprov.capture.code import code_identity, source_digest
+from logprov.reading.reader import iter_records
 
 
 def payloads(capture):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from logprov.config import DEFAULT_REDACT, Config, load_config
+from logprov.settings.config import DEFAULT_REDACT, Config, load_config
 from logprov.errors import ConfigError, DefinitionError
 
 LEGACY_CONFIG = {

@@ -14,7 +14,7 @@ from prov.model import ProvDocument, ProvGeneration, ProvSpecialization
 import logprov
 from logprov.export import export
 from logprov.model import build_document
-from logprov.reader import iter_records
+from logprov.reading.reader import iter_records
 
 from provconstraints import check_records, graph_of, violations
 

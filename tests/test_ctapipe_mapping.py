@@ -13,8 +13,8 @@ from prov.model import ProvActivity, ProvEntity
 
 from logprov.ctapipe import SESSION_NAMESPACE, UNKNOWN_AGENT, activity_records, looks_like_log, split_arrays
 from logprov.model import build_document
-from logprov.reader import ProvRecord, RecordNormalizer
-from logprov.records import record_kind
+from logprov.reading.reader import ProvRecord, RecordNormalizer
+from logprov.capture.writer import record_kind
 
 from provconstraints import check_records
 

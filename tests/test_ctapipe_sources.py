@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 import logprov.query
-from logprov import sourcekinds
+from logprov.reading import kinds as sourcekinds
 from logprov.cli import main
 from logprov.errors import LogReadError
-from logprov.reader import iter_records
-from logprov.records import record_kind
+from logprov.reading.reader import iter_records
+from logprov.capture.writer import record_kind
 
 from provconstraints import check_records
 from test_ctapipe_mapping import ctapipe_activity

@@ -23,8 +23,8 @@ import logprov  # noqa: E402
 from logprov.cli import main  # noqa: E402
 from logprov.export import export  # noqa: E402
 from logprov.model import build_document  # noqa: E402
-from logprov.reader import iter_records  # noqa: E402
-from logprov.records import record_kind  # noqa: E402
+from logprov.reading.reader import iter_records  # noqa: E402
+from logprov.capture.writer import record_kind  # noqa: E402
 
 from provconstraints import graph_of, check_records, violations  # noqa: E402
 

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import jsonschema
 import pytest
 
-from logprov.definitions import (
+from logprov.settings.definitions import (
     ActivityDescription,
     Definitions,
     EntityDescription,
@@ -20,7 +20,7 @@ from logprov.definitions import (
     load_definitions,
 )
 from logprov.errors import DefinitionError
-from logprov.valuepath import ValuePath, compile_path
+from logprov.settings.valuepath import ValuePath, compile_path
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = Path(__file__).parent / "data" / "bad_definitions"
@@ -356,7 +356,7 @@ def test_bad_definitions(name, line, key_path, words):
 
 
 def test_packaged_schema_is_valid_and_identical_to_the_published_copy():
-    packaged = ROOT / "logprov" / "schema" / "definitions.schema.json"
+    packaged = ROOT / "logprov" / "settings" / "schema" / "definitions.schema.json"
     published = ROOT / "definitions" / "definitions.schema.json"
     assert packaged.read_bytes() == published.read_bytes()
     schema = json.loads(packaged.read_text())

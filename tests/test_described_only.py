@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 
-from logprov.definitions import UnmatchedDefinitionWarning
+from logprov.settings.definitions import UnmatchedDefinitionWarning
 
 
 class Photometry:

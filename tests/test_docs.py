@@ -158,7 +158,7 @@ def test_api_reference_is_up_to_date():
 
 def schema_keys() -> set:
     """Every key a definitions file may hold, from the JSON schema."""
-    schema = json.loads((ROOT / "logprov" / "schema" / "definitions.schema.json").read_text())
+    schema = json.loads((ROOT / "logprov" / "settings" / "schema" / "definitions.schema.json").read_text())
     keys = set(schema["properties"])
     for definition in schema["$defs"].values():
         keys.update(definition.get("properties", {}))

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from logprov.reader import iter_records
-from logprov.records import record_kind
+from logprov.reading.reader import iter_records
+from logprov.capture.writer import record_kind
 from logprov.testing import parse_line
 
 from provconstraints import check_records

@@ -20,7 +20,7 @@ from logprov.export.graphviz import GraphvizError, find_program
 from logprov.export.lineage import lineage, resolve
 from logprov.model import build_document
 from logprov.model.contents import content_view
-from logprov.reader import iter_records
+from logprov.reading.reader import iter_records
 
 from logs import SyntheticLog, file_entity, two_session_log, value_entity
 from provschemas import prov_json_validator, prov_xml_schema
@@ -338,7 +338,7 @@ def test_exported_files_get_the_usual_permissions(tmp_path):
 
     from logprov.export import export
     from logprov.model import build_document
-    from logprov.reader import iter_records
+    from logprov.reading.reader import iter_records
 
     log = Path(__file__).parent / "data" / "legacy" / "prov_test.log"
     target = tmp_path / "out.json"

@@ -20,7 +20,7 @@ from logprov.export import GraphTruncatedWarning, export, prov_to_dot
 from logprov.export.dot import DotGraph, Html, html_text, quoted
 from logprov.export.graphviz import GraphvizError, find_program, render_dot
 from logprov.model import build_document
-from logprov.reader import iter_records
+from logprov.reading.reader import iter_records
 
 from logs import SyntheticLog, file_entity, value_entity
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from logprov.identity import FileHasher, ValueDigester
+from logprov.capture.identity import FileHasher, ValueDigester
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -135,7 +135,7 @@ SCRIPT = textwrap.dedent(
     """
     import json, sys
     sys.path.insert(0, {tests!r})
-    from logprov.identity import ValueDigester, FileHasher
+    from logprov.capture.identity import ValueDigester, FileHasher
     from test_identity import Point
     d = ValueDigester()
     values = ["text", 42, {{"b": [1, 2], "a": {{"x", "y", "z"}}}}, Point("p", {{"k": (1, 2)}}), frozenset({{"a", "b", "c"}})]

@@ -11,9 +11,9 @@ import warnings
 import numpy as np
 import pytest
 
-import logprov.identity as identity
-from logprov.config import Config
-from logprov.identity import ValueDigester, hash_array_data, hash_buffer
+import logprov.capture.identity as identity
+from logprov.settings.config import Config
+from logprov.capture.identity import ValueDigester, hash_array_data, hash_buffer
 
 
 def count_array_hashes(monkeypatch) -> list:
@@ -206,7 +206,7 @@ def test_how_exact_an_id_is_reaches_every_prov_export(make_capture, records, tmp
 
     from logprov.export import export, export_records
     from logprov.model import LOGPROV, build_document
-    from logprov.reader import iter_records
+    from logprov.reading.reader import iter_records
 
     capture = make_capture(max_hash_bytes=1_000_000)
     traced = capture.trace(lambda data: None, name="look")

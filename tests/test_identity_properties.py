@@ -26,7 +26,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logprov.identity import ValueDigester
+from logprov.capture.identity import ValueDigester
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = 520
@@ -298,7 +298,7 @@ def _strictly_finite(value) -> bool:
 @settings(max_examples=300, deadline=None)
 @given(JSON_DATA)
 def test_the_search_for_nan_in_json_data_agrees_with_the_strict_encoder(value):
-    from logprov.identity import _no_nan
+    from logprov.capture.identity import _no_nan
 
     if _strictly_finite(value):
         assert _no_nan(value) or "\x7f" in json.dumps(value, ensure_ascii=False)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from logprov.identity import ValueDigester
+from logprov.capture.identity import ValueDigester
 
 pytest.importorskip("sklearn")
 pytest.importorskip("astropy")

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logprov.reader import iter_records
-from logprov.records import PROV_PREFIX, dumps, escape_markers, has_marker
+from logprov.reading.reader import iter_records
+from logprov.capture.writer import PROV_PREFIX, dumps, escape_markers, has_marker
 
 M = PROV_PREFIX
 SED_LIKE = re.compile(r".*_PROV_")

@@ -12,7 +12,7 @@ from rdflib import Graph, URIRef
 
 from logprov.export import export, export_records
 from logprov.model import build_document
-from logprov.reader import iter_records
+from logprov.reading.reader import iter_records
 
 from logs import SyntheticLog
 from provschemas import prov_xml_schema

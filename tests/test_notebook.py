@@ -14,12 +14,12 @@ from IPython.core.formatters import DisplayFormatter
 from prov.model import ProvDocument
 
 import logprov
-import logprov.default
+import logprov.capture.default
 import logprov.query
 from logprov.handlers import ProvBufferFullWarning, ProvMemoryHandler
 from logprov.model import build_document
-from logprov.reader import iter_records
-from logprov.records import record_kind
+from logprov.reading.reader import iter_records
+from logprov.capture.writer import record_kind
 
 from provconstraints import check_records
 
@@ -166,7 +166,7 @@ def test_buffer_keeps_the_first_records_and_warns_once(memory_capture):
 
 def test_default_capture_in_memory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(logprov.default, "_default", None)
+    monkeypatch.setattr(logprov.capture.default, "_default", None)
     capture = logprov.configure(config={"log_filename": None, "logger_name": "logprov.memory-default",
                                         "record_git": False, "record_packages": False})
     try:
@@ -261,8 +261,8 @@ def test_set_log_filename_replaces_the_memory_buffer(memory_capture, tmp_path):
 
 
 def test_children_of_a_memory_capture_keep_their_records_in_memory(memory_capture):
-    from logprov.children import _describe
-    from logprov.config import load_config
+    from logprov.capture.children import _describe
+    from logprov.settings.config import load_config
 
     capture = memory_capture()
     config = _describe(capture, 1, False)["config"]

@@ -16,8 +16,8 @@ import rdflib
 from logprov.cli import main
 from logprov.export import export, export_records
 from logprov.model import build_document
-from logprov.reader import iter_records
-from logprov.records import record_kind
+from logprov.reading.reader import iter_records
+from logprov.capture.writer import record_kind
 
 from provconstraints import check_records
 from test_streaming import assert_same

@@ -25,7 +25,7 @@ from logprov.errors import LogprovError, LogReadError  # noqa: E402
 from logprov.products import fitsfile  # noqa: E402
 from logprov.products.embed import EmbedError, embed  # noqa: E402
 from logprov.query.content import file_ids  # noqa: E402
-from logprov.reader import iter_records  # noqa: E402
+from logprov.reading.reader import iter_records  # noqa: E402
 
 
 def sha256(path: Path) -> str:

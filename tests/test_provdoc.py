@@ -38,7 +38,7 @@ from logprov.model import (
 )
 from logprov.model.contents import content_view, is_specialized
 from logprov.model.values import attribute_value
-from logprov.reader import iter_records, read_prov
+from logprov.reading.reader import iter_records, read_prov
 
 from logs import DEFINITIONS, SyntheticLog, file_entity, make_id, two_session_log, value_entity
 

@@ -1,4 +1,4 @@
-"""Tests of logprov.reader: decoding, legacy normalisation, sources, filters and problems."""
+"""Tests of logprov.reading.reader: decoding, legacy normalisation, sources, filters and problems."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from logprov.errors import LogReadError
-from logprov.reader import (
+from logprov.reading.reader import (
     LogReadWarning,
     ProvRecord,
     ReadStats,
@@ -323,7 +323,7 @@ def test_two_session_log_is_attributed(tmp_path):
         '["entity_id"]',
     ],
 )
-@pytest.mark.filterwarnings("ignore::logprov.reader.LogReadWarning")
+@pytest.mark.filterwarnings("ignore::logprov.reading.reader.LogReadWarning")
 def test_json_payloads_read_as_decode_payload_decodes_them(payload):
     line = f"INFO logprov _PROV_2026-11-22T00:00:00+00:00_PROV_{payload}\n"
     stats = ReadStats()
@@ -338,7 +338,7 @@ def test_json_payloads_read_as_decode_payload_decodes_them(payload):
     assert records[0].timestamp == "2026-11-22T00:00:00+00:00"
 
 
-@pytest.mark.filterwarnings("ignore::logprov.reader.LogReadWarning")
+@pytest.mark.filterwarnings("ignore::logprov.reading.reader.LogReadWarning")
 def test_payload_over_the_size_limit_is_skipped_whatever_its_form(tmp_path):
     line = '_PROV_2026-11-22T00:00:00+00:00_PROV_{"entity_id": "e", "value": "' + "x" * 200 + '"}\n'
     stats = ReadStats()
@@ -346,9 +346,9 @@ def test_payload_over_the_size_limit_is_skipped_whatever_its_form(tmp_path):
     assert stats.skipped == 1 and "longer than 100" in stats.problems[0][2]
 
 
-@pytest.mark.filterwarnings("ignore::logprov.reader.LogReadWarning")
+@pytest.mark.filterwarnings("ignore::logprov.reading.reader.LogReadWarning")
 def test_payload_too_big_for_memory_is_skipped_and_reading_goes_on(monkeypatch):
-    import logprov.reader as reader
+    import logprov.reading.reader as reader
 
     def exhausted(text):
         if "huge" in text:

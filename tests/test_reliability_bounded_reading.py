@@ -12,7 +12,7 @@ import warnings
 
 import pytest
 
-from logprov.reader import (
+from logprov.reading.reader import (
     LINE_SLACK,
     LogReadWarning,
     ReadStats,
@@ -29,7 +29,7 @@ MB = 1 << 20
 #: at its start, then ``tail``; with a ``gz`` path, that file is read instead.
 WORKER = r"""
 import io, json, resource, sys, warnings
-from logprov.reader import ReadStats, iter_records
+from logprov.reading.reader import ReadStats, iter_records
 
 spec = json.loads(sys.argv[1])
 head, fill, tail = spec["head"].encode(), spec["fill"].encode(), spec["tail"].encode()
@@ -81,7 +81,7 @@ def read_in_process(size: int, limit: int, fill: str = "x", gz: str = "", head: 
 def test_a_long_line_is_skipped_with_its_line_and_the_rest_is_read():
     log = SyntheticLog()
     session = log.session(1)
-    log.raw("INFO logprov.capture _PROV_2026-11-22T10:00:00_PROV_{\"a\": \"" + "y" * 300_000 + "\"}")
+    log.raw("INFO logprov.capture.facade _PROV_2026-11-22T10:00:00_PROV_{\"a\": \"" + "y" * 300_000 + "\"}")
     log.message("z" * 300_000)
     log.call(session, "after", generated=[(value_entity(session, "v", 1), "out")])
     stats = ReadStats()
@@ -154,7 +154,7 @@ def test_literal_cost_counts_only_outside_strings():
 
 def test_a_costly_literal_payload_costs_little_memory(tmp_path):
     script = ("import json, resource, sys, warnings; warnings.simplefilter('ignore');"
-              "from logprov.reader import ReadStats, iter_records; s = ReadStats();"
+              "from logprov.reading.reader import ReadStats, iter_records; s = ReadStats();"
               "n = len(list(iter_records(sys.argv[1], stats=s)));"
               "print(json.dumps([n, s.skipped, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024]))")
     peaks = []

@@ -20,8 +20,8 @@ from prov.model import ProvActivity
 
 import logprov
 from logprov.model import build_document
-from logprov.reader import LogReadWarning, ReadStats, iter_records
-from logprov.records import record_kind
+from logprov.reading.reader import LogReadWarning, ReadStats, iter_records
+from logprov.capture.writer import record_kind
 
 WORKERS = 4
 CALLS = 5000

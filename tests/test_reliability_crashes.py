@@ -15,8 +15,8 @@ import pytest
 from prov.model import ProvActivity
 
 from logprov.model import build_document, local_part
-from logprov.reader import LogReadWarning, ReadStats, iter_records
-from logprov.records import record_kind
+from logprov.reading.reader import LogReadWarning, ReadStats, iter_records
+from logprov.capture.writer import record_kind
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from logprov.definitions import load_definitions
+from logprov.settings.definitions import load_definitions
 from logprov.errors import DefinitionError
 from test_definitions import BAD_FILES
 
@@ -107,7 +107,7 @@ ALIAS_BOMB = "activities:\n  run:\n    l0: &l0 [x, x, x, x, x, x, x, x, x]\n" + 
 LOAD_IN_CHILD = textwrap.dedent(
     """
     import resource, signal, sys
-    from logprov.definitions import load_definitions
+    from logprov.settings.definitions import load_definitions
     from logprov.errors import DefinitionError
 
     def too_slow(*_):
@@ -276,7 +276,7 @@ class RaisingGetattribute:
 ], ids=["os", "sys", "module subclass", "os.environ", "sys.modules", "os.environb", "environment copy", "dict", "int",
         "str", "None", "object", "raising getattribute", "function", "class"])
 def test_reachable_refuses_modules_and_the_environment_whatever_the_type(value, allowed):
-    from logprov.valuepath import PLAIN_TYPES, reachable
+    from logprov.settings.valuepath import PLAIN_TYPES, reachable
 
     assert reachable(value) is allowed
     assert reachable(value) is allowed  # once its type is remembered among PLAIN_TYPES too

@@ -17,7 +17,7 @@ from logprov.cli import main
 from logprov.export import export, export_records
 from logprov.export.texts import carried_records, carried_text
 from logprov.model import build_document
-from logprov.reader import iter_records
+from logprov.reading.reader import iter_records
 from logs import SyntheticLog, value_entity
 
 NASTY = ["\x00", "\x01", "\x08", "\x0b", "\x1b", "\x1f", "\x7f", "\x85", "\ud800", "\udcff", "\udfff", "\ufffe",

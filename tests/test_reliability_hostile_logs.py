@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from logprov.model import build_document
-from logprov.reader import ReadStats, decode_payload, iter_records
+from logprov.reading.reader import ReadStats, decode_payload, iter_records
 
 MARKER = Path(tempfile.gettempdir()) / f"logprov-hostile-marker-{os.getpid()}"
 HEAD = "2026-11-22 10:00:00,000 INFO logprov _PROV_2026-11-22T10:00:00.000000+00:00_PROV_"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from logprov.identity import FileHasher
-from logprov.reader import ReadStats, iter_records
+from logprov.capture.identity import FileHasher
+from logprov.reading.reader import ReadStats, iter_records
 
 DEFINITIONS = {
     "activities": {"load": {"usage": [{"role": "input", "entityType": "File", "location": "path"}]}},

@@ -364,20 +364,20 @@ INNOCENT_NAMES = ["passage", "compass", "bypass", "path", "pattern", "tokenizer"
 
 @pytest.mark.parametrize("name", SECRET_NAMES)
 def test_secret_names_are_matched_by_words(name):
-    from logprov.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
+    from logprov.capture.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
 
     assert SecrecyPolicy(DEFAULT_SECRET_WORDS)(name)
 
 
 @pytest.mark.parametrize("name", INNOCENT_NAMES)
 def test_innocent_names_holding_a_secret_word_are_kept(name):
-    from logprov.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
+    from logprov.capture.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
 
     assert not SecrecyPolicy(DEFAULT_SECRET_WORDS)(name)
 
 
 def test_configuration_and_capture_share_one_policy(make_capture):
-    from logprov.config import Config
+    from logprov.settings.config import Config
 
     capture = make_capture(redact_extra=["Codeword"])
     assert capture.secret is capture.config.secrecy
@@ -412,7 +412,7 @@ def test_configuration_and_capture_share_one_policy(make_capture):
     ("a plain sentence", "a plain sentence"),
 ])
 def test_secrets_inside_texts_are_hidden(text, shown):
-    from logprov.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
+    from logprov.capture.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
 
     assert SecrecyPolicy(DEFAULT_SECRET_WORDS).redact_text(text) == shown
 
@@ -424,7 +424,7 @@ URL_PASSWORD = st.text(st.sampled_from("abcXYZ019-_.%~+!$&()*,;=/@:?#[]"), min_s
 @given(user=URL_USER, password=URL_PASSWORD, host=st.sampled_from(["h.org", "db.example.org:5432", "[::1]"]),
        tail=st.sampled_from(["", "/", "/x/y?q=1#f"]))
 def test_any_url_password_is_hidden(user, password, host, tail):
-    from logprov.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
+    from logprov.capture.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
 
     policy = SecrecyPolicy(DEFAULT_SECRET_WORDS)
     url = f"https://{user}:{password}@{host}{tail}"
@@ -434,14 +434,14 @@ def test_any_url_password_is_hidden(user, password, host, tail):
 
 @given(st.text(st.sampled_from("ab pw=:@/'\"\\{}[],;&Bearer https://github.com x"), max_size=60))
 def test_quick_checks_of_redact_text_equal_the_plain_path(text):
-    from logprov.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
+    from logprov.capture.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
 
     policy = SecrecyPolicy(DEFAULT_SECRET_WORDS)
     assert policy.redact_text(text) == policy.scan(text)
 
 
 def test_secret_command_line_options_short_and_long():
-    from logprov.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
+    from logprov.capture.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
 
     argv = ["tool", "-p", "a1", "-pa2", "-p=a3", "--password", "a4", "--api-key=a5", "-token", "a6", "--db-pass", "a7",
             "-v", "-5", "--port", "5432", "user=jdoe", "password=a8", "https://u:a9@h.org/"]
@@ -533,8 +533,8 @@ def holding(password):
 @settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_url_passwords_are_hidden_at_any_depth_of_any_container(data):
-    from logprov.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
-    from logprov.values import ValueWriter
+    from logprov.capture.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
+    from logprov.capture.values import ValueWriter
 
     password = data.draw(PASSWORDS)
     value = data.draw(holding(password))
@@ -547,7 +547,7 @@ def test_url_passwords_are_hidden_at_any_depth_of_any_container(data):
 def test_a_password_attached_to_p_is_hidden_even_when_it_holds_a_secret_word():
     """``-pHunter2Pass`` reads as a secret name too (its words hold ``pass``): the value after
     ``-p`` is hidden all the same, and so is the next argument, as after ``-password``."""
-    from logprov.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
+    from logprov.capture.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
 
     policy = SecrecyPolicy(DEFAULT_SECRET_WORDS)
     assert policy.redact_arguments(["tool", "-pHunter2Pass", "data.fits", "-pSecret_1", "-v"]) == [

@@ -13,7 +13,7 @@ import pytest
 from lxml import html as lxml_html
 
 from logprov.cli import main
-from logprov.reader import iter_records
+from logprov.reading.reader import iter_records
 
 from logs import SyntheticLog, file_entity
 

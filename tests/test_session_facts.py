@@ -20,11 +20,11 @@ import psutil
 import pytest
 
 import logprov.query
-from logprov import session
-from logprov.flusher import start_thread
+from logprov.capture import environment as session
+from logprov.capture.flusher import start_thread
 from logprov.model import build_document
 from logprov.model.stream import StreamConflictWarning
-from logprov.reader import iter_records
+from logprov.reading.reader import iter_records
 from logprov.testing import parse_line
 
 from logs import DEFINITIONS, SyntheticLog, make_id, stamp, value_entity
@@ -317,7 +317,7 @@ def test_a_module_traced_during_the_look_up_is_named_once(tmp_path, monkeypatch)
 
 
 def test_records_of_later_facts_have_a_kind_of_their_own():
-    from logprov.records import record_kind
+    from logprov.capture.writer import record_kind
 
     assert record_kind({"session_id": "s", "git": {"commit": "c"}, "packages": {"a": "1"}}) == "session_facts"
     assert record_kind({"session_id": "s", "packages": {"a": "1"}}) == "session_facts"

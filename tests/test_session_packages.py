@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from logprov import session
+from logprov.capture import environment as session
 from logprov.testing import parse_line
 
 
@@ -97,7 +97,7 @@ def test_traced_code_in_main_names_imported_distributions_and_later_traced_ones(
 
     import logprov.query
     from logprov.model import build_document
-    from logprov.reader import iter_records
+    from logprov.reading.reader import iter_records
 
     with logprov.query.open(log, index=False) as provenance:
         assert [s.id for s in provenance.sessions()] == [start["session_id"]]

@@ -1,4 +1,4 @@
-"""Tests of logprov.sourcekinds: sources recognised by their content, wherever logs are read."""
+"""Tests of logprov.reading.kinds: sources recognised by their content, wherever logs are read."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 import logprov.query
-from logprov import sourcekinds
+from logprov.reading import kinds as sourcekinds
 from logprov.cli import main
 from logprov.errors import LogReadError
-from logprov.reader import iter_records
+from logprov.reading.reader import iter_records
 
 from logs import two_session_log
 

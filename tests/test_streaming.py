@@ -14,7 +14,7 @@ import pytest
 from logprov.export import export, export_records
 from logprov.model import build_document
 from logprov.model.stream import StreamConflictWarning
-from logprov.reader import iter_records, read_prov
+from logprov.reading.reader import iter_records, read_prov
 
 from logs import DEFINITIONS, SyntheticLog, file_entity, value_entity
 from provschemas import prov_json_validator, prov_xml_schema

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from logprov.errors import LogprovError, ValuePathError
-from logprov.valuepath import (
+from logprov.settings.valuepath import (
     AttributeStep,
     CallStep,
     IndexStep,

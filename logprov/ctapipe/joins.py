@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from ..reader import ProvRecord
+from ..reading.reader import ProvRecord
 
 __all__ = ["join_paths"]
 

@@ -23,8 +23,8 @@ import os
 import uuid
 from typing import Any, Iterator
 
-from ..identity import FileHasher
-from ..secrecy import REDACTED, SecrecyPolicy
+from ..capture.identity import FileHasher
+from ..capture.secrecy import REDACTED, SecrecyPolicy
 
 __all__ = [
     "SESSION_NAMESPACE",
@@ -290,7 +290,7 @@ def activity_records(activity: dict, hash_type: str = "sha256", secrecy: Secrecy
         The secrecy policy (default: that of the default configuration).
     """
     if secrecy is None:
-        from ..config import Config
+        from ..settings.config import Config
 
         secrecy = Config().secrecy
     return CtapipeRecords(FileHasher(hash_type), secrecy).records(activity)

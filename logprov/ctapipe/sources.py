@@ -1,7 +1,7 @@
 """Reading ctapipe provenance logs and HDF5 files with ctapipe/lstchain provenance.
 
-`logprov.sourcekinds` registers both as kinds of sources. Both are read whole: the activities they hold become lines of logprov records
-(`logprov.sourcekinds.record_lines`), which the reader then reads as it reads any log. Files the
+`logprov.reading.kinds` registers both as kinds of sources. Both are read whole: the activities they hold become lines of logprov records
+(`logprov.reading.kinds.record_lines`), which the reader then reads as it reads any log. Files the
 activities name are hashed with the default configuration's ``hash_type``, as a capture with the
 default configuration identifies them.
 """
@@ -15,9 +15,9 @@ import json
 import zlib
 from typing import Any, Iterator
 
-from ..config import Config
+from ..settings.config import Config
 from ..errors import LogReadError
-from ..identity import FileHasher
+from ..capture.identity import FileHasher
 from .records import CtapipeRecords, looks_like_log, split_arrays
 
 __all__ = ["is_log", "open_log", "has_activities", "open_hdf5", "activities_of_log", "activities_of_hdf5"]
@@ -122,7 +122,7 @@ def activities_of_hdf5(path: str) -> Iterator[tuple[str, dict]]:
 
 
 def _records(path: str, activities: Iterator[tuple[Any, dict]]) -> list[str]:
-    from ..sourcekinds import record_lines
+    from ..reading.kinds import record_lines
 
     mapper = _mapper()
     lines: list[str] = []

@@ -28,7 +28,7 @@ from prov.model import ProvDocument
 
 from ..model import build_document
 from ..outputs import write_path
-from ..reader import ProvRecord
+from ..reading.reader import ProvRecord
 from . import images, provjson, provn, provxml, rdf
 from .graph import GraphOptions, GraphTruncatedWarning, prov_to_dot
 from .graphviz import GraphvizError
@@ -221,7 +221,7 @@ def export_records(
     Parameters
     ----------
     records : iterable of ProvRecord or dict
-        Records from `logprov.reader.iter_records`, or payload dicts.
+        Records from `logprov.reading.reader.iter_records`, or payload dicts.
     fmt : str
         A name of `formats()` or an alias.
     destination : str, path or stream, optional

@@ -38,7 +38,7 @@ def write_records(
     Parameters
     ----------
     records : iterable of ProvRecord or dict
-        Records from `logprov.reader.iter_records`, or payload dicts.
+        Records from `logprov.reading.reader.iter_records`, or payload dicts.
     fmt : str
         A key of `STREAM_WRITERS`.
     stream : file-like

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Iterator, Union
 
-from ..reader import ProvRecord
+from ..reading.reader import ProvRecord
 
 __all__ = ["CLEANED_FORMATS", "carried_text", "carried_value", "carried_records"]
 

@@ -9,7 +9,7 @@ from typing import Iterable, Union
 
 from prov.model import ProvDocument
 
-from ..reader import ProvRecord
+from ..reading.reader import ProvRecord
 from .builder import CONFIGURED_BY, IN_SESSION, PARAMETER_TYPE, UNTRACED, DocumentBuilder
 from .contents import content_view
 from .descriptions import DESCRIBED_BY
@@ -55,7 +55,7 @@ def build_document(
     Parameters
     ----------
     records : iterable of ProvRecord or dict
-        Records from `logprov.reader.iter_records`, or payload dicts.
+        Records from `logprov.reading.reader.iter_records`, or payload dicts.
     with_descriptions : bool
         Add the IVOA descriptions (activity, usage, generation, parameter, entity) found in the
         sessions' definitions, and link activities, entities and parameters to them.
@@ -83,7 +83,7 @@ def provlist2provdoc(provlist: Iterable[dict], default_ns: str = "session") -> P
     Parameters
     ----------
     provlist : iterable of dict
-        Payloads, as returned by `logprov.reader.read_prov`; they are not modified.
+        Payloads, as returned by `logprov.reading.reader.read_prov`; they are not modified.
     default_ns : str
         Prefix of the namespace of sessions and session-local entities.
 

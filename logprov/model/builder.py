@@ -13,7 +13,7 @@ from prov.constants import PROV_TYPE
 from prov.identifier import QualifiedName
 from prov.model import ProvDocument
 
-from ..reader import RecordNormalizer
+from ..reading.reader import RecordNormalizer
 from .descriptions import DESCRIBED_BY, DescriptionIndex, describe
 from .dispatch import RecordDispatcher
 from .ids import IdMaker

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, TypeVar, Union
 
-from ..reader import ProvRecord, RecordNormalizer
+from ..reading.reader import ProvRecord, RecordNormalizer
 
 __all__ = ["RecordDispatcher"]
 

@@ -42,7 +42,7 @@ def record_kind(keys: Collection[str]) -> str:
     Parameters
     ----------
     keys : collection of str
-        The keys of a record, as normalised by `logprov.reader.RecordNormalizer`.
+        The keys of a record, as normalised by `logprov.reading.reader.RecordNormalizer`.
 
     Returns
     -------

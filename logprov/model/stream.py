@@ -35,7 +35,7 @@ from typing import Callable, Dict, Iterable, Iterator, List, Optional, Protocol,
 
 from prov.constants import PROV_TYPE
 
-from ..reader import ProvRecord, RecordNormalizer
+from ..reading.reader import ProvRecord, RecordNormalizer
 from .descriptions import DESCRIBED_BY, DescriptionIndex, describe
 from .dispatch import RecordDispatcher
 from .ids import IdMaker, local_part, qualified_text

@@ -8,7 +8,7 @@ import math
 import re
 from typing import Any, Union
 
-from ..reader import parse_time
+from ..reading.reader import parse_time
 
 __all__ = ["AttributeValue", "VALUE_LIMIT", "TEXT_LIMIT", "attribute_value", "shorten", "to_time"]
 

@@ -20,10 +20,10 @@ from typing import Any, Iterable, Iterator, Union
 
 from .._version import __version__
 from ..errors import LogprovError
-from ..identity import FileHasher
-from ..reader import ProvRecord, iter_records
-from ..records import dumps
-from ..sourcekinds import LOG, file_head, kinds_of, record_lines
+from ..capture.identity import FileHasher
+from ..reading.reader import ProvRecord, iter_records
+from ..capture.writer import dumps
+from ..reading.kinds import LOG, file_head, kinds_of, record_lines
 from . import fitsfile, hdf5file
 from .layout import Embedded, encode
 

@@ -6,7 +6,7 @@ import contextlib
 import io
 from typing import Callable, Iterator
 
-from ..sourcekinds import SourceKind
+from ..reading.kinds import SourceKind
 from . import fitsfile, hdf5file
 from .layout import Embedded, EmbeddedError
 

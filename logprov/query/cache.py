@@ -31,7 +31,7 @@ import warnings
 from pathlib import Path
 from typing import IO, Any, Optional, Sequence
 
-from ..reader import ReadStats, iter_records, source_names
+from ..reading.reader import ReadStats, iter_records, source_names
 from .facts import FactReader
 from .progress import Progress, track
 from .sources import LogFile, last_line_end

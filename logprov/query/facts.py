@@ -6,7 +6,7 @@ import gc
 from contextlib import contextmanager
 from typing import Iterable, Iterator, Optional, Protocol
 
-from ..reader import ProvRecord
+from ..reading.reader import ProvRecord
 from .ids import reference
 from .window import UTC_LENGTH, UTC_SUFFIX, Window, utc_text
 
@@ -126,7 +126,7 @@ class FactReader:
                     session(data, record.timestamp)
 
     def add(self, record: ProvRecord) -> None:
-        """Take one record from `logprov.reader.iter_records`."""
+        """Take one record from `logprov.reading.reader.iter_records`."""
         self.add_all((record,))
 
     def _session(self, data: dict, timestamp: str) -> None:

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import IO, Any, Iterable, Iterator, Optional
 
-from ..reader import ProvRecord, ReadStats
+from ..reading.reader import ProvRecord, ReadStats
 
 __all__ = ["Progress", "track", "bytes_read", "source_sizes"]
 
@@ -96,7 +96,7 @@ def track(records: Iterable[ProvRecord], progress: Optional[Progress], what: str
     """Yield ``records``, counting them (``counts["records"]``), noting whether any was written
     by logprov 0.0.2 (``counts["legacy"]``) and showing progress.
 
-    ``stats`` is the `ReadStats` given to `logprov.reader.iter_records` for ``records``, and
+    ``stats`` is the `ReadStats` given to `logprov.reading.reader.iter_records` for ``records``, and
     ``sizes`` the sizes of its sources in order: with both, progress shows bytes read.
     """
     total = 0

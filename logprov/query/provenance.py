@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Union
 
 from ..errors import LogprovError
-from ..reader import ReadStats, iter_records
+from ..reading.reader import ReadStats, iter_records
 from .cache import IndexWarning, index_path, open_index
 from .content import file_ids
 from .facts import FactReader

@@ -6,7 +6,7 @@ import json
 import os
 from typing import Any, Iterable, Optional, Sequence
 
-from ..reader import parse_time
+from ..reading.reader import parse_time
 from .filters import value_text
 from .model import Activity, Edge, Entity, Lineage, Match, Session
 

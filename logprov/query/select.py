@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from ..reader import ProvRecord
+from ..reading.reader import ProvRecord
 from .ids import reference
 from .model import Lineage
 from .window import Window, utc_text

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional, Union
 
-from ..reader import ProvRecord, ReadStats, iter_records
+from ..reading.reader import ProvRecord, ReadStats, iter_records
 from .facts import FactReader
 from .memory import MemoryGraph
 from .progress import Progress, source_sizes, track

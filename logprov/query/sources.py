@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Iterable, Union
 
 from ..errors import LogReadError
-from ..sourcekinds import kinds_of
+from ..reading.kinds import kinds_of
 
 __all__ = ["LogFile", "STDIN", "resolve", "last_line_end"]
 
@@ -48,7 +48,7 @@ class LogFile:
         Raises
         ------
         LogReadError
-            If no kind of source recognises the file (see `logprov.sourcekinds`).
+            If no kind of source recognises the file (see `logprov.reading.kinds`).
         """
         appendable = all(kind.appendable for kind in kinds_of(path))
         info = os.stat(path)

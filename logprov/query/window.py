@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Iterable, Sequence
 
-from ..reader import parse_time
+from ..reading.reader import parse_time
 
 __all__ = ["Window", "utc_text", "UTC_SUFFIX", "UTC_LENGTH"]
 

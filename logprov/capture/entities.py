@@ -8,10 +8,10 @@ from typing import Any, Callable
 
 from .identity import FileDigest, FileHasher, ValueDigester
 from .plans import COLLECTION, FILE, OBJECT, PATH, EntityPlan
-from .records import dumps
+from .writer import dumps
 from .scope import CallScope
 from .secrecy import REDACTED
-from .valuepath import compile_path
+from ..settings.valuepath import compile_path
 from .values import ValueWriter
 
 __all__ = ["Entity", "EntityFactory", "DIGEST_SCHEMES"]

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .process import INHERITED
 
 if TYPE_CHECKING:
-    from .capture import ProvCapture
+    from .facade import ProvCapture
 
 __all__ = ["ENV_VAR", "PTH_FILE", "InParent", "follow_children", "hook_installed", "parent_context", "remember_traced_class",
            "start_child", "when_imported"]
@@ -134,7 +134,7 @@ def hook_installed() -> bool:
 
 def _describe(capture: ProvCapture, key: int, default: bool) -> dict:
     """Return what a child needs to re-create ``capture``."""
-    from .handlers import ProvFileHandler
+    from ..handlers import ProvFileHandler
 
     config = capture.config
     fields = {item.name: getattr(config, item.name) for item in dataclasses.fields(config)}
@@ -379,8 +379,8 @@ def _refresh() -> None:
 def _apply_state(state: dict) -> None:
     """Create the captures of ``state`` not created yet and trace their classes again."""
     from . import default
-    from .capture import ProvCapture
-    from .config import load_config
+    from .facade import ProvCapture
+    from ..settings.config import load_config
 
     for described in state["captures"]:
         key = described["key"]

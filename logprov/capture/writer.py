@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Any, Callable, Sequence
 
-from .handlers import ProvFileHandler, ProvMemoryHandler
+from ..handlers import ProvFileHandler, ProvMemoryHandler
 from .process import current_pid
 
 __all__ = [

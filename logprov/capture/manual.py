@@ -7,7 +7,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Mapping
 
 if TYPE_CHECKING:
-    from .capture import ProvCapture, _Run
+    from .facade import ProvCapture, _Run
 
 __all__ = ["ActivityContext"]
 

@@ -21,7 +21,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Callable, ContextManager, Iterable, Iterator
 
-from .errors import LogReadError
+from ..errors import LogReadError
 
 __all__ = [
     "HEAD_BYTES",
@@ -145,7 +145,7 @@ def open_source(path: str, kinds: list[SourceKind]) -> ContextManager[Lines]:
 def record_lines(records: Iterable[tuple[str, dict]]) -> Iterator[str]:
     """Yield ``(timestamp, payload)`` pairs as lines of a logprov log, for kinds that build
     records from another format."""
-    from .records import dumps, escape_markers
+    from ..capture.writer import dumps, escape_markers
 
     for timestamp, payload in records:
         yield f"_PROV_{timestamp}_PROV_{escape_markers(dumps(payload))}\n"
@@ -175,7 +175,7 @@ register(LOG)
 
 
 def _product_kinds() -> None:
-    from .products import kinds
+    from ..products import kinds
 
     for kind in kinds.KINDS:
         register(kind)
@@ -185,7 +185,7 @@ _product_kinds()
 
 
 def _ctapipe_kinds() -> None:
-    from .ctapipe import sources
+    from ..ctapipe import sources
 
     register(SourceKind("ctapipe provenance log", sources.is_log, sources.open_log, order=30, joins_paths=True))
     register(SourceKind("HDF5 file with ctapipe provenance", sources.has_activities, sources.open_hdf5, order=30,

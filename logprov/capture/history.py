@@ -6,12 +6,12 @@ import io
 import logging
 from typing import TYPE_CHECKING
 
-from .errors import LogprovError
-from .handlers import ProvFileHandler, ProvMemoryHandler
-from .reader import ProvRecord, iter_records
+from ..errors import LogprovError
+from ..handlers import ProvFileHandler, ProvMemoryHandler
+from ..reading.reader import ProvRecord, iter_records
 
 if TYPE_CHECKING:
-    from .export.notebook import NotebookDocument
+    from ..export.notebook import NotebookDocument
 
 __all__ = ["MEMORY_SOURCE", "logged_records", "session_document"]
 
@@ -51,7 +51,7 @@ def logged_records(logger: logging.Logger, session: str | None) -> list[ProvReco
 
 def session_document(records: list[ProvRecord]) -> "NotebookDocument":
     """Return the PROV document of ``records``, one that draws itself in a notebook."""
-    from .export.notebook import NotebookDocument
-    from .model.builder import DocumentBuilder
+    from ..export.notebook import NotebookDocument
+    from ..model.builder import DocumentBuilder
 
     return DocumentBuilder().add_all(records).document(NotebookDocument)

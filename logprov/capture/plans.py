@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import Any, Callable
 
-from .definitions import ActivityDescription, Definitions, EntityDescription, ItemDescription, MemberDescription
-from .records import fragment, quote
-from .valuepath import ValuePath, compile_path
+from ..settings.definitions import ActivityDescription, Definitions, EntityDescription, ItemDescription, MemberDescription
+from .writer import fragment, quote
+from ..settings.valuepath import ValuePath, compile_path
 
 __all__ = ["ActivityPlan", "EntityPlan", "ArgumentLayout", "FILE", "COLLECTION", "PATH", "OBJECT"]
 

@@ -8,7 +8,7 @@ model:
 * ``activity_descriptions:`` / ``entity_descriptions:``, items naming their entity with
   ``entity_description`` (logprov 0.0.2).
 
-Both are validated with ``logprov/schema/definitions.schema.json``; errors name the file, the
+Both are validated with ``logprov/settings/schema/definitions.schema.json``; errors name the file, the
 line and the key path.
 """
 
@@ -23,7 +23,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, Iterable
 
 
-from .errors import DefinitionError, ValuePathError
+from ..errors import DefinitionError, ValuePathError
 
 if TYPE_CHECKING:
     import jsonschema
@@ -298,7 +298,7 @@ def load_definitions(source: str | os.PathLike | Mapping | Definitions | None,
 def _validator() -> "jsonschema.Draft202012Validator":
     import jsonschema
 
-    text = resources.files("logprov").joinpath("schema/definitions.schema.json").read_text("utf-8")
+    text = resources.files(__package__).joinpath("schema/definitions.schema.json").read_text("utf-8")
     return jsonschema.Draft202012Validator(json.loads(text))
 
 

@@ -35,7 +35,7 @@ from typing import Any
 
 from xxhash import xxh3_128 as _xxh3_128
 
-from .products.contentid import looks_like_product, product_digests
+from ..products.contentid import looks_like_product, product_digests
 
 __all__ = [
     "ValueDigester",

@@ -13,7 +13,7 @@ from typing import Any, Union
 
 import yaml
 
-from .errors import DefinitionError
+from ..errors import DefinitionError
 
 __all__ = [
     "DEFAULT_MAX_DOCUMENT_BYTES", "KeyPath", "Document", "load_document", "format_key_path", "first_error", "suggest",

@@ -6,7 +6,7 @@ import sys
 from typing import Any
 
 from .plans import ActivityPlan
-from .valuepath import PLAIN_TYPES, ValuePath, reachable
+from ..settings.valuepath import PLAIN_TYPES, ValuePath, reachable
 
 __all__ = ["CallScope", "NOT_FOUND"]
 

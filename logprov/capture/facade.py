@@ -15,30 +15,30 @@ from collections.abc import Mapping
 from logging import INFO
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, TypeVar
 
-from ._version import __version__
+from .._version import __version__
 from .children import remember_traced_class
 from .process import INHERITED, current_pid
-from .config import Config, load_config
-from .definitions import Definitions, UnmatchedDefinitionWarning, load_definitions, unmatched_activities
+from ..settings.config import Config, load_config
+from ..settings.definitions import Definitions, UnmatchedDefinitionWarning, load_definitions, unmatched_activities
 from .entities import Entity, EntityFactory
 from .flusher import Flusher
-from .handlers import ProvFileHandler, ProvMemoryHandler, setup_logger
+from ..handlers import ProvFileHandler, ProvMemoryHandler, setup_logger
 from .parameters import ConfigurationMemo, is_parameter_value, parameter_value
 from .plans import OBJECT, ActivityPlan, EntityPlan, activity_plan, guess_scope
-from .records import (
+from .writer import (
     END, GENERATED, GENERATED_DIGEST, PARAMETERS, START, USED, USED_DIGEST, RecordWriter, dumps, fragment, now, quote,
 )
 from .scope import CallScope
 from .code import code_identity
-from .session import FACTS_WAIT, CodeFacts, agent_name, system_info
+from .environment import FACTS_WAIT, CodeFacts, agent_name, system_info
 from .tracking import BoundedSet, LocationTracker, ObjectTracker
 from .secrecy import REDACTED, SecrecyPolicy
 from .values import ValueWriter
 
 if TYPE_CHECKING:
-    from .export.notebook import NotebookDocument
+    from ..export.notebook import NotebookDocument
     from .manual import ActivityContext
-    from .reader import ProvRecord
+    from ..reading.reader import ProvRecord
 
 __all__ = ["ProvCapture"]
 
@@ -459,7 +459,7 @@ class ProvCapture:
             Never trace these methods.
         described_only : bool, optional
             Trace only the methods the definitions describe (default: config ``described_only``).
-            A `logprov.definitions.UnmatchedDefinitionWarning` names the definitions file and the activity
+            A `logprov.settings.definitions.UnmatchedDefinitionWarning` names the definitions file and the activity
             descriptions when none of the methods is described, and the descriptions
             ``Class.method`` of methods the class does not have.
         inherited : bool
@@ -903,7 +903,7 @@ class ProvCapture:
         -------
         logprov.Embedding
         """
-        from .products.embed import embed
+        from ..products.embed import embed
 
         for handler in self.logger.handlers:
             handler.flush()
@@ -911,7 +911,7 @@ class ProvCapture:
 
     def _embed_products(self, run: _Run) -> None:
         """Embed the lineage of the FITS and HDF5 files ``run`` generated; a failure is one warning."""
-        from .products.contentid import looks_like_product
+        from ..products.contentid import looks_like_product
 
         for path in dict.fromkeys(run.products):
             try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Iterable, Mapping
 
-from .capture import ProvCapture
+from .facade import ProvCapture
 from .manual import ActivityContext
 
 __all__ = ["configure", "get_capture", "trace", "trace_methods", "activity", "note", "document"]

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .secrecy import DEFAULT_SECRET_WORDS, REDACTED, SecrecyPolicy, name_words, secrecy_policy
+from ..capture.secrecy import DEFAULT_SECRET_WORDS, REDACTED, SecrecyPolicy, name_words, secrecy_policy
 from .yamldoc import DEFAULT_MAX_DOCUMENT_BYTES, Document, load_document, suggest
-from .errors import ConfigError
+from ..errors import ConfigError
 
 __all__ = ["Config", "DEFAULT_REDACT", "load_config"]
 

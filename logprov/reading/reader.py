@@ -21,8 +21,8 @@ import zlib
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, ContextManager, Iterable, Iterator, List, Tuple, Union
 
-from .errors import LogReadError
-from .sourcekinds import kinds_of, open_source
+from ..errors import LogReadError
+from .kinds import kinds_of, open_source
 
 try:
     from orjson import loads as _fast_loads
@@ -802,7 +802,7 @@ def iter_records(
     reporter = _Reporter(stats, strict, max_warnings)
     records = _read_sources(resolved, selection, reporter, max_payload, max_depth)
     if any(kind.joins_paths for name, _ in resolved if os.path.isfile(name) for kind in kinds_of(name)):
-        from .ctapipe.joins import join_paths
+        from ..ctapipe.joins import join_paths
 
         records = join_paths(records)
     yield from records

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from .errors import LogprovError, ValuePathError
+from ..errors import LogprovError, ValuePathError
 
 __all__ = [
     "PLAIN_TYPES",
