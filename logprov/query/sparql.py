@@ -3,7 +3,8 @@
 A query may only read the graph it is given: ``SERVICE`` (a federated query), ``FROM`` and
 ``FROM NAMED`` (graphs loaded from an IRI, ``file:`` included) and updates (``LOAD``,
 ``INSERT``, ...) are refused before anything runs, and while a query runs every attempt of
-this thread to open a URL or a network connection is refused as well.
+this thread to open a URL or a network connection is refused as well. `answer` runs a
+prepared query over the graph of `graph_of` and returns its rows, its truth or its triples as text.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 import sys
 import threading
 from contextlib import contextmanager
-from typing import Any, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Mapping
 
 from .provenance import QueryError
 
-__all__ = ["prepare", "isolated"]
+__all__ = ["Answer", "namespaces", "graph_of", "prepare", "isolated", "answer"]
 
 #: Audit events of a network access: opening a URL, resolving a name, connecting a socket.
 _NETWORK_EVENTS = frozenset({"urllib.Request", "socket.connect", "socket.getaddrinfo",
@@ -109,3 +111,91 @@ def isolated() -> Iterator[None]:
         raise QueryError(f"SPARQL query failed: {_first_line(exc)}") from None
     finally:
         _local.isolated = False
+
+
+def namespaces() -> dict[str, str]:
+    """Return the prefixes predefined for queries: those of the PROV-O export (``prov``,
+    ``logprov``, ``voprov``, ``xsd``, ``rdfs``, ``rdf``, ``session``, ``activity``, ``param``,
+    ``agent``, ``desc``, ``gen``) and ``file`` for the ids of files."""
+    from ..model.ids import BASE_NAMESPACES
+
+    found = {"prov": "http://www.w3.org/ns/prov#", "xsd": "http://www.w3.org/2001/XMLSchema#",
+             "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+             "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "file": "urn:logprov:file:"}
+    found.update({namespace.prefix: namespace.uri for namespace in BASE_NAMESPACES})
+    return found
+
+
+def graph_of(records: Iterable[Any]) -> Any:
+    """Return the RDF graph (an `rdflib.Graph`) of the PROV-O export of ``records``."""
+    from ..export.rdf import to_graph
+    from ..model import build_document
+
+    return to_graph(build_document(records))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a query found.
+
+    Attributes
+    ----------
+    form : {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+        The form of the query.
+    ask : bool
+        The answer of an ``ASK`` query.
+    names : list of str
+        The variables of a ``SELECT`` query.
+    rows : list of list of str
+        Its rows: each term as text (an IRI in a predefined prefix written ``prefix:local``, a
+        literal as its text, an unbound variable as ``""``).
+    triples : str
+        The graph of a ``CONSTRUCT`` or ``DESCRIBE`` query, serialised; ``""`` when empty.
+    """
+
+    form: str
+    ask: bool = False
+    names: list = field(default_factory=list)
+    rows: list = field(default_factory=list)
+    triples: str = ""
+
+
+def _term(value: Any, graph: Any) -> str:
+    if value is None:
+        return ""
+    from rdflib import Literal, URIRef
+
+    if isinstance(value, URIRef):
+        return str(value.n3(graph.namespace_manager))
+    if isinstance(value, Literal):
+        return str(value)
+    return str(value.n3())
+
+
+def answer(graph: Any, query: Any, triples: str = "turtle") -> Answer:
+    """Run the prepared ``query`` over ``graph``, isolated (see `isolated`).
+
+    Parameters
+    ----------
+    graph : rdflib.Graph
+        The graph of the logs (see `graph_of`).
+    query : object
+        A query of `prepare`.
+    triples : str
+        The rdflib format of the graph a ``CONSTRUCT`` or ``DESCRIBE`` query returns
+        (``turtle``, ``nt``).
+
+    Raises
+    ------
+    QueryError
+        If the query fails, or reaches for the network.
+    """
+    with isolated():
+        result = graph.query(query)
+        if result.type == "ASK":
+            return Answer(result.type, ask=bool(result.askAnswer))
+        if result.type in ("CONSTRUCT", "DESCRIBE"):
+            text = result.graph.serialize(format=triples) if len(result.graph) else ""
+            return Answer(result.type, triples=text)
+        rows = [[_term(value, graph) for value in row] for row in result]
+        return Answer(result.type, names=[str(var) for var in result.vars], rows=rows)

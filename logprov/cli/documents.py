@@ -1,0 +1,129 @@
+"""The commands that write the logs as a document: ``export`` (PROV), ``graph`` (a drawing)
+and ``report`` (an HTML page)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import warnings
+from typing import Iterator, Optional, Sequence, Union
+
+from ..errors import LogprovError
+from ..outputs import write_path
+from ..query import NotFound, QueryError
+from ..query.model import Lineage
+from ..query.select import lineage_records
+from ..reading.reader import ProvRecord, iter_records
+from .console import FOUND, output, show_warning
+from .inputs import first, open_logs, progress, records, window
+
+__all__ = ["DRAWINGS", "EXPORTS", "cmd_export", "cmd_graph", "cmd_report", "focus_records"]
+
+DRAWINGS = ("svg", "png", "pdf", "dot")
+EXPORTS = ("json", "provn", "xml", "ttl", "jsonld", "rdfxml", "nt", "dot", "svg", "png", "pdf")
+
+
+def _format_of(path: Optional[str], given: Optional[str], default: str) -> str:
+    """Return the format ``given``, else the one the suffix of ``path`` names, else ``default``.
+
+    Raises
+    ------
+    QueryError
+        If ``path`` has a suffix that names no format.
+    """
+    if given:
+        return given
+    if path and path != "-":
+        from ..export import FORMATS
+
+        suffix = os.path.splitext(path)[1].lower()
+        for name, spec in FORMATS.items():
+            if spec.extension == suffix:
+                return name
+        if suffix:
+            known = ", ".join(spec.extension for spec in FORMATS.values())
+            raise QueryError(f"cannot tell the format of {path!r} from its suffix {suffix!r}: "
+                             f"give -f FORMAT, or name it {known}")
+    return default
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the logs as one PROV document."""
+    from ..export import export_records
+
+    fmt = _format_of(args.output, args.format, "json")
+    counts: dict = {}
+    selected = first(records(args, counts), counts, args.logs)
+    export_records(selected, fmt, output(args.output))
+    return FOUND
+
+
+def _merge(lineages: Sequence[Lineage]) -> Lineage:
+    merged = Lineage(lineages[0].roots, lineages[0].direction, lineages[0].depth)
+    for lineage in lineages:
+        merged.activities.update(lineage.activities)
+        merged.entities.update(lineage.entities)
+        merged.edges.extend(lineage.edges)
+        for node, distance in lineage.distance.items():
+            merged.distance[node] = min(distance, merged.distance.get(node, distance))
+    return merged
+
+
+def focus_records(args: argparse.Namespace, target: str, directions: Sequence[str],
+                  depth: Optional[int]) -> tuple[Iterator[ProvRecord], str]:
+    """Return the records about the lineage of ``target``, and the id of its first root."""
+    if "-" in args.logs:
+        raise QueryError("drawing a lineage reads the logs twice: give log files, not standard input")
+    with open_logs(args) as provenance:
+        merged = _merge([provenance.lineage(target, direction == "descendants", depth) for direction in directions])
+    return lineage_records(iter_records(args.logs), merged), merged.roots[0]
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    """Draw the provenance graph, or the lineage of one element."""
+    from ..export import export_records
+
+    suffix = os.path.splitext(args.output)[1].lower().lstrip(".")
+    if suffix not in DRAWINGS:
+        raise QueryError(f"cannot tell the drawing format of {args.output!r}: name it .svg, .png, .pdf or .dot")
+    options = {"attributes": args.attributes, "parameters": args.parameters, "agents": args.agents,
+               "sessions": "cluster" if args.sessions == "box" else args.sessions, "rankdir": args.rankdir}
+    if args.entity is not None:
+        directions = ("ancestors", "descendants") if args.direction == "both" else (args.direction,)
+        drawn, focus = focus_records(args, args.entity, directions, args.depth)
+        options.update(focus=focus, depth=args.depth, direction=args.direction)
+    else:
+        counts: dict = {}
+        drawn = first(records(args, counts), counts, args.logs)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        export_records(drawn, suffix, output(args.output), **options)
+    for warning in caught:
+        show_warning(_graph_warning(warning.message), warning.category, warning.filename, warning.lineno)
+    return FOUND
+
+
+def _graph_warning(message: Union[Warning, str]) -> object:
+    """Return a warning of the drawing in the words of the command line."""
+    drawn, total = getattr(message, "drawn", 0), getattr(message, "total", 0)
+    if not total:
+        return message
+    return (f"graph cut to {drawn} of {total} nodes; draw the lineage of one entity with "
+            "--entity ID (and --depth N), or narrow the logs with --session, --since or --until")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write one self-contained HTML page of the logs: sessions, timeline, graph, activities
+    and the lineage of each entity."""
+    from ..query.snapshot import load
+    from ..report import write_report
+
+    if not args.output.lower().endswith((".html", ".htm")):
+        raise QueryError(f"the report is an HTML page: name it .html, not {args.output!r}")
+    snapshot = load(args.logs, window(args), progress(args))
+    if snapshot.provenance.records == 0:
+        raise LogprovError(f"no provenance records in {', '.join(args.logs)}")
+    if not snapshot.records:
+        raise NotFound("no records in the selected time window and sessions")
+    write_path(args.output, lambda stream: write_report(snapshot, stream, max_nodes=args.graph_nodes))
+    return FOUND
