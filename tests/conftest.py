@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+import importlib.util
 import itertools
+import json
 import sys
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,6 +19,8 @@ from logprov.testing import collect_records
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 _names = itertools.count()
+
+from analyses import FILES, fit_spectrum, reduce_events  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -51,3 +58,55 @@ def make_capture(tmp_path):
 def records():
     """Return ``collect_records`` for use as ``with records(capture) as log: ...``."""
     return collect_records
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """Keep the indexes of every test in its own folder."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("LOGPROV_CACHE", str(folder))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def example():
+    spec = importlib.util.spec_from_file_location("analysis_session_for_queries", ROOT / "examples" / "analysis_session.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def analysis(example, make_capture, tmp_path):
+    """The gammapy-style analysis session of the example, traced into its own log."""
+    log = tmp_path / "analysis.log"
+    capture = make_capture(example.DEFINITIONS, log_filename=str(log), log_returned_result=False)
+    output = example.run_session(tmp_path / "analysis", capture)
+    capture.end_session()
+    return SimpleNamespace(log=log, output=output, workdir=tmp_path / "analysis")
+
+
+@pytest.fixture
+def two_sessions(make_capture, tmp_path):
+    """Session 1 writes a spectrum; session 2 reads it, writes a product, then fails a fit."""
+    log = tmp_path / "sessions.log"
+    capture = make_capture(FILES, log_filename=str(log), log_returned_result=False)
+    reduce, fit = capture.trace(reduce_events), capture.trace(fit_spectrum)
+    data = tmp_path / "data"
+    data.mkdir()
+    events = data / "events.json"
+    events.write_text(json.dumps([0.4, 0.7, 1.1, 2.5, 3.0, 5.2, 8.8]))
+    spectrum = data / "spectrum.json"
+    reduce(str(events), [0.3, 1.0, 3.0, 10.0], str(spectrum))
+    first = capture.session_id
+    time.sleep(0.02)
+    between = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    time.sleep(0.02)
+    second = capture.new_session()
+    product = data / "fit_result.json"
+    fit(str(spectrum), str(product), method="lsq", options={"tolerance": 0.001, "steps": 20})
+    with pytest.raises(ValueError):
+        fit(str(spectrum), str(data / "failed.json"), method="simplex")
+    capture.end_session()
+    return SimpleNamespace(log=log, events=events, spectrum=spectrum, product=product, first=first,
+                           second=second, between=between, data=data)

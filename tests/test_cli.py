@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from logprov.cli import main
-from test_query import LEGACY, LEGACY_FILE, analysis, cache, example, file_id, two_sessions  # noqa: F401
+from analyses import LEGACY, LEGACY_FILE, file_id
+
+pytestmark = pytest.mark.usefixtures("cache")
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD_DEFINITIONS = sorted((ROOT / "tests" / "data" / "bad_definitions").glob("*.yaml"))

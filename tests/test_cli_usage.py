@@ -13,7 +13,8 @@ from logprov.export import formats
 
 from logs import BASE_TIME, SyntheticLog, file_entity, value_entity
 from test_cli import assert_one_line_error, run
-from test_query import cache  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("cache")
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -2,118 +2,18 @@
 
 from __future__ import annotations
 
-import datetime
 import gzip
-import hashlib
-import importlib.util
 import io
-import json
-import math
 import sqlite3
-import time
-from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 import logprov.query
 from logprov.query import NotFound, QueryError
 
-ROOT = Path(__file__).resolve().parents[1]
-LEGACY = ROOT / "tests" / "data" / "legacy" / "prov_test.log"
-LEGACY_FILE = "file:88dd4d188aeb132bb03008a855a93bc045d5c7ca"
+from analyses import FILES, LEGACY, LEGACY_FILE, file_id, fit_spectrum
 
-FILES = {
-    "activities": {
-        "reduce_events": {
-            "parameters": [{"name": "energy bins", "value": "args.edges"}],
-            "usage": [{"role": "event list", "entityType": "EventList", "location": "args.events_file"}],
-            "generation": [{"role": "counts spectrum", "entityType": "Spectrum", "location": "result"}],
-        },
-        "fit_spectrum": {
-            "parameters": [{"name": "method", "value": "kwargs.method"},
-                           {"name": "options", "value": "kwargs.options"}],
-            "usage": [{"role": "counts spectrum", "entityType": "Spectrum", "location": "args.spectrum_file"}],
-            "generation": [{"role": "fit result", "entityType": "FitResult", "location": "result"}],
-        },
-    },
-    "entities": {
-        "EventList": {"type": "File", "contentType": "application/json"},
-        "Spectrum": {"type": "File", "contentType": "application/json"},
-        "FitResult": {"type": "File", "contentType": "application/json"},
-    },
-}
-
-
-def file_id(path: Path) -> str:
-    return "file:" + hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def reduce_events(events_file: str, edges: list, output: str) -> str:
-    energies = json.loads(Path(events_file).read_text())
-    counts = [sum(1 for e in energies if low <= e < high) for low, high in zip(edges[:-1], edges[1:])]
-    Path(output).write_text(json.dumps({"edges": edges, "counts": counts}))
-    return output
-
-
-def fit_spectrum(spectrum_file: str, output: str, method: str = "lsq", options: dict | None = None) -> str:
-    if method != "lsq":
-        raise ValueError(f"unknown fit method {method!r}")
-    spectrum = json.loads(Path(spectrum_file).read_text())
-    Path(output).write_text(json.dumps({"index": round(math.log(1 + sum(spectrum["counts"])), 3)}))
-    return output
-
-
-@pytest.fixture(autouse=True)
-def cache(tmp_path, monkeypatch):
-    """Keep the indexes of every test in its own folder."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("LOGPROV_CACHE", str(folder))
-    return folder
-
-
-@pytest.fixture(scope="module")
-def example():
-    spec = importlib.util.spec_from_file_location("analysis_session_for_queries", ROOT / "examples" / "analysis_session.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture
-def analysis(example, make_capture, tmp_path):
-    """The gammapy-style analysis session of the example, traced into its own log."""
-    log = tmp_path / "analysis.log"
-    capture = make_capture(example.DEFINITIONS, log_filename=str(log), log_returned_result=False)
-    output = example.run_session(tmp_path / "analysis", capture)
-    capture.end_session()
-    return SimpleNamespace(log=log, output=output, workdir=tmp_path / "analysis")
-
-
-@pytest.fixture
-def two_sessions(make_capture, tmp_path):
-    """Session 1 writes a spectrum; session 2 reads it, writes a product, then fails a fit."""
-    log = tmp_path / "sessions.log"
-    capture = make_capture(FILES, log_filename=str(log), log_returned_result=False)
-    reduce, fit = capture.trace(reduce_events), capture.trace(fit_spectrum)
-    data = tmp_path / "data"
-    data.mkdir()
-    events = data / "events.json"
-    events.write_text(json.dumps([0.4, 0.7, 1.1, 2.5, 3.0, 5.2, 8.8]))
-    spectrum = data / "spectrum.json"
-    reduce(str(events), [0.3, 1.0, 3.0, 10.0], str(spectrum))
-    first = capture.session_id
-    time.sleep(0.02)
-    between = datetime.datetime.now(datetime.timezone.utc).isoformat()
-    time.sleep(0.02)
-    second = capture.new_session()
-    product = data / "fit_result.json"
-    fit(str(spectrum), str(product), method="lsq", options={"tolerance": 0.001, "steps": 20})
-    with pytest.raises(ValueError):
-        fit(str(spectrum), str(data / "failed.json"), method="simplex")
-    capture.end_session()
-    return SimpleNamespace(log=log, events=events, spectrum=spectrum, product=product, first=first,
-                           second=second, between=between, data=data)
+pytestmark = pytest.mark.usefixtures("cache")
 
 
 @pytest.fixture(params=[True, False], ids=["index", "memory"])
