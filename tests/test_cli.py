@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import logprov.query
 from logprov.cli import main
 from analyses import LEGACY, LEGACY_FILE, file_id
 
@@ -76,6 +78,77 @@ def test_lineage_drawing(capsys, two_sessions, tmp_path):
     assert status == 0, err
     dot = drawing.read_text()
     assert "fit_spectrum" in dot and "reduce_events" in dot and "events.json" in dot
+
+
+def count_reads(monkeypatch) -> list:
+    """Replace `iter_records` wherever logprov imported it by one counting the records it
+    reads from files; return the list of the counts, one per call."""
+    import logprov.query.provenance
+
+    original = logprov.query.provenance.iter_records
+    counts: list = []
+
+    def counted(sources, *args, **kwargs):
+        counts.append(0)
+        number = len(counts) - 1
+        for record in original(sources, *args, **kwargs):
+            counts[number] += 1
+            yield record
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("logprov") and getattr(module, "iter_records", None) is original:
+            monkeypatch.setattr(module, "iter_records", counted)
+    return counts
+
+
+@pytest.mark.parametrize("command", [["lineage", "{log}", "{target}", "--format", "dot"],
+                                     ["graph", "{log}", "--entity", "{target}"]], ids=["lineage", "graph"])
+@pytest.mark.parametrize("where", [[], ["--no-index"]], ids=["index", "memory"])
+def test_a_lineage_drawing_reads_the_logs_once(capsys, monkeypatch, two_sessions, tmp_path, command, where):
+    records = sum(1 for line in two_sessions.log.read_text().splitlines() if "_PROV_" in line)
+    counts = count_reads(monkeypatch)
+    argv = [part.format(log=two_sessions.log, target=two_sessions.product) for part in command]
+    status, _, err = run(capsys, *argv, *where, "-o", tmp_path / "lineage.dot")
+    assert status == 0, err
+    assert sum(counts) == records
+    counts.clear()
+    status, _, err = run(capsys, *argv, *where, "-o", tmp_path / "again.dot")
+    assert status == 0 and sum(counts) == (0 if not where else records)
+    assert (tmp_path / "again.dot").read_text() == (tmp_path / "lineage.dot").read_text()
+
+
+@pytest.mark.parametrize("options", [["--depth", "2"], ["--direction", "ancestors"], ["--direction", "descendants"],
+                                     ["--depth", "1", "--agents", "--attributes", "--rankdir", "LR"]])
+def test_a_lineage_drawing_is_the_focused_drawing_of_the_logs(capsys, analysis, two_sessions, tmp_path, options):
+    from logprov.export.graph import prov_to_dot
+    from logprov.model import build_document
+    from logprov.reading.reader import iter_records
+
+    targets = [(analysis.log, analysis.output), (two_sessions.log, two_sessions.spectrum)]
+    if "descendants" in options:  # a root made outside the drawing is boxed with its users alone
+        targets = [(two_sessions.log, two_sessions.events)]
+    for log, target in targets:
+        status, _, err = run(capsys, "graph", log, "--entity", target, *options, "-o", tmp_path / "drawn.dot")
+        assert status == 0, err
+        depth = int(options[options.index("--depth") + 1]) if "--depth" in options else 3
+        direction = options[options.index("--direction") + 1] if "--direction" in options else "both"
+        [(_, focus)] = logprov.query.open(log, index=False).resolve(target)
+        walked = prov_to_dot(build_document(iter_records(log)), focus=focus, depth=depth, direction=direction,
+                             agents="--agents" in options, attributes="--attributes" in options,
+                             rankdir=options[-1] if "--rankdir" in options else "BT")
+        assert (tmp_path / "drawn.dot").read_text() == walked.to_string()
+
+
+def test_a_lineage_is_drawn_from_standard_input(capsys, monkeypatch, two_sessions, tmp_path):
+    status, _, err = run(capsys, "lineage", two_sessions.log, two_sessions.product, "--format", "dot",
+                         "-o", tmp_path / "from-file.dot")
+    assert status == 0, err
+    with two_sessions.log.open("rb") as stream:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(stream, encoding="utf-8"))
+        status, _, err = run(capsys, "lineage", "-", two_sessions.product, "--format", "dot",
+                             "-o", tmp_path / "from-stdin.dot")
+    assert status == 0, err
+    assert (tmp_path / "from-stdin.dot").read_text() == (tmp_path / "from-file.dot").read_text()
 
 
 def test_search_for_the_runs_that_used_a_file_and_failed(capsys, two_sessions):

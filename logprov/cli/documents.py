@@ -6,18 +6,19 @@ from __future__ import annotations
 import argparse
 import os
 import warnings
-from typing import Iterator, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 from ..errors import LogprovError
 from ..outputs import write_path
 from ..query import NotFound, QueryError
 from ..query.model import Lineage
-from ..query.select import lineage_records
-from ..reading.reader import ProvRecord, iter_records
 from .console import FOUND, output, show_warning
 from .inputs import first, open_logs, progress, records, window
 
-__all__ = ["DRAWINGS", "EXPORTS", "cmd_export", "cmd_graph", "cmd_report", "focus_records"]
+if TYPE_CHECKING:
+    from prov.model import ProvDocument
+
+__all__ = ["DRAWINGS", "EXPORTS", "cmd_export", "cmd_graph", "cmd_report", "lineage_drawing"]
 
 DRAWINGS = ("svg", "png", "pdf", "dot")
 EXPORTS = ("json", "provn", "xml", "ttl", "jsonld", "rdfxml", "nt", "dot", "svg", "png", "pdf")
@@ -69,35 +70,40 @@ def _merge(lineages: Sequence[Lineage]) -> Lineage:
     return merged
 
 
-def focus_records(args: argparse.Namespace, target: str, directions: Sequence[str],
-                  depth: Optional[int]) -> tuple[Iterator[ProvRecord], str]:
-    """Return the records about the lineage of ``target``, and the id of its first root."""
-    if "-" in args.logs:
-        raise QueryError("drawing a lineage reads the logs twice: give log files, not standard input")
+def lineage_drawing(args: argparse.Namespace, target: str, directions: Sequence[str],
+                    depth: Optional[int]) -> ProvDocument:
+    """Return the document to draw of the lineage of ``target``: the lineage the query walked
+    (once per direction), with the sessions of its activities; the logs are not read again."""
+    from ..export.lineage import lineage_document
+
     with open_logs(args) as provenance:
         merged = _merge([provenance.lineage(target, direction == "descendants", depth) for direction in directions])
-    return lineage_records(iter_records(args.logs), merged), merged.roots[0]
+        sessions = provenance.sessions()
+    return lineage_document(merged, sessions)
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
     """Draw the provenance graph, or the lineage of one element."""
-    from ..export import export_records
+    from ..export import export, export_records
 
     suffix = os.path.splitext(args.output)[1].lower().lstrip(".")
     if suffix not in DRAWINGS:
         raise QueryError(f"cannot tell the drawing format of {args.output!r}: name it .svg, .png, .pdf or .dot")
     options = {"attributes": args.attributes, "parameters": args.parameters, "agents": args.agents,
                "sessions": "cluster" if args.sessions == "box" else args.sessions, "rankdir": args.rankdir}
+    document = None
     if args.entity is not None:
         directions = ("ancestors", "descendants") if args.direction == "both" else (args.direction,)
-        drawn, focus = focus_records(args, args.entity, directions, args.depth)
-        options.update(focus=focus, depth=args.depth, direction=args.direction)
+        document = lineage_drawing(args, args.entity, directions, args.depth)
     else:
         counts: dict = {}
-        drawn = first(records(args, counts), counts, args.logs)
+        selected = first(records(args, counts), counts, args.logs)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("default")
-        export_records(drawn, suffix, output(args.output), **options)
+        if document is not None:
+            export(document, suffix, output(args.output), **options)
+        else:
+            export_records(selected, suffix, output(args.output), **options)
     for warning in caught:
         show_warning(_graph_warning(warning.message), warning.category, warning.filename, warning.lineno)
     return FOUND

@@ -13,7 +13,7 @@ from ..query.model import Match
 from ..query.render import entity_label, json_line, lineage_tree, matches_table, sessions_table, table
 from ..reading.reader import iter_records
 from .console import FOUND, NOT_FOUND, output, print_lines
-from .documents import DRAWINGS, focus_records
+from .documents import DRAWINGS, lineage_drawing
 from .inputs import first, open_logs, progress, records, window
 
 __all__ = ["cmd_search", "cmd_lineage", "cmd_sessions", "cmd_sparql", "cmd_diff", "cmd_index"]
@@ -58,11 +58,10 @@ def cmd_lineage(args: argparse.Namespace) -> int:
     fmt = "json" if args.json else args.format
     direction = "descendants" if args.descendants else "ancestors"
     if fmt in DRAWINGS:
-        from ..export import export_records
+        from ..export import export
 
-        drawn, focus = focus_records(args, args.target, (direction,), args.depth)
-        export_records(drawn, fmt, output(args.output), focus=focus, depth=args.depth,
-                       direction=direction, attributes=True)
+        export(lineage_drawing(args, args.target, (direction,), args.depth), fmt, output(args.output),
+               attributes=True)
         return FOUND
     with open_logs(args) as provenance:
         lineage = provenance.lineage(args.target, descendants=args.descendants, depth=args.depth)

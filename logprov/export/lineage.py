@@ -1,11 +1,12 @@
-"""Lineage of PROV elements: which elements an element comes from, and which come from it."""
+"""Lineage of PROV elements: which elements an element comes from, and which come from it; and
+the document of a lineage that `logprov.query` computed, to draw it without walking it again."""
 
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple
 
-from prov.constants import PROV_TYPE
+from prov.constants import PROV_LOCATION, PROV_ROLE, PROV_TYPE, PROV_VALUE
 from prov.identifier import QualifiedName
 from prov.model import (
     ProvAssociation,
@@ -15,14 +16,30 @@ from prov.model import (
     ProvDocument,
     ProvGeneration,
     ProvMembership,
+    ProvRecord,
     ProvRelation,
     ProvSpecialization,
     ProvUsage,
 )
 
-from ..model.ids import GENERATION, local_part
+from ..model.ids import GENERATION, LOGPROV, IdMaker, local_part
+from ..model.mapping import (
+    ENTITY_TYPES,
+    IN_SESSION,
+    UNTRACED,
+    ActivityState,
+    agent_attributes,
+    parameter_attributes,
+    parameter_usage_attributes,
+)
+from ..model.sessions import SESSION_TYPE
+from ..model.values import VALUE_LIMIT, attribute_value, to_time
 
-__all__ = ["LINEAGE_RELATIONS", "relation_ends", "lineage", "resolve", "is_typed"]
+if TYPE_CHECKING:
+    from ..query.model import Activity, Entity, Lineage, Session
+    from ..query.model import Edge as LineageEdge
+
+__all__ = ["LINEAGE_RELATIONS", "relation_ends", "lineage", "resolve", "is_typed", "lineage_document"]
 
 LINEAGE_RELATIONS = (
     ProvUsage, ProvGeneration, ProvDerivation, ProvMembership, ProvCommunication, ProvSpecialization
@@ -33,7 +50,7 @@ DIRECTIONS = ("ancestors", "descendants", "both")
 Edge = Tuple[QualifiedName, QualifiedName]
 
 
-def relation_ends(relation: ProvRelation) -> Optional[Edge]:
+def relation_ends(relation: ProvRecord) -> Optional[Edge]:
     """Return ``(effect, cause)`` of a relation: the element that depends on, and the one it
     depends on (for membership, the collection and its member; for specialization, the specific
     entity and the general one), or None if one is missing."""
@@ -127,7 +144,8 @@ def resolve(document: ProvDocument, identifier: str | QualifiedName) -> List[Qua
     elements = [
         record.identifier
         for record in document.get_records()
-        if record.is_element() and not record.identifier.uri.startswith(GENERATION.uri)
+        if record.is_element() and record.identifier is not None
+        and not record.identifier.uri.startswith(GENERATION.uri)
     ]
     if isinstance(identifier, QualifiedName):
         return [element for element in elements if element == identifier]
@@ -150,3 +168,148 @@ def resolve(document: ProvDocument, identifier: str | QualifiedName) -> List[Qua
 def is_typed(record: object, kind: QualifiedName) -> bool:
     """Return True when ``record`` has ``prov:type`` ``kind``."""
     return kind in record.get_attribute(PROV_TYPE)  # type: ignore[attr-defined]
+
+
+def _text_value(value: object) -> object:
+    return value if type(value) is str and value.isprintable() else attribute_value(value)
+
+
+def _activity_attributes(activity: "Activity") -> list:
+    """Return the attributes of an activity of the query model, as the PROV mapping gives them."""
+    state = ActivityState(activity.id, activity.session)
+    state.name = activity.name
+    state.status = activity.status
+    state.duration = activity.duration
+    state.exception_type = activity.exception_type
+    state.exception_message = activity.exception_message
+    state.function = activity.function
+    state.ended = activity.end is not None
+    return state.attributes()
+
+
+def _entity_attributes(entity: "Entity") -> list:
+    """Return the attributes of an entity of the query model, named as in the PROV mapping."""
+    pairs: list = [(PROV_LOCATION, _text_value(location)) for location in entity.locations]
+    found = ((LOGPROV["hash"], entity.hash), (LOGPROV["hashType"], entity.hash_type),
+             (LOGPROV["contentType"], entity.content_type), (LOGPROV["description"], entity.description),
+             (LOGPROV["size"], entity.size), (LOGPROV["entityDescription"], entity.entity_description))
+    pairs.extend((key, _text_value(value)) for key, value in found if value is not None)
+    if entity.value is not None:
+        pairs.append((PROV_VALUE, attribute_value(entity.value, VALUE_LIMIT)))
+    if entity.type is not None:
+        pairs.append((PROV_TYPE, ENTITY_TYPES.get(entity.type) or attribute_value(entity.type)))
+    return pairs
+
+
+def _session_attributes(session: Optional["Session"]) -> list:
+    pairs: list = [(PROV_TYPE, SESSION_TYPE)]
+    if session is None:
+        return pairs
+    start, end = to_time(session.start), to_time(session.end)
+    found = ((LOGPROV["startTime"], start), (LOGPROV["endTime"], end), (LOGPROV["name"], session.name),
+             (LOGPROV["host"], session.host), (LOGPROV["user"], session.user))
+    pairs.extend((key, value if key in (LOGPROV["startTime"], LOGPROV["endTime"]) else _text_value(value))
+                 for key, value in found if value is not None)
+    return pairs
+
+
+_RELATION_ORDER = {"used": 0, "wasGeneratedBy": 1, "wasDerivedFrom": 2, "hadMember": 3, "wasInformedBy": 4}
+
+
+def _in_log_order(lineage: "Lineage") -> Tuple[list, list, list]:
+    """Return the activities of ``lineage`` by start time, its edges by relation then activity,
+    and its entities in the order the edges first name them: the order of a document of the logs."""
+    activities = sorted(lineage.activities.values(), key=lambda a: (str(to_time(a.start) or ""), a.id))
+    rank = {activity.id: number for number, activity in enumerate(activities)}
+    end = len(activities)
+
+    def edge_key(edge: "LineageEdge") -> tuple:
+        moment = min(rank.get(edge.effect, end), rank.get(edge.cause, end))
+        return _RELATION_ORDER.get(edge.relation, 5), moment
+
+    edges = sorted(lineage.edges, key=edge_key)
+    first: Dict[str, int] = {}
+    for number, edge in enumerate(edges):
+        for entity in (edge.effect, edge.cause):
+            if entity in lineage.entities:
+                first.setdefault(entity, number)
+    entities = sorted(lineage.entities.values(), key=lambda e: (first.get(e.id, len(edges)), e.id))
+    return activities, entities, edges
+
+
+def lineage_document(lineage: "Lineage", sessions: Iterable["Session"] = (),
+                     document_class: type = ProvDocument) -> ProvDocument:
+    """Return the PROV document of a lineage that `logprov.query` computed, to be drawn.
+
+    The document holds the elements and relations of the lineage and nothing else, so a
+    drawing of it needs no second walk (and no reading of the logs). Elements are named as in
+    `logprov.model.build_document`; activities carry their name, times, status, exception,
+    function and parameters, and are linked to their session and their agent; entities carry
+    their locations, digest, size, content type, description, value and type.
+
+    Parameters
+    ----------
+    lineage : logprov.query.model.Lineage
+        The lineage.
+    sessions : iterable of logprov.query.model.Session
+        Sessions of its activities, for their start, host, name and user (a session not
+        given is drawn with its id alone).
+    document_class : type
+        The class of the document (a `prov.model.ProvDocument`).
+    """
+    from ..query.model import RELATIONS
+
+    ids = IdMaker()
+    document = document_class()
+    known = {session.id: session for session in sessions}
+    activities, entities, edges = _in_log_order(lineage)
+    names: Dict[Tuple[str, str], QualifiedName] = {}
+    for entity in entities:
+        names[("entity", entity.id)] = ids.entity(entity.logged_id, entity.session)
+    for activity in activities:
+        names[("activity", activity.id)] = ids.activity(activity.id)
+    for namespace in ids.namespaces.values():
+        document.add_namespace(namespace)
+    drawn_sessions = dict.fromkeys(a.session for a in activities if a.session is not None)
+    agents: Dict[str, None] = {}
+    for session in drawn_sessions:
+        node = document.entity(ids.session(session), _session_attributes(known.get(session)))
+        user = known[session].user if session in known else None
+        if user is not None:
+            agents[user] = None
+            document.attribution(node, ids.agent(user))
+    for activity in activities:
+        key = activity.id
+        node = document.activity(names[("activity", key)], to_time(activity.start), to_time(activity.end),
+                                 _activity_attributes(activity))
+        agent = activity.agent or (known[activity.session].user if activity.session in known else None)
+        if agent is not None:
+            agents[agent] = None
+            document.association(node, ids.agent(agent))
+        if activity.session is not None:
+            document.influence(node, ids.session(activity.session), other_attributes=[(PROV_TYPE, IN_SESSION)])
+        for name, value in activity.parameters.items():
+            parameter = document.entity(ids.parameter(key, str(name)),
+                                        parameter_attributes(str(name), attribute_value(value, VALUE_LIMIT)))
+            document.usage(node, parameter, other_attributes=parameter_usage_attributes(str(name)))
+    for agent in agents:
+        document.agent(ids.agent(agent), agent_attributes(agent))
+    for entity in entities:
+        document.entity(names[("entity", entity.id)], _entity_attributes(entity))
+    for edge in edges:
+        effect_kind, cause_kind = RELATIONS[edge.relation]
+        effect, cause = names.get((effect_kind, edge.effect)), names.get((cause_kind, edge.cause))
+        if effect is None or cause is None:
+            continue
+        role = [(PROV_ROLE, edge.role)] if edge.role else None
+        if edge.relation == "used":
+            document.usage(effect, cause, other_attributes=role)
+        elif edge.relation == "wasGeneratedBy":
+            document.generation(effect, cause, other_attributes=role)
+        elif edge.relation == "wasDerivedFrom":
+            document.derivation(effect, cause, other_attributes=[(PROV_TYPE, UNTRACED)] if edge.untraced else None)
+        elif edge.relation == "hadMember":
+            document.membership(effect, cause)
+        elif edge.relation == "wasInformedBy":
+            document.communication(effect, cause)
+    return document
