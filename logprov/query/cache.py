@@ -31,10 +31,10 @@ import warnings
 from pathlib import Path
 from typing import IO, Any, Optional, Sequence
 
-from ..reading.reader import ReadStats, iter_records, source_names
+from ..reading.reader import ReadStats, iter_records
 from .facts import FactReader
 from .progress import Progress, track
-from .sources import LogFile, last_line_end
+from ..reading.sources import LogFile, last_line_end
 from .store import SCHEMA_VERSION, IndexWriter, create_indexes, create_tables
 
 __all__ = ["IndexWarning", "cache_dir", "index_path", "open_index"]
@@ -174,16 +174,14 @@ def _state(log: LogFile) -> tuple:
             digest)
 
 
-def _build(files: Sequence[LogFile], path: Path, progress: Optional[Progress], sources: Sequence) -> None:
+def _build(files: Sequence[LogFile], path: Path, progress: Optional[Progress]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
     states = [_state(log) for log in files]
     ends = {state[0]: state[-2] for state in states}
-    order = {os.path.abspath(name): number for number, name in enumerate(source_names(sources))}
-    ordered = sorted(files, key=lambda log: order.get(log.path, len(order)))
     streams = [log.path if log.compressed else io.BufferedReader(_Slice(log.path, 0, ends[log.path]), 1 << 20)
-               for log in ordered]
+               for log in files]
     connection = sqlite3.connect(temporary)
     try:
         connection.execute("PRAGMA journal_mode = OFF")
@@ -194,7 +192,7 @@ def _build(files: Sequence[LogFile], path: Path, progress: Optional[Progress], s
         counts: dict = {}
         stats = ReadStats()
         records = iter_records(streams, stats=stats)
-        sizes = [log.size if log.compressed else ends[log.path] for log in ordered]
+        sizes = [log.size if log.compressed else ends[log.path] for log in files]
         FactReader(writer).add_all(track(records, progress, "indexing", counts, stats, sizes))
         writer.finish()
         create_indexes(connection)
@@ -293,20 +291,17 @@ def _append(connection: sqlite3.Connection, grown: list, progress: Optional[Prog
 
 
 def open_index(files: Sequence[LogFile], directory: Optional[Path] = None,
-               progress: Optional[Progress] = None, sources: Optional[Sequence] = None) -> sqlite3.Connection:
+               progress: Optional[Progress] = None) -> sqlite3.Connection:
     """Return a connection to the up-to-date index of ``files``, building or extending it.
 
     Parameters
     ----------
     files : sequence of LogFile
-        The log files.
+        The log files, in the order they are read (that of `logprov.reading.sources.resolve`).
     directory : Path, optional
         Folder of the indexes (default: `cache_dir`).
     progress : Progress, optional
         Shows progress while logs are read.
-    sources : sequence, optional
-        The paths and glob patterns ``files`` were found from, read by `iter_records` in its own
-        order (rotated copies of a log before it) when the index is built; default: ``files``.
 
     Raises
     ------
@@ -338,5 +333,5 @@ def open_index(files: Sequence[LogFile], directory: Optional[Path] = None,
                 if attempt == 0:
                     warnings.warn(f"the index {path} cannot be read ({exc}); rebuilding it",
                                   IndexWarning, stacklevel=3)
-        _build(files, path, progress, sources if sources is not None else [log.path for log in files])
+        _build(files, path, progress)
     raise sqlite3.DatabaseError(f"cannot open the index {path}")

@@ -80,7 +80,7 @@ def bytes_read(stream: Any) -> Optional[int]:
 def source_sizes(sources: Iterable[Any]) -> Optional[list]:
     """Return the sizes of the log files ``sources`` names, in reading order, or None when one
     of them is standard input or a stream."""
-    from .sources import LogFile, resolve
+    from ..reading.sources import LogFile, resolve
 
     sources = list(sources)
     if any(hasattr(source, "read") for source in sources):

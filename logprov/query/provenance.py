@@ -20,7 +20,7 @@ from .lineage import walk
 from .memory import MemoryGraph
 from .model import Activity, Entity, Lineage, Match, Matches, Session
 from .progress import Progress, source_sizes, track
-from .sources import STDIN, LogFile, resolve
+from ..reading.sources import STDIN, LogFile, resolve
 from .window import Window, utc_text
 
 __all__ = ["Provenance", "QueryError", "NotFound", "IndexWarning", "open"]
@@ -370,7 +370,7 @@ def open(
     if index and logs and not streams and STDIN not in files:
         folder = Path(cache) if cache is not None else None
         try:
-            connection = open_index(logs, folder, progress, sources)
+            connection = open_index(logs, folder, progress)
         except (OSError, sqlite3.Error) as exc:
             warnings.warn(f"cannot use an index ({exc}); reading the logs instead", IndexWarning, stacklevel=2)
         else:

@@ -14,7 +14,7 @@ from .memory import MemoryGraph
 from .progress import Progress, source_sizes, track
 from .provenance import Provenance
 from .select import window_records
-from .sources import LogFile, resolve
+from ..reading.sources import LogFile, resolve
 from .window import Window
 
 __all__ = ["Snapshot", "load"]

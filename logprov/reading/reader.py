@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import datetime
 import functools
-import glob
 import io
 import json
 import os
@@ -23,6 +22,7 @@ from typing import IO, Any, Callable, ContextManager, Iterable, Iterator, List, 
 
 from ..errors import LogReadError
 from .kinds import kinds_of, open_source
+from .sources import STDIN, resolve_paths
 
 try:
     from orjson import loads as _fast_loads
@@ -59,8 +59,6 @@ MAX_LITERAL_ARITHMETIC = 1_000
 _STRING_LITERAL = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
 _MAX_RECOVERY = 16
 _RECORD_START = re.compile(r"_PROV_(\d{4}-\d\d-\d\d[^_{}\n]{0,40})_PROV_\{")
-_ROTATION_NUMBER = re.compile(r"^(.*?)\.(\d{1,6})(\.gz)?$")
-_ROTATION_DATE = re.compile(r"^(.*?)[._-](\d{4}-?\d\d-?\d\d(?:[_T-]?\d\d(?:-?\d\d){0,2})?)(\.gz)?$")
 
 Source = Union[str, "os.PathLike[str]", IO[str], IO[bytes]]
 TimeBound = Union[str, datetime.datetime, None]
@@ -518,47 +516,16 @@ def _file_opener(path: str) -> Opener:
     return lambda: open_source(path, kinds)
 
 
-def _rotation_key(path: str) -> tuple:
-    """Sort key putting rotated copies of a log before it, oldest first.
-
-    ``prov.log.3``, ``prov.log.2.gz``, ``prov.log.1`` (`logging.handlers.RotatingFileHandler`,
-    logrotate) come before ``prov.log``, in that order; dated copies (``prov.log.2026-11-22``,
-    ``prov.log-20261122``) come in date order, also before ``prov.log``.
-    """
-    directory, name = os.path.split(path)
-    numbered = _ROTATION_NUMBER.match(name)
-    if numbered:
-        return (directory, numbered.group(1), 0, -int(numbered.group(2)), name)
-    dated = _ROTATION_DATE.match(name)
-    if dated:
-        return (directory, dated.group(1), 1, 0, re.sub(r"\D", "", dated.group(2)))
-    base = name[:-3] if name.endswith(".gz") else name
-    return (directory, base, 2, 0, name)
-
-
 def _resolve(sources: Source | Iterable[Source]) -> list[tuple[str, Opener]]:
-    if isinstance(sources, (str, os.PathLike)) or hasattr(sources, "read"):
-        sources = [sources]
     resolved: list[tuple[str, Opener]] = []
-    for source in sources:
+    for source in resolve_paths(sources):
         if hasattr(source, "read"):
             name = str(getattr(source, "name", "<stream>"))
             resolved.append((name, lambda stream=source: _text_stream(stream)))
-            continue
-        path = os.fspath(source)
-        if path == "-":
+        elif source == STDIN:
             resolved.append(("<stdin>", _stdin))
-        elif os.path.isfile(path):
-            resolved.append((path, _file_opener(path)))
-        elif glob.has_magic(path):
-            matches = sorted((p for p in glob.glob(path, recursive=True) if os.path.isfile(p)), key=_rotation_key)
-            if not matches:
-                raise LogReadError("no log file matches this pattern", path)
-            resolved.extend((match, _file_opener(match)) for match in matches)
-        elif os.path.exists(path):
-            raise LogReadError("not a file", path)
         else:
-            raise LogReadError("no such log file", path)
+            resolved.append((source, _file_opener(source)))
     return resolved
 
 
