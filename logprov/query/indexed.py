@@ -182,13 +182,14 @@ class IndexGraph:
         for (key,) in self.connection.execute(f"SELECT i.id FROM ids i WHERE {' AND '.join(clauses)}", params):
             yield key
 
-    def get_activity(self, key: str) -> Optional[Activity]:
-        """Return selected activity ``key``, or None."""
-        return self.get_activities([key]).get(key)
+    def get_activity(self, key: str, links: bool = True) -> Optional[Activity]:
+        """Return selected activity ``key`` (without its usages and generations unless
+        ``links``), or None."""
+        return self.get_activities([key], links).get(key)
 
-    def get_entity(self, key: str) -> Optional[Entity]:
-        """Return selected entity ``key``, or None."""
-        return self.get_entities([key]).get(key)
+    def get_entity(self, key: str, links: bool = True) -> Optional[Entity]:
+        """Return selected entity ``key`` (without its relations unless ``links``), or None."""
+        return self.get_entities([key], links).get(key)
 
     def _grouped(self, sql: str, chunk: list, params: Sequence = ()) -> dict:
         grouped: dict = {}

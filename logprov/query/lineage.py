@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Protocol, Sequence
+from typing import Callable, Optional, Sequence
 
+from .graph import Graph
 from .model import RELATIONS, Edge, Lineage
 
-__all__ = ["Graph", "walk", "DIRECTIONS"]
+__all__ = ["walk", "DIRECTIONS"]
 
 DIRECTIONS = ("ancestors", "descendants")
 
 
-class Graph(Protocol):
-    """What `walk` needs of a graph.
-
-    A graph may also have ``reachable(roots, ancestors) -> set of (kind, id)``, every element
-    reachable from ``roots``: `walk` then fetches their relations at once instead of one step
-    at a time (an index answers it in one recursive query).
-    """
-
-    def causes(self, kind: str, keys: Sequence[str]) -> list[Edge]:
-        """Relations from ``keys`` to what they depend on."""
-
-    def effects(self, kind: str, keys: Sequence[str]) -> list[Edge]:
-        """Relations to ``keys`` from what depends on them."""
-
-    def get_activities(self, keys: Sequence[str], links: bool = True) -> dict:
-        """Activities by id (without their usages and generations when ``links`` is false)."""
-
-    def get_entities(self, keys: Sequence[str], links: bool = True) -> dict:
-        """Entities by id (without their relations when ``links`` is false)."""
-
-
 def _local(graph: Graph, roots: Sequence[tuple[str, str]], ancestors: bool) -> Callable:
     """Return a ``follow(kind, keys)`` answering from the relations among the elements
-    reachable from ``roots``, fetched at once, when the graph can list them (an index can,
-    in one query); else the graph's own lookup."""
+    reachable from ``roots``, fetched at once, when the graph is `logprov.query.graph.Reachable`
+    (an index is, in one query); else the graph's own lookup."""
     follow = graph.causes if ancestors else graph.effects
     reachable = getattr(graph, "reachable", None)
     if reachable is None:
@@ -83,7 +63,7 @@ def walk(graph: Graph, roots: Sequence[tuple[str, str]], direction: str = "ances
     frontier = list(distance)
     level = 0
     while frontier and (depth is None or level < depth):
-        found = []
+        found: list[Edge] = []
         for kind in ("entity", "activity"):
             keys = [key for node_kind, key in frontier if node_kind == kind]
             if keys:

@@ -20,8 +20,8 @@ _LOCATIONS = "\0locations"
 class MemoryGraph:
     """Activities, entities and the relations between them, held in dictionaries.
 
-    It is a `logprov.query.facts.Sink` while it is built, and answers the queries of
-    `logprov.query.Provenance` afterwards. An activity or an entity is kept as the dict of the
+    It is a `logprov.query.facts.Sink` while it is built, and a `logprov.query.graph.Graph`
+    answering the queries of `logprov.query.Provenance` afterwards. An activity or an entity is kept as the dict of the
     first record describing it (the records are not shared), updated by the later ones: newer
     values win for activities, first values for entities (as in the index).
     """
@@ -258,7 +258,7 @@ class MemoryGraph:
 
     def causes(self, kind: str, keys: Iterable[str]) -> list[Edge]:
         """Return the relations from elements ``keys`` of ``kind`` to what they depend on."""
-        edges = []
+        edges: list[Edge] = []
         if kind == "entity":
             for key in keys:
                 edges.extend(Edge("wasGeneratedBy", key, a, r) for a, r in self.makers.get(key, ()))
@@ -274,7 +274,7 @@ class MemoryGraph:
 
     def effects(self, kind: str, keys: Iterable[str]) -> list[Edge]:
         """Return the relations to elements ``keys`` of ``kind`` from what depends on them."""
-        edges = []
+        edges: list[Edge] = []
         if kind == "entity":
             for key in keys:
                 edges.extend(Edge("used", a, key, r) for a, r in self.users.get(key, ()))
@@ -290,6 +290,9 @@ class MemoryGraph:
     def entities_at(self, location: str) -> list[str]:
         """Return the ids of the entities logged at ``location``."""
         return [key for key, entity in self.entities.items() if location in _locations(entity)]
+
+    def close(self) -> None:
+        """Release nothing: the graph is plain dictionaries."""
 
 
 def _name(activity: dict) -> Optional[str]:

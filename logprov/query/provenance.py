@@ -15,6 +15,7 @@ from .cache import IndexWarning, index_path, open_index
 from .content import file_ids
 from .facts import FactReader
 from .filters import ActivityQuery, EntityQuery, glob_regex, value_text
+from .graph import Graph
 from .indexed import IndexGraph
 from .lineage import walk
 from .memory import MemoryGraph
@@ -62,6 +63,10 @@ class Provenance:
 
     Attributes
     ----------
+    graph : Graph
+        Where the facts are looked up: the index, or the logs read into memory.
+    window : Window
+        The window the queries see.
     files : list of LogFile
         The log files read (standard input is not listed).
     records : int
@@ -70,7 +75,7 @@ class Provenance:
         The index used, if any.
     """
 
-    def __init__(self, graph: Any, window: Window, files: list, records: int,
+    def __init__(self, graph: Graph, window: Window, files: list, records: int,
                  index: Optional[Path] = None) -> None:
         self.graph = graph
         self.window = window
@@ -86,9 +91,7 @@ class Provenance:
 
     def close(self) -> None:
         """Release the index, if one is open."""
-        close = getattr(self.graph, "close", None)
-        if close is not None:
-            close()
+        self.graph.close()
 
     def sessions(self) -> list[Session]:
         """Return the sessions with activities in the window, or that started in it, by start."""
@@ -219,8 +222,7 @@ class Provenance:
                     matches.append(Match(linked, found, link))
             if not links[found.id] and not activity_tests:
                 matches.append(Match(entity=found))
-        return Matches(sorted(matches, key=lambda m: (*_activity_order(m.activity), m.link.relation, m.entity.id)
-                      if m.activity else ("", "", "", m.entity.id)))
+        return Matches(sorted(matches, key=_match_order))
 
     def resolve(self, target: Union[str, "os.PathLike[str]"]) -> list[tuple[str, str]]:
         """Return ``(kind, id)`` of the elements ``target`` names.
@@ -241,10 +243,10 @@ class Provenance:
         if os.path.isfile(text):
             return self._file(text)
         if os.path.isdir(text):
-            found = self.graph.entities_at(os.path.abspath(text))
-            if not found:
+            logged = self.graph.entities_at(os.path.abspath(text))
+            if not logged:
                 raise NotFound(f"no entity was logged at {text}")
-            return [("entity", key) for key in found]
+            return [("entity", key) for key in logged]
         for candidate in _spellings(text):
             if self.graph.get_entity(candidate) is not None:
                 return [("entity", candidate)]
@@ -304,6 +306,15 @@ class Provenance:
         sessions = None if session is None else (session,) if isinstance(session, str) else tuple(session)
         return ActivityQuery(name, status, _time(since, "since"), _time(until, "until"), sessions,
                              _where(where), id_prefix)
+
+
+def _match_order(match: Match) -> tuple:
+    """Sort key of search matches: by activity start, then relation and entity; entities that
+    no activity used or generated first."""
+    entity = match.entity.id if match.entity is not None else ""
+    if match.activity is None or match.link is None:
+        return ("", "", "", entity)
+    return (*_activity_order(match.activity), match.link.relation, entity)
 
 
 def _passes(query: ActivityQuery, activity: Activity) -> bool:
@@ -374,12 +385,12 @@ def open(
         except (OSError, sqlite3.Error) as exc:
             warnings.warn(f"cannot use an index ({exc}); reading the logs instead", IndexWarning, stacklevel=2)
         else:
-            graph = IndexGraph(connection, window)
-            return Provenance(graph, window, logs, graph.records(), index_path(logs, folder))
-    graph = MemoryGraph()
+            indexed = IndexGraph(connection, window)
+            return Provenance(indexed, window, logs, indexed.records(), index_path(logs, folder))
+    memory = MemoryGraph()
     counts: dict = {}
     stats = ReadStats()
     records = track(iter_records(sources, stats=stats), progress, "reading", counts, stats,
                     source_sizes(sources) if progress is not None else None)
-    FactReader(graph, window, moments=window.timed).add_all(records)
-    return Provenance(graph, window, logs, counts.get("records", 0))
+    FactReader(memory, window, moments=window.timed).add_all(records)
+    return Provenance(memory, window, logs, counts.get("records", 0))
