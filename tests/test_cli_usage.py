@@ -89,7 +89,7 @@ def readme_command(comment: str) -> list[str]:
     raise AssertionError(f"no README line with the comment {comment!r}")
 
 
-def test_what_ran_yesterday_is_what_the_readme_says(capsys, tmp_path, cache):  # noqa: F811
+def test_what_ran_yesterday_is_what_the_readme_says(capsys, tmp_path, cache):
     now = datetime.datetime.now().astimezone()
     today = datetime.datetime.combine(now.date(), datetime.time()).astimezone()
     log = SyntheticLog()
@@ -109,7 +109,7 @@ def test_what_ran_yesterday_is_what_the_readme_says(capsys, tmp_path, cache):  #
     assert sessions["today"] not in out and sessions["two days ago"] not in out
 
 
-def test_lineage_tells_equal_values_of_two_sessions_apart(capsys, tmp_path, cache):  # noqa: F811
+def test_lineage_tells_equal_values_of_two_sessions_apart(capsys, tmp_path, cache):
     log = SyntheticLog()
     first = log.session(0x11111111 << 96)
     x = value_entity(first, "x", 1)
