@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 from prov.model import ProvActivity, ProvDocument, ProvEntity, ProvGeneration, ProvUsage
 
-from logprov.export import FORMATS, GraphTruncatedWarning, export, formats, provdoc2svg, prov_to_dot
+from logprov.export import FORMATS, GraphTruncatedWarning, export, formats, prov_to_dot
 from logprov.export import graphviz
 from logprov.export.graphviz import GraphvizError, find_program
 from logprov.export.lineage import lineage, resolve
@@ -155,7 +155,7 @@ def test_svg_holds_one_node_per_activity_and_entity(legacy, tmp_path):
     assert classes.count("node entity") == 10
     assert classes.count("node agent") == 1
     target = tmp_path / "legacy.svg"
-    provdoc2svg(legacy, target, agents=True)
+    export(legacy, "svg", target, agents=True)
     assert node_classes(target.read_text()) == classes
 
 

@@ -20,7 +20,6 @@ from logprov.reading.reader import (
     decode_payload,
     iter_records,
     parse_time,
-    read_prov,
 )
 
 from logs import SyntheticLog, file_entity, make_id, two_session_log, value_entity
@@ -94,15 +93,8 @@ def test_legacy_quirk_becomes_entity_id_and_keeps_its_attributes():
     assert "file:88dd4d188aeb132bb03008a855a93bc045d5c7ca" not in file_quirk
 
 
-def test_read_prov_returns_payload_dicts():
-    payloads = read_prov(LEGACY)
-    assert len(payloads) == LEGACY_RECORDS
-    assert all(isinstance(payload, dict) for payload in payloads)
-    assert payloads[3]["generated_id"] == "41961478625988398780"
-
-
 def test_normalising_twice_changes_nothing():
-    payloads = read_prov(LEGACY)
+    payloads = [record.data for record in legacy_records()]
     again = [dict(payload) for payload in payloads]
     normalizer = RecordNormalizer()
     for payload in again:
