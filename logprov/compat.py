@@ -35,7 +35,7 @@ def read_prov(
     logname: Union[Source, Iterable[Source]] = "prov.log",
     start: TimeBound = None,
     end: TimeBound = None,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Return the payloads of the provenance records of a log (deprecated: use `logprov.iter_records`).
 
     Parameters
@@ -56,7 +56,7 @@ def read_prov(
     return [record.data for record in iter_records(logname, start=start, end=end)]
 
 
-def provlist2provdoc(provlist: Iterable[dict], default_ns: str = "session") -> ProvDocument:
+def provlist2provdoc(provlist: Iterable[dict[Any, Any]], default_ns: str = "session") -> ProvDocument:
     """Return the PROV document of payload dicts (deprecated: use `logprov.build_document`).
 
     Parameters
