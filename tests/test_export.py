@@ -326,10 +326,12 @@ def test_an_agent_of_many_activities_loses_its_edges(tmp_path):
 
 
 @needs_graphviz
-def test_long_sessions_render_quickly(tmp_path):
+def test_a_long_session_draws_every_activity_and_entity(tmp_path):
     document = hub_document(tmp_path, 120)
-    classes = node_classes(export(document, "svg"))
-    assert classes.count("node activity") == 120
+    svg = export(document, "svg")
+    classes = node_classes(svg)
+    assert classes.count("node activity") == 120 and svg.count(">step<") == 119
+    assert classes.count("node entity") == 121 and classes.count("node entity copy") == 118
 
 
 def test_exported_files_get_the_usual_permissions(tmp_path):
