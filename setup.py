@@ -7,6 +7,7 @@ set (see docs/child-processes.md). A wheel gets the file at its root; an editabl
 """
 
 from pathlib import Path
+from typing import Any
 
 from setuptools import setup
 from setuptools.command.build_py import build_py
@@ -21,13 +22,13 @@ PTH_LINE = (
 class build_py_with_hook(build_py):
     """`build_py` that also writes the start-up hook where the wheel's top directory is built."""
 
-    def run(self):
+    def run(self) -> None:
         super().run()
         for directory in self._hook_directories():
             Path(directory).mkdir(parents=True, exist_ok=True)
             Path(directory, PTH_FILE).write_text(PTH_LINE, encoding="utf-8")
 
-    def _hook_directories(self):
+    def _hook_directories(self) -> list[str]:
         directories = [self.build_lib]
         if getattr(self, "editable_mode", False):
             # An editable wheel is made of what `install` puts in its ``install_lib``; the
@@ -35,7 +36,7 @@ class build_py_with_hook(build_py):
             directories.append(self.get_finalized_command("install").install_lib)
         return directories
 
-    def get_outputs(self, *args, **kwargs):
+    def get_outputs(self, *args: Any, **kwargs: Any) -> list[str]:
         return [*super().get_outputs(*args, **kwargs), str(Path(self.build_lib, PTH_FILE))]
 
 

@@ -1,7 +1,9 @@
 """logprov: provenance of Python analysis code, captured through logging.
 
 The names below are imported on first use, so that ``import logprov`` and the ``logprov``
-command stay quick; ``from logprov import trace`` works as usual.
+command stay quick; ``from logprov import trace`` works as usual. The functions of logprov
+0.0.2 (``read_prov``, ``provlist2provdoc``, ``provdoc2svg``) are those of `logprov.compat`: they
+work and warn, and are not part of ``__all__``.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ if TYPE_CHECKING:
     from .settings.config import Config, load_config
     from .capture.default import activity, configure, document, get_capture, note, trace, trace_methods
     from .capture.children import follow_children
+    from .compat import provdoc2svg, provlist2provdoc, read_prov
     from .settings.definitions import Definitions, load_definitions
     from .errors import ConfigError, DefinitionError, LogprovError, LogReadError, ValuePathError
-    from .export import formats, provdoc2svg
+    from .export import formats
     from .capture.manual import ActivityContext
-    from .model import build_document, provlist2provdoc
+    from .model import build_document
     from .products.embed import Embedding, embed
-    from .reading.reader import LogReadWarning, ProvRecord, ReadStats, iter_records, read_prov
+    from .reading.reader import LogReadWarning, ProvRecord, ReadStats, iter_records
 
 _MODULES = {
     "ProvCapture": ".capture.facade",
@@ -48,18 +51,20 @@ _MODULES = {
     "ProvRecord": ".reading.reader",
     "ReadStats": ".reading.reader",
     "iter_records": ".reading.reader",
-    "read_prov": ".reading.reader",
     "build_document": ".model",
-    "provlist2provdoc": ".model",
     "formats": ".export",
-    "provdoc2svg": ".export",
     "embed": ".products.embed",
     "Embedding": ".products.embed",
 }
 
+#: The functions of logprov 0.0.2, each warning that it is deprecated when called.
+_COMPAT = {name: ".compat" for name in ("read_prov", "provlist2provdoc", "provdoc2svg")}
+
 
 def __getattr__(name: str) -> Any:
     """Import the module defining ``name`` on first use and keep the name here."""
+    if name in _COMPAT:
+        return getattr(importlib.import_module(_COMPAT[name], __name__), name)
     module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module 'logprov' has no attribute {name!r}")

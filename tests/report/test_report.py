@@ -115,6 +115,7 @@ def test_sessions_show_machine_commit_and_packages(observing_logs, observing_pag
     records = [r.data for r in iter_records([str(log) for log in observing_logs]) if "system" in r.data]
     tree = loaded(observing_page)
     cards = {card.get("data-session"): card.text_content() for card in tree.cssselect(".session")}
+    assert sorted(cards) == sorted(record["session_id"] for record in records) and records
     for record in records:
         text = cards[record["session_id"]]
         assert record["system"]["platform"]["node"] in text

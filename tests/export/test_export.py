@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 from prov.model import ProvActivity, ProvDocument, ProvEntity, ProvGeneration, ProvUsage
 
-from logprov.export import FORMATS, GraphTruncatedWarning, export, formats, provdoc2svg, prov_to_dot
+from logprov.export import FORMATS, GraphTruncatedWarning, export, formats, prov_to_dot
 from logprov.export import graphviz
 from logprov.export.graphviz import GraphvizError, find_program
 from logprov.export.lineage import lineage, resolve
@@ -155,7 +155,7 @@ def test_svg_holds_one_node_per_activity_and_entity(legacy, tmp_path):
     assert classes.count("node entity") == 10
     assert classes.count("node agent") == 1
     target = tmp_path / "legacy.svg"
-    provdoc2svg(legacy, target, agents=True)
+    export(legacy, "svg", target, agents=True)
     assert node_classes(target.read_text()) == classes
 
 
@@ -326,10 +326,12 @@ def test_an_agent_of_many_activities_loses_its_edges(tmp_path):
 
 
 @needs_graphviz
-def test_long_sessions_render_quickly(tmp_path):
+def test_a_long_session_draws_every_activity_and_entity(tmp_path):
     document = hub_document(tmp_path, 120)
-    classes = node_classes(export(document, "svg"))
-    assert classes.count("node activity") == 120
+    svg = export(document, "svg")
+    classes = node_classes(svg)
+    assert classes.count("node activity") == 120 and svg.count(">step<") == 119
+    assert classes.count("node entity") == 121 and classes.count("node entity copy") == 118
 
 
 def test_exported_files_get_the_usual_permissions(tmp_path):

@@ -18,6 +18,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from prov.model import ProvEntity
 
 from logprov.model import build_document
 from logprov.reading.reader import ReadStats, decode_payload, iter_records
@@ -215,7 +216,12 @@ def test_reader_and_document_survive_any_log(lines, cut_at_end):
 
 @pytest.mark.parametrize("kind", [["File"], {"name": "File"}])
 def test_document_from_records_with_odd_entity_types(kind):
-    line = HEAD + json.dumps({"entity_id": "e", "type": kind, "entity_description": kind}) + "\n"
-    records, stats = read_bytes(line.encode())
-    assert stats.skipped == 0
-    build_document(records)
+    payload = {"entity_id": "e", "type": kind, "entity_description": kind}
+    records, stats = read_bytes((HEAD + json.dumps(payload) + "\n").encode())
+    assert [r.data for r in records] == [payload]
+    assert stats.records == 1 and stats.skipped == 0 and stats.problems == []
+    [entity] = build_document(records).get_records(ProvEntity)
+    assert str(entity.identifier) == "session:e"
+    as_text = json.dumps(kind, separators=(",", ":"))
+    attributes = {(str(name), str(value)) for name, value in entity.attributes}
+    assert attributes == {("prov:type", as_text), ("logprov:entityDescription", as_text)}

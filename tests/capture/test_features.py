@@ -389,7 +389,9 @@ def test_threads_get_their_own_current_activity(make_capture, records):
         for thread in threads:
             thread.join()
     params = {r["activity_id"]: r["parameters"]["tag"] for r in log.of_kind("parameters")}
-    for start in log.activities("child"):
+    children = list(log.activities("child"))
+    assert sorted(params[start["activity_id"]] for start in children) == ["a", "b"]
+    for start in children:
         assert params[start["parent_activity_id"]] == params[start["activity_id"]]
 
 

@@ -52,11 +52,15 @@ def test_a_qualified_name_of_a_missing_method_is_reported(make_capture, tmp_path
     assert "other_function" not in str(caught[0].message)
 
 
-def test_matching_definitions_give_no_warning(make_capture, tmp_path):
+def test_matching_definitions_give_no_warning(make_capture, tmp_path, records):
     capture = make_capture(definitions_file(tmp_path, "measure"))
     cls = fresh_class()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         capture.trace_methods(cls, described_only=True)
         capture.trace_methods(cls, described_only=True)
         make_capture(definitions_file(tmp_path, "mesure")).trace_methods(fresh_class())
+    assert caught == []
+    with records(capture) as log:
+        assert cls().measure() == 1 and cls().plot() == 2
+    assert [r["name"] for r in log.records if "startTime" in r and "activity_id" in r] == ["measure"]

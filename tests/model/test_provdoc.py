@@ -34,11 +34,10 @@ from logprov.model import (
     VOPROV,
     build_document,
     local_part,
-    provlist2provdoc,
 )
 from logprov.model.contents import content_view, is_specialized
 from logprov.model.values import attribute_value
-from logprov.reading.reader import iter_records, read_prov
+from logprov.reading.reader import iter_records
 
 from logs import DEFINITIONS, SyntheticLog, file_entity, make_id, two_session_log, value_entity
 
@@ -140,10 +139,10 @@ def test_legacy_activity_times_status_and_session():
     assert len(links) == 9
 
 
-def test_provlist2provdoc_matches_build_document_and_keeps_input():
-    payloads = read_prov(LEGACY)
+def test_payload_dicts_make_the_document_of_records_and_are_kept():
+    payloads = [record.data for record in iter_records(LEGACY)]
     copies = [dict(p) for p in payloads]
-    assert provlist2provdoc(payloads) == legacy_document()
+    assert build_document(payloads) == legacy_document()
     assert payloads == copies
     raw = [
         {"session_id": 5, "startTime": "2026-01-01T00:00:00"},
@@ -152,7 +151,7 @@ def test_provlist2provdoc_matches_build_document_and_keeps_input():
         {"activity_id": "a1b2c3", "used_id": 7, "used_role": "in"},
         {"activity_id": "a1b2c3", "endTime": "2026-01-01T00:00:01"},
     ]
-    document = provlist2provdoc(raw, default_ns="sess")
+    document = build_document(raw, session_prefix="sess")
     kept = entity(document, "sess:_5.7")
     assert single(kept.get_attribute(PROV_LOCATION)) == "v"
     assert single(kept.get_attribute(PROV_VALUE)) == "3"

@@ -24,7 +24,7 @@ from logprov.settings.valuepath import ValuePath, compile_path
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = Path(__file__).parent / "data" / "bad_definitions"
-LEGACY_LOG = Path("/work/shared/fixtures/legacy/prov_test.log")
+LEGACY_LOG = Path(__file__).parent / "data" / "legacy" / "prov_test.log"
 GAMMAPY = ROOT / "definitions" / "gammapy.yaml"
 
 TALK_SNIPPET = """\
@@ -89,8 +89,6 @@ def to_talk_dialect(legacy):
 
 @pytest.fixture(scope="module")
 def legacy():
-    if not LEGACY_LOG.exists():
-        pytest.skip("legacy fixture log not available")
     return legacy_definitions()
 
 
