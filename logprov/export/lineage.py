@@ -24,6 +24,7 @@ from prov.model import (
 
 from ..model.ids import GENERATION, LOGPROV, IdMaker, local_part
 from ..model.mapping import (
+    COLLECTION,
     ENTITY_TYPES,
     IN_SESSION,
     UNTRACED,
@@ -187,8 +188,9 @@ def _activity_attributes(activity: "Activity") -> list:
     return state.attributes()
 
 
-def _entity_attributes(entity: "Entity") -> list:
-    """Return the attributes of an entity of the query model, named as in the PROV mapping."""
+def _entity_attributes(entity: "Entity", collection: bool) -> list:
+    """Return the attributes of an entity of the query model, named as in the PROV mapping
+    (``prov:type prov:Collection`` too for a ``collection``, as its membership records say)."""
     pairs: list = [(PROV_LOCATION, _text_value(location)) for location in entity.locations]
     found = ((LOGPROV["hash"], entity.hash), (LOGPROV["hashType"], entity.hash_type),
              (LOGPROV["contentType"], entity.content_type), (LOGPROV["description"], entity.description),
@@ -198,6 +200,8 @@ def _entity_attributes(entity: "Entity") -> list:
         pairs.append((PROV_VALUE, attribute_value(entity.value, VALUE_LIMIT)))
     if entity.type is not None:
         pairs.append((PROV_TYPE, ENTITY_TYPES.get(entity.type) or attribute_value(entity.type)))
+    if collection:
+        pairs.append((PROV_TYPE, COLLECTION))
     return pairs
 
 
@@ -218,22 +222,22 @@ _RELATION_ORDER = {"used": 0, "wasGeneratedBy": 1, "wasDerivedFrom": 2, "hadMemb
 
 def _in_log_order(lineage: "Lineage") -> Tuple[list, list, list]:
     """Return the activities of ``lineage`` by start time, its edges by relation then activity,
-    and its entities in the order the edges first name them: the order of a document of the logs."""
+    and its entities by the first activity that used or generated them: the order of a log."""
     activities = sorted(lineage.activities.values(), key=lambda a: (str(to_time(a.start) or ""), a.id))
     rank = {activity.id: number for number, activity in enumerate(activities)}
     end = len(activities)
 
-    def edge_key(edge: "LineageEdge") -> tuple:
-        moment = min(rank.get(edge.effect, end), rank.get(edge.cause, end))
-        return _RELATION_ORDER.get(edge.relation, 5), moment
+    def moment(edge: "LineageEdge") -> int:
+        return min(rank.get(edge.effect, end), rank.get(edge.cause, end))
 
-    edges = sorted(lineage.edges, key=edge_key)
-    first: Dict[str, int] = {}
-    for number, edge in enumerate(edges):
+    edges = sorted(lineage.edges, key=lambda edge: (_RELATION_ORDER.get(edge.relation, 5), moment(edge)))
+    first: Dict[str, tuple] = {}
+    for number, edge in enumerate(lineage.edges):
+        key = (moment(edge), _RELATION_ORDER.get(edge.relation, 5), number)
         for entity in (edge.effect, edge.cause):
-            if entity in lineage.entities:
-                first.setdefault(entity, number)
-    entities = sorted(lineage.entities.values(), key=lambda e: (first.get(e.id, len(edges)), e.id))
+            if entity in lineage.entities and key < first.get(entity, (end + 1,)):
+                first[entity] = key
+    entities = sorted(lineage.entities.values(), key=lambda e: first.get(e.id, (end + 1,)))
     return activities, entities, edges
 
 
@@ -294,8 +298,9 @@ def lineage_document(lineage: "Lineage", sessions: Iterable["Session"] = (),
             document.usage(node, parameter, other_attributes=parameter_usage_attributes(str(name)))
     for agent in agents:
         document.agent(ids.agent(agent), agent_attributes(agent))
+    collections = {edge.effect for edge in edges if edge.relation == "hadMember"}
     for entity in entities:
-        document.entity(names[("entity", entity.id)], _entity_attributes(entity))
+        document.entity(names[("entity", entity.id)], _entity_attributes(entity, entity.id in collections))
     for edge in edges:
         effect_kind, cause_kind = RELATIONS[edge.relation]
         effect, cause = names.get((effect_kind, edge.effect)), names.get((cause_kind, edge.cause))

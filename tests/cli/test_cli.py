@@ -15,6 +15,7 @@ import pytest
 import logprov.query
 from logprov.cli import main
 from analyses import LEGACY, LEGACY_FILE, file_id
+from logs import SyntheticLog, file_entity
 
 pytestmark = pytest.mark.usefixtures("cache")
 
@@ -117,26 +118,47 @@ def test_a_lineage_drawing_reads_the_logs_once(capsys, monkeypatch, two_sessions
     assert (tmp_path / "again.dot").read_text() == (tmp_path / "lineage.dot").read_text()
 
 
-@pytest.mark.parametrize("options", [["--depth", "2"], ["--direction", "ancestors"], ["--direction", "descendants"],
-                                     ["--depth", "1", "--agents", "--attributes", "--rankdir", "LR"]])
-def test_a_lineage_drawing_is_the_focused_drawing_of_the_logs(capsys, analysis, two_sessions, tmp_path, options):
+def focused_drawing(log, target, options) -> str:
+    """Return the DOT text of the document of ``log`` drawn with the focus of ``graph --entity``."""
     from logprov.export.graph import prov_to_dot
     from logprov.model import build_document
     from logprov.reading.reader import iter_records
 
+    depth = int(options[options.index("--depth") + 1]) if "--depth" in options else 3
+    direction = options[options.index("--direction") + 1] if "--direction" in options else "both"
+    with logprov.query.open(log, index=False) as provenance:
+        [(_, focus)] = provenance.resolve(target)
+    return prov_to_dot(build_document(iter_records(log)), focus=focus, depth=depth, direction=direction,
+                       agents="--agents" in options, attributes="--attributes" in options,
+                       rankdir=options[-1] if "--rankdir" in options else "BT").to_string()
+
+
+@pytest.mark.parametrize("options", [["--depth", "2"], ["--direction", "ancestors"], ["--direction", "descendants"],
+                                     ["--depth", "1", "--agents", "--attributes", "--rankdir", "LR"]])
+def test_a_lineage_drawing_is_the_focused_drawing_of_the_logs(capsys, analysis, two_sessions, tmp_path, options):
     targets = [(analysis.log, analysis.output), (two_sessions.log, two_sessions.spectrum)]
     if "descendants" in options:  # a root made outside the drawing is boxed with its users alone
         targets = [(two_sessions.log, two_sessions.events)]
     for log, target in targets:
         status, _, err = run(capsys, "graph", log, "--entity", target, *options, "-o", tmp_path / "drawn.dot")
         assert status == 0, err
-        depth = int(options[options.index("--depth") + 1]) if "--depth" in options else 3
-        direction = options[options.index("--direction") + 1] if "--direction" in options else "both"
-        [(_, focus)] = logprov.query.open(log, index=False).resolve(target)
-        walked = prov_to_dot(build_document(iter_records(log)), focus=focus, depth=depth, direction=direction,
-                             agents="--agents" in options, attributes="--attributes" in options,
-                             rankdir=options[-1] if "--rankdir" in options else "BT")
-        assert (tmp_path / "drawn.dot").read_text() == walked.to_string()
+        assert (tmp_path / "drawn.dot").read_text() == focused_drawing(log, target, options)
+
+
+def test_a_drawn_collection_keeps_its_type_and_members(capsys, tmp_path):
+    log = SyntheticLog()
+    session = log.session(1)
+    members = [(f"file:{'c' * 64}", file_entity(session, f"/data/part{n}.fits", f"{n}" * 64)) for n in range(3)]
+    collection = file_entity(session, "/data", "c" * 64, type="FileCollection")
+    log.call(session, "gather", generated=[(collection, "parts")], members=members)
+    log.call(session, "fit", used=[(collection, "parts")])
+    path = log.write(tmp_path / "prov.log")
+    options = ["--attributes", "--depth", "4"]
+    status, _, err = run(capsys, "graph", path, "--entity", collection["entity_id"], *options, "-o", tmp_path / "c.dot")
+    assert status == 0, err
+    drawn = (tmp_path / "c.dot").read_text()
+    assert drawn.count('label="member"') == 3 and "prov:Collection" in drawn
+    assert drawn == focused_drawing(path, collection["entity_id"], options)
 
 
 def test_a_lineage_is_drawn_from_standard_input(capsys, monkeypatch, two_sessions, tmp_path):
