@@ -1,4 +1,8 @@
-"""Shared fixtures: isolated captures writing to temporary logs."""
+"""Shared fixtures: isolated captures writing to temporary logs, traced analyses and their logs.
+
+The helper modules beside this file (``logs``, ``analyses``, ``commands`` ...) are importable by
+name from every test folder: ``pythonpath`` of the pytest configuration in pyproject.toml.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,22 @@ import datetime
 import importlib.util
 import itertools
 import json
-import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-import logprov
-from logprov.testing import collect_records
+# Asserts in the helper modules report their values as asserts in the tests do.
+pytest.register_assert_rewrite("commands", "onepass", "provconstraints", "readback")
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-_names = itertools.count()
+import logprov  # noqa: E402
+from logprov.testing import collect_records  # noqa: E402
 
 from analyses import FILES, fit_spectrum, reduce_events  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+_names = itertools.count()
 
 
 @pytest.fixture(autouse=True, scope="session")

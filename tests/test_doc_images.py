@@ -5,16 +5,9 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from lxml import etree
+from drawings import node_titles
 
 ROOT = Path(__file__).resolve().parents[1]
-SVG = "{http://www.w3.org/2000/svg}"
-
-
-def node_titles(path: Path) -> list[str]:
-    tree = etree.parse(str(path))
-    groups = tree.iter(f"{SVG}g")
-    return sorted(g.findtext(f"{SVG}title") for g in groups if (g.get("class") or "").startswith("node"))
 
 
 def test_committed_images_match_a_fresh_drawing(tmp_path):

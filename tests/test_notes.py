@@ -20,7 +20,7 @@ from logprov.reading.reader import iter_records
 from logprov.capture.writer import record_kind
 
 from provconstraints import check_records
-from test_streaming import assert_same
+from onepass import assert_same
 
 LOGPROV = "https://logprov.readthedocs.io/ns#"
 

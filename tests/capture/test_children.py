@@ -20,9 +20,9 @@ from logprov.capture.children import ENV_VAR, PTH_FILE, InParent, hook_installed
 from logprov.capture.process import INHERITED
 from logprov.reading.reader import iter_records
 from logprov.capture.writer import record_kind
-from test_reliability_concurrency import read_whole_log
+from readback import read_whole_log
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CONFIG = '{"log_filename": LOG, "record_git": False, "record_packages": False}'
 
 HELPERS = textwrap.dedent(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import glob
 import gzip
 import logging
 import logging.handlers
@@ -12,7 +11,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import warnings
 from pathlib import Path
 
 import pytest
@@ -20,8 +18,10 @@ from prov.model import ProvActivity
 
 import logprov
 from logprov.model import build_document
-from logprov.reading.reader import LogReadWarning, ReadStats, iter_records
+from logprov.reading.reader import iter_records
 from logprov.capture.writer import record_kind
+
+from readback import read_whole_log
 
 WORKERS = 4
 CALLS = 5000
@@ -60,26 +60,6 @@ WORKER_SCRIPT = textwrap.dedent(
         sys.exit(max(abs(p.exitcode) for p in processes))
     """
 )
-
-
-def read_whole_log(source) -> tuple[list, ReadStats]:
-    """Read logs back and check that each of their lines is one whole record.
-
-    ``source`` is a log file or a glob pattern. Empty lines are allowed: a process opening the
-    log while another one writes may start on a new line.
-    """
-    filled = 0
-    for path in glob.glob(str(source)):
-        data = Path(path).read_bytes()
-        assert data.endswith(b"\n")
-        filled += sum(1 for line in data.split(b"\n") if line)
-    stats = ReadStats()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", LogReadWarning)
-        records = list(iter_records(source, stats=stats))
-    assert stats.skipped == 0 and stats.problems == []
-    assert stats.records == filled == len(records)
-    return records, stats
 
 
 def activities_by_session(records) -> dict:

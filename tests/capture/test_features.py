@@ -17,7 +17,7 @@ import pytest
 import logprov
 from logprov.testing import parse_line
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def read_log(path):

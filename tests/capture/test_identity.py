@@ -15,7 +15,6 @@ import pytest
 
 from logprov.capture.identity import FileHasher, ValueDigester
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 class Point:
@@ -147,7 +146,7 @@ SCRIPT = textwrap.dedent(
 def test_ids_are_identical_across_processes_with_different_hash_seeds(tmp_path):
     data = tmp_path / "data.txt"
     data.write_text("same content\n")
-    script = SCRIPT.format(tests=str(ROOT / "tests"), path=str(data))
+    script = SCRIPT.format(tests=str(Path(__file__).parent), path=str(data))
     outputs = set()
     for seed in ("1", "2", "12345"):
         env = dict(os.environ, PYTHONHASHSEED=seed)

@@ -22,7 +22,6 @@ pytest.importorskip("sklearn")
 pytest.importorskip("astropy")
 pytest.importorskip("pandas")
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def training_data():
@@ -240,7 +239,7 @@ def test_weak_references_locks_and_files_are_skipped(tmp_path):
 def test_ids_are_the_same_in_another_process():
     script = (
         "import json, sys\n"
-        f"sys.path.insert(0, {str(ROOT / 'tests')!r})\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
         "from test_identity_real_objects import SUBJECTS, identify\n"
         "print(json.dumps({name: identify(make()) for name, (make, _, _) in SUBJECTS.items()}))\n"
     )

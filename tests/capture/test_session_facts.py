@@ -28,7 +28,7 @@ from logprov.reading.reader import iter_records
 from logprov.testing import parse_line
 
 from logs import DEFINITIONS, SyntheticLog, make_id, stamp, value_entity
-from test_streaming import assert_same
+from onepass import assert_same
 
 SCRIPT = textwrap.dedent("""
     import os, sys, time

@@ -13,35 +13,19 @@ from pathlib import Path
 import pytest
 
 import logprov.query
-from logprov.cli import main
 from analyses import LEGACY, LEGACY_FILE, file_id
+from commands import assert_one_line_error, run
 from logs import SyntheticLog, file_entity
 
 pytestmark = pytest.mark.usefixtures("cache")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BAD_DEFINITIONS = sorted((ROOT / "tests" / "data" / "bad_definitions").glob("*.yaml"))
 QUERIES = sorted((ROOT / "docs" / "queries").glob("*.rq"))
 
 
-def run(capsys, *argv) -> tuple[int, str, str]:
-    """Run ``logprov ARGV``; return its exit status, standard output and standard error."""
-    status = main([str(arg) for arg in argv])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return status, out, err
-
-
 def json_lines(text: str) -> list:
     return [json.loads(line) for line in text.splitlines()]
-
-
-def assert_one_line_error(err: str, *words: str) -> None:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("logprov: error: ")
-    for word in words:
-        assert word in lines[0]
 
 
 def test_help_lists_commands_with_examples(capsys):

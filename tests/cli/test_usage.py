@@ -12,11 +12,11 @@ import pytest
 from logprov.export import formats
 
 from logs import BASE_TIME, SyntheticLog, file_entity, value_entity
-from test_cli import assert_one_line_error, run
+from commands import assert_one_line_error, run
 
 pytestmark = pytest.mark.usefixtures("cache")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n"
 
 

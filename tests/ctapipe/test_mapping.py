@@ -16,42 +16,8 @@ from logprov.model import build_document
 from logprov.reading.reader import ProvRecord, RecordNormalizer
 from logprov.capture.writer import record_kind
 
+from ctapipe_activities import ctapipe_activity
 from provconstraints import check_records
-
-
-def ctapipe_activity(tmp_path, name="ctapipe-process", uuid="0e6b1a8c-3c55-4f38-9d59-2f1f0b0c5a11",
-                     start="2026-12-02T01:15:04.685", stop="2026-12-02T01:15:39.508", inputs=(), outputs=()):
-    """An activity shaped as ``Provenance().provenance`` of ctapipe 0.28 holds it."""
-    return {
-        "activity_name": name,
-        "activity_uuid": uuid,
-        "status": "completed",
-        "start": {"time_utc": start},
-        "stop": {"time_utc": stop},
-        "system": {
-            "ctapipe_version": "0.28.0",
-            "ctapipe_svc_path": None,
-            "executable": "/opt/venv/bin/python3",
-            "platform": {"architecture_bits": "64bit", "machine": "x86_64", "node": "vm", "system": "Linux",
-                         "release": "6.1.0", "n_cpus": 2},
-            "python": {"version_string": "3.11.7 (main, May  9 2026, 07:35:25) [GCC 12.2.0]",
-                       "version": ["3", "11", "7"], "implementation": "CPython",
-                       "packages": [{"name": "astropy", "version": "7.2.3"}, {"name": "numpy", "version": "2.4.6"}]},
-            "environment": {"USER": "jdoe", "HOME": "/home/jdoe", "CONDA_PREFIX": None,
-                            "DB_PASSWORD": "hunter2", "PATH": "/usr/bin"},
-            "arguments": ["/opt/venv/bin/ctapipe-process", "--input", "events.h5", "--password", "hunter2"],
-            "start_time_utc": start,
-        },
-        "input": [{"url": str(path), "role": role, "reference_meta": meta} for path, role, meta in inputs],
-        "output": [{"url": str(path), "role": role, "reference_meta": meta} for path, role, meta in outputs],
-        "exit_code": 0,
-        "config": {"ProcessorTool": {"log_level": 30, "overwrite": False, "api_token": "s3cr3t",
-                                     "EventSource": {"input_url": "https://jdoe:pw123@example.org/run1.h5",
-                                                     "max_events": None},
-                                     "DataWriter": {"write_images": True, "output_path": "/data/dl1.h5"},
-                                     "log_config": {}}},
-        "duration_min": 0.5803833333333586,
-    }
 
 
 def as_records(pairs, source="tools.provenance.log"):

@@ -16,25 +16,7 @@ from logprov.reading.reader import iter_records
 from logprov.capture.writer import record_kind
 
 from provconstraints import check_records
-from test_ctapipe_mapping import ctapipe_activity
-
-FIRST = "0e6b1a8c-3c55-4f38-9d59-2f1f0b0c5a11"
-SECOND = "5d1b0a8c-3c55-4f38-9d59-2f1f0b0c5a12"
-
-
-def two_runs(tmp_path: Path) -> tuple[dict, dict]:
-    """A DL1 stage and a DL2 stage reading its output, as ctapipe Tools record them."""
-    events = tmp_path / "events.simtel"
-    events.write_bytes(b"events")
-    dl1 = tmp_path / "dl1.h5"
-    dl1.write_bytes(b"dl1")
-    dl2 = tmp_path / "dl2.h5"
-    first = ctapipe_activity(tmp_path, name="lstchain_r0_to_dl1", uuid=FIRST, inputs=[(events, "r0", None)],
-                             outputs=[(dl1, "dl1", {"CTA PRODUCT ID": "dl1-id"})])
-    second = ctapipe_activity(tmp_path, name="lstchain_dl1_to_dl2", uuid=SECOND, start="2026-12-02T01:16:00",
-                              stop="2026-12-02T01:16:30", inputs=[(dl1, "dl1", None)], outputs=[(dl2, "dl2", None)])
-    return first, second
-
+from ctapipe_activities import FIRST, SECOND, two_runs
 
 def test_a_ctapipe_log_of_two_runs_is_read_as_two_sessions_also_gzip(tmp_path):
     first, second = two_runs(tmp_path)

@@ -26,6 +26,7 @@ from logprov.model import build_document  # noqa: E402
 from logprov.reading.reader import iter_records  # noqa: E402
 from logprov.capture.writer import record_kind  # noqa: E402
 
+from drawings import node_titles  # noqa: E402
 from provconstraints import graph_of, check_records, violations  # noqa: E402
 
 DEFINITIONS = {
@@ -164,12 +165,10 @@ def test_the_joined_exports_pass_the_constraints_and_draw_both_session_boxes(cha
 
 
 def test_the_committed_drawing_of_the_chain_matches_a_fresh_one(chain, tmp_path):
-    from test_doc_images import node_titles
-
     fresh = tmp_path / "chain.svg"
     assert main(["graph", str(chain.tools), str(chain.prov), "--entity", str(chain.product), "--depth", "6",
                  "-o", str(fresh)]) == 0
-    committed = Path(__file__).resolve().parents[1] / "docs" / "images" / "ctapipe_chain.svg"
+    committed = Path(__file__).resolve().parents[2] / "docs" / "images" / "ctapipe_chain.svg"
     assert len(node_titles(fresh)) == len(node_titles(committed)) == 7
     text = (committed.parents[1] / "interop.md").read_text()
     assert "images/ctapipe_chain.png" in text

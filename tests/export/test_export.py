@@ -25,7 +25,7 @@ from logprov.reading.reader import iter_records
 from logs import SyntheticLog, file_entity, two_session_log, value_entity
 from provschemas import prov_json_validator, prov_xml_schema
 
-LEGACY = Path(__file__).parent / "data" / "legacy" / "prov_test.log"
+LEGACY = Path(__file__).parents[1] / "data" / "legacy" / "prov_test.log"
 SVG = "{http://www.w3.org/2000/svg}"
 FILE_ID = "file:88dd4d188aeb132bb03008a855a93bc045d5c7ca"
 
@@ -342,7 +342,7 @@ def test_exported_files_get_the_usual_permissions(tmp_path):
     from logprov.model import build_document
     from logprov.reading.reader import iter_records
 
-    log = Path(__file__).parent / "data" / "legacy" / "prov_test.log"
+    log = Path(__file__).parents[1] / "data" / "legacy" / "prov_test.log"
     target = tmp_path / "out.json"
     export(build_document(iter_records(log)), "json", target)
     mask = os.umask(0)

@@ -24,7 +24,7 @@ from logprov.reading.reader import iter_records
 
 from logs import SyntheticLog, file_entity, value_entity
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK = "{http://www.w3.org/1999/xlink}"
 

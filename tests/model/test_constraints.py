@@ -18,7 +18,7 @@ from logprov.reading.reader import iter_records
 
 from provconstraints import check_records, graph_of, violations
 
-LEGACY = Path(__file__).parent / "data" / "legacy" / "prov_test.log"
+LEGACY = Path(__file__).parents[1] / "data" / "legacy" / "prov_test.log"
 T0 = datetime.datetime(2026, 11, 22, 10, 0, tzinfo=datetime.timezone.utc)
 _names = itertools.count()
 

@@ -41,7 +41,7 @@ from logprov.reading.reader import iter_records
 
 from logs import DEFINITIONS, SyntheticLog, file_entity, make_id, two_session_log, value_entity
 
-LEGACY = Path(__file__).parent / "data" / "legacy" / "prov_test.log"
+LEGACY = Path(__file__).parents[1] / "data" / "legacy" / "prov_test.log"
 FILE_HASH = "88dd4d188aeb132bb03008a855a93bc045d5c7ca"
 
 

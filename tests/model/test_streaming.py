@@ -8,7 +8,6 @@ import json
 import warnings
 from pathlib import Path
 
-import prov
 import pytest
 
 from logprov.export import export, export_records
@@ -17,42 +16,11 @@ from logprov.model.stream import StreamConflictWarning
 from logprov.reading.reader import iter_records
 
 from logs import DEFINITIONS, SyntheticLog, file_entity, value_entity
+from onepass import assert_same
 from provschemas import prov_json_validator, prov_xml_schema
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LEGACY = ROOT / "tests" / "data" / "legacy" / "prov_test.log"
-W3C = ("json", "provn", "xml")
-ALL = W3C + ("nt",)
-
-
-def read_back(text: str, fmt: str) -> prov.model.ProvDocument:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        return prov.read(io.StringIO(text), format=fmt)
-
-
-def graph(text: str):
-    rdflib = pytest.importorskip("rdflib")
-    return rdflib.Graph().parse(data=text, format="nt")
-
-
-def assert_same(records: list, *, window: int = 8192, formats=ALL, shortcuts=(True,), **options) -> None:
-    """The one-pass outputs of ``records`` read back as the document build_document makes."""
-    document = build_document(records, **options)
-    for fmt in set(formats) & set(W3C):
-        streamed = export_records(records, fmt, window=window, **options)
-        assert read_back(streamed, fmt) == document, fmt
-    if "nt" not in formats:
-        return
-    from rdflib.compare import isomorphic
-
-    for shortcut in shortcuts:
-        streamed = graph(export_records(records, "nt", window=window, shortcuts=shortcut, **options))
-        expected = graph(export(document, "nt", shortcuts=shortcut))
-        assert len(streamed) == len(expected)
-        assert isomorphic(streamed, expected), f"shortcuts={shortcut}"
-
-
 def synthetic_log(path: Path) -> Path:
     """Three sessions sharing a file; values described again, with new attributes, later."""
     log = SyntheticLog()

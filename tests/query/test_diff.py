@@ -194,7 +194,7 @@ def test_later_packages_records_of_a_session_are_compared_too(tmp_path, capsys):
 
 
 def test_activities_and_sessions_of_a_ctapipe_log_are_compared(tmp_path, capsys):
-    from test_ctapipe_sources import FIRST, SECOND, two_runs as ctapipe_runs
+    from ctapipe_activities import FIRST, SECOND, two_runs as ctapipe_runs
 
     first, second = ctapipe_runs(tmp_path)
     log = tmp_path / "ctapipe-process.provenance.log"

@@ -25,7 +25,7 @@ from logprov.reading.reader import (
 
 from logs import SyntheticLog, file_entity, make_id, two_session_log, value_entity
 
-LEGACY = Path(__file__).parent / "data" / "legacy" / "prov_test.log"
+LEGACY = Path(__file__).parents[1] / "data" / "legacy" / "prov_test.log"
 LEGACY_SESSION = "8735086556965"
 LEGACY_RECORDS = 57
 #: SHA-256 of the log written by logprov 0.0.2 running its own test script (the shared fixture

@@ -17,7 +17,7 @@ from logprov.reading.reader import iter_records
 
 from logs import SyntheticLog, file_entity
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -209,7 +209,7 @@ def test_large_page_pages_its_tables_and_caps_its_graph(large_page):
 
 
 def test_ctapipe_provenance_logs_make_a_page_too(tmp_path):
-    from test_ctapipe_sources import FIRST, SECOND, two_runs as ctapipe_runs
+    from ctapipe_activities import FIRST, SECOND, two_runs as ctapipe_runs
 
     import json
 

@@ -1,4 +1,4 @@
-"""Hostile definitions: the malformed files of test_definitions.py, and files meant to harm."""
+"""Hostile definitions: the malformed files of tests/data/bad_definitions, and files meant to harm."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 
 from logprov.settings.definitions import load_definitions
 from logprov.errors import DefinitionError
-from test_definitions import BAD_FILES
+from baddefinitions import BAD_FILES
 
 REQUIRED = {
     "bad YAML": {"bad_yaml_syntax.yaml", "bad_yaml_indentation.yaml"},
