@@ -21,7 +21,9 @@ from .process import INHERITED, current_pid
 from ..settings.config import Config, load_config
 from ..settings.definitions import Definitions, UnmatchedDefinitionWarning, load_definitions, unmatched_activities
 from .entities import Entity, EntityFactory
+from .containers import process_container
 from .flusher import Flusher
+from .jobs import current_job
 from ..handlers import ProvFileHandler, ProvMemoryHandler, setup_logger
 from .parameters import ConfigurationMemo, is_parameter_value, parameter_value
 from .plans import OBJECT, ActivityPlan, EntityPlan, activity_plan, guess_scope
@@ -198,6 +200,8 @@ class ProvCapture:
         self._modules: set[str] = set()
         self._code_facts = CodeFacts(bool(cfg.record_packages), bool(cfg.record_git), self._modules)
         self._code: dict[str, dict] = {}
+        self._job = current_job(cfg.job, self.secret)
+        self._container = process_container()
         atexit.register(_end_session_at_exit, weakref.ref(self))
         _CAPTURES.add(self)
 
@@ -353,6 +357,10 @@ class ProvCapture:
         if cfg.system_dict:
             system.update(self._plain(cfg.system_dict))
         record["system"] = system
+        if self._job:
+            record["job"] = dict(self._job)
+        if self._container:
+            record["container"] = {key: self.secret.redact_text(value) for key, value in self._container.items()}
         record.update(code_facts)
         if self._code:
             record["code"] = dict(self._code)

@@ -83,7 +83,7 @@ KNOWN_KEYS = frozenset(
         "parameters", "entity_description", "type", "location", "value", "hash", "contentType",
         "description", "size", "id_scheme", "digest", "used_role", "generated_role", "generated_time",
         "untraced", "status", "duration", "exception_type", "exception_message", "modifier",
-        "identified_by", "product_id", "reference_meta", "exit_code",
+        "identified_by", "product_id", "reference_meta", "exit_code", "job", "container",
     )
 )
 

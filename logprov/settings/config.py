@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..capture.jobs import checked_job
 from ..capture.secrecy import DEFAULT_SECRET_WORDS, REDACTED, SecrecyPolicy, name_words, secrecy_policy
 from .yamldoc import DEFAULT_MAX_DOCUMENT_BYTES, Document, load_document, suggest
 from ..errors import ConfigError
@@ -75,6 +76,9 @@ class Config:
         Whether every FITS or HDF5 file an activity generates gets its lineage embedded when
         the activity ends (see ``docs/products.md``); a generation item with ``embed: true``
         asks for it for that item alone.
+    job : Mapping or None
+        The job the process runs for (a UWS job URL, any id), recorded in the session record
+        instead of the batch job found in the environment.
     """
 
     capture: bool = True
@@ -101,6 +105,7 @@ class Config:
     check_modified_inputs: bool = True
     max_definition_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
     embed_products: bool = False
+    job: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
@@ -321,4 +326,5 @@ _CHECKS = {
     "check_modified_inputs": _bool,
     "embed_products": _bool,
     "max_definition_bytes": _positive_int,
+    "job": checked_job,
 }
