@@ -135,6 +135,7 @@ def hook_installed() -> bool:
 def _describe(capture: ProvCapture, key: int, default: bool) -> dict:
     """Return what a child needs to re-create ``capture``."""
     from ..handlers import ProvFileHandler
+    from .logfiles import escape_braces
 
     config = capture.config
     fields = {item.name: getattr(config, item.name) for item in dataclasses.fields(config)}
@@ -151,8 +152,11 @@ def _describe(capture: ProvCapture, key: int, default: bool) -> dict:
         else:
             functions["" if name is None else name] = reference
     files = [h.baseFilename for h in capture.logger.handlers if isinstance(h, ProvFileHandler)]
-    if files:
-        fields["log_filename"] = files[0]
+    log_file = capture._log_file
+    if files and log_file is not None and files[0] == log_file[1]:
+        fields["log_filename"] = log_file[0]
+    elif files:
+        fields["log_filename"] = escape_braces(files[0])
     else:
         fields["log_filename"] = None if config.log_filename is None else os.path.abspath(config.log_filename)
     return {

@@ -43,7 +43,7 @@ def _read(path: str) -> str | None:
     try:
         with open(path, encoding="utf-8", errors="replace") as stream:
             return stream.read(READ_BYTES)
-    except OSError:
+    except (OSError, ValueError):
         return None
 
 

@@ -24,6 +24,7 @@ from .entities import Entity, EntityFactory
 from .containers import process_container
 from .flusher import Flusher
 from .jobs import current_job
+from .logfiles import resolve_log_filename, uses_placeholder
 from ..handlers import ProvFileHandler, ProvMemoryHandler, setup_logger
 from .parameters import ConfigurationMemo, is_parameter_value, parameter_value
 from .plans import OBJECT, ActivityPlan, EntityPlan, activity_plan, guess_scope
@@ -177,7 +178,14 @@ class ProvCapture:
             id_functions=id_functions,
             file_id_function=get_file_id_func,
         )
-        self.logger = setup_logger(cfg.logger_name, cfg.log_filename, cfg.logging)
+        self._job = current_job(cfg.job, self.secret)
+        self._container = process_container()
+        #: ``(absolute log_filename, the file it gives in this process)``, or None.
+        self._log_file: tuple[str, str] | None = None
+        if cfg.log_filename is not None:
+            template = os.path.abspath(cfg.log_filename)
+            self._log_file = (template, self._resolved(template))
+        self.logger = setup_logger(cfg.logger_name, self._log_file[1] if self._log_file else None, cfg.logging)
         self.writer = RecordWriter(self.logger)
         self._digest = self.entities.digester.digest
         self.enabled: bool = bool(cfg.capture)
@@ -200,23 +208,47 @@ class ProvCapture:
         self._modules: set[str] = set()
         self._code_facts = CodeFacts(bool(cfg.record_packages), bool(cfg.record_git), self._modules)
         self._code: dict[str, dict] = {}
-        self._job = current_job(cfg.job, self.secret)
-        self._container = process_container()
         atexit.register(_end_session_at_exit, weakref.ref(self))
         _CAPTURES.add(self)
 
     def set_log_filename(self, log_filename: str | os.PathLike) -> None:
         """Write from now on to ``log_filename`` (replacing the default file handler, or the
-        in-memory buffer).
+        in-memory buffer); its placeholders are those of the ``log_filename`` key.
 
         Handlers the application added to the logger itself are left as they are.
+
+        Raises
+        ------
+        ConfigError
+            For an unknown placeholder or a stray brace.
         """
+        config = self.config.replace(log_filename=os.fspath(log_filename))
+        template = os.path.abspath(os.fspath(log_filename))
+        self._log_file = (template, self._resolved(template))
         for handler in list(self.logger.handlers):
             if isinstance(handler, (ProvFileHandler, ProvMemoryHandler)):
                 self.logger.removeHandler(handler)
                 handler.close()
-        self.logger.addHandler(ProvFileHandler(log_filename))
-        self.config = self.config.replace(log_filename=os.fspath(log_filename))
+        self.logger.addHandler(ProvFileHandler(self._log_file[1]))
+        self.config = config
+
+    def _resolved(self, template: str) -> str:
+        """The absolute file name ``template`` gives in this process."""
+        return os.path.abspath(resolve_log_filename(template, self._job))
+
+    def _follow_pid(self) -> None:
+        """In a forked child, write to a file of its own when the log file name has ``{pid}``
+        (the parent's file handler, if still in place, is replaced)."""
+        log_file = self._log_file
+        if log_file is None or not uses_placeholder(log_file[0], "pid"):
+            return
+        template, previous = log_file
+        self._log_file = (template, self._resolved(template))
+        for handler in list(self.logger.handlers):
+            if isinstance(handler, ProvFileHandler) and handler.baseFilename == previous:
+                self.logger.removeHandler(handler)
+                handler.close()
+                self.logger.addHandler(ProvFileHandler(self._log_file[1]))
 
     # What was logged
 
@@ -1209,6 +1241,10 @@ def _before_fork() -> None:
 def _after_fork_in_child() -> None:
     for capture in list(_CAPTURES):
         capture._running.clear()
+        try:
+            capture._follow_pid()
+        except Exception:
+            pass
 
 
 os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)

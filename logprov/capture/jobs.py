@@ -77,7 +77,7 @@ def _job_ad(path: str) -> dict:
     try:
         with open(path, encoding="utf-8", errors="replace") as stream:
             text = stream.read(JOB_AD_BYTES)
-    except OSError:
+    except (OSError, ValueError):
         return {}
     return {match.group(1): match.group(2) for match in _AD_LINE.finditer(text)}
 

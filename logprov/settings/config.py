@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..capture.jobs import checked_job
+from ..capture.logfiles import check_log_filename
 from ..capture.secrecy import DEFAULT_SECRET_WORDS, REDACTED, SecrecyPolicy, name_words, secrecy_policy
 from .yamldoc import DEFAULT_MAX_DOCUMENT_BYTES, Document, load_document, suggest
 from ..errors import ConfigError
@@ -32,7 +33,9 @@ class Config:
     hash_type : str
         `hashlib` algorithm for file digests (lower case).
     log_filename : str or None
-        File written by the default logging handler; None keeps the records in memory.
+        File written by the default logging handler, with placeholders ``{host}``, ``{pid}``,
+        ``{job}`` and ``{date}`` resolved once per process (`logprov.logfiles`); None keeps
+        the records in memory.
     log_args, log_kwargs : bool
         Whether positional and keyword arguments are logged as parameters.
     log_args_as_entities : bool
@@ -304,7 +307,7 @@ def _interval(name: str, value: Any) -> float:
 _CHECKS = {
     "capture": _bool,
     "hash_type": _hash_type,
-    "log_filename": _optional_text,
+    "log_filename": check_log_filename,
     "log_args": _bool,
     "log_args_as_entities": _bool,
     "log_kwargs": _bool,
