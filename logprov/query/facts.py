@@ -10,19 +10,21 @@ from ..reading.reader import ProvRecord
 from .ids import reference
 from .window import UTC_LENGTH, UTC_SUFFIX, Window, utc_text
 
-__all__ = ["Sink", "FactReader", "session_fields", "SESSION_FIELDS"]
+__all__ = ["Sink", "FactReader", "session_fields", "SESSION_FIELDS", "CONTEXT_FIELDS"]
 
 #: Fields of a session, taken from its session records.
 SESSION_FIELDS = (
     "start", "end", "name", "module", "user", "host", "command", "cwd", "pid", "hash_type",
     "version", "git_commit",
 )
+#: Fields of a session that hold a mapping: the job and the container it ran in.
+CONTEXT_FIELDS = ("job", "container")
 
 _EMPTY: dict = {}
 
 
 def session_fields(data: dict) -> dict:
-    """Return the `SESSION_FIELDS` found in a session record (start or end)."""
+    """Return the `SESSION_FIELDS` and `CONTEXT_FIELDS` found in a session record (start or end)."""
     system = data.get("system") if isinstance(data.get("system"), dict) else {}
     platform = system.get("platform") if isinstance(system.get("platform"), dict) else {}
     git = data.get("git") if isinstance(data.get("git"), dict) else {}
@@ -41,6 +43,10 @@ def session_fields(data: dict) -> dict:
         "version": data.get("logprov_version"),
         "git_commit": git.get("commit"),
     }
+    for key in CONTEXT_FIELDS:
+        value = data.get(key)
+        if isinstance(value, dict) and value:
+            fields[key] = {str(name): str(item) for name, item in value.items()}
     return {key: value for key, value in fields.items() if value is not None}
 
 

@@ -44,6 +44,11 @@ class Session:
         logprov version.
     git_commit : str or None
         Commit of the code's repository.
+    job : dict or None
+        The batch job it ran in: ``system``, ``id``, and ``array_job``, ``array_index``,
+        ``name``, ``url`` when known (see the session record).
+    container : dict or None
+        The container it ran in: ``runtime``, and ``image``, ``tag``, ``digest``, … when known.
     activities, failed, incomplete : int
         Selected activities of the session, and how many failed or never ended.
     """
@@ -61,6 +66,8 @@ class Session:
     hash_type: Optional[str] = None
     version: Optional[str] = None
     git_commit: Optional[str] = None
+    job: Optional[dict] = field(default=None, hash=False, compare=True)
+    container: Optional[dict] = field(default=None, hash=False, compare=True)
     activities: int = 0
     failed: int = 0
     incomplete: int = 0

@@ -6,6 +6,7 @@ import json
 import os
 from typing import Any, Iterable, Optional, Sequence
 
+from ..capture.jobs import job_label
 from ..reading.reader import parse_time
 from .filters import value_text
 from .model import Activity, Edge, Entity, Lineage, Match, Session
@@ -18,6 +19,8 @@ __all__ = [
     "activity_label",
     "entity_what",
     "entity_label",
+    "job_text",
+    "container_text",
     "sessions_table",
     "matches_table",
     "lineage_tree",
@@ -117,14 +120,43 @@ def _command(command: Optional[str]) -> str:
     return " ".join(part for part in (os.path.basename(program), arguments) if part)
 
 
+def job_text(job: Optional[dict]) -> str:
+    """Return a job as ``system label`` (``slurm 123456_7``), empty without a job."""
+    if not job:
+        return ""
+    return " ".join(part for part in (str(job.get("system") or ""), job_label(job)) if part)
+
+
+def container_text(container: Optional[dict]) -> str:
+    """Return a container as ``runtime image:tag@digest`` (the digest shortened), empty
+    without a container."""
+    if not container:
+        return ""
+    image = str(container.get("image") or "")
+    if container.get("tag"):
+        image += f":{container['tag']}"
+    digest = str(container.get("digest") or container.get("image_id") or "")
+    if digest:
+        algorithm, _, value = digest.partition(":")
+        image += f"@{algorithm}:{value[:12]}" if value else f"@{digest[:12]}"
+    return " ".join(part for part in (str(container.get("runtime") or ""), image) if part)
+
+
 def sessions_table(sessions: Iterable[Session]) -> list[str]:
-    """Return the table of ``logprov sessions``."""
+    """Return the table of ``logprov sessions``; the job and container columns when a session
+    has one."""
+    sessions = list(sessions)
+    headers = ["SESSION", "START", "END", "HOST", "USER"]
+    context = [(name, text) for name, text in (("JOB", lambda s: job_text(s.job)),
+                                               ("CONTAINER", lambda s: _cut(container_text(s.container), 50)))
+               if any(text(s) for s in sessions)]
+    headers += [name for name, _ in context] + ["ACTIVITIES", "FAILED", "COMMAND"]
     rows = [
-        (s.id, when(s.start), when(s.end), s.host, s.user, s.activities, s.failed,
+        (s.id, when(s.start), when(s.end), s.host, s.user, *(text(s) for _, text in context), s.activities, s.failed,
          _cut(_command(s.command) or s.name or "", 50))
         for s in sessions
     ]
-    return table(("SESSION", "START", "END", "HOST", "USER", "ACTIVITIES", "FAILED", "COMMAND"), rows)
+    return table(headers, rows)
 
 
 def matches_table(matches: Sequence[Match]) -> list[str]:
