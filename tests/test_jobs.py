@@ -10,11 +10,20 @@ import sys
 import textwrap
 
 import pytest
+from prov.constants import PROV_TYPE
+from prov.model import ProvActivity, ProvEntity, ProvInfluence
 
 import logprov
 from logprov.capture.containers import container_info, split_image
 from logprov.capture.jobs import batch_job, current_job, file_label, job_label
 from logprov.capture.secrecy import secrecy_policy
+from logprov.model import build_document
+from logprov.model.ids import LOGPROV
+from logprov.reading.reader import iter_records
+
+from logs import SyntheticLog, make_id, value_entity
+from provconstraints import check_records
+from test_streaming import assert_same
 
 #: Variables of every batch system read, removed from the environment of the scripts.
 BATCH_VARIABLES = (
@@ -280,3 +289,77 @@ def test_the_session_record_has_the_container_named_by_the_image_variable(tmp_pa
     assert found["container"] == expected
     if expected is not None:
         assert (expected["image"], expected["tag"], expected["digest"]) == ("ghcr.io/cta/crab", "1.4", "sha256:" + "ef" * 32)
+
+
+# PROV
+
+
+SLURM_TASK = {"system": "slurm", "id": "123463", "array_job": "123456", "array_index": "7", "name": "crab"}
+PODMAN = {"runtime": "podman", "image": "docker.io/library/python", "tag": "3.12", "image_id": "sha256:" + "cd" * 32,
+          "id": PODMAN_ID}
+
+
+def context_log(tmp_path) -> list:
+    """Two sessions of one job (one of them in a podman container), one of another job in a
+    container whose image is not seen, one session outside any job; and an entity whose id has
+    the prefix ``job:`` of its own."""
+    log = SyntheticLog()
+    first = log.session(1, job=SLURM_TASK, container=PODMAN)
+    second = log.session(2, job=SLURM_TASK, container={"runtime": "docker", "id": DOCKER_ID})
+    third = log.session(3, job={"system": "uws", "url": "https://opus.example.org/jobs/8f1c"},
+                        container={"runtime": "apptainer", "image": "/cvmfs/crab.sif"})
+    fourth = log.session(4)
+    for number, session in enumerate((first, second, third, fourth)):
+        made = value_entity(session, "x", number)
+        log.call(session, "step", used=[({"entity_id": "job:input-7", "in_session": session}, "input")],
+                 generated=[(made, "result")])
+        log.end_session(session)
+    return list(iter_records([str(log.write(tmp_path / "context.log"))]))
+
+
+def test_a_job_is_an_activity_and_an_image_an_entity_that_influence_their_sessions(tmp_path):
+    records = context_log(tmp_path)
+    document = build_document(records)
+    by_id = {str(record.identifier): record for record in document.get_records() if record.identifier is not None}
+    job = by_id["job:slurm.123456_7"]
+    assert isinstance(job, ProvActivity) and job.get_startTime() is None
+    assert {str(k): str(v) for k, v in job.attributes if str(k) != "prov:type"} == {
+        "prov:label": "slurm 123456_7", "logprov:jobSystem": "slurm", "logprov:jobId": "123463",
+        "logprov:arrayJob": "123456", "logprov:arrayIndex": "7", "logprov:jobName": "crab",
+    }
+    image = by_id["image:sha256." + "cd" * 32]
+    assert isinstance(image, ProvEntity)
+    assert {str(v) for v in image.get_attribute(LOGPROV["tag"])} == {"3.12"}
+    assert str(job.identifier.namespace.uri) == "urn:logprov:job:"
+    influences = sorted(
+        (str(r.formal_attributes[0][1]), str(r.formal_attributes[1][1]), str(next(iter(r.get_attribute(PROV_TYPE)))))
+        for r in document.get_records(ProvInfluence)
+        if str(next(iter(r.get_attribute(PROV_TYPE)))) in ("logprov:inJob", "logprov:inContainer")
+    )
+    sessions = [f"session:_{make_id(number)}" for number in (1, 2, 3)]
+    assert influences == sorted([
+        (sessions[0], "job:slurm.123456_7", "logprov:inJob"),
+        (sessions[0], "image:sha256." + "cd" * 32, "logprov:inContainer"),
+        (sessions[1], "job:slurm.123456_7", "logprov:inJob"),
+        (sessions[2], by_id_key(by_id, "job:uws."), "logprov:inJob"),
+        (sessions[2], by_id_key(by_id, "image:"), "logprov:inContainer"),
+    ])
+    # The entity of the log named job:input-7 is not the job namespace.
+    (inputs,) = [name for name in by_id if name.endswith("input-7")]
+    assert inputs.startswith("id_job:") and document.get_record(inputs)
+    session = by_id[sessions[1]]
+    assert {str(v) for v in session.get_attribute(LOGPROV["containerRuntime"])} == {"docker"}
+    assert {str(v) for v in session.get_attribute(LOGPROV["containerId"])} == {DOCKER_ID}
+
+
+def by_id_key(by_id: dict, head: str) -> str:
+    (found,) = [name for name in by_id if name.startswith(head) and not name.startswith("image:sha256")]
+    return found
+
+
+def test_jobs_and_images_are_the_same_in_the_one_pass_exports_and_meet_the_constraints(tmp_path):
+    records = context_log(tmp_path)
+    assert_same(records)
+    check_records(records)
+    for order in (list(reversed(records)), records[1::2] + records[::2]):
+        assert_same(order, formats=("provn",))

@@ -41,7 +41,7 @@ from ..model.mapping import NOTE_TYPE
 from ..model.contents import content_view
 from ..model.descriptions import DESCRIBED_BY
 from ..model.ids import LOGPROV, VOPROV
-from ..model.sessions import SESSION_TYPE
+from ..model.sessions import IMAGE_TYPE, JOB_TYPE, SESSION_TYPE
 from .dot import DotGraph, Html, html_text
 from .lineage import lineage, relation_ends, resolve
 
@@ -56,6 +56,7 @@ NODE_STYLES: Dict[str, Dict[str, str]] = {
         "fontsize": "8",
     },
     "session": {"shape": "box3d", "style": "filled", "fillcolor": "#E8E8E8", "color": "#808080"},
+    "context": {"shape": "box3d", "style": "filled", "fillcolor": "#F4F4F4", "color": "#A0A0A0"},
     "note": {"shape": "note", "style": "filled", "fillcolor": "#FFE4E1", "color": "#CC0000"},
     "remark": {"shape": "note", "style": "filled", "fillcolor": "#FFFFFF", "color": "#808080", "fontsize": "9"},
 }
@@ -78,7 +79,10 @@ _EDGE_NAMES = {
     ProvSpecialization: "specializes",
     ProvAlternate: "alternate",
 }
-_PRIORITY = {"activity": 0, "entity": 1, "remark": 1, "parameter": 2, "agent": 3, "description": 4, "session": 5}
+_PRIORITY = {"activity": 0, "entity": 1, "remark": 1, "parameter": 2, "agent": 3, "description": 4, "session": 5,
+             "context": 5}
+#: Types of the jobs and container images of sessions, drawn with the sessions.
+_CONTEXT_TYPES = {JOB_TYPE, IMAGE_TYPE}
 _DESCRIPTION_TYPES = {
     VOPROV[name]
     for name in (
@@ -181,11 +185,13 @@ class GraphOptions:
 
 
 def _kind(record: ProvRecord) -> str:
+    types = record.get_attribute(PROV_TYPE)
+    if types & _CONTEXT_TYPES:
+        return "context"
     if isinstance(record, ProvActivity):
         return "activity"
     if isinstance(record, ProvAgent):
         return "agent"
-    types = record.get_attribute(PROV_TYPE)
     if PARAMETER_TYPE in types:
         return "parameter"
     if SESSION_TYPE in types:
@@ -306,7 +312,7 @@ def _wanted(kind: str, options: GraphOptions) -> bool:
         return False
     if kind == "description":
         return options.descriptions
-    if kind == "session":
+    if kind in ("session", "context"):
         return options.sessions == "node"
     return True
 

@@ -36,7 +36,7 @@ from .mapping import (
     role,
     role_attributes,
 )
-from .sessions import session_attributes
+from .sessions import IN_CONTAINER, IN_JOB, session_attributes, session_context
 from .values import VALUE_LIMIT, AttributeValue, attribute_value
 
 __all__ = [
@@ -91,11 +91,20 @@ class DocumentBuilder(RecordDispatcher):
         self.members: Dict[Tuple[QualifiedName, QualifiedName], None] = {}
         self.derivations: Dict[Tuple[QualifiedName, QualifiedName], bool] = {}
         self.notes: Dict[Tuple[QualifiedName, Optional[str], Optional[str]], None] = {}
+        #: Jobs and container images by key, with their attributes, and those of each session.
+        self.jobs: Dict[str, Dict[Pair, None]] = {}
+        self.images: Dict[str, Dict[Pair, None]] = {}
+        self.session_context: Dict[str, Dict[Tuple[str, str], None]] = {}
 
     def _session(self, data: dict) -> None:
         session = data["session_id"]
         attributes = self.sessions.setdefault(session, {})
         attributes.update(dict.fromkeys(session_attributes(data)))
+        for kind, found, table in zip(("job", "image"), session_context(data), (self.jobs, self.images)):
+            if found is not None:
+                key, pairs = found
+                table.setdefault(key, {}).update(dict.fromkeys(pairs))
+                self.session_context.setdefault(session, {})[(kind, key)] = None
         agent = data.get("agent_name")
         if agent is not None:
             self.session_agents[session] = str(agent)
@@ -168,6 +177,7 @@ class DocumentBuilder(RecordDispatcher):
             node = document.entity(ids.session(session), list(attributes))
             if session in self.session_agents:
                 document.attribution(node, ids.agent(self.session_agents[session]))
+        self._write_context(document)
         for agent in self.agents:
             document.agent(ids.agent(agent), agent_attributes(agent))
         for key, attributes in self.descriptions.items():
@@ -177,6 +187,18 @@ class DocumentBuilder(RecordDispatcher):
         self._write_parameters(document)
         self._write_relations(document)
         return document
+
+    def _write_context(self, document: ProvDocument) -> None:
+        """Write the jobs and container images, and their influences on the sessions."""
+        ids = self.ids
+        for key, attributes in self.jobs.items():
+            document.activity(ids.job(key), other_attributes=list(attributes))
+        for key, attributes in self.images.items():
+            document.entity(ids.image(key), list(attributes))
+        for session, context in self.session_context.items():
+            for kind, key in context:
+                target, influence = (ids.job(key), IN_JOB) if kind == "job" else (ids.image(key), IN_CONTAINER)
+                document.influence(ids.session(session), target, other_attributes=[(PROV_TYPE, influence)])
 
     def _index(self, session: str | None) -> DescriptionIndex | None:
         return self.indexes.get(session) if session is not None else None

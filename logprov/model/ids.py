@@ -24,6 +24,8 @@ __all__ = [
     "AGENT",
     "DESCRIPTION",
     "GENERATION",
+    "JOB",
+    "IMAGE",
     "BASE_NAMESPACES",
     "local_part",
     "qualified_text",
@@ -39,8 +41,10 @@ PARAMETER = Namespace("param", "urn:logprov:parameter:")
 AGENT = Namespace("agent", "urn:logprov:agent:")
 DESCRIPTION = Namespace("desc", "urn:logprov:description:")
 GENERATION = Namespace("gen", "urn:logprov:generation:")
+JOB = Namespace("job", "urn:logprov:job:")
+IMAGE = Namespace("image", "urn:logprov:image:")
 
-BASE_NAMESPACES = (LOGPROV, VOPROV, SESSION, ACTIVITY, PARAMETER, AGENT, DESCRIPTION, GENERATION)
+BASE_NAMESPACES = (LOGPROV, VOPROV, SESSION, ACTIVITY, PARAMETER, AGENT, DESCRIPTION, GENERATION, JOB, IMAGE)
 
 _RESERVED_PREFIXES = frozenset(
     {"prov", "xsd", "xsi", "xml", "xmlns", "rdf", "rdfs", "owl"}
@@ -156,6 +160,29 @@ class IdMaker:
     def activity_parts(self, activity: str) -> Parts:
         """Return the namespace and the local part of the qualified name of an activity."""
         return self.activity_ns, local_part(activity)
+
+    def job(self, key: str) -> QualifiedName:
+        """Return the qualified name of the job ``key`` (see `logprov.model.sessions.job_key`)."""
+        return _qualified(self.job_parts(key))
+
+    def job_parts(self, key: str) -> Parts:
+        """Return the namespace and the local part of the qualified name of a job (the
+        namespace is declared with the first job)."""
+        return self._context_namespace(JOB), local_part(key)
+
+    def image(self, key: str) -> QualifiedName:
+        """Return the qualified name of the container image ``key``."""
+        return _qualified(self.image_parts(key))
+
+    def image_parts(self, key: str) -> Parts:
+        """Return the namespace and the local part of the qualified name of a container image."""
+        return self._context_namespace(IMAGE), local_part(key)
+
+    def _context_namespace(self, base: Namespace) -> Namespace:
+        namespace = self.namespaces.get(base.prefix)
+        if namespace is None:
+            namespace = self.namespaces[base.prefix] = Namespace(base.prefix, base.uri)
+        return namespace
 
     def agent(self, name: str) -> QualifiedName:
         """Return the qualified name of the agent called ``name``."""

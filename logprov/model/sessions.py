@@ -1,18 +1,28 @@
-"""Flatten a session record into a few readable attributes of its session entity."""
+"""Flatten a session record into a few readable attributes of its session entity, and the job
+and container image it names into an activity and an entity of their own."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from prov.constants import PROV_TYPE
+from prov.constants import PROV_LABEL, PROV_TYPE
 from prov.identifier import QualifiedName
 
+from ..capture.jobs import job_label
 from .ids import LOGPROV
 from .values import AttributeValue, attribute_value, to_time
 
-__all__ = ["SESSION_TYPE", "session_attributes"]
+__all__ = [
+    "SESSION_TYPE", "JOB_TYPE", "IMAGE_TYPE", "IN_JOB", "IN_CONTAINER", "session_attributes", "Context",
+    "session_context",
+]
 
 SESSION_TYPE = LOGPROV["Session"]
+JOB_TYPE = LOGPROV["Job"]
+IMAGE_TYPE = LOGPROV["ContainerImage"]
+#: Types of the influences of a job and of a container image on a session.
+IN_JOB = LOGPROV["inJob"]
+IN_CONTAINER = LOGPROV["inContainer"]
 PACKAGES_LIMIT = 1000
 
 Pair = tuple[QualifiedName, AttributeValue]
@@ -25,6 +35,15 @@ _TOP_LEVEL = (
     ("logprov_version", "version"),
     ("hash_type", "hashType"),
 )
+
+
+_JOB_FIELDS = (
+    ("system", "jobSystem"), ("id", "jobId"), ("array_job", "arrayJob"), ("array_index", "arrayIndex"),
+    ("name", "jobName"), ("url", "jobUrl"), ("global_id", "globalJobId"),
+)
+_IMAGE_FIELDS = (("image", "image"), ("tag", "tag"), ("digest", "digest"), ("image_id", "imageId"),
+                 ("source", "imageSource"))
+_CONTAINER_FIELDS = (("runtime", "containerRuntime"), ("name", "containerName"), ("id", "containerId"))
 
 
 def _mapping(value: Any) -> dict:
@@ -48,7 +67,7 @@ def session_attributes(data: dict) -> list[Pair]:
     list of (QualifiedName, value)
         ``prov:type logprov:Session`` and ``logprov:`` attributes: times, name, module, class,
         user, host, platform, python, executable, argv, cwd, pid, CPUs, memory, logprov version,
-        git commit and packages.
+        git commit, packages, and the runtime, name and id of the container.
     """
     pairs: list[Pair] = [(PROV_TYPE, SESSION_TYPE)]
     for key in ("startTime", "endTime"):
@@ -79,7 +98,56 @@ def session_attributes(data: dict) -> list[Pair]:
     packages = _mapping(data.get("packages"))
     if packages:
         found["packages"] = ", ".join(f"{name}={version}" for name, version in packages.items())
+    container = _mapping(data.get("container"))
+    for key, name in _CONTAINER_FIELDS:
+        found[name] = container.get(key)
     for name, value in found.items():
         if value not in (None, ""):
             pairs.append((LOGPROV[name], attribute_value(value, PACKAGES_LIMIT)))
     return pairs
+
+
+#: A job or container image of a session: its key (the local part of its identifier, before
+#: `logprov.model.ids.local_part`) and its attributes.
+Context = tuple[str, list[Pair]]
+
+
+def _pairs(data: dict, fields: tuple) -> list[Pair]:
+    return [(LOGPROV[name], attribute_value(data[key])) for key, name in fields if data.get(key) not in (None, "")]
+
+
+def _job(data: dict) -> Context | None:
+    job = _mapping(data.get("job"))
+    label = job_label(job)
+    if not label:
+        return None
+    key = f"{job.get('system') or 'job'}.{label}"
+    return key, [(PROV_TYPE, JOB_TYPE), (PROV_LABEL, f"{job.get('system') or 'job'} {label}"), *_pairs(job, _JOB_FIELDS)]
+
+
+def _image(data: dict) -> Context | None:
+    container = _mapping(data.get("container"))
+    identity = container.get("digest") or container.get("image_id")
+    if identity:
+        key = str(identity).replace(":", ".", 1)
+    elif container.get("image"):
+        key = str(container["image"]) + (f":{container['tag']}" if container.get("tag") else "")
+    else:
+        return None
+    name = str(container.get("image") or identity)
+    label = name + (f":{container['tag']}" if container.get("tag") else "")
+    return key, [(PROV_TYPE, IMAGE_TYPE), (PROV_LABEL, label), *_pairs(container, _IMAGE_FIELDS)]
+
+
+def session_context(data: dict) -> tuple[Context | None, Context | None]:
+    """Return the job and the container image a session record names.
+
+    The job is an activity (``prov:type logprov:Job``) keyed ``<system>.<label>``
+    (``slurm.123456_7``, see `logprov.jobs.job_label`), with ``logprov:jobSystem``,
+    ``logprov:jobId``, ``logprov:arrayJob``, ``logprov:arrayIndex``, ``logprov:jobName``,
+    ``logprov:jobUrl`` and ``logprov:globalJobId`` when known. The image is an entity
+    (``prov:type logprov:ContainerImage``) keyed by its digest (or image id), else by its
+    name and tag, with ``logprov:image``, ``logprov:tag``, ``logprov:digest``,
+    ``logprov:imageId`` and ``logprov:imageSource`` when known.
+    """
+    return _job(data), _image(data)

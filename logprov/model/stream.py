@@ -55,7 +55,7 @@ from .mapping import (
     role_attributes,
 )
 from .routes import OTHER, record_kind
-from .sessions import session_attributes
+from .sessions import IN_CONTAINER, IN_JOB, session_attributes, session_context
 from .shapes import EntityShapes, ParameterShapes
 from .spool import DerivationTable, EntityTable
 from .values import VALUE_LIMIT, AttributeValue, attribute_value, to_time
@@ -67,6 +67,8 @@ Attributes = Tuple[Pair, ...]
 Reference = Tuple[str, int, str]
 
 IN_SESSION_ATTRIBUTES: Attributes = ((PROV_TYPE, IN_SESSION),)
+IN_JOB_ATTRIBUTES: Attributes = ((PROV_TYPE, IN_JOB),)
+IN_CONTAINER_ATTRIBUTES: Attributes = ((PROV_TYPE, IN_CONTAINER),)
 NOTE_ATTRIBUTES: Attributes = ((PROV_TYPE, NOTE_ON),)
 DESCRIBED_ATTRIBUTES: Attributes = ((PROV_TYPE, DESCRIBED_BY),)
 UNTRACED_ATTRIBUTES: Attributes = ((PROV_TYPE, UNTRACED),)
@@ -221,6 +223,9 @@ class RecordStream(RecordDispatcher):
         self.sessions: Dict[str, Dict[Pair, None]] = {}
         self.session_order: Dict[str, None] = {}
         self.session_agents: Dict[str, str] = {}
+        self.jobs: Dict[str, Dict[Pair, None]] = {}
+        self.images: Dict[str, Dict[Pair, None]] = {}
+        self.session_context: Dict[str, Dict[Tuple[str, str], None]] = {}
         self.ready: Set[str] = set()
         self.indexes: Dict[str, DescriptionIndex] = {}
         self.descriptions: Dict = {}
@@ -342,6 +347,7 @@ class RecordStream(RecordDispatcher):
             if session in self.session_agents:
                 agent = self._text("agent", self.session_agents[session])
                 lines.append(fill(sink.term(name), sink.term(agent), None, next(blank)))
+        self._write_context()
         for agent in self.agents:
             sink.element("agent", self._text("agent", agent), agent_attributes(agent))
         for key, attributes in self.descriptions.items():
@@ -364,6 +370,22 @@ class RecordStream(RecordDispatcher):
             if not count % _CHUNK:
                 sink.flush()
         sink.flush()
+
+    def _write_context(self) -> None:
+        """Write the jobs and container images, and their influences on the sessions."""
+        sink, ids = self.sink, self.ids
+        for key, attributes in self.jobs.items():
+            sink.element("activity", qualified_text(ids.job_parts(key)), list(attributes))
+        for key, attributes in self.images.items():
+            sink.element("entity", qualified_text(ids.image_parts(key)), list(attributes))
+        plans = {"job": self._plan("wasInfluencedBy", IN_JOB_ATTRIBUTES),
+                 "image": self._plan("wasInfluencedBy", IN_CONTAINER_ATTRIBUTES)}
+        for session, context in self.session_context.items():
+            subject = self._term("session", session)
+            for kind, key in context:
+                lines, fill = plans[kind]
+                target = sink.term(qualified_text(getattr(ids, f"{kind}_parts")(key)))
+                lines.append(fill(subject, target, None, next(sink.blank)))
 
     def close(self) -> None:
         """Remove the temporary files."""
@@ -463,6 +485,11 @@ class RecordStream(RecordDispatcher):
         session = data["session_id"]
         attributes = self.sessions.setdefault(session, {})
         attributes.update(dict.fromkeys(session_attributes(data)))
+        for kind, found, table in zip(("job", "image"), session_context(data), (self.jobs, self.images)):
+            if found is not None:
+                key, pairs = found
+                table.setdefault(key, {}).update(dict.fromkeys(pairs))
+                self.session_context.setdefault(session, {})[(kind, key)] = None
         self.session_order[session] = None
         agent = data.get("agent_name")
         if agent is not None:
