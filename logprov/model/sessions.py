@@ -143,7 +143,7 @@ def session_context(data: dict) -> tuple[Context | None, Context | None]:
     """Return the job and the container image a session record names.
 
     The job is an activity (``prov:type logprov:Job``) keyed ``<system>.<label>``
-    (``slurm.123456_7``, see `logprov.jobs.job_label`), with ``logprov:jobSystem``,
+    (``slurm.123456_7``, see `logprov.capture.jobs.job_label`), with ``logprov:jobSystem``,
     ``logprov:jobId``, ``logprov:arrayJob``, ``logprov:arrayIndex``, ``logprov:jobName``,
     ``logprov:jobUrl`` and ``logprov:globalJobId`` when known. The image is an entity
     (``prov:type logprov:ContainerImage``) keyed by its digest (or image id), else by its

@@ -34,7 +34,7 @@ class Config:
         `hashlib` algorithm for file digests (lower case).
     log_filename : str or None
         File written by the default logging handler, with placeholders ``{host}``, ``{pid}``,
-        ``{job}`` and ``{date}`` resolved once per process (`logprov.logfiles`); None keeps
+        ``{job}`` and ``{date}`` resolved once per process (`logprov.capture.logfiles`); None keeps
         the records in memory.
     log_args, log_kwargs : bool
         Whether positional and keyword arguments are logged as parameters.
