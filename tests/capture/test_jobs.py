@@ -3,37 +3,27 @@ each batch system, or from the configuration) and the container it runs in."""
 
 from __future__ import annotations
 
-import io
 import json
-import os
 import subprocess
 import sys
 import textwrap
 
 import pytest
 from prov.constants import PROV_TYPE
-import prov
 from prov.model import ProvActivity, ProvEntity, ProvInfluence
 
 import logprov
 from logprov.capture.containers import container_info, split_image
 from logprov.capture.jobs import batch_job, current_job, file_label, job_label
 from logprov.capture.secrecy import secrecy_policy
-from logprov.export import export_records
 from logprov.model import build_document
 from logprov.model.ids import LOGPROV
 from logprov.reading.reader import iter_records
 
+from batchjobs import outside_batch_jobs
 from logs import SyntheticLog, make_id, value_entity
+from onepass import assert_same
 from provconstraints import check_records
-
-#: Variables of every batch system read, removed from the environment of the scripts.
-BATCH_VARIABLES = (
-    "SLURM_JOB_ID", "SLURM_JOBID", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID", "SLURM_JOB_NAME",
-    "PBS_JOBID", "PBS_ARRAYID", "PBS_ARRAY_INDEX", "PBS_ARRAY_ID", "PBS_JOBNAME",
-    "LSB_JOBID", "LSB_JOBINDEX", "LSB_JOBNAME", "_CONDOR_JOB_AD", "CONDOR_ID",
-    "JOB_ID", "SGE_TASK_ID", "JOB_NAME", "SGE_ROOT",
-)
 
 SESSION_SCRIPT = textwrap.dedent("""
     import json, sys
@@ -64,8 +54,7 @@ def session_context(tmp_path, variables: dict, **config) -> dict:
     job and container of its session record."""
     script = tmp_path / "session_script.py"
     script.write_text(SESSION_SCRIPT)
-    environment = {key: value for key, value in os.environ.items() if key not in BATCH_VARIABLES}
-    environment.update(variables)
+    environment = outside_batch_jobs(**variables)
     config = {"log_filename": None, "record_git": False, "record_packages": False, **config}
     result = subprocess.run([sys.executable, str(script), json.dumps(config)], capture_output=True, text=True,
                             env=environment, cwd=tmp_path, timeout=120)
@@ -357,13 +346,6 @@ def test_a_job_is_an_activity_and_an_image_an_entity_that_influence_their_sessio
 def by_id_key(by_id: dict, head: str) -> str:
     (found,) = [name for name in by_id if name.startswith(head) and not name.startswith("image:sha256")]
     return found
-
-
-def assert_same(records: list, formats=("json", "provn", "xml")) -> None:
-    """The one-pass exports of ``records``, read back by `prov`, are the reference document."""
-    document = build_document(records)
-    for fmt in formats:
-        assert prov.read(io.StringIO(export_records(records, fmt)), format=fmt) == document, fmt
 
 
 def test_jobs_and_images_are_the_same_in_the_one_pass_exports_and_meet_the_constraints(tmp_path):

@@ -20,7 +20,7 @@ from logprov.cli import main
 from logprov.capture.logfiles import escape_braces, resolve_log_filename
 from logprov.reading.reader import iter_records
 
-from test_jobs import BATCH_VARIABLES
+from batchjobs import outside_batch_jobs
 
 
 def sessions_of(path: Path) -> list[dict]:
@@ -28,8 +28,8 @@ def sessions_of(path: Path) -> list[dict]:
 
 
 def environment(**variables: str) -> dict:
-    found = {key: value for key, value in os.environ.items() if key not in BATCH_VARIABLES and key != ENV_VAR}
-    found.update(variables)
+    found = outside_batch_jobs(**variables)
+    found.pop(ENV_VAR, None)
     return found
 
 
