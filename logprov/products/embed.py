@@ -22,7 +22,7 @@ from .._version import __version__
 from ..errors import LogprovError
 from ..capture.identity import FileHasher
 from ..reading.reader import ProvRecord, iter_records
-from ..capture.writer import dumps
+from ..records.lines import dumps
 from ..reading.kinds import LOG, file_head, kinds_of, record_lines
 from . import fitsfile, hdf5file
 from .layout import Embedded, encode

@@ -73,11 +73,13 @@ REFERENCE_META: Final = "reference_meta"
 # Notes.
 NOTE: Final = "note"
 TIME: Final = "time"
+ABOUT_ACTIVITY: Final = "about_activity"
+ATTRIBUTES: Final = "attributes"
 
 #: Keys holding identifiers (UUIDs or names) of sessions, activities and entities.
 ID_KEYS: Final = (
     SESSION_ID, IN_SESSION, ACTIVITY_ID, PARENT_ACTIVITY_ID, IN_ACTIVITY, ENTITY_ID, USED_ID,
-    GENERATED_ID, MEMBER_ID, PROGENITOR_ID, NOTE_ID,
+    GENERATED_ID, MEMBER_ID, PROGENITOR_ID, NOTE_ID, ABOUT_ACTIVITY,
 )
 
 #: Every key a record written by logprov may have.
@@ -89,6 +91,6 @@ KNOWN_KEYS: Final = frozenset(
         DURATION, EXCEPTION_TYPE, EXCEPTION_MESSAGE, EXIT_CODE, USED_ROLE, GENERATED_ROLE,
         GENERATED_TIME, ENTITY_DESCRIPTION, TYPE, LOCATION, VALUE, HASH, CONTENT_TYPE, DESCRIPTION,
         SIZE, ID_SCHEME, DIGEST, UNTRACED, MODIFIER, IDENTIFIED_BY, PRODUCT_ID, REFERENCE_META,
-        NOTE, TIME,
+        NOTE, TIME, ATTRIBUTES,
     )
 )
