@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 from .errors import LogprovError
 from .handlers import ProvFileHandler
@@ -22,7 +22,7 @@ def note_record(text: str, session: str, activity: Optional[str] = None, time: O
                 attributes: Optional[dict] = None) -> dict:
     """Return the record of a note on ``activity`` of ``session`` (on the session when
     ``activity`` is None), written at ``time`` (default: now)."""
-    record = {NOTE_ID: str(uuid.uuid4()), NOTE: text, IN_SESSION: session, TIME: time or now()}
+    record: dict[str, Any] = {NOTE_ID: str(uuid.uuid4()), NOTE: text, IN_SESSION: session, TIME: time or now()}
     if activity is not None:
         record[ABOUT_ACTIVITY] = activity
     if attributes:

@@ -92,7 +92,7 @@ def _resolve(sources: Source | Iterable[Source]) -> list[tuple[str, Opener]]:
     for source in resolve_paths(sources):
         if hasattr(source, "read"):
             name = str(getattr(source, "name", "<stream>"))
-            resolved.append((name, lambda stream=source: _text_stream(stream)))
+            resolved.append((name, functools.partial(_text_stream, source)))
         elif source == STDIN:
             resolved.append(("<stdin>", _stdin))
         else:

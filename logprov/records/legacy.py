@@ -78,14 +78,14 @@ class RecordNormalizer:
         if session is not None:
             self.current = session
             return session
-        session = data.get(IN_SESSION)
+        named: str | None = data.get(IN_SESSION)
         activity: str | None = data.get(ACTIVITY_ID)
         if activity is None:
-            if session is not None:
-                return session
+            if named is not None:
+                return named
             return self.current if legacy is not False else None
-        if session is not None:
-            self.current = session
+        if named is not None:
+            session = self.current = named
         else:
             session = self.activities.get(activity)
             if session is None and legacy is not False:
