@@ -8,7 +8,7 @@ import time
 from typing import Any, Sequence
 
 from ..handlers import ProvFileHandler, ProvMemoryHandler
-from ..records.lines import PROV_PREFIX, dumps, escape_markers, has_marker, line_head
+from ..records.lines import PROV_PREFIX, dumps, escape_markers, has_marker
 from .process import current_pid
 
 __all__ = ["RecordWriter", "now", "iso_time"]
@@ -92,7 +92,7 @@ class RecordWriter:
         parts = []
         for timestamp, texts in batches:
             if texts:
-                head = line_head(timestamp)
+                head = PROV_PREFIX + timestamp + PROV_PREFIX
                 if has_marker(texts):
                     texts = [escape_markers(text) for text in texts]
                 parts.append(head + ("\n" + head).join(texts))
