@@ -76,7 +76,7 @@ def test_end_template_is_the_json_of_the_end_record(activity, end, duration):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from(sorted(K.KNOWN_KEYS)), st.one_of(texts, st.integers(), st.booleans()), min_size=1), times)
+@given(st.dictionaries(st.sampled_from(sorted(K.KNOWN_KEYS)), st.one_of(texts, st.integers(-(2**63), 2**63 - 1), st.booleans()), min_size=1), times)
 def test_a_line_reads_back_as_its_record(record, timestamp):
     line = encode_line(timestamp, record)
     assert line.count(PROV_PREFIX) == 2

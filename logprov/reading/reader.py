@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import zlib
+from dataclasses import dataclass, field
 from typing import IO, Any, Callable, ContextManager, Iterable, Iterator, Union
 
 from ..errors import LogReadError
@@ -149,27 +150,17 @@ def bounded_lines(stream: Iterable[str], limit: int) -> Iterator[str]:
     return iter(functools.partial(readline, limit), "")
 
 
+@dataclass(slots=True, eq=False)
 class _SourceReader:
     """Turn the lines of one source into records, counting what it meets."""
 
-    __slots__ = ("name", "normalizer", "selection", "reporter", "max_payload", "max_depth", "line")
-
-    def __init__(
-        self,
-        name: str,
-        normalizer: RecordNormalizer,
-        selection: _Selection,
-        reporter: Reporter,
-        max_payload: int,
-        max_depth: int,
-    ) -> None:
-        self.name = name
-        self.normalizer = normalizer
-        self.selection = selection
-        self.reporter = reporter
-        self.max_payload = max_payload
-        self.max_depth = max_depth
-        self.line = 0
+    name: str
+    normalizer: RecordNormalizer
+    selection: _Selection
+    reporter: Reporter
+    max_payload: int
+    max_depth: int
+    line: int = field(default=0, init=False)
 
     def records(self, stream: Iterable[str]) -> Iterator[ProvRecord]:
         """Yield the records of ``stream`` that the selection keeps."""

@@ -52,6 +52,7 @@ def parse_time(value: str | datetime.datetime) -> datetime.datetime:
     return moment
 
 
+@dataclass(slots=True, eq=False, repr=False)
 class ProvRecord:
     """One provenance record read from a log.
 
@@ -71,24 +72,13 @@ class ProvRecord:
         True when the payload was a Python literal (logprov 0.0.2).
     """
 
-    __slots__ = ("timestamp", "data", "source", "line", "session", "legacy", "_time")
-
-    def __init__(
-        self,
-        timestamp: str,
-        data: dict,
-        source: str,
-        line: int,
-        session: str | None = None,
-        legacy: bool = False,
-    ) -> None:
-        self.timestamp = timestamp
-        self.data = data
-        self.source = source
-        self.line = line
-        self.session = session
-        self.legacy = legacy
-        self._time: datetime.datetime | None = None
+    timestamp: str
+    data: dict
+    source: str
+    line: int
+    session: str | None = None
+    legacy: bool = False
+    _time: datetime.datetime | None = field(default=None, init=False)
 
     @property
     def time(self) -> datetime.datetime | None:

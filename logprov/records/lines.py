@@ -69,17 +69,18 @@ def _select_dumps() -> Callable[[Any], str]:
     return fast_dumps
 
 
-def _select_text_encoder() -> Callable[[str], bytes] | None:
+def _from_orjson(name: str) -> Any:
+    """Return the function ``name`` of orjson, or None when orjson is not installed."""
     try:
-        from orjson import dumps as encode
+        import orjson
     except ImportError:
         return None
-    return encode
+    return getattr(orjson, name)
 
 
 #: Return the compact JSON text of a record (``repr`` for values JSON cannot hold).
 dumps: Final = _select_dumps()
-_encode_text: Final = _select_text_encoder()
+_encode_text: Final[Callable[[str], bytes] | None] = _from_orjson("dumps")
 
 
 def quote(text: str) -> str:
@@ -130,16 +131,8 @@ def encode_line(timestamp: str, record: dict[str, Any]) -> str:
 # Decoding
 
 
-def _select_loads() -> Callable[[str], Any] | None:
-    try:
-        from orjson import loads
-    except ImportError:
-        return None
-    return loads
-
-
 #: orjson's ``loads`` when it is installed, else None.
-fast_loads: Final = _select_loads()
+fast_loads: Final[Callable[[str], Any] | None] = _from_orjson("loads")
 
 
 def json_loads(text: str) -> Any:
