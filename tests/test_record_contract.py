@@ -2,8 +2,8 @@
 
 Every module of the package outside ``logprov/records/`` is read with `ast`: a string equal to
 a record key (`logprov.records.keys.KNOWN_KEYS`) may not be used as a key there (a key of a
-dict display, a subscript, the first argument of ``get``/``pop``/``setdefault``, the left
-side of ``in``, an item of a set of keys), and no string or bytes constant may hold
+dict display that builds a record, a subscript, the first argument of ``get``/``pop``/
+``setdefault``, the left side of ``in``, an item of a set of keys), and no string or bytes constant may hold
 ``_PROV_``. Docstrings, comments and messages are not looked at.
 """
 
@@ -51,6 +51,16 @@ def _constant_name(node: ast.AST) -> bool:
     return name.isupper()
 
 
+def _key_method(func: ast.AST) -> str | None:
+    """Return how a call looks a key up: ``.get()``, ``.pop()``, ``.setdefault()`` of a mapping
+    (not of a table in capitals), or ``get()``, the usual local name of a record's ``get``."""
+    if isinstance(func, ast.Attribute) and func.attr in _KEY_METHODS and not _constant_name(func.value):
+        return f".{func.attr}()"
+    if isinstance(func, ast.Name) and func.id == "get":
+        return "get()"
+    return None
+
+
 def _record_display(node: ast.Dict) -> bool:
     """Return True when a dict display builds a record: it holds an id key, or only record keys
     (two at least)."""
@@ -68,9 +78,8 @@ def key_uses(tree: ast.AST) -> Iterator[tuple[int, str, str]]:
                     yield item.lineno, key, "dict key"
         elif isinstance(node, ast.Subscript) and _key(node.slice) and not _constant_name(node.value):
             yield node.lineno, _key(node.slice), "subscript"
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _KEY_METHODS
-              and node.args and _key(node.args[0]) and not _constant_name(node.func.value)):
-            yield node.lineno, _key(node.args[0]), f".{node.func.attr}()"
+        elif isinstance(node, ast.Call) and node.args and _key(node.args[0]) and _key_method(node.func):
+            yield node.lineno, _key(node.args[0]), _key_method(node.func)
         elif (isinstance(node, ast.Compare) and _key(node.left) and not any(map(_constant_name, node.comparators))
               and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)):
             yield node.lineno, _key(node.left), "in"
@@ -113,6 +122,8 @@ def test_record_keys_and_markers_are_spelled_only_in_records():
         ('{"activity_id": a}', [(1, "activity_id", "dict key")]),
         ('data.get("used_id")', [(1, "used_id", ".get()")]),
         ('record.pop("entity_id", None)', [(1, "entity_id", ".pop()")]),
+        ('get = data.get\nget("endTime")', [(2, "endTime", "get()")]),
+        ('TABLE.get("endTime")', []),
         ('"note_id" not in data', [(1, "note_id", "in")]),
         ('frozenset({"entity_id", "in_session"})', [(1, "entity_id", "set of keys"), (1, "in_session", "set of keys")]),
         ('print("the name of the activity")', []),
