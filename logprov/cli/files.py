@@ -9,7 +9,7 @@ import sys
 from ..errors import DefinitionError
 from ..query.render import json_line
 from .console import ERROR, FOUND, error
-from ..records import keys as K
+from ..records.keys import ABOUT_ACTIVITY, IN_SESSION, NOTE_ID
 
 __all__ = ["cmd_note", "cmd_embed", "cmd_validate"]
 
@@ -19,8 +19,8 @@ def cmd_note(args: argparse.Namespace) -> int:
     from ..notes import append_note
 
     record = append_note(args.log, args.target, args.text)
-    about = f"activity {record[K.ABOUT_ACTIVITY]}" if K.ABOUT_ACTIVITY in record else f"session {record[K.IN_SESSION]}"
-    print(f"note {record[K.NOTE_ID]} on {about} appended to {args.log}")
+    about = f"activity {record[ABOUT_ACTIVITY]}" if ABOUT_ACTIVITY in record else f"session {record[IN_SESSION]}"
+    print(f"note {record[NOTE_ID]} on {about} appended to {args.log}")
     return FOUND
 
 

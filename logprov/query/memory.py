@@ -8,7 +8,11 @@ from typing import Iterable, Iterator, Optional
 from .filters import ActivityQuery, EntityQuery, glob_regex, status_of
 from .model import Activity, Edge, Entity, Link, Session
 from .window import Window
-from ..records import keys as K
+from ..records.keys import (
+    AGENT_NAME, CONTENT_TYPE, DESCRIPTION, DURATION, END_TIME, ENTITY_DESCRIPTION, EXCEPTION_MESSAGE,
+    EXCEPTION_TYPE, FUNCTION, HASH, HASH_TYPE, LOCATION, NAME, PARAMETERS, PARENT_ACTIVITY_ID, SIZE, START_TIME,
+    STATUS, TYPE, VALUE,
+)
 
 __all__ = ["MemoryGraph"]
 
@@ -61,7 +65,7 @@ class MemoryGraph:
     def activity(self, activity: str, session: Optional[str], moment: Optional[str], data: dict) -> None:
         """Take an activity record other than a usage or generation."""
         found = self.activities.get(activity)
-        if found is None and data and K.PARAMETERS not in data and None not in data.values():
+        if found is None and data and PARAMETERS not in data and None not in data.values():
             data[_SESSION] = session
             data[_MOMENT] = moment
             self.activities[activity] = data
@@ -75,17 +79,17 @@ class MemoryGraph:
             return
         if moment is not None and found[_MOMENT] is None:
             found[_MOMENT] = moment
-        parameters = found.get(K.PARAMETERS)
+        parameters = found.get(PARAMETERS)
         if None in data.values():
             found.update((key, value) for key, value in data.items() if value is not None)
         else:
             found.update(data)
-        if parameters is not None and K.PARAMETERS in data:
-            found[K.PARAMETERS] = {**parameters, **data[K.PARAMETERS]} if isinstance(data[K.PARAMETERS], dict) else parameters
+        if parameters is not None and PARAMETERS in data:
+            found[PARAMETERS] = {**parameters, **data[PARAMETERS]} if isinstance(data[PARAMETERS], dict) else parameters
         self._parent(activity, data)
 
     def _parent(self, activity: str, data: dict) -> None:
-        parent = data.get(K.PARENT_ACTIVITY_ID)
+        parent = data.get(PARENT_ACTIVITY_ID)
         if parent is not None:
             self.children[parent].append(activity)
 
@@ -115,11 +119,11 @@ class MemoryGraph:
             return
         if found is None:
             found = self.entities[entity] = {_OWNER: owner}
-        location = found.get(K.LOCATION)
+        location = found.get(LOCATION)
         for key, value in data.items():
             if value is not None and key not in found:
                 found[key] = value
-        other = data.get(K.LOCATION)
+        other = data.get(LOCATION)
         if location is not None and other is not None and other != location:
             extra = found.setdefault(_LOCATIONS, [])
             if other not in extra:
@@ -155,8 +159,8 @@ class MemoryGraph:
 
     def hash_types(self) -> set[str]:
         """Return the digest algorithms named by the sessions and entities."""
-        found = {str(s[K.HASH_TYPE]) for s in self.sessions.values() if s.get(K.HASH_TYPE)}
-        found.update(str(e[K.HASH_TYPE]) for e in self.entities.values() if e.get(K.HASH_TYPE) is not None)
+        found = {str(s[HASH_TYPE]) for s in self.sessions.values() if s.get(HASH_TYPE)}
+        found.update(str(e[HASH_TYPE]) for e in self.entities.values() if e.get(HASH_TYPE) is not None)
         return found
 
     def session_list(self, window: Window) -> list[Session]:
@@ -186,9 +190,9 @@ class MemoryGraph:
         """Yield the ids of the activities passing ``query``."""
         accepts = query.accepts
         for key, activity in self.activities.items():
-            if not accepts(key, _name(activity), _status(activity), activity.get(K.START_TIME), activity[_SESSION]):
+            if not accepts(key, _name(activity), _status(activity), activity.get(START_TIME), activity[_SESSION]):
                 continue
-            if query.where and not query.accepts_parameters(activity.get(K.PARAMETERS) or {}):
+            if query.where and not query.accepts_parameters(activity.get(PARAMETERS) or {}):
                 continue
             yield key
 
@@ -205,7 +209,7 @@ class MemoryGraph:
             entity = self.entities[key]
             if prefix is not None and not key.startswith(prefix) and not _logged(key, entity).startswith(prefix):
                 continue
-            if query.type is not None and entity.get(K.TYPE) != query.type:
+            if query.type is not None and entity.get(TYPE) != query.type:
                 continue
             if location is not None and not any(location.match(str(p)) for p in _locations(entity)):
                 continue
@@ -221,12 +225,12 @@ class MemoryGraph:
         if found is None:
             return None
         get = found.get
-        parent = get(K.PARENT_ACTIVITY_ID)
+        parent = get(PARENT_ACTIVITY_ID)
         return Activity(
-            key, _name(found), found[_SESSION], get(K.START_TIME), get(K.END_TIME), _status(found),
-            get(K.DURATION), get(K.EXCEPTION_TYPE), get(K.EXCEPTION_MESSAGE), get(K.FUNCTION),
-            get(K.AGENT_NAME), parent if parent in self.activities else None,
-            dict(get(K.PARAMETERS) or {}),
+            key, _name(found), found[_SESSION], get(START_TIME), get(END_TIME), _status(found),
+            get(DURATION), get(EXCEPTION_TYPE), get(EXCEPTION_MESSAGE), get(FUNCTION),
+            get(AGENT_NAME), parent if parent in self.activities else None,
+            dict(get(PARAMETERS) or {}),
             _links("used", key, self.uses.get(key, ()), entity_first=True) if links else (),
             _links("generated", key, self.makes.get(key, ()), entity_first=True) if links else (),
         )
@@ -238,9 +242,9 @@ class MemoryGraph:
             return None
         get = found.get
         return Entity(
-            key, _logged(key, found), found[_OWNER], get(K.TYPE), tuple(_locations(found)), get(K.VALUE),
-            get(K.HASH), get(K.HASH_TYPE), get(K.ENTITY_DESCRIPTION), get(K.CONTENT_TYPE), get(K.SIZE),
-            get(K.DESCRIPTION),
+            key, _logged(key, found), found[_OWNER], get(TYPE), tuple(_locations(found)), get(VALUE),
+            get(HASH), get(HASH_TYPE), get(ENTITY_DESCRIPTION), get(CONTENT_TYPE), get(SIZE),
+            get(DESCRIPTION),
             _links("generated", key, self.makers.get(key, ()), entity_first=False) if links else (),
             _links("used", key, self.users.get(key, ()), entity_first=False) if links else (),
             tuple(dict.fromkeys(self.members.get(key, ()))) if links else (),
@@ -268,7 +272,7 @@ class MemoryGraph:
         else:
             for key in keys:
                 edges.extend(Edge("used", key, e, r) for e, r in self.uses.get(key, ()))
-                parent = self.activities[key].get(K.PARENT_ACTIVITY_ID) if key in self.activities else None
+                parent = self.activities[key].get(PARENT_ACTIVITY_ID) if key in self.activities else None
                 if parent is not None and parent in self.activities:
                     edges.append(Edge("wasInformedBy", key, parent))
         return edges
@@ -297,12 +301,12 @@ class MemoryGraph:
 
 
 def _name(activity: dict) -> Optional[str]:
-    name = activity.get(K.NAME)
+    name = activity.get(NAME)
     return None if name is None else str(name)
 
 
 def _status(activity: dict) -> Optional[str]:
-    return status_of(activity.get(K.STATUS), K.START_TIME in activity, K.END_TIME in activity)
+    return status_of(activity.get(STATUS), START_TIME in activity, END_TIME in activity)
 
 
 def _logged(key: str, entity: dict) -> str:
@@ -311,7 +315,7 @@ def _logged(key: str, entity: dict) -> str:
 
 
 def _locations(entity: dict) -> list:
-    location = entity.get(K.LOCATION)
+    location = entity.get(LOCATION)
     if location is None:
         return []
     return [location, *entity.get(_LOCATIONS, ())]
