@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 from .errors import LogprovError
 from .handlers import ProvFileHandler
+from .capture.writer import now
 from .reading.reader import ProvRecord, iter_records
-from .capture.writer import PROV_PREFIX, dumps, escape_markers, now
+from .records.keys import ABOUT_ACTIVITY, ACTIVITY_ID, ATTRIBUTES, IN_SESSION, NOTE, NOTE_ID, SESSION_ID, TIME
+from .records.lines import encode_line
 
 __all__ = ["note_record", "append_note", "noted"]
 
@@ -20,11 +22,11 @@ def note_record(text: str, session: str, activity: Optional[str] = None, time: O
                 attributes: Optional[dict] = None) -> dict:
     """Return the record of a note on ``activity`` of ``session`` (on the session when
     ``activity`` is None), written at ``time`` (default: now)."""
-    record = {"note_id": str(uuid.uuid4()), "note": text, "in_session": session, "time": time or now()}
+    record: dict[str, Any] = {NOTE_ID: str(uuid.uuid4()), NOTE: text, IN_SESSION: session, TIME: time or now()}
     if activity is not None:
-        record["about_activity"] = activity
+        record[ABOUT_ACTIVITY] = activity
     if attributes:
-        record["attributes"] = attributes
+        record[ATTRIBUTES] = attributes
     return record
 
 
@@ -37,10 +39,10 @@ def _target(log: str, prefix: str) -> tuple[str, Optional[str]]:
     activities: dict[str, str] = {}
     for record in iter_records(log):
         data = record.data
-        session = data.get("session_id")
+        session = data.get(SESSION_ID)
         if session is not None and session.startswith(prefix):
             sessions[session] = None
-        activity = data.get("activity_id")
+        activity = data.get(ACTIVITY_ID)
         if activity is not None and record.session is not None and activity.startswith(prefix):
             activities.setdefault(activity, record.session)
     found = [(session, None) for session in sessions] + list((s, a) for a, s in activities.items())
@@ -75,7 +77,7 @@ def append_note(log: str, prefix: str, text: str) -> dict:
     record = note_record(text, session, activity)
     handler = ProvFileHandler(log)
     try:
-        handler.write_message(f"INFO logprov {PROV_PREFIX}{record['time']}{PROV_PREFIX}{escape_markers(dumps(record))}")
+        handler.write_message(f"INFO logprov {encode_line(record[TIME], record)}")
     finally:
         handler.close()
     return record
@@ -88,9 +90,9 @@ def noted(records: Iterable[ProvRecord], text: str) -> tuple[set[str], set[str]]
     sessions: set[str] = set()
     for record in records:
         data = record.data
-        if "note_id" not in data or wanted not in str(data.get("note", "")).casefold():
+        if NOTE_ID not in data or wanted not in str(data.get(NOTE, "")).casefold():
             continue
-        activity = data.get("about_activity")
+        activity = data.get(ABOUT_ACTIVITY)
         if activity is not None:
             activities.add(str(activity))
         elif record.session is not None:

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from .capture.default import get_capture
 from .capture.facade import ProvCapture
-from .capture.writer import PROV_PREFIX, record_kind
+from .records.keys import NAME
+from .records.kinds import START, kind_of
+from .records.lines import parse_line
 
 __all__ = ["RecordCollector", "collect_records", "parse_line"]
-
-
-def parse_line(line: str) -> dict | None:
-    """Return the JSON record of one ``_PROV_`` line, or None for any other line."""
-    start = line.find(PROV_PREFIX)
-    if start < 0:
-        return None
-    second = line.find(PROV_PREFIX, start + len(PROV_PREFIX))
-    if second < 0:
-        return None
-    return json.loads(line[second + len(PROV_PREFIX):])
 
 
 class RecordCollector(logging.Handler):
@@ -51,8 +42,8 @@ class RecordCollector(logging.Handler):
                 self.records.append(parsed)
 
     def of_kind(self, kind: str) -> list[dict]:
-        """Return the records of one kind (see `logprov.capture.writer.record_kind`)."""
-        return [r for r in self.records if record_kind(r) == kind]
+        """Return the records of one kind (see `logprov.records.kinds.kind_of`)."""
+        return [r for r in self.records if kind_of(r) == kind]
 
     def find(self, **keys: Any) -> list[dict]:
         """Return the records holding all the given key/value pairs."""
@@ -60,20 +51,29 @@ class RecordCollector(logging.Handler):
 
     def activities(self, name: str | None = None) -> list[dict]:
         """Return the start records of activities, optionally only those called ``name``."""
-        return [r for r in self.of_kind("start") if name is None or r.get("name") == name]
+        return [r for r in self.of_kind(START) if name is None or r.get(NAME) == name]
 
 
 @contextmanager
-def collect_records(capture: ProvCapture) -> Iterator[RecordCollector]:
+def collect_records(capture: ProvCapture | None = None) -> Iterator[RecordCollector]:
     """Collect the records a capture writes inside a ``with`` block.
+
+    Parameters
+    ----------
+    capture : ProvCapture, optional
+        The capture whose records are collected; by default the process-wide default capture
+        (`logprov.get_capture`, the one `logprov.trace` and `logprov.activity` write with), as
+        it is when the block starts.
 
     Examples
     --------
-    >>> with collect_records(capture) as log:
+    >>> with collect_records() as log:
     ...     analysis.run_fit()
     >>> [a["name"] for a in log.activities()]
     ['run_fit']
     """
+    if capture is None:
+        capture = get_capture()
     collector = RecordCollector()
     capture.logger.addHandler(collector)
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from logprov.reading.reader import iter_records
-from logprov.capture.writer import record_kind
+from logprov.records.kinds import kind_of
 from logprov.testing import parse_line
 
 from provconstraints import check_records
@@ -32,7 +32,7 @@ class Run:
         self.records = [r for r in map(parse_line, lines) if r is not None]
 
     def kind(self, kind: str) -> list:
-        return [r for r in self.records if record_kind(r) == kind]
+        return [r for r in self.records if kind_of(r) == kind]
 
     def packages(self) -> dict:
         """The packages named by the records of the first session."""

@@ -17,7 +17,7 @@ from logprov.cli import main
 from logprov.export import export, export_records
 from logprov.model import build_document
 from logprov.reading.reader import iter_records
-from logprov.capture.writer import record_kind
+from logprov.records.kinds import kind_of
 
 from provconstraints import check_records
 from onepass import assert_same
@@ -26,7 +26,7 @@ LOGPROV = "https://logprov.readthedocs.io/ns#"
 
 
 def _notes(records):
-    return [r for r in records if record_kind(r) == "note"]
+    return [r for r in records if kind_of(r) == "note"]
 
 
 def _run(capsys, *argv):
@@ -66,7 +66,7 @@ def test_capture_writes_notes_on_activities_and_sessions(noted_log):
     records = [r.data for r in iter_records(log)]
     notes = _notes(records)
     assert [n["note"] for n in notes] == ["fit converged", "about to fail", "observing conditions poor", "fit converged"]
-    starts = {r["activity_id"]: r["name"] for r in records if record_kind(r) == "start"}
+    starts = {r["activity_id"]: r["name"] for r in records if kind_of(r) == "start"}
     assert [starts.get(n.get("about_activity")) for n in notes] == ["fit", "broken", None, "fit"]
     assert [n["in_session"] for n in notes] == [first, first, first, second]
     assert notes[0]["attributes"] == {"iterations": 3, "password": "***"}
@@ -80,7 +80,7 @@ def test_a_note_outside_activities_before_any_starts_the_session(make_capture):
     assert capture.session_id is None
     note = capture.note("before anything ran")
     records = [r.data for r in iter_records(capture.config.log_filename)]
-    assert [record_kind(r) for r in records] == ["session", "note"]
+    assert [kind_of(r) for r in records] == ["session", "note"]
     assert records[1]["note_id"] == note and records[1]["in_session"] == records[0]["session_id"]
 
 
@@ -123,8 +123,8 @@ def test_notes_in_every_export_and_equal_on_both_paths(noted_log):
 
 def _ids(log):
     records = [r.data for r in iter_records(log)]
-    sessions = [r["session_id"] for r in records if record_kind(r) == "session"]
-    activities = [r["activity_id"] for r in records if record_kind(r) == "start"]
+    sessions = [r["session_id"] for r in records if kind_of(r) == "session"]
+    activities = [r["activity_id"] for r in records if kind_of(r) == "start"]
     return sessions, activities
 
 

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from .identity import FileDigest, FileHasher, ValueDigester
 from .plans import COLLECTION, FILE, OBJECT, PATH, EntityPlan
-from .writer import dumps
+from ..records.lines import dumps
 from .scope import CallScope
 from .secrecy import REDACTED
 from ..settings.valuepath import compile_path

@@ -28,9 +28,9 @@ from .logfiles import resolve_log_filename, uses_placeholder
 from ..handlers import ProvFileHandler, ProvMemoryHandler, setup_logger
 from .parameters import ConfigurationMemo, is_parameter_value, parameter_value
 from .plans import OBJECT, ActivityPlan, EntityPlan, activity_plan, guess_scope
-from .writer import (
-    END, GENERATED, GENERATED_DIGEST, PARAMETERS, START, USED, USED_DIGEST, RecordWriter, dumps, fragment, now, quote,
-)
+from ..records.lines import dumps, fragment, quote
+from ..records.templates import END, GENERATED, GENERATED_DIGEST, PARAMETERS, START, USED, USED_DIGEST
+from .writer import RecordWriter, now
 from .scope import CallScope
 from .code import code_identity
 from .environment import FACTS_WAIT, CodeFacts, agent_name, system_info

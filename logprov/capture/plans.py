@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any, Callable
 
 from ..settings.definitions import ActivityDescription, Definitions, EntityDescription, ItemDescription, MemberDescription
-from .writer import fragment, quote
+from ..records.lines import fragment, quote
 from ..settings.valuepath import ValuePath, compile_path
 
 __all__ = ["ActivityPlan", "EntityPlan", "ArgumentLayout", "FILE", "COLLECTION", "PATH", "OBJECT"]

@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import threading
 import time
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from ..handlers import ProvFileHandler, ProvMemoryHandler
+from ..records.lines import PROV_PREFIX, dumps, escape_markers, has_marker
 from .process import current_pid
 
-__all__ = [
-    "PROV_PREFIX", "RecordWriter", "now", "iso_time", "dumps", "quote", "fragment", "record_kind",
-    "escape_markers", "has_marker",
-    "START", "PARAMETERS", "USED", "GENERATED", "USED_DIGEST", "GENERATED_DIGEST", "END",
-]
-
-PROV_PREFIX = "_PROV_"
-_MARKER_START = re.compile(r"_(?=PROV_)")
-
-#: Record texts filled with ``%`` formatting. Ids, times and UUIDs are inserted as they are
-#: (they never need escaping); the other ``%s`` take JSON texts (`quote`, `dumps`, `fragment`).
-#: Start: activity id, quoted name, start time, session id, quoted agent name, then a tail of
-#: further keys (``,"function":…``, ``,"parent_activity_id":…``) or "".
-START = '{"activity_id":"%s","name":%s,"startTime":"%s","in_session":"%s","agent_name":%s%s}'
-#: Parameters: activity id, JSON object of the parameters.
-PARAMETERS = '{"activity_id":"%s","parameters":%s}'
-#: Usage and generation: activity id, quoted entity id, role tail (``,"used_role":…`` or "").
-USED = '{"activity_id":"%s","used_id":%s%s}'
-GENERATED = '{"activity_id":"%s","generated_id":%s%s}'
-#: The same for a content digest as entity id (hexadecimal, inserted as it is).
-USED_DIGEST = '{"activity_id":"%s","used_id":"%s"%s}'
-GENERATED_DIGEST = '{"activity_id":"%s","generated_id":"%s"%s}'
-#: Successful end: activity id, end time, duration in seconds (a float, written with ``%r``).
-END = '{"activity_id":"%s","endTime":"%s","status":"success","duration":%r}'
-
+__all__ = ["RecordWriter", "now", "iso_time"]
 
 _second: tuple[int, str] = (-1, "")
 _time_ns = time.time_ns
@@ -62,79 +37,6 @@ def now() -> str:
     seconds = timestamp_ns // 1_000_000_000
     second = _second if _second[0] == seconds else _second_text(seconds)
     return "%s.%06d+00:00" % (second[1], timestamp_ns // 1000 % 1_000_000)
-
-
-def _json_default(value: Any) -> str:
-    return repr(value)
-
-
-def _stdlib_dumps(record: dict) -> str:
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False, default=_json_default)
-
-
-def _select_dumps() -> Callable[[Any], str]:
-    try:
-        import orjson
-    except ImportError:
-        return _stdlib_dumps
-
-    options = orjson.OPT_NON_STR_KEYS
-    encode = orjson.dumps
-
-    def fast_dumps(record: dict) -> str:
-        try:
-            return encode(record, default=_json_default, option=options).decode()
-        except (TypeError, orjson.JSONEncodeError):
-            return _stdlib_dumps(record)
-
-    return fast_dumps
-
-
-def _select_text_encoder() -> Callable[[str], bytes] | None:
-    try:
-        from orjson import dumps as encode
-    except ImportError:
-        return None
-    return encode
-
-
-dumps = _select_dumps()
-_encode_text = _select_text_encoder()
-
-
-def quote(text: str) -> str:
-    """Return ``text`` as a JSON string literal."""
-    if _encode_text is not None:
-        try:
-            return _encode_text(text).decode()
-        except TypeError:
-            pass
-    return _stdlib_dumps(text)
-
-
-def fragment(mapping: dict) -> str:
-    """Return the keys of ``mapping`` as JSON object members to follow other members:
-    ``,"key":value,…``, or "" for an empty mapping."""
-    return "," + dumps(mapping)[1:-1] if mapping else ""
-
-
-def escape_markers(text: str) -> str:
-    """Return the JSON text ``text`` with no ``_PROV_`` in it.
-
-    The ``_`` that starts each ``_PROV_`` is written as the JSON escape ``\\u005f``: a
-    ``_PROV_`` can only stand inside a string of a JSON text, where the escape decodes to the
-    same string, so the record reads back unchanged and its line holds only its two markers.
-    """
-    return _MARKER_START.sub(r"\\u005f", text)
-
-
-def has_marker(texts: Sequence[str]) -> bool:
-    """Return True when one of ``texts`` holds ``_PROV_``.
-
-    The same as ``any(PROV_PREFIX in text for text in texts)``, faster on the texts of traced
-    calls: a capital ``V`` is rare in them and looked for first, in one scan of all the texts.
-    """
-    return "V" in "".join(texts) and any(PROV_PREFIX in text for text in texts)
 
 
 class RecordWriter:
@@ -190,7 +92,7 @@ class RecordWriter:
         parts = []
         for timestamp, texts in batches:
             if texts:
-                head = "_PROV_" + timestamp + "_PROV_"
+                head = PROV_PREFIX + timestamp + PROV_PREFIX
                 if has_marker(texts):
                     texts = [escape_markers(text) for text in texts]
                 parts.append(head + ("\n" + head).join(texts))
@@ -258,32 +160,3 @@ _level_name = logging.getLevelName
 _record_factory = logging.getLogRecordFactory
 _LogRecord = logging.LogRecord
 _START_NS = int(logging._startTime * 1e9)
-
-
-#: Keys of a record of the facts of a session written after its session record.
-_SESSION_FACTS = frozenset({"session_id", "packages", "git"})
-
-
-def record_kind(record: dict) -> str:
-    """Return the kind of a record: ``session``, ``session_facts`` (the packages or git state of
-    a session, written after its record), ``session_end``, ``start``, ``parameters``, ``used``,
-    ``generated``, ``end``, ``entity``, ``member``, ``derivation``, ``note`` or ``unknown``."""
-    if "note_id" in record:
-        return "note"
-    if "session_id" in record:
-        if record.keys() <= _SESSION_FACTS:
-            return "session_facts"
-        return "session_end" if "endTime" in record and "system" not in record else "session"
-    if "activity_id" in record:
-        for key, kind in (("used_id", "used"), ("generated_id", "generated"), ("parameters", "parameters"),
-                          ("endTime", "end"), ("startTime", "start")):
-            if key in record:
-                return kind
-        return "start" if "name" in record else "unknown"
-    if "entity_id" in record:
-        if "member_id" in record:
-            return "member"
-        if "progenitor_id" in record:
-            return "derivation"
-        return "entity"
-    return "unknown"

@@ -9,6 +9,7 @@ import sys
 from ..errors import DefinitionError
 from ..query.render import json_line
 from .console import ERROR, FOUND, error
+from ..records.keys import ABOUT_ACTIVITY, IN_SESSION, NOTE_ID
 
 __all__ = ["cmd_note", "cmd_embed", "cmd_validate"]
 
@@ -18,8 +19,8 @@ def cmd_note(args: argparse.Namespace) -> int:
     from ..notes import append_note
 
     record = append_note(args.log, args.target, args.text)
-    about = f"activity {record['about_activity']}" if "about_activity" in record else f"session {record['in_session']}"
-    print(f"note {record['note_id']} on {about} appended to {args.log}")
+    about = f"activity {record[ABOUT_ACTIVITY]}" if ABOUT_ACTIVITY in record else f"session {record[IN_SESSION]}"
+    print(f"note {record[NOTE_ID]} on {about} appended to {args.log}")
     return FOUND
 
 

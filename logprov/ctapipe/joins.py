@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from ..reading.reader import ProvRecord
+from ..records.keys import ENTITY_ID, GENERATED_ID, IDENTIFIED_BY, LOCATION, TYPE, USED_ID
 
 __all__ = ["join_paths"]
 
-_REFERENCES = ("entity_id", "used_id", "generated_id")
+_REFERENCES = (ENTITY_ID, USED_ID, GENERATED_ID)
 
 
 def join_paths(records: Iterable[ProvRecord]) -> Iterator[ProvRecord]:
@@ -26,16 +27,16 @@ def join_paths(records: Iterable[ProvRecord]) -> Iterator[ProvRecord]:
     held: list[ProvRecord] = []
     for record in records:
         data = record.data
-        if data.get("identified_by") == "path":
-            path_ids.add(data["entity_id"])
+        if data.get(IDENTIFIED_BY) == "path":
+            path_ids.add(data[ENTITY_ID])
             held.append(record)
             continue
         if path_ids and any(data.get(key) in path_ids for key in _REFERENCES):
             held.append(record)
             continue
-        location = data.get("location")
-        if location.__class__ is str and data.get("type") == "File" and "identified_by" not in data:
-            entity = data.get("entity_id")
+        location = data.get(LOCATION)
+        if location.__class__ is str and data.get(TYPE) == "File" and IDENTIFIED_BY not in data:
+            entity = data.get(ENTITY_ID)
             if entity.__class__ is str and entity.startswith("file:"):
                 contents.setdefault(location, set()).add(entity)
         yield record

@@ -25,6 +25,11 @@ from typing import Any, Iterator
 
 from ..capture.identity import FileHasher
 from ..capture.secrecy import REDACTED, SecrecyPolicy
+from ..records.keys import (
+    ACTIVITY_ID, AGENT_NAME, CLASS, DURATION, END_TIME, ENTITY_ID, EXIT_CODE, GENERATED_ID, GENERATED_ROLE, HASH,
+    HASH_TYPE, IDENTIFIED_BY, IN_SESSION, LOCATION, MODULE, NAME, PACKAGES, PARAMETERS, PRODUCT_ID, REFERENCE_META,
+    SESSION_ID, SIZE, START_TIME, STATUS, SYSTEM, TYPE, USED_ID, USED_ROLE,
+)
 
 __all__ = [
     "SESSION_NAMESPACE",
@@ -41,6 +46,13 @@ SESSION_NAMESPACE = uuid.UUID("6d1b3c7e-1c1e-5c55-9e0f-637461706970")
 UNKNOWN_AGENT = "unknown"
 _STATUS = {"completed": "success", "success": "success", "error": "failed", "failed": "failed"}
 _PRODUCT_ID = "CTA PRODUCT ID"
+#: Keys of ctapipe's activity dictionaries spelled like keys of logprov records, named here
+#: so that they are not taken for those: ctapipe's format is its own.
+_CTA_SYSTEM, _CTA_CONFIG, _CTA_STATUS, _CTA_EXIT_CODE, _CTA_NAME, _CTA_PACKAGES, _CTA_REFERENCE_META = (
+    "system", "config", "status", "exit_code", "name", "packages", "reference_meta",
+)
+#: The operating system's name in the ``platform`` facts of a session's ``system``.
+_PLATFORM_SYSTEM = "system"
 _DECODER = json.JSONDecoder()
 
 
@@ -98,7 +110,7 @@ def _utc(text: Any) -> str | None:
 def _pruned(record: dict, depth: int = 0) -> dict:
     """Return ``record`` without its ``None`` values (absent values are left out), those of its
     ``system`` mapping included; parameter values stay as the configuration has them."""
-    return {key: _pruned(value, depth + 1) if isinstance(value, dict) and (depth or key == "system") else value
+    return {key: _pruned(value, depth + 1) if isinstance(value, dict) and (depth or key == SYSTEM) else value
             for key, value in record.items() if value is not None}
 
 
@@ -138,33 +150,32 @@ class CtapipeRecords:
         end = _utc(_mapping(activity.get("stop")).get("time_utc"))
         session_id = str(uuid.uuid5(SESSION_NAMESPACE, activity_id))
         name = str(activity.get("activity_name") or "ctapipe")
-        system = _mapping(activity.get("system"))
+        system = _mapping(activity.get(_CTA_SYSTEM))
         environment = _mapping(system.get("environment"))
         agent = environment.get("USER") or environment.get("LOGNAME") or UNKNOWN_AGENT
-        config = _mapping(activity.get("config"))
+        config = _mapping(activity.get(_CTA_CONFIG))
         session = self._session(session_id, name, start, end, system, config)
-        session["agent_name"] = str(agent)
-        head = {"activity_id": activity_id, "name": name, "startTime": start, "in_session": session_id,
-                "agent_name": str(agent)}
+        session[AGENT_NAME] = str(agent)
+        head = {ACTIVITY_ID: activity_id, NAME: name, START_TIME: start, IN_SESSION: session_id, AGENT_NAME: str(agent)}
         first: list[dict] = [session, head]
         parameters = self._parameters(config)
         if parameters:
-            first.append({"activity_id": activity_id, "parameters": parameters})
+            first.append({ACTIVITY_ID: activity_id, PARAMETERS: parameters})
         for item in activity.get("input") or ():
-            first.extend(self._file(item, activity_id, session_id, "used"))
+            first.extend(self._file(item, activity_id, session_id, USED_ID, USED_ROLE))
         pairs = [(start, record) for record in first]
         if end is None:
             return [(time, _pruned(record)) for time, record in pairs]
         last: list[dict] = []
         for item in activity.get("output") or ():
-            last.extend(self._file(item, activity_id, session_id, "generated"))
-        closing: dict[str, Any] = {"activity_id": activity_id, "endTime": end}
-        status = activity.get("status")
-        closing["status"] = _STATUS.get(status, status) if isinstance(status, str) else "success"
+            last.extend(self._file(item, activity_id, session_id, GENERATED_ID, GENERATED_ROLE))
+        closing: dict[str, Any] = {ACTIVITY_ID: activity_id, END_TIME: end}
+        status = activity.get(_CTA_STATUS)
+        closing[STATUS] = _STATUS.get(status, status) if isinstance(status, str) else "success"
         if isinstance(activity.get("duration_min"), (int, float)):
-            closing["duration"] = activity["duration_min"] * 60.0
-        if activity.get("exit_code") is not None:
-            closing["exit_code"] = activity["exit_code"]
+            closing[DURATION] = activity["duration_min"] * 60.0
+        if activity.get(_CTA_EXIT_CODE) is not None:
+            closing[EXIT_CODE] = activity[_CTA_EXIT_CODE]
         last.append(closing)
         return [(time, _pruned(record)) for time, record in pairs + [(end, record) for record in last]]
 
@@ -173,9 +184,9 @@ class CtapipeRecords:
         python = _mapping(system.get("python"))
         version = python.get("version_string")
         packages = {}
-        for package in python.get("packages") or ():
-            if isinstance(package, dict) and package.get("name"):
-                packages[str(package["name"])] = str(package.get("version"))
+        for package in python.get(_CTA_PACKAGES) or ():
+            if isinstance(package, dict) and package.get(_CTA_NAME):
+                packages[str(package[_CTA_NAME])] = str(package.get("version"))
         if system.get("ctapipe_version"):
             packages.setdefault("ctapipe", str(system["ctapipe_version"]))
         secrecy = self.secrecy
@@ -185,15 +196,15 @@ class CtapipeRecords:
         }
         arguments = system.get("arguments")
         record: dict[str, Any] = {
-            "session_id": session_id,
-            "startTime": start,
-            "name": name,
-            "module": "ctapipe",
-            "system": {
+            SESSION_ID: session_id,
+            START_TIME: start,
+            NAME: name,
+            MODULE: "ctapipe",
+            SYSTEM: {
                 "executable": system.get("executable"),
                 "argv": secrecy.redact_arguments(map(str, arguments)) if isinstance(arguments, list) else None,
                 "platform": {
-                    "system": platform.get("system"), "release": platform.get("release"),
+                    _PLATFORM_SYSTEM: platform.get(_PLATFORM_SYSTEM), "release": platform.get("release"),
                     "machine": platform.get("machine"), "node": platform.get("node"),
                     "num_cpus": platform.get("n_cpus"),
                 },
@@ -203,13 +214,13 @@ class CtapipeRecords:
                 },
                 "environment": environment,
             },
-            "packages": packages,
+            PACKAGES: packages,
         }
         tools = [key for key, value in config.items() if isinstance(value, dict)]
         if len(tools) == 1:
-            record["class"] = tools[0]
+            record[CLASS] = tools[0]
         if end is not None:
-            record["endTime"] = end
+            record[END_TIME] = end
         return record
 
     def _parameters(self, config: dict) -> dict:
@@ -246,34 +257,35 @@ class CtapipeRecords:
             return {key: REDACTED if self.secrecy(str(key)) else self._shown(item) for key, item in value.items()}
         return value
 
-    def _file(self, item: Any, activity_id: str, session_id: str, kind: str) -> list[dict]:
-        """Return the entity record and the usage or generation record of one input or output."""
+    def _file(self, item: Any, activity_id: str, session_id: str, id_key: str, role_key: str) -> list[dict]:
+        """Return the entity record and the usage or generation record of one input or output
+        (``id_key`` and ``role_key``: `USED_ID` and `USED_ROLE`, or those of a generation)."""
         if not isinstance(item, dict) or not isinstance(item.get("url"), str) or not item["url"]:
             return []
         url = item["url"]
         path = url[len("file://"):] if url.startswith("file://") else url
         remote = "://" in path
         path = self.secrecy.redact_text(path) if remote else os.path.abspath(path)
-        entity: dict[str, Any] = {"entity_id": "", "in_session": session_id, "type": "File", "location": path}
+        entity: dict[str, Any] = {ENTITY_ID: "", IN_SESSION: session_id, TYPE: "File", LOCATION: path}
         try:
             digest = None if remote or not os.path.isfile(path) else self.hasher.file(path)
         except OSError:
             digest = None
         if digest is None:
             scheme = "url" if remote else "path"
-            entity["entity_id"] = f"{scheme}:{path}"
-            entity["identified_by"] = scheme
+            entity[ENTITY_ID] = f"{scheme}:{path}"
+            entity[IDENTIFIED_BY] = scheme
         else:
-            entity.update(entity_id=digest.entity_id, hash=digest.digest, hash_type=digest.hash_type,
-                          size=digest.size, identified_by="content")
-        meta = item.get("reference_meta")
+            entity.update({ENTITY_ID: digest.entity_id, HASH: digest.digest, HASH_TYPE: digest.hash_type,
+                           SIZE: digest.size, IDENTIFIED_BY: "content"})
+        meta = item.get(_CTA_REFERENCE_META)
         if isinstance(meta, dict) and meta:
-            entity["reference_meta"] = self._shown(meta)
+            entity[REFERENCE_META] = self._shown(meta)
             if meta.get(_PRODUCT_ID):
-                entity["product_id"] = str(meta[_PRODUCT_ID])
-        relation: dict[str, Any] = {"activity_id": activity_id, f"{kind}_id": entity["entity_id"]}
+                entity[PRODUCT_ID] = str(meta[_PRODUCT_ID])
+        relation: dict[str, Any] = {ACTIVITY_ID: activity_id, id_key: entity[ENTITY_ID]}
         if item.get("role") is not None:
-            relation[f"{kind}_role"] = str(item["role"])
+            relation[role_key] = str(item["role"])
         return [entity, relation]
 
 

@@ -15,7 +15,7 @@ number and attribute fingerprint, each activity's state (a late record may still
 each derivation, and an integer key per relation written (so that each is written once) -- about
 half a kilobyte per activity and a hundred bytes per entity or relation, not the records.
 
-Each common kind of record (see `logprov.model.routes`) has its own handler, which does only
+Each common kind of record (see `logprov.records.kinds.shape_of`) has its own handler, which does only
 what that kind needs; relations are written with functions the sink makes once per kind and
 attributes, and times from their text when it is already as `prov` writes it.
 
@@ -36,6 +36,7 @@ from typing import Callable, Dict, Iterable, Iterator, List, Optional, Protocol,
 from prov.constants import PROV_TYPE
 
 from ..reading.reader import ProvRecord, RecordNormalizer
+from ..records.kinds import OTHER, shape_of
 from .descriptions import DESCRIBED_BY, DescriptionIndex, describe
 from .dispatch import RecordDispatcher
 from .ids import IdMaker, local_part, qualified_text
@@ -54,7 +55,6 @@ from .mapping import (
     role,
     role_attributes,
 )
-from .routes import OTHER, record_kind
 from .sessions import IN_CONTAINER, IN_JOB, session_attributes, session_context
 from .shapes import EntityShapes, ParameterShapes
 from .spool import DerivationTable, EntityTable
@@ -190,7 +190,7 @@ class RecordStream(RecordDispatcher):
 
     Notes
     -----
-    Records are taken by kind (see `logprov.model.routes`): each common kind has a handler
+    Records are taken by kind (see `logprov.records.kinds.shape_of`): each common kind has a handler
     doing only what that kind needs, and falls back on the handler of every record when the
     activity it names is not simply open with a known session.
     """
@@ -299,7 +299,7 @@ class RecordStream(RecordDispatcher):
         }
 
     def _route(self, keys: tuple) -> Callable[[dict, Optional[str]], None]:
-        handler = self._handlers[record_kind(keys)]
+        handler = self._handlers[shape_of(keys)]
         if len(self._routes) < _CACHE_LIMIT:
             self._routes[keys] = handler
         return handler

@@ -22,7 +22,8 @@ from .._version import __version__
 from ..errors import LogprovError
 from ..capture.identity import FileHasher
 from ..reading.reader import ProvRecord, iter_records
-from ..capture.writer import dumps
+from ..records.keys import IN_SESSION, SESSION_ID
+from ..records.lines import dumps
 from ..reading.kinds import LOG, file_head, kinds_of, record_lines
 from . import fitsfile, hdf5file
 from .layout import Embedded, encode
@@ -81,8 +82,8 @@ def _with_session(record: ProvRecord) -> dict:
     """Return the payload of ``record``; a logprov 0.0.2 record, attributed to its session by
     its place in the log, names its session, which it keeps once embedded."""
     data = record.data
-    if record.legacy and record.session is not None and "session_id" not in data and "in_session" not in data:
-        return {**data, "in_session": record.session}
+    if record.legacy and record.session is not None and SESSION_ID not in data and IN_SESSION not in data:
+        return {**data, IN_SESSION: record.session}
     return data
 
 
@@ -218,7 +219,8 @@ def embed(product: PathLike, sources: Iterable[PathLike] = ()) -> Embedding:
     head = file_head(path)
     root = lineage.entities.get(lineage.roots[0]) if lineage.roots else None
     algorithm = (root.hash_type if root is not None else None) or DEFAULT_HASH
-    meta = {"PROVVERS": __version__, "NACTIV": len(lineage.activities), "NENTITY": len(lineage.entities),
+    activities, entities = len(lineage.activities), len(lineage.entities)
+    meta = {"PROVVERS": __version__, "NACTIV": activities, "NENTITY": entities,
             "DATE": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")}
     embedded = Embedded(prov_json, text, meta)
     parts = encode(embedded)
@@ -241,5 +243,5 @@ def embed(product: PathLike, sources: Iterable[PathLike] = ()) -> Embedding:
             raise EmbedError(f"{sidecar}: is one of the sources, not overwritten")
         with open(sidecar, "wb") as stream:
             stream.write(prov_json)
-        return Embedding(path, sidecar, meta["NACTIV"], meta["NENTITY"], len(prov_json))
-    return Embedding(path, written, meta["NACTIV"], meta["NENTITY"], parts.size)
+        return Embedding(path, sidecar, activities, entities, len(prov_json))
+    return Embedding(path, written, activities, entities, parts.size)

@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from typing import BinaryIO, Optional
 
+from ..records.lines import PROV_PREFIX
 from .layout import Embedded, EmbeddedError, Encoded, decode_part
 
 __all__ = ["FITS_MAGIC", "Hdu", "hdus", "identity_ranges", "has_provenance", "is_fits", "provenance_hdu", "read", "write"]
@@ -202,7 +203,7 @@ def _table_bytes(embedded: Embedded, parts: Encoded, product_hash: str, algorith
     header["DATE"] = (embedded.meta.get("DATE", ""), "when the provenance was embedded (UTC)")
     header["PROVFMT"] = ("PROV-JSON", "W3C serialisation in column PROVJSON")
     header["PROVENC"] = (prov_encoding, "encoding of column PROVJSON")
-    header["RECFMT"] = ("logprov records", "column RECORDS: _PROV_ lines of the lineage")
+    header["RECFMT"] = ("logprov records", f"column RECORDS: {PROV_PREFIX} lines of the lineage")
     header["RECENC"] = (records_encoding, "encoding of column RECORDS")
     header["PRODALG"] = (algorithm, "PRODHASH: digest of the other HDUs")
     header["PRODHASH"] = product_hash

@@ -12,6 +12,7 @@ from .model import Activity, Entity
 from .provenance import NotFound, QueryError
 from .snapshot import Snapshot
 from .window import utc_text
+from ..records.keys import GIT, PACKAGES, SYSTEM
 
 __all__ = ["Side", "Difference", "Comparison", "side", "compare", "comparison_lines"]
 
@@ -215,14 +216,14 @@ def _dict(value: Any) -> dict:
 
 def _environment(details: dict, code: dict) -> dict:
     """Return the compared facts of a session record, by section."""
-    system = _dict(details.get("system"))
-    git = _dict(details.get("git"))
+    system = _dict(details.get(SYSTEM))
+    git = _dict(details.get(GIT))
     functions = {f"{name} {part}": identity[part] for name, identity in code.items()
                  for part in ("version", "digest") if part in identity}
     return {
         "code": {**({"git commit": git["commit"]} if "commit" in git else {}),
                  **({"git dirty": git["dirty"]} if "dirty" in git else {}), **functions},
-        "packages": _dict(details.get("packages")),
+        "packages": _dict(details.get(PACKAGES)),
         "python": {**_dict(system.get("python")), **({"executable": system["executable"]}
                                                       if "executable" in system else {})},
         "machine": _dict(system.get("platform")),

@@ -8,6 +8,11 @@ from typing import Iterable, Iterator, Optional
 from .filters import ActivityQuery, EntityQuery, glob_regex, status_of
 from .model import Activity, Edge, Entity, Link, Session
 from .window import Window
+from ..records.keys import (
+    AGENT_NAME, CONTENT_TYPE, DESCRIPTION, DURATION, END_TIME, ENTITY_DESCRIPTION, EXCEPTION_MESSAGE,
+    EXCEPTION_TYPE, FUNCTION, HASH, HASH_TYPE, LOCATION, NAME, PARAMETERS, PARENT_ACTIVITY_ID, SIZE, START_TIME,
+    STATUS, TYPE, VALUE,
+)
 
 __all__ = ["MemoryGraph"]
 
@@ -60,7 +65,7 @@ class MemoryGraph:
     def activity(self, activity: str, session: Optional[str], moment: Optional[str], data: dict) -> None:
         """Take an activity record other than a usage or generation."""
         found = self.activities.get(activity)
-        if found is None and data and "parameters" not in data and None not in data.values():
+        if found is None and data and PARAMETERS not in data and None not in data.values():
             data[_SESSION] = session
             data[_MOMENT] = moment
             self.activities[activity] = data
@@ -74,17 +79,17 @@ class MemoryGraph:
             return
         if moment is not None and found[_MOMENT] is None:
             found[_MOMENT] = moment
-        parameters = found.get("parameters")
+        parameters = found.get(PARAMETERS)
         if None in data.values():
             found.update((key, value) for key, value in data.items() if value is not None)
         else:
             found.update(data)
-        if parameters is not None and "parameters" in data:
-            found["parameters"] = {**parameters, **data["parameters"]} if isinstance(data["parameters"], dict) else parameters
+        if parameters is not None and PARAMETERS in data:
+            found[PARAMETERS] = {**parameters, **data[PARAMETERS]} if isinstance(data[PARAMETERS], dict) else parameters
         self._parent(activity, data)
 
     def _parent(self, activity: str, data: dict) -> None:
-        parent = data.get("parent_activity_id")
+        parent = data.get(PARENT_ACTIVITY_ID)
         if parent is not None:
             self.children[parent].append(activity)
 
@@ -114,11 +119,11 @@ class MemoryGraph:
             return
         if found is None:
             found = self.entities[entity] = {_OWNER: owner}
-        location = found.get("location")
+        location = found.get(LOCATION)
         for key, value in data.items():
             if value is not None and key not in found:
                 found[key] = value
-        other = data.get("location")
+        other = data.get(LOCATION)
         if location is not None and other is not None and other != location:
             extra = found.setdefault(_LOCATIONS, [])
             if other not in extra:
@@ -154,8 +159,8 @@ class MemoryGraph:
 
     def hash_types(self) -> set[str]:
         """Return the digest algorithms named by the sessions and entities."""
-        found = {str(s["hash_type"]) for s in self.sessions.values() if s.get("hash_type")}
-        found.update(str(e["hash_type"]) for e in self.entities.values() if e.get("hash_type") is not None)
+        found = {str(s[HASH_TYPE]) for s in self.sessions.values() if s.get(HASH_TYPE)}
+        found.update(str(e[HASH_TYPE]) for e in self.entities.values() if e.get(HASH_TYPE) is not None)
         return found
 
     def session_list(self, window: Window) -> list[Session]:
@@ -185,9 +190,9 @@ class MemoryGraph:
         """Yield the ids of the activities passing ``query``."""
         accepts = query.accepts
         for key, activity in self.activities.items():
-            if not accepts(key, _name(activity), _status(activity), activity.get("startTime"), activity[_SESSION]):
+            if not accepts(key, _name(activity), _status(activity), activity.get(START_TIME), activity[_SESSION]):
                 continue
-            if query.where and not query.accepts_parameters(activity.get("parameters") or {}):
+            if query.where and not query.accepts_parameters(activity.get(PARAMETERS) or {}):
                 continue
             yield key
 
@@ -204,7 +209,7 @@ class MemoryGraph:
             entity = self.entities[key]
             if prefix is not None and not key.startswith(prefix) and not _logged(key, entity).startswith(prefix):
                 continue
-            if query.type is not None and entity.get("type") != query.type:
+            if query.type is not None and entity.get(TYPE) != query.type:
                 continue
             if location is not None and not any(location.match(str(p)) for p in _locations(entity)):
                 continue
@@ -220,12 +225,12 @@ class MemoryGraph:
         if found is None:
             return None
         get = found.get
-        parent = get("parent_activity_id")
+        parent = get(PARENT_ACTIVITY_ID)
         return Activity(
-            key, _name(found), found[_SESSION], get("startTime"), get("endTime"), _status(found),
-            get("duration"), get("exception_type"), get("exception_message"), get("function"),
-            get("agent_name"), parent if parent in self.activities else None,
-            dict(get("parameters") or {}),
+            key, _name(found), found[_SESSION], get(START_TIME), get(END_TIME), _status(found),
+            get(DURATION), get(EXCEPTION_TYPE), get(EXCEPTION_MESSAGE), get(FUNCTION),
+            get(AGENT_NAME), parent if parent in self.activities else None,
+            dict(get(PARAMETERS) or {}),
             _links("used", key, self.uses.get(key, ()), entity_first=True) if links else (),
             _links("generated", key, self.makes.get(key, ()), entity_first=True) if links else (),
         )
@@ -237,9 +242,9 @@ class MemoryGraph:
             return None
         get = found.get
         return Entity(
-            key, _logged(key, found), found[_OWNER], get("type"), tuple(_locations(found)), get("value"),
-            get("hash"), get("hash_type"), get("entity_description"), get("contentType"), get("size"),
-            get("description"),
+            key, _logged(key, found), found[_OWNER], get(TYPE), tuple(_locations(found)), get(VALUE),
+            get(HASH), get(HASH_TYPE), get(ENTITY_DESCRIPTION), get(CONTENT_TYPE), get(SIZE),
+            get(DESCRIPTION),
             _links("generated", key, self.makers.get(key, ()), entity_first=False) if links else (),
             _links("used", key, self.users.get(key, ()), entity_first=False) if links else (),
             tuple(dict.fromkeys(self.members.get(key, ()))) if links else (),
@@ -267,7 +272,7 @@ class MemoryGraph:
         else:
             for key in keys:
                 edges.extend(Edge("used", key, e, r) for e, r in self.uses.get(key, ()))
-                parent = self.activities[key].get("parent_activity_id") if key in self.activities else None
+                parent = self.activities[key].get(PARENT_ACTIVITY_ID) if key in self.activities else None
                 if parent is not None and parent in self.activities:
                     edges.append(Edge("wasInformedBy", key, parent))
         return edges
@@ -296,12 +301,12 @@ class MemoryGraph:
 
 
 def _name(activity: dict) -> Optional[str]:
-    name = activity.get("name")
+    name = activity.get(NAME)
     return None if name is None else str(name)
 
 
 def _status(activity: dict) -> Optional[str]:
-    return status_of(activity.get("status"), "startTime" in activity, "endTime" in activity)
+    return status_of(activity.get(STATUS), START_TIME in activity, END_TIME in activity)
 
 
 def _logged(key: str, entity: dict) -> str:
@@ -310,7 +315,7 @@ def _logged(key: str, entity: dict) -> str:
 
 
 def _locations(entity: dict) -> list:
-    location = entity.get("location")
+    location = entity.get(LOCATION)
     if location is None:
         return []
     return [location, *entity.get(_LOCATIONS, ())]

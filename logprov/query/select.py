@@ -8,6 +8,7 @@ from ..reading.reader import ProvRecord
 from .ids import reference
 from .model import Lineage
 from .window import Window, utc_text
+from ..records.keys import ACTIVITY_ID, ENTITY_ID, NAME, SESSION_ID, START_TIME, SYSTEM
 
 __all__ = ["window_records", "lineage_records"]
 
@@ -26,20 +27,20 @@ def window_records(records: Iterable[ProvRecord], window: Window) -> Iterator[Pr
     for record in records:
         data = record.data
         session = record.session
-        if "activity_id" in data:
-            key = data["activity_id"]
+        if ACTIVITY_ID in data:
+            key = data[ACTIVITY_ID]
             keep = chosen.get(key)
             if keep is None:
-                starts = "startTime" in data or "name" in data
+                starts = START_TIME in data or NAME in data
                 keep = chosen[key] = window.keeps(utc_text(record.timestamp) if starts else None, session)
                 if keep and session is not None and session not in shown:
                     shown.add(session)
                     yield from held.pop(session, ())
-        elif "entity_id" in data:
+        elif ENTITY_ID in data:
             keep = window.keeps(utc_text(record.timestamp), session)
-        elif "session_id" in data and window.keeps_session(data["session_id"]):
-            session = data["session_id"]
-            starts = "startTime" in data or "system" in data
+        elif SESSION_ID in data and window.keeps_session(data[SESSION_ID]):
+            session = data[SESSION_ID]
+            starts = START_TIME in data or SYSTEM in data
             if session not in shown and starts and window.keeps_time(utc_text(record.timestamp)):
                 shown.add(session)
                 yield from held.pop(session, ())
@@ -61,14 +62,14 @@ def lineage_records(records: Iterable[ProvRecord], lineage: Lineage) -> Iterator
     sessions = {activity.session for activity in activities.values()}
     for record in records:
         data = record.data
-        if "activity_id" in data:
-            keep = data["activity_id"] in activities
-        elif "entity_id" in data:
-            keep = reference(data["entity_id"], record.session)[0] in entities
+        if ACTIVITY_ID in data:
+            keep = data[ACTIVITY_ID] in activities
+        elif ENTITY_ID in data:
+            keep = reference(data[ENTITY_ID], record.session)[0] in entities
             for other in ("member_id", "progenitor_id"):
                 if keep and other in data:
                     keep = reference(data[other], record.session)[0] in entities
         else:
-            keep = data.get("session_id") in sessions
+            keep = data.get(SESSION_ID) in sessions
         if keep:
             yield record

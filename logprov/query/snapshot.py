@@ -16,6 +16,7 @@ from .provenance import Provenance
 from .select import window_records
 from ..reading.sources import LogFile, resolve
 from .window import Window
+from ..records.keys import ACTIVITY_ID, CODE, ENTITY_ID, IN_SESSION, SESSION_ID
 
 __all__ = ["Snapshot", "load"]
 
@@ -52,16 +53,16 @@ def _add_code(code: dict, session: Optional[str], functions: Any) -> None:
 
 def _collect(record: ProvRecord, details: dict, code: dict) -> None:
     data = record.data
-    if "session_id" in data:
-        merged = details.setdefault(data["session_id"], {})
+    if SESSION_ID in data:
+        merged = details.setdefault(data[SESSION_ID], {})
         for key, value in data.items():
             if isinstance(value, dict) and isinstance(merged.get(key), dict):
                 merged[key] = {**merged[key], **value}
             else:
                 merged[key] = value
-        _add_code(code, data["session_id"], data.get("code"))
-    elif "code" in data and "activity_id" not in data and "entity_id" not in data:
-        _add_code(code, data.get("in_session") or record.session, data["code"])
+        _add_code(code, data[SESSION_ID], data.get(CODE))
+    elif CODE in data and ACTIVITY_ID not in data and ENTITY_ID not in data:
+        _add_code(code, data.get(IN_SESSION) or record.session, data[CODE])
 
 
 def load(sources: Union[str, "os.PathLike[str]", Iterable[Any]], window: Optional[Window] = None,

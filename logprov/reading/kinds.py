@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, ContextManager, Iterable, Iterator
 
 from ..errors import LogReadError
+from ..records.lines import PROV_BYTES, encode_line
 
 __all__ = [
     "HEAD_BYTES",
@@ -145,10 +146,8 @@ def open_source(path: str, kinds: list[SourceKind]) -> ContextManager[Lines]:
 def record_lines(records: Iterable[tuple[str, dict]]) -> Iterator[str]:
     """Yield ``(timestamp, payload)`` pairs as lines of a logprov log, for kinds that build
     records from another format."""
-    from ..capture.writer import dumps, escape_markers
-
     for timestamp, payload in records:
-        yield f"_PROV_{timestamp}_PROV_{escape_markers(dumps(payload))}\n"
+        yield encode_line(timestamp, payload) + "\n"
 
 
 _CONTROL = bytes(range(32)).translate(None, b"\t\n\r\x0c\x1b")
@@ -156,8 +155,8 @@ _CONTROL = bytes(range(32)).translate(None, b"\t\n\r\x0c\x1b")
 
 def _is_text(path: str, head: bytes) -> bool:
     """A log: a head holding a record, or mostly text (a damaged line may hold binary bytes)."""
-    if b"_PROV_" in head or head.startswith((_FITS_MAGIC, _HDF5_MAGIC)):
-        return b"_PROV_" in head
+    if PROV_BYTES in head or head.startswith((_FITS_MAGIC, _HDF5_MAGIC)):
+        return PROV_BYTES in head
     control = len(head) - len(head.translate(None, _CONTROL))
     return control * 10 <= len(head)
 

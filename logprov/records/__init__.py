@@ -1,5 +1,16 @@
 """The log contract: the keys and kinds of provenance records, and how a record is one line.
 
-Every record key is spelled in `logprov.records.keys` and nowhere else; writers, readers and
-the PROV mapping import the names from there.
+``keys``
+    Every record key, as a constant.
+``kinds``
+    The kinds of records and how to tell them (`kinds.kind_of`, `kinds.shape_of`).
+``lines``
+    A record as a ``_PROV_<time>_PROV_<JSON>`` line: encoding, marker escaping, decoding.
+``templates``
+    The texts of the most frequent records, filled in on the path of a traced call.
+``legacy``
+    Records in the current shape, those of logprov 0.0.2 included.
+
+Writers and readers import record keys and the ``_PROV_`` marker from here rather than
+spelling them.
 """

@@ -36,6 +36,7 @@ DEFINITIONS: Final = "definitions"
 CONFIG: Final = "config"
 JOB: Final = "job"
 CONTAINER: Final = "container"
+CODE: Final = "code"
 
 # Activities: when, what, how it ended.
 START_TIME: Final = "startTime"
@@ -73,11 +74,13 @@ REFERENCE_META: Final = "reference_meta"
 # Notes.
 NOTE: Final = "note"
 TIME: Final = "time"
+ABOUT_ACTIVITY: Final = "about_activity"
+ATTRIBUTES: Final = "attributes"
 
 #: Keys holding identifiers (UUIDs or names) of sessions, activities and entities.
 ID_KEYS: Final = (
     SESSION_ID, IN_SESSION, ACTIVITY_ID, PARENT_ACTIVITY_ID, IN_ACTIVITY, ENTITY_ID, USED_ID,
-    GENERATED_ID, MEMBER_ID, PROGENITOR_ID, NOTE_ID,
+    GENERATED_ID, MEMBER_ID, PROGENITOR_ID, NOTE_ID, ABOUT_ACTIVITY,
 )
 
 #: Every key a record written by logprov may have.
@@ -85,10 +88,10 @@ KNOWN_KEYS: Final = frozenset(
     ID_KEYS
     + (
         NAME, MODULE, CLASS, AGENT_NAME, LOGPROV_VERSION, HASH_TYPE, SYSTEM, PACKAGES, GIT,
-        DEFINITIONS, CONFIG, JOB, CONTAINER, START_TIME, END_TIME, FUNCTION, PARAMETERS, STATUS,
+        DEFINITIONS, CONFIG, JOB, CONTAINER, CODE, START_TIME, END_TIME, FUNCTION, PARAMETERS, STATUS,
         DURATION, EXCEPTION_TYPE, EXCEPTION_MESSAGE, EXIT_CODE, USED_ROLE, GENERATED_ROLE,
         GENERATED_TIME, ENTITY_DESCRIPTION, TYPE, LOCATION, VALUE, HASH, CONTENT_TYPE, DESCRIPTION,
         SIZE, ID_SCHEME, DIGEST, UNTRACED, MODIFIER, IDENTIFIED_BY, PRODUCT_ID, REFERENCE_META,
-        NOTE, TIME,
+        NOTE, TIME, ATTRIBUTES,
     )
 )

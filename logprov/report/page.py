@@ -15,6 +15,7 @@ from ..query.model import Lineage
 from ..query.select import lineage_records
 from ..query.snapshot import Snapshot
 from ..query.window import utc_text
+from ..records.keys import GIT, PACKAGES, SYSTEM
 
 __all__ = ["GRAPH_NODES", "report_data", "render_report", "write_report"]
 
@@ -38,12 +39,17 @@ def _millis(text: Optional[str]) -> Optional[float]:
     return round(datetime.datetime.fromisoformat(utc).timestamp() * 1000, 3)
 
 
+def _mapping(value: Any) -> dict:
+    """Return ``value`` when it is a dict, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 def _session_row(session: Any, details: dict) -> dict:
-    system = details.get("system") if isinstance(details.get("system"), dict) else {}
-    platform = system.get("platform") if isinstance(system.get("platform"), dict) else {}
-    python = system.get("python") if isinstance(system.get("python"), dict) else {}
-    git = details.get("git") if isinstance(details.get("git"), dict) else {}
-    packages = details.get("packages") if isinstance(details.get("packages"), dict) else {}
+    system = _mapping(details.get(SYSTEM))
+    platform = _mapping(system.get("platform"))
+    python = _mapping(system.get("python"))
+    git = _mapping(details.get(GIT))
+    packages = _mapping(details.get(PACKAGES))
     machine = " ".join(str(platform[key]) for key in ("node", "system", "release", "machine") if platform.get(key))
     if platform.get("num_cpus"):
         machine += f", {platform['num_cpus']} CPUs"
@@ -78,11 +84,11 @@ def report_data(snapshot: Snapshot) -> dict:
     """
     provenance = snapshot.provenance
     sessions = provenance.sessions()
-    session_index = {session.id: position for position, session in enumerate(sessions)}
+    session_index: dict[Optional[str], int] = {session.id: position for position, session in enumerate(sessions)}
     entities = provenance.find_entities()
     entity_index = {entity.id: position for position, entity in enumerate(entities)}
     activities = provenance.find_activities()
-    activity_index = {activity.id: position for position, activity in enumerate(activities)}
+    activity_index: dict[Optional[str], int] = {activity.id: position for position, activity in enumerate(activities)}
 
     def links(found: tuple) -> list:
         return [[entity_index[link.entity], link.role] for link in found if link.entity in entity_index]
@@ -144,7 +150,7 @@ def _graph_svg(snapshot: Snapshot, activities: list, max_nodes: int) -> tuple[st
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", GraphTruncatedWarning)
         svg = export_records(records, "svg", None, max_nodes=max_nodes, parameters=False)
-    text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
+    text = svg.decode("utf-8") if isinstance(svg, bytes) else svg or ""
     for warning in caught:
         if isinstance(warning.message, GraphTruncatedWarning):
             drawn, total = warning.message.drawn, warning.message.total

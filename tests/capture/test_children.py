@@ -19,7 +19,7 @@ from logprov.capture import children
 from logprov.capture.children import ENV_VAR, PTH_FILE, InParent, hook_installed, when_imported
 from logprov.capture.process import INHERITED
 from logprov.reading.reader import iter_records
-from logprov.capture.writer import record_kind
+from logprov.records.kinds import kind_of
 from readback import read_whole_log
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,11 +116,11 @@ def run_script(tmp_path: Path, body: str, *args: str, env: dict | None = None) -
 
 
 def starts(records, name: str) -> list[dict]:
-    return [r.data for r in records if record_kind(r.data) == "start" and r.data["name"] == name]
+    return [r.data for r in records if kind_of(r.data) == "start" and r.data["name"] == name]
 
 
 def session_records(records) -> list[dict]:
-    return [r.data for r in records if record_kind(r.data) == "session"]
+    return [r.data for r in records if kind_of(r.data) == "session"]
 
 
 # The hook
@@ -510,7 +510,7 @@ def test_grid_search_with_two_jobs_logs_every_fit(tmp_path):
     assert all(f["parent_activity_id"] == search["activity_id"] for f in fits)
     assert {f["in_session"] for f in fits} == {out["session"]}
     assert len(session_records(records)) == 1
-    ends = {r.data["activity_id"]: r.data for r in records if record_kind(r.data) == "end"}
+    ends = {r.data["activity_id"]: r.data for r in records if kind_of(r.data) == "end"}
     assert all(ends[f["activity_id"]]["status"] == "success" for f in fits)
     from logprov.model import build_document
 
@@ -584,7 +584,7 @@ def test_workers_appending_to_one_log_write_whole_lines(tmp_path):
     assert len(fits) == 4 * 1000
     (parent,) = starts(records, "run_all")
     assert {f["parent_activity_id"] for f in fits} == {parent["activity_id"]}
-    ended = {r.data["activity_id"] for r in records if record_kind(r.data) == "end"}
+    ended = {r.data["activity_id"] for r in records if kind_of(r.data) == "end"}
     assert {f["activity_id"] for f in fits} <= ended
     assert out["parent"] not in out["pids"]
 

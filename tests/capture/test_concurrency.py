@@ -19,7 +19,7 @@ from prov.model import ProvActivity
 import logprov
 from logprov.model import build_document
 from logprov.reading.reader import iter_records
-from logprov.capture.writer import record_kind
+from logprov.records.kinds import kind_of
 
 from readback import read_whole_log
 
@@ -64,7 +64,7 @@ WORKER_SCRIPT = textwrap.dedent(
 
 def activities_by_session(records) -> dict:
     """Return ``{session: {activity_id: [records]}}`` after checking attribution and completeness."""
-    sessions = {r.data["session_id"] for r in records if record_kind(r.data) == "session"}
+    sessions = {r.data["session_id"] for r in records if kind_of(r.data) == "session"}
     found: dict = collections.defaultdict(lambda: collections.defaultdict(list))
     for record in records:
         if "activity_id" in record.data:
@@ -72,7 +72,7 @@ def activities_by_session(records) -> dict:
             found[record.session][record.data["activity_id"]].append(record.data)
     for activities in found.values():
         for activity_records in activities.values():
-            kinds = [record_kind(data) for data in activity_records]
+            kinds = [kind_of(data) for data in activity_records]
             assert kinds.count("start") == 1 and kinds.count("end") == 1
             end = activity_records[kinds.index("end")]
             assert end["status"] == "success"
@@ -96,7 +96,7 @@ def test_processes_appending_to_one_log(tmp_path, parent_first):
     )
     assert done.returncode == 0, done.stderr
     records, _ = read_whole_log(log)
-    session_records = [r.data for r in records if record_kind(r.data) == "session"]
+    session_records = [r.data for r in records if kind_of(r.data) == "session"]
     assert len(session_records) == WORKERS + 1
     assert len({s["system"]["pid"] for s in session_records}) == WORKERS + 1
     found = activities_by_session(records)
@@ -138,7 +138,7 @@ def test_threads_appending_to_one_log(make_capture):
     assert len(found) == 1
     (activities,) = found.values()
     assert len(activities) == WORKERS * CALLS + WORKERS * CALLS // 50
-    starts = {aid: next(d for d in recs if record_kind(d) == "start") for aid, recs in activities.items()}
+    starts = {aid: next(d for d in recs if kind_of(d) == "start") for aid, recs in activities.items()}
     by_thread = collections.defaultdict(list)
     for activity_id, activity_records in activities.items():
         call = parameters_of(activity_records)
@@ -179,7 +179,7 @@ def run_spanning_calls(capture, move=None) -> int:
 def assert_one_complete_history(pattern: str, calls: int) -> list:
     """Read every file matching ``pattern`` and check they make one complete session."""
     records, stats = read_whole_log(pattern)
-    sessions = {r.data["session_id"] for r in records if record_kind(r.data) == "session"}
+    sessions = {r.data["session_id"] for r in records if kind_of(r.data) == "session"}
     assert len(sessions) == 1
     (session,) = sessions
     assert {r.session for r in records} == {session}

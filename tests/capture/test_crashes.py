@@ -16,7 +16,7 @@ from prov.model import ProvActivity
 
 from logprov.model import build_document, local_part
 from logprov.reading.reader import LogReadWarning, ReadStats, iter_records
-from logprov.capture.writer import record_kind
+from logprov.records.kinds import kind_of
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
@@ -88,9 +88,9 @@ def statuses(records) -> dict:
     names, arguments = {}, {}
     for record in records:
         data = record.data
-        if record_kind(data) == "start":
+        if kind_of(data) == "start":
             names[local_part(data["activity_id"])] = data["name"]
-        elif record_kind(data) == "parameters":
+        elif kind_of(data) == "parameters":
             arguments[local_part(data["activity_id"])] = data["parameters"].get("i")
     found = {}
     for activity in build_document(records).get_records(ProvActivity):
@@ -105,7 +105,7 @@ def test_killed_during_a_long_call_leaves_it_incomplete(tmp_path):
     assert waited < 1.5
     records, stats, caught = read(log)
     assert stats.skipped == 0 and caught == []
-    assert [record_kind(r.data) for r in records].count("session_end") == 0
+    assert [kind_of(r.data) for r in records].count("session_end") == 0
     assert statuses(records) == {**{("step", i): "success" for i in range(5)}, ("fit", None): "incomplete"}
 
 
@@ -180,7 +180,7 @@ def rerun_after_crash(tmp_path: Path, handler: str) -> tuple[Path, int, list, Re
     subprocess.run([sys.executable, str(script), str(log), handler], cwd=tmp_path, check=True, timeout=60)
     records, stats, _ = read(log)
     assert stats.skipped == 1 and stats.problems[0][:2] == (str(log), line)
-    sessions = [r for r in records if record_kind(r.data) == "session"]
+    sessions = [r for r in records if kind_of(r.data) == "session"]
     assert len(sessions) == 2
     again = [r for r in records if r.data.get("name") == "again"]
     assert len(again) == 3 and {r.session for r in again} == {sessions[1].data["session_id"]}
@@ -243,6 +243,6 @@ def test_killed_while_writing_large_batches(tmp_path):
         assert stats.skipped == 0 and stats.records == lines
     else:
         assert stats.skipped == 1 and stats.problems[0][1] == lines + 1 and stats.records == lines
-    ended = {r.data["activity_id"] for r in records if record_kind(r.data) == "end"}
-    started = {r.data["activity_id"] for r in records if record_kind(r.data) == "start"}
+    ended = {r.data["activity_id"] for r in records if kind_of(r.data) == "end"}
+    started = {r.data["activity_id"] for r in records if kind_of(r.data) == "start"}
     assert len(started - ended) <= 1

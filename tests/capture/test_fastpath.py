@@ -11,7 +11,8 @@ import pytest
 
 from logprov.capture.facade import new_uuid
 from logprov.capture.identity import ValueDigester
-from logprov.capture.writer import quote, record_kind
+from logprov.records.kinds import kind_of
+from logprov.records.lines import quote
 
 DEFINITIONS = {
     "activities": {
@@ -46,7 +47,7 @@ def test_direct_write_matches_the_logging_path(make_capture, tmp_path):
     lines = _prov_lines(tmp_path / f"{capture.logger.name}.log")
     heads = {line.split("_PROV_", 1)[0] for line in lines}
     assert heads == {f"INFO {capture.logger.name} ", ""}
-    kinds = [record_kind(json.loads(line.split("_PROV_", 2)[2])) for line in lines]
+    kinds = [kind_of(json.loads(line.split("_PROV_", 2)[2])) for line in lines]
     kinds = [kind for kind in kinds if kind not in ("session", "entity")]
     assert kinds == ["start", "parameters", "used", "generated", "end"] * 2
 

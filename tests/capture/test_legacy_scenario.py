@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from logprov.capture.writer import record_kind
+from logprov.records.kinds import kind_of
 from scenarios import legacy
 
 
@@ -74,4 +74,4 @@ def test_legacy_scenario_records(make_capture, records, tmp_path):
 
     assert any("local_var" in w for w in log.warnings)
     assert sum("local_var" in w for w in log.warnings) == 1
-    assert all(record_kind(r) != "unknown" for r in log.records)
+    assert all(kind_of(r) != "unknown" for r in log.records)

@@ -19,7 +19,7 @@ import logprov.query
 from logprov.handlers import ProvBufferFullWarning, ProvMemoryHandler
 from logprov.model import build_document
 from logprov.reading.reader import iter_records
-from logprov.capture.writer import record_kind
+from logprov.records.kinds import kind_of
 
 from provconstraints import check_records
 
@@ -70,12 +70,12 @@ def test_memory_capture_writes_no_file_and_keeps_every_record(memory_capture, tm
     _analysis(capture, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.txt"]
     records = capture.records()
-    kinds = [record_kind(record.data) for record in records]
+    kinds = [kind_of(record.data) for record in records]
     assert kinds.count("session") == 1
     assert kinds.count("start") == kinds.count("end") == 3
     assert kinds.count("note") == 1
     assert {record.session for record in records} == {capture.session_id}
-    names = [r.data["name"] for r in records if record_kind(r.data) == "start"]
+    names = [r.data["name"] for r in records if kind_of(r.data) == "start"]
     assert names == ["make_data", "fit", "broken"]
     failed = [r.data for r in records if r.data.get("status") == "failed"]
     assert [r["exception_type"] for r in failed] == ["RuntimeError"]
@@ -95,7 +95,7 @@ def test_memory_and_file_captures_give_the_same_document(memory_capture, make_ca
     memory, on_file = memory_capture(), make_capture()
     for capture in (memory, on_file):
         _analysis(capture, tmp_path)
-    kinds = [[record_kind(r.data) for r in capture.records()] for capture in (memory, on_file)]
+    kinds = [[kind_of(r.data) for r in capture.records()] for capture in (memory, on_file)]
     assert kinds[0] == kinds[1]
     documents = [capture.document() for capture in (memory, on_file)]
     counts = [sorted(type(r).__name__ for r in d.get_records()) for d in documents]
@@ -132,7 +132,7 @@ def test_running_activity_is_in_the_records(memory_capture):
 
     @capture.trace
     def slow():
-        seen["kinds"] = [record_kind(r.data) for r in capture.records()]
+        seen["kinds"] = [kind_of(r.data) for r in capture.records()]
 
     slow()
     assert seen["kinds"] == ["session", "start"]
@@ -155,7 +155,7 @@ def test_buffer_keeps_the_first_records_and_warns_once(memory_capture):
     assert "12 records" in str(caught[0].message)
     records = capture.records()
     assert 0 < len(records) <= 12
-    assert record_kind(records[0].data) == "session"
+    assert kind_of(records[0].data) == "session"
     assert handler.dropped > 0
     handler.clear()
     assert capture.records() == []
@@ -176,7 +176,7 @@ def test_default_capture_in_memory(tmp_path, monkeypatch):
             return 2 * x
 
         assert double(4) == 8
-        assert [record_kind(r.data) for r in logprov.get_capture().records()].count("note") == 1
+        assert [kind_of(r.data) for r in logprov.get_capture().records()].count("note") == 1
         assert isinstance(logprov.document(), ProvDocument)
         assert list(tmp_path.iterdir()) == []
     finally:
@@ -256,8 +256,8 @@ def test_set_log_filename_replaces_the_memory_buffer(memory_capture, tmp_path):
     capture.set_log_filename(log)
     assert [type(h) for h in capture.logger.handlers] == [logprov.handlers.ProvFileHandler]
     step()
-    assert [record_kind(r.data) for r in iter_records(str(log))] == ["start", "end"]
-    assert [record_kind(r.data) for r in capture.records()] == ["start", "end"]
+    assert [kind_of(r.data) for r in iter_records(str(log))] == ["start", "end"]
+    assert [kind_of(r.data) for r in capture.records()] == ["start", "end"]
 
 
 def test_children_of_a_memory_capture_keep_their_records_in_memory(memory_capture):

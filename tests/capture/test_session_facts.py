@@ -317,9 +317,9 @@ def test_a_module_traced_during_the_look_up_is_named_once(tmp_path, monkeypatch)
 
 
 def test_records_of_later_facts_have_a_kind_of_their_own():
-    from logprov.capture.writer import record_kind
+    from logprov.records.kinds import kind_of
 
-    assert record_kind({"session_id": "s", "git": {"commit": "c"}, "packages": {"a": "1"}}) == "session_facts"
-    assert record_kind({"session_id": "s", "packages": {"a": "1"}}) == "session_facts"
-    assert record_kind({"session_id": "s", "startTime": "t", "git": {}}) == "session"
-    assert record_kind({"session_id": "s", "endTime": "t"}) == "session_end"
+    assert kind_of({"session_id": "s", "git": {"commit": "c"}, "packages": {"a": "1"}}) == "session_facts"
+    assert kind_of({"session_id": "s", "packages": {"a": "1"}}) == "session_facts"
+    assert kind_of({"session_id": "s", "startTime": "t", "git": {}}) == "session"
+    assert kind_of({"session_id": "s", "endTime": "t"}) == "session_end"

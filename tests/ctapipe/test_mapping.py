@@ -14,7 +14,7 @@ from prov.model import ProvActivity, ProvEntity
 from logprov.ctapipe import SESSION_NAMESPACE, UNKNOWN_AGENT, activity_records, looks_like_log, split_arrays
 from logprov.model import build_document
 from logprov.reading.reader import ProvRecord, RecordNormalizer
-from logprov.capture.writer import record_kind
+from logprov.records.kinds import kind_of
 
 from ctapipe_activities import ctapipe_activity
 from provconstraints import check_records
@@ -65,7 +65,7 @@ def test_an_activity_becomes_session_activity_parameters_files_and_end(tmp_path)
     meta = {"CTA PRODUCT ID": "7f3c0d2e-dl1", "CTA CONTACT NAME": "Jane Doe"}
     activity = ctapipe_activity(tmp_path, inputs=[(events, "events", None)], outputs=[(output, "DL1", meta)])
     pairs = activity_records(activity)
-    kinds = [record_kind(record) for _, record in pairs]
+    kinds = [kind_of(record) for _, record in pairs]
     assert kinds == ["session", "start", "parameters", "entity", "used", "entity", "generated", "end"]
     session, start, parameters, used_entity, used, made_entity, generated, end = (r for _, r in pairs)
     session_id = str(__import__("uuid").uuid5(SESSION_NAMESPACE, activity["activity_uuid"]))
@@ -119,7 +119,7 @@ def test_an_activity_without_user_has_the_unknown_agent_and_an_unfinished_one_no
     del activity["stop"]
     activity["status"] = "running"
     pairs = activity_records(activity)
-    assert [record_kind(record) for _, record in pairs] == ["session", "start", "parameters"]
+    assert [kind_of(record) for _, record in pairs] == ["session", "start", "parameters"]
     assert pairs[1][1]["agent_name"] == UNKNOWN_AGENT
     document = build_document(as_records(pairs))
     (element,) = document.get_records(ProvActivity)

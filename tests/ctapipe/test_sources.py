@@ -13,7 +13,7 @@ from logprov.reading import kinds as sourcekinds
 from logprov.cli import main
 from logprov.errors import LogReadError
 from logprov.reading.reader import iter_records
-from logprov.capture.writer import record_kind
+from logprov.records.kinds import kind_of
 
 from provconstraints import check_records
 from ctapipe_activities import FIRST, SECOND, two_runs
@@ -28,7 +28,7 @@ def test_a_ctapipe_log_of_two_runs_is_read_as_two_sessions_also_gzip(tmp_path):
     assert [kind.name for kind in sourcekinds.kinds_of(str(packed))] == ["ctapipe provenance log"]
     records = list(iter_records(log))
     assert [r.data for r in iter_records(packed)] == [r.data for r in records]
-    assert [record_kind(r.data) for r in records].count("session") == 2
+    assert [kind_of(r.data) for r in records].count("session") == 2
     assert {r.source for r in records} == {str(log)}
     dl1 = next(r.data for r in records if r.data.get("location", "").endswith("dl1.h5"))
     assert dl1["identified_by"] == "content" and dl1["product_id"] == "dl1-id"
@@ -67,12 +67,12 @@ def test_an_hdf5_file_with_lstchain_provenance_is_read_with_its_stages(tmp_path)
     lstchain_file(output, {"r0_to_dl1": first, "dl1_to_dl2": second})
     assert [kind.name for kind in sourcekinds.kinds_of(str(output))] == ["HDF5 file with ctapipe provenance"]
     records = [r.data for r in iter_records(output)]
-    starts = [r for r in records if record_kind(r) == "start"]
+    starts = [r for r in records if kind_of(r) == "start"]
     assert [s["name"] for s in starts] == ["lstchain_dl1_to_dl2", "lstchain_r0_to_dl1"]
-    ends = [r for r in records if record_kind(r) == "end"]
+    ends = [r for r in records if kind_of(r) == "end"]
     assert [e["activity_id"] for e in ends] == [FIRST]
-    used = [r for r in records if record_kind(r) == "used"]
-    generated = [r for r in records if record_kind(r) == "generated"]
+    used = [r for r in records if kind_of(r) == "used"]
+    generated = [r for r in records if kind_of(r) == "generated"]
     assert {u["used_id"] for u in used if u["activity_id"] == SECOND} == {g["generated_id"] for g in generated}
     check_records(list(iter_records(output)))
 
@@ -129,10 +129,10 @@ def test_a_missing_file_is_joined_by_path_with_the_entity_logprov_logged_there(m
     records = [r.data for r in iter_records([tools, log])]
     entity = next(r for r in records if r.get("identified_by"))
     assert entity["entity_id"] == logged and entity["identified_by"] == "path"
-    assert next(r for r in records if record_kind(r) == "used" and r["activity_id"] == SECOND)["used_id"] == logged
+    assert next(r for r in records if kind_of(r) == "used" and r["activity_id"] == SECOND)["used_id"] == logged
     check_records(list(iter_records([tools, log])))
     alone = [r.data for r in iter_records(tools)]
-    assert next(r for r in alone if record_kind(r) == "used" and r["activity_id"] == SECOND)["used_id"] == f"path:{tmp_path / 'dl1.h5'}"
+    assert next(r for r in alone if kind_of(r) == "used" and r["activity_id"] == SECOND)["used_id"] == f"path:{tmp_path / 'dl1.h5'}"
     assert main(["lineage", str(tools), str(log), logged, "--descendants", "--format", "json", "--no-index"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert {row.get("name") for row in rows if row["kind"] == "activity"} == {"lstchain_dl1_to_dl2"}
@@ -145,4 +145,4 @@ def test_a_path_logprov_saw_with_two_contents_keeps_its_path_id(make_capture, tm
     tools.write_text(json.dumps([second], indent=3))
     (tmp_path / "dl1.h5").unlink()
     records = [r.data for r in iter_records([log, tools])]
-    assert next(r for r in records if record_kind(r) == "used" and r["activity_id"] == SECOND)["used_id"] == f"path:{tmp_path / 'dl1.h5'}"
+    assert next(r for r in records if kind_of(r) == "used" and r["activity_id"] == SECOND)["used_id"] == f"path:{tmp_path / 'dl1.h5'}"

@@ -24,7 +24,7 @@ from logprov.cli import main  # noqa: E402
 from logprov.export import export  # noqa: E402
 from logprov.model import build_document  # noqa: E402
 from logprov.reading.reader import iter_records  # noqa: E402
-from logprov.capture.writer import record_kind  # noqa: E402
+from logprov.records.kinds import kind_of  # noqa: E402
 
 from drawings import node_titles  # noqa: E402
 from provconstraints import graph_of, check_records, violations  # noqa: E402
@@ -106,18 +106,18 @@ def test_the_tools_append_one_array_per_run(chain):
 
 def test_each_run_is_a_session_with_its_activity_configuration_and_files(chain):
     records = [record.data for record in iter_records(chain.tools)]
-    kinds = [record_kind(record) for record in records]
+    kinds = [kind_of(record) for record in records]
     assert kinds.count("session") == kinds.count("start") == kinds.count("end") == 2
-    starts = [record for record in records if record_kind(record) == "start"]
+    starts = [record for record in records if kind_of(record) == "start"]
     assert [start["activity_id"] for start in starts] == [run["activity_uuid"] for run in chain.runs]
     assert {start["agent_name"] for start in starts} == {"jdoe"}
-    ends = [record for record in records if record_kind(record) == "end"]
+    ends = [record for record in records if kind_of(record) == "end"]
     assert [(end["status"], end["exit_code"]) for end in ends] == [("success", 0), ("success", 0)]
-    parameters = [record["parameters"] for record in records if record_kind(record) == "parameters"]
+    parameters = [record["parameters"] for record in records if kind_of(record) == "parameters"]
     assert [p["contact_name"] for p in parameters] == ["Jane Doe", "John Roe"]
-    generated = [record for record in records if record_kind(record) == "generated"]
+    generated = [record for record in records if kind_of(record) == "generated"]
     assert len(generated) == sum(len(run["output"]) for run in chain.runs)
-    entities = [record for record in records if record_kind(record) == "entity"]
+    entities = [record for record in records if kind_of(record) == "entity"]
     assert {entity["identified_by"] for entity in entities} == {"content"}
     by_location = {entity["location"]: entity["entity_id"] for entity in entities}
     for name in ("contact.yaml", "w1/stage1_config.yaml", "w2/base_config.yaml"):

@@ -221,24 +221,6 @@ def test_values_equal_in_python_are_written_with_their_types():
     assert 'prov:role="50% {0} %s"' in text
 
 
-def test_record_kinds():
-    from logprov.model.routes import OTHER, record_kind
-
-    assert record_kind(("activity_id", "used_id", "used_role")) == "used"
-    assert record_kind(("generated_role", "activity_id", "generated_id")) == "generated"
-    assert record_kind(("activity_id", "parameters")) == "parameters"
-    assert record_kind(("entity_id", "member_id", "in_session")) == "member"
-    assert record_kind(("entity_id", "progenitor_id", "in_session")) == "derivation"
-    assert record_kind(("entity_id", "in_session", "value", "type")) == "description"
-    assert record_kind(("activity_id", "name", "startTime", "in_session")) == "start"
-    assert record_kind(("activity_id", "endTime", "status", "duration")) == "end"
-    assert record_kind(("entity_id", "in_session")) == OTHER
-    assert record_kind(("entity_id", "progenitor_id", "in_session", "untraced")) == OTHER
-    assert record_kind(("activity_id", "startTime", "endTime")) == OTHER
-    assert record_kind(("session_id", "startTime", "name")) == OTHER
-    assert record_kind(("activity_id", "used_id", "used_role", "generated_id")) == OTHER
-
-
 @pytest.mark.parametrize(
     "start",
     [

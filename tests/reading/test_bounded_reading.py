@@ -12,14 +12,8 @@ import warnings
 
 import pytest
 
-from logprov.reading.reader import (
-    LINE_SLACK,
-    LogReadWarning,
-    ReadStats,
-    check_literal_cost,
-    decode_payload,
-    iter_records,
-)
+from logprov.reading.reader import LINE_SLACK, LogReadWarning, ReadStats, iter_records
+from logprov.records.lines import check_literal_cost, decode_payload
 from logs import SyntheticLog, value_entity
 
 MB = 1 << 20

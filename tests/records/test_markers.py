@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logprov.reading.reader import iter_records
-from logprov.capture.writer import PROV_PREFIX, dumps, escape_markers, has_marker
+from logprov.records.lines import PROV_PREFIX, dumps, escape_markers, has_marker
 
 M = PROV_PREFIX
 SED_LIKE = re.compile(r".*_PROV_")
