@@ -20,7 +20,7 @@ from typing import Sequence
 from .alternatives import DRIVERS
 from .baseline import ensure_baseline
 from .biglog import ensure_log
-from .isolation import Outcome, run_process
+from .isolation import run_process
 from .rows import FAILED, INFO, Row, format_number
 from .settings import Settings
 from .stats import summarize
@@ -79,14 +79,14 @@ def current() -> Subject:
     return Subject("current", "logprov, this version", sys.executable, "this interpreter")
 
 
-def _run(python: str, driver: str, params: dict, timeout: float) -> Outcome:
-    return run_process([python, str(DRIVERS / driver), json.dumps(params)], timeout=timeout, cwd=DRIVERS)
-
-
-def _failure(outcome: Outcome, timeout: float) -> str:
+def _run(python: str, driver: str, params: dict, timeout: float) -> tuple[dict | None, str]:
+    """Run a driver; return its result (None when it failed) and why it failed."""
+    outcome = run_process([python, str(DRIVERS / driver), json.dumps(params)], timeout=timeout, cwd=DRIVERS)
+    if outcome.ok and outcome.value is not None:
+        return {**outcome.value, "peak_rss": outcome.peak_rss}, ""
     if outcome.status == "timeout":
-        return f"stopped at the time limit of {timeout:.0f} s"
-    return outcome.error[-300:] or outcome.status
+        return None, f"stopped at the time limit of {timeout:.0f} s"
+    return None, outcome.error[-300:] or outcome.status
 
 
 def _measure(subject: Subject, log: dict, folder: str, timeout: float, found: _Results) -> None:
@@ -94,43 +94,44 @@ def _measure(subject: Subject, log: dict, folder: str, timeout: float, found: _R
     base = {"log": log["path"], "folder": folder, "probe": log["probe"]}
     tasks = [("read", {"task": "read"})] + [(f"export_{fmt}", {"task": "export", "fmt": fmt}) for fmt, _ in FORMATS]
     for measure, params in tasks:
-        outcome = _run(subject.python, "logprov_logs.py", {**base, **params}, timeout)
-        if not outcome.ok:
-            found.errors[measure] = _failure(outcome, timeout)
+        value, error = _run(subject.python, "logprov_logs.py", {**base, **params}, timeout)
+        if value is None:
+            found.errors[measure] = error
             continue
-        found.add(measure, log["records"] / outcome.value["seconds"])
-        found.details.setdefault(measure, []).append({"peak_mb": outcome.peak_rss / MB,
-                                                       "bytes": outcome.value.get("bytes")})
-        found.details["versions"] = outcome.value["versions"]
+        found.add(measure, log["records"] / value["seconds"])
+        found.details.setdefault(measure, []).append({"peak_mb": value["peak_rss"] / MB, "bytes": value.get("bytes"),
+                                                       "how": value.get("how")})
     with tempfile.TemporaryDirectory(prefix="logprov-bench-index-") as cache:
-        cold = _run(subject.python, "logprov_logs.py", {**base, "task": "cold", "cache": cache}, timeout)
-        if not cold.ok:
-            found.errors["cold_reading"] = _failure(cold, timeout)
+        value, error = _run(subject.python, "logprov_logs.py", {**base, "task": "cold", "cache": cache}, timeout)
+        if value is None:
+            found.errors.update(dict.fromkeys((measure for measure, _ in _SECONDS), error))
             return
-        value = cold.value
-        found.add("cold_reading", value["reading_s"])
-        found.add("cold_indexing", value["open_s"] - value["reading_s"])
+        if value["reading_s"] is None:
+            found.errors["cold_reading"] = found.errors["cold_indexing"] = (
+                "cannot be split: this version builds its index without logprov.query.cache.iter_records")
+        else:
+            found.add("cold_reading", value["reading_s"])
+            found.add("cold_indexing", value["open_s"] - value["reading_s"])
         found.add("cold_search", value["open_s"] + value["search_s"])
         found.add("cold_lineage", value["open_s"] + value["lineage_s"])
-        found.details["cold"] = {key: value[key] for key in ("matches", "activities", "entities", "records")}
-        indexed = _run(subject.python, "logprov_logs.py",
-                       {**base, "task": "indexed", "cache": cache, "repeats": QUERY_REPEATS}, timeout)
-    if not indexed.ok:
-        found.errors["indexed_search"] = _failure(indexed, timeout)
+        found.details.setdefault("cold_reading", []).append(
+            {key: value[key] for key in ("records", "matches", "activities", "entities")})
+        value, error = _run(subject.python, "logprov_logs.py",
+                            {**base, "task": "indexed", "cache": cache, "repeats": QUERY_REPEATS}, timeout)
+    if value is None:
+        found.errors["indexed_search"] = found.errors["indexed_lineage"] = error
         return
-    found.add("indexed_search", *indexed.value["search_s"])
-    found.add("indexed_lineage", *indexed.value["lineage_s"])
+    found.add("indexed_search", *value["search_s"])
+    found.add("indexed_lineage", *value["lineage_s"])
 
 
 def _measure_prov(log: dict, folder: str, timeout: float, found: _Results) -> None:
     """Run ``drivers/prov_export.py`` once."""
     params = {"log": log["path"], "folder": folder, "formats": [fmt for fmt, _ in FORMATS]}
-    outcome = _run(sys.executable, "prov_export.py", params, timeout)
-    if not outcome.ok:
-        for fmt, _ in FORMATS:
-            found.errors[f"export_{fmt}"] = _failure(outcome, timeout)
+    value, error = _run(sys.executable, "prov_export.py", params, timeout)
+    if value is None:
+        found.errors.update(dict.fromkeys((f"export_{fmt}" for fmt, _ in FORMATS), error))
         return
-    value = outcome.value
     building = value["mapping_s"] + value["document_s"]
     for fmt, _ in FORMATS:
         found.add(f"export_{fmt}", log["records"] / (building + value["serialize_s"][fmt]))
@@ -139,7 +140,7 @@ def _measure_prov(log: dict, folder: str, timeout: float, found: _Results) -> No
     for fmt, seconds in value["serialize_s"].items():
         found.add(f"serialize_{fmt}", seconds)
     found.details.update(statements=value["statements"], versions=value["versions"], bytes=value["bytes"],
-                         peak_mb=outcome.peak_rss / MB)
+                         peak_mb=value["peak_rss"] / MB)
 
 
 def _ratio_note(measure: str, unit: str, results: dict, subjects: Sequence[Subject]) -> str:
@@ -166,7 +167,7 @@ def _row(measure: str, what: str, unit: str, subject: Subject, found: _Results, 
     if not values:
         return Row(GROUP, key, label, None, unit, status=FAILED, note="not measured: an earlier step failed")
     return Row(GROUP, key, label, summarize(values), unit, higher_is_better=unit == "records/s", note=note,
-               details={"values": values})
+               details={"values": values, "runs": found.details.get(measure)})
 
 
 def _prov_note(found: _Results, fmt: str) -> str:

@@ -34,7 +34,7 @@ def main() -> None:
     mapped = clock()
     document = builder.document()
     built = clock()
-    statements = len(document.get_records())
+    statements = len(list(document.get_records()))
     result = {"mapping_s": mapped - start, "document_s": built - mapped, "statements": statements,
               "serialize_s": {}, "bytes": {}}
     for fmt in options["formats"]:
