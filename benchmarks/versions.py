@@ -3,18 +3,20 @@
 For every measure the table has one row per subject, next to each other: `prov` as exporter
 (``drivers/prov_export.py``), the baseline commit installed in a venv of its own
 (`benchmarks.baseline`) and this version, both running ``drivers/logprov_logs.py`` in fresh
-processes, in rotating order in every repetition so that a slow phase of the machine hits all
-of them alike.
+processes, in rotating order in every repetition so that a slow phase of the machine hits both
+alike; `prov`, which needs minutes and gigabytes for the whole document, runs once.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import statistics
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from importlib import metadata
+from pathlib import Path
 from typing import Sequence
 
 from .alternatives import DRIVERS
@@ -196,7 +198,7 @@ def compare(log: dict, subjects: Sequence[Subject], repeats: int, timeout: float
     subjects : sequence of Subject
         The logprov versions; the one with key ``current`` is compared with the others in the notes.
     repeats : int
-        Fresh processes per measure and subject.
+        Fresh processes per measure and subject; `prov`, which takes minutes, runs once.
     timeout : float
         Seconds after which a process is stopped.
     with_prov : bool
@@ -213,8 +215,8 @@ def compare(log: dict, subjects: Sequence[Subject], repeats: int, timeout: float
             shift = repetition % len(subjects)
             for subject in list(subjects[shift:]) + list(subjects[:shift]):
                 _measure(subject, log, target, timeout, results[subject.key])
-            if with_prov:
-                _measure_prov(log, target, timeout, prov)
+        if with_prov:
+            _measure_prov(log, target, timeout, prov)
     found = []
     for fmt, label in FORMATS:
         measure = f"export_{fmt}"
@@ -245,24 +247,46 @@ def _subject_rows(measure: str, what: str, unit: str, subjects: Sequence[Subject
     return found
 
 
+def _own_copy(folder: str) -> dict:
+    """Return `ensure_log` of the 100k-record log, copied into ``folder``.
+
+    The shared log is replaced whenever a checkout with other code runs the benchmarks, so each
+    run measures a copy of its own.
+
+    Raises
+    ------
+    RuntimeError
+        When the log cannot be generated, or was removed every time it was about to be copied.
+    """
+    for _ in range(3):
+        log = ensure_log(RECORDS)
+        try:
+            copied = shutil.copyfile(log["path"], Path(folder) / "prov.log")
+        except FileNotFoundError:
+            continue
+        return {**log, "path": str(copied)}
+    raise RuntimeError(f"the shared {RECORDS:,}-record log was removed three times before it was copied")
+
+
 def rows(settings: Settings) -> list[Row]:
     """Generate (or reuse) a 100k-record log, install the baseline, and compare."""
-    try:
-        log = ensure_log(RECORDS)
-    except RuntimeError as exc:
-        return [Row(GROUP, "log", f"generate a {RECORDS:,}-record log", None, "s", status=FAILED,
-                    note=str(exc)[-300:])]
-    found = [Row(GROUP, "log", f"log: {log['records']:,} records, {log['bytes'] / MB:,.0f} MB "
-                 f"({'cached' if log['cached'] else 'generated now'})", summarize([log["seconds"]]), "s",
-                 status=INFO, note="time = generation by two traced processes")]
-    subjects = []
-    try:
-        baseline = ensure_baseline(settings.baseline)
-    except RuntimeError as exc:
-        found.append(Row(GROUP, "baseline", f"install logprov {settings.baseline}", None, "s", status=FAILED,
-                         note=str(exc)))
-    else:
-        subjects.append(Subject("baseline", f"logprov {baseline.summary.split()[0]} ({baseline.revision})",
-                                baseline.python, f"baseline {baseline.summary}; {baseline.how}"))
-    subjects.append(current())
-    return found + compare(log, subjects, settings.version_repeats, settings.worker_timeout)
+    with tempfile.TemporaryDirectory(prefix="logprov-bench-versions-log-") as folder:
+        try:
+            log = _own_copy(folder)
+        except RuntimeError as exc:
+            return [Row(GROUP, "log", f"generate a {RECORDS:,}-record log", None, "s", status=FAILED,
+                        note=str(exc)[-300:])]
+        found = [Row(GROUP, "log", f"log: {log['records']:,} records, {log['bytes'] / MB:,.0f} MB "
+                     f"({'cached' if log['cached'] else 'generated now'})", summarize([log["seconds"]]), "s",
+                     status=INFO, note="time = generation by two traced processes; measured on a copy")]
+        subjects = []
+        try:
+            baseline = ensure_baseline(settings.baseline)
+        except RuntimeError as exc:
+            found.append(Row(GROUP, "baseline", f"install logprov {settings.baseline}", None, "s", status=FAILED,
+                             note=str(exc)))
+        else:
+            subjects.append(Subject("baseline", f"logprov {baseline.summary.split()[0]} ({baseline.revision})",
+                                    baseline.python, f"baseline {baseline.summary}; {baseline.how}"))
+        subjects.append(current())
+        return found + compare(log, subjects, settings.version_repeats, settings.worker_timeout)
