@@ -82,7 +82,7 @@ def test_the_cold_query_is_split_into_reading_and_indexing(compared, small_log):
 def test_prov_document_holds_what_logprovs_export_holds(compared, small_log):
     rows, out = compared
     from logprov.export import export_records
-    from logprov.reader import iter_records
+    from logprov import iter_records
 
     built = ProvDocument.deserialize(str(out / "prov.json"), format="json")
     exported = ProvDocument.deserialize(content=export_records(iter_records(small_log["path"]), "json"),

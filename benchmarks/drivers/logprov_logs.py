@@ -5,7 +5,7 @@ Run by this version's interpreter and by that of a venv holding an earlier commi
 from the venv and not from the checkout. Tasks (``"task"`` of the parameters):
 
 ``read``
-    every record with `logprov.reader.iter_records`;
+    every record with `logprov.iter_records`;
 ``export``
     `logprov.export.export_records` of the log to ``fmt`` in ``folder`` (or, without it,
     `build_document` and `export`);
@@ -50,7 +50,7 @@ class _TimedRecords:
 
 def read(options: dict) -> dict:
     """Read every record of the log."""
-    from logprov.reader import iter_records
+    from logprov import iter_records
 
     start = clock()
     count = sum(1 for _ in iter_records(options["log"]))
@@ -60,7 +60,7 @@ def read(options: dict) -> dict:
 def export(options: dict) -> dict:
     """Export the log to ``fmt``."""
     from logprov import export as exporting
-    from logprov.reader import iter_records
+    from logprov import iter_records
 
     target = os.path.join(options["folder"], f"export.{options['fmt']}")
     start = clock()

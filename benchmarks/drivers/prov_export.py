@@ -1,6 +1,6 @@
 """`prov` 3.x as the exporter of a large log: a `prov.model.ProvDocument` and its serializers.
 
-The records are read with `logprov.reader.iter_records` and mapped by this logprov's
+The records are read with `logprov.iter_records` and mapped by this logprov's
 `logprov.model.DocumentBuilder`, which makes the document with `prov`'s public API
 (``document.activity``, ``entity``, ``usage``, ``generation``, …); the document is then
 written by ``document.serialize`` with `prov`'s own serializers (PROV-JSON, PROV-N, PROV-XML,
@@ -27,7 +27,7 @@ def main() -> None:
     """Build the document of the log once, then serialize it to every format of ``formats``."""
     options = params()
     from logprov.model import DocumentBuilder
-    from logprov.reader import iter_records
+    from logprov import iter_records
 
     start = clock()
     builder = DocumentBuilder().add_all(iter_records(options["log"]))
