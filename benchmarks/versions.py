@@ -27,14 +27,14 @@ from .rows import FAILED, INFO, Row, format_number
 from .settings import Settings
 from .stats import summarize
 
-__all__ = ["RECORDS", "FORMATS", "Subject", "current", "compare", "rows"]
+__all__ = ["RECORDS", "FORMATS", "QUERY_MEASURES", "Subject", "current", "compare", "rows"]
 
 GROUP = "versions"
 RECORDS = 100_000
 FORMATS = (("json", "PROV-JSON"), ("provn", "PROV-N"), ("xml", "PROV-XML"), ("nt", "PROV-O N-Triples"))
 QUERY_REPEATS = 3
 MB = 1 << 20
-_SECONDS = (
+QUERY_MEASURES = (
     ("cold_reading", "cold query, reading (parse the log)"),
     ("cold_indexing", "cold query, indexing (build the SQLite index)"),
     ("cold_search", "cold search of one entity (open + search)"),
@@ -42,6 +42,7 @@ _SECONDS = (
     ("indexed_search", "indexed search of one entity (fresh process)"),
     ("indexed_lineage", "indexed lineage of one entity (fresh process)"),
 )
+"""Keys and labels of the query rows (seconds)."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def _measure(subject: Subject, log: dict, folder: str, timeout: float, found: _R
     with tempfile.TemporaryDirectory(prefix="logprov-bench-index-") as cache:
         value, error = _run(subject.python, "logprov_logs.py", {**base, "task": "cold", "cache": cache}, timeout)
         if value is None:
-            found.errors.update(dict.fromkeys((measure for measure, _ in _SECONDS), error))
+            found.errors.update(dict.fromkeys((measure for measure, _ in QUERY_MEASURES), error))
             return
         if value["reading_s"] is None:
             found.errors["cold_reading"] = found.errors["cold_indexing"] = (
@@ -227,7 +228,7 @@ def compare(log: dict, subjects: Sequence[Subject], repeats: int, timeout: float
             found.append(_row(measure, what, "records/s", prov_subject, prov, _prov_note(prov, fmt)))
         found += _subject_rows(measure, what, "records/s", subjects, results, prov if with_prov else None)
     found += _subject_rows("read", "read + parse the log", "records/s", subjects, results, None)
-    for measure, what in _SECONDS:
+    for measure, what in QUERY_MEASURES:
         found += _subject_rows(measure, what, "s", subjects, results, None)
     return found
 

@@ -23,7 +23,7 @@ from benchmarks.isolation import run_worker
 from benchmarks.rows import FAILED, MEASURED, Row
 from benchmarks.stats import summarize
 
-MEASURES = [f"export_{fmt}" for fmt, _ in versions.FORMATS] + ["read"] + [m for m, _ in versions._SECONDS]
+MEASURES = [f"export_{fmt}" for fmt, _ in versions.FORMATS] + ["read"] + [m for m, _ in versions.QUERY_MEASURES]
 
 
 @pytest.fixture(scope="module")
