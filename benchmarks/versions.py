@@ -287,7 +287,9 @@ def rows(settings: Settings) -> list[Row]:
             found.append(Row(GROUP, "baseline", f"install logprov {settings.baseline}", None, "s", status=FAILED,
                              note=str(exc)))
         else:
-            subjects.append(Subject("baseline", f"logprov {baseline.summary.split()[0]} ({baseline.revision})",
-                                    baseline.python, f"baseline {baseline.summary}; {baseline.how}"))
+            short = baseline.summary.split()[0]
+            named = "" if baseline.commit.startswith(baseline.revision) else f" ({baseline.revision})"
+            subjects.append(Subject("baseline", f"logprov {short}{named}", baseline.python,
+                                    f"baseline {baseline.summary}; {baseline.how}"))
         subjects.append(current())
         return found + compare(log, subjects, settings.version_repeats, settings.worker_timeout)
