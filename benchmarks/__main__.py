@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
 
-from . import alternatives, files, memory, products, reading, tracing, values
+from . import alternatives, files, memory, products, reading, tracing, values, versions
 from .calibration import calibrate, calibration_rows
 from .profiling import profile_traced_call
 from .report import metadata, table, write_json
-from .settings import full, quick
+from .settings import Settings, full, quick
 
 GROUPS = {
     "tracing": tracing.rows,
@@ -21,7 +22,10 @@ GROUPS = {
     "memory": memory.rows,
     "products": products.rows,
     "alternatives": alternatives.rows,
+    "versions": versions.rows,
 }
+OPTIONAL_GROUPS = ("versions",)
+"""Groups run only when named with ``--only``."""
 DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"
 GROUP_CALIBRATION = {"calls": 5_000, "repeats": 5}
 
@@ -30,7 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions and smaller inputs (smoke run)")
     parser.add_argument("--only", action="append", choices=sorted(GROUPS), metavar="NAME",
-                        help=f"run only this group (repeatable): {', '.join(GROUPS)}")
+                        help=f"run only this group (repeatable): {', '.join(GROUPS)}; "
+                             f"{', '.join(OPTIONAL_GROUPS)} only runs when named")
+    parser.add_argument("--baseline", default=Settings.baseline, metavar="REV",
+                        help="git revision of logprov compared with this version by the group versions "
+                             "(default: HEAD~1)")
     parser.add_argument("--skip-alternatives", action="store_true", help="do not install or run other tools")
     parser.add_argument("--json", default=str(DEFAULT_JSON), metavar="PATH",
                         help="where to write the results (default: benchmarks/results.json)")
@@ -39,16 +47,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def selected_groups(args: argparse.Namespace) -> list[str]:
+    """Return the groups to run: those of ``--only``, else all but the optional ones; without
+    ``alternatives`` when ``--skip-alternatives``."""
+    names = args.only or [name for name in GROUPS if name not in OPTIONAL_GROUPS]
+    if args.skip_alternatives:
+        names = [name for name in names if name != "alternatives"]
+    return names
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the selected groups and report; return the exit status."""
     args = _parser().parse_args(argv)
     if args.profile:
         print(profile_traced_call(calls=1_000 if args.quick else 5_000))
         return 0
-    settings = quick() if args.quick else full()
-    names = args.only or list(GROUPS)
-    if args.skip_alternatives:
-        names = [name for name in names if name != "alternatives"]
+    settings = dataclasses.replace(quick() if args.quick else full(), baseline=args.baseline)
+    names = selected_groups(args)
     started = time.perf_counter()
     first = calibrate(**settings.calibration)
     calibrations = [{"before": "start", **first.to_dict()}]

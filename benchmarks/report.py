@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from .rows import Row
+from .rows import Row, format_number
 
 __all__ = ["table", "metadata", "write_json"]
 
@@ -20,7 +20,10 @@ _HEADERS = ("what", "measured median", "min–max", "target", "verdict", "at ref
 
 def _cells(row: Row) -> tuple:
     scaled = row.scaled_median
-    at_reference = f"{scaled:.3g} {row.unit}" if scaled is not None and row.status == "measured" else ""
+    at_reference = ""
+    if scaled is not None and row.status == "measured":
+        shown = format_number(scaled) if row.higher_is_better else f"{scaled:.3g}"
+        at_reference = f"{shown} {row.unit}"
     return (row.what, row.measured, row.spread, row.target, row.verdict, at_reference)
 
 

@@ -17,6 +17,7 @@ FAILED = "failed"
 INFO = "info"
 
 _UNITS_SCALED = {"µs", "ms", "s"}
+_RATES_SCALED = {"records/s"}
 
 
 @dataclass
@@ -75,8 +76,12 @@ class Row:
 
     @property
     def scaled_median(self) -> float | None:
-        """The median as it would be on the reference machine (time units only)."""
-        if self.summary is None or self.scale is None or self.unit not in _UNITS_SCALED:
+        """The median as it would be on the reference machine (times and rates of records only)."""
+        if self.summary is None or self.scale is None:
+            return None
+        if self.unit in _RATES_SCALED:
+            return self.summary.median * self.scale
+        if self.unit not in _UNITS_SCALED:
             return None
         return self.summary.median / self.scale
 

@@ -51,6 +51,10 @@ class Settings:
         Processes (sessions) per alternative tool.
     worker_timeout : float
         Seconds after which any measuring process is stopped.
+    baseline : str
+        The git revision of logprov compared with this version (group ``versions``).
+    version_repeats : int
+        Fresh processes per measure and version in the group ``versions``.
     """
 
     quick: bool
@@ -70,6 +74,8 @@ class Settings:
     alternative_calls: int = 1_000
     alternative_runs: int = 2
     worker_timeout: float = 600.0
+    baseline: str = "HEAD~1"
+    version_repeats: int = 3
 
     def limits(self, target: float) -> dict:
         """Return the ``timeout`` and ``memory_cap`` of a process whose time target is ``target``
@@ -105,4 +111,5 @@ def quick() -> Settings:
         alternative_calls=100,
         alternative_runs=1,
         worker_timeout=300.0,
+        version_repeats=1,
     )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import resource
 import sys
 import time
 from importlib import metadata
 
-__all__ = ["MARKER", "clock", "params", "emit", "versions", "work_class", "time_calls"]
+__all__ = ["MARKER", "clock", "params", "emit", "versions", "peak_rss", "work_class", "time_calls"]
 
 MARKER = "@@logprov-bench-result@@"
 clock = time.perf_counter
@@ -32,6 +33,11 @@ def versions(*names: str) -> dict:
         except metadata.PackageNotFoundError:
             found[name] = None
     return found
+
+
+def peak_rss() -> int:
+    """Return the peak resident set size of this process, in bytes (Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def work_class() -> type:
