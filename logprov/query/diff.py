@@ -136,8 +136,12 @@ def side(snapshot: Snapshot, text: str) -> Side:
     kind, key = found[0]
     if kind == "activity":
         activity = provenance.activity(key)
+        if activity is None:
+            raise NotFound(f"no session, activity, entity or file {text!r}")
         return Side("activity", key, f"{activity.name} {key[:8]}", activity.session, [activity])
     entity = provenance.entity(key)
+    if entity is None:
+        raise NotFound(f"no session, activity, entity or file {text!r}")
     lineage = provenance.lineage(key)
     activities = sorted(lineage.activities.values(), key=_start)
     if not activities:

@@ -31,10 +31,10 @@ def matches_html(matches: Sequence["Match"]) -> str:
     with full ids."""
     if all(match.entity is None for match in matches):
         headers = ["start", "activity", "status", "session", "id", "parameters", "error"]
-        rows = [[when(m.activity.start), m.activity.name, m.activity.status, m.activity.session, m.activity.id,
-                 parameters_text(m.activity.parameters, 80),
-                 f"{m.activity.exception_type}: {m.activity.exception_message or ''}"
-                 if m.activity.exception_type else ""] for m in matches]
+        activities = [m.activity for m in matches if m.activity is not None]
+        rows: list = [[when(a.start), a.name, a.status, a.session, a.id, parameters_text(a.parameters, 80),
+                       f"{a.exception_type}: {a.exception_message or ''}" if a.exception_type else ""]
+                      for a in activities]
     else:
         headers = ["start", "activity", "status", "id", "link", "role", "entity", "location / value"]
         rows = []
@@ -43,7 +43,7 @@ def matches_html(matches: Sequence["Match"]) -> str:
             rows.append([when(activity.start) if activity else "", activity.name if activity else "",
                          activity.status if activity else "", activity.id if activity else "",
                          link.relation if link else "", link.role if link else "",
-                         entity.logged_id, entity_what(entity, None)])
+                         entity.logged_id if entity else "", entity_what(entity, None) if entity else ""])
     body = "".join(_cells(row) for row in rows)
     return (f'<table class="logprov-matches"><thead>{_cells(headers, "th")}</thead>'
             f"<tbody>{body}</tbody></table><p>{len(rows)} match{'es' if len(rows) != 1 else ''}</p>")

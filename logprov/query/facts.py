@@ -23,11 +23,15 @@ CONTEXT_FIELDS = ("job", "container")
 _EMPTY: dict = {}
 
 
+def _mapping(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def session_fields(data: dict) -> dict:
     """Return the `SESSION_FIELDS` and `CONTEXT_FIELDS` found in a session record (start or end)."""
-    system = data.get("system") if isinstance(data.get("system"), dict) else {}
-    platform = system.get("platform") if isinstance(system.get("platform"), dict) else {}
-    git = data.get("git") if isinstance(data.get("git"), dict) else {}
+    system = _mapping(data.get("system"))
+    platform = _mapping(system.get("platform"))
+    git = _mapping(data.get("git"))
     argv = system.get("argv", system.get("arguments"))
     fields = {
         "start": data.get("startTime"),

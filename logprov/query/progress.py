@@ -86,9 +86,8 @@ def source_sizes(sources: Iterable[Any]) -> Optional[list]:
     if any(hasattr(source, "read") for source in sources):
         return None
     files = resolve(sources)
-    if not all(isinstance(f, LogFile) for f in files):
-        return None
-    return [f.size for f in files]
+    sizes = [f.size for f in files if isinstance(f, LogFile)]
+    return sizes if len(sizes) == len(files) else None
 
 
 def track(records: Iterable[ProvRecord], progress: Optional[Progress], what: str,

@@ -163,13 +163,14 @@ def matches_table(matches: Sequence[Match]) -> list[str]:
     """Return the table of ``logprov search``: activities, or entities and their activities."""
     if all(match.entity is None for match in matches):
         headers = ["START", "ACTIVITY", "STATUS", "SESSION", "ID", "PARAMETERS"]
-        rows = [[when(m.activity.start), m.activity.name, m.activity.status, short_id(m.activity.session),
-                 short_id(m.activity.id), parameters_text(m.activity.parameters, 50)] for m in matches]
-        if any(m.activity.exception_type for m in matches):
+        activities = [m.activity for m in matches if m.activity is not None]
+        rows: list = [[when(a.start), a.name, a.status, short_id(a.session), short_id(a.id),
+                       parameters_text(a.parameters, 50)] for a in activities]
+        if any(a.exception_type for a in activities):
             headers.append("ERROR")
-            for row, m in zip(rows, matches):
-                error = f"{m.activity.exception_type}: {m.activity.exception_message or ''}"
-                row.append(_cut(error, 50) if m.activity.exception_type else "")
+            for row, a in zip(rows, activities):
+                error = f"{a.exception_type}: {a.exception_message or ''}"
+                row.append(_cut(error, 50) if a.exception_type else "")
         return table(headers, rows)
     rows = []
     for m in matches:
@@ -178,7 +179,7 @@ def matches_table(matches: Sequence[Match]) -> list[str]:
             when(activity.start) if activity else "", activity.name if activity else "",
             activity.status if activity else "", short_id(activity.id) if activity else "",
             link.relation if link else "", link.role if link else "",
-            _cut(entity.logged_id, 20), entity_what(entity),
+            _cut(entity.logged_id, 20) if entity else "", entity_what(entity) if entity else "",
         ))
     return table(("START", "ACTIVITY", "STATUS", "ID", "LINK", "ROLE", "ENTITY", "LOCATION / VALUE"), rows)
 
