@@ -85,6 +85,8 @@ _EDGE_NAMES = {
     ProvSpecialization: "specializes",
     ProvAlternate: "alternate",
 }
+#: The Graphviz attribute that names the CSS class of a node in SVG output.
+_CSS_CLASS = "class"
 _PRIORITY = {"activity": 0, "entity": 1, "remark": 1, "parameter": 2, "agent": 3, "description": 4, "session": 5,
              "context": 5}
 def _hidden_members(document: ProvDocument, drawn: Set[QualifiedName]) -> Dict[QualifiedName, QualifiedName]:
@@ -298,7 +300,7 @@ class _Drawing:
         number = self.copies.get(name, 0) + 1
         self.copies[name] = number
         attributes = dict(self.parents[name].nodes[self.ids[name]])
-        attributes["class"] = f"{attributes['class']} copy"
+        attributes[_CSS_CLASS] = f"{attributes[_CSS_CLASS]} copy"
         attributes["style"] = f"{attributes.get('style', 'filled')},dashed"
         copy_id = f"{self.ids[name]}c{number}"
         self.parents[name].add_node(copy_id, **attributes)

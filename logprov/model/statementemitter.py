@@ -88,7 +88,7 @@ class StatementEmitter:
             "member": plan("hadMember", NO_ATTRIBUTES),
             "associated": plan("wasAssociatedWith", NO_ATTRIBUTES),
             "informed": plan("wasInformedBy", NO_ATTRIBUTES),
-            "in_session": plan("wasInfluencedBy", IN_SESSION_ATTRIBUTES),
+            "session_link": plan("wasInfluencedBy", IN_SESSION_ATTRIBUTES),
             "described": plan("wasInfluencedBy", DESCRIBED_ATTRIBUTES),
             "specialization": plan("specializationOf", NO_ATTRIBUTES),
         }
@@ -299,7 +299,7 @@ class StatementEmitter:
         if session is not None:
             key = (session, activity.name)
             in_session, described = self.caches.activity_links.get(key) or self._activity_link(session, activity.name)
-            lines, fill = fixed["in_session"]
+            lines, fill = fixed["session_link"]
             lines.append(fill(node, in_session, None, next(blank)))
             if described is not None:
                 lines, fill = fixed["described"]
