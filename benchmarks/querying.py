@@ -3,7 +3,7 @@
 With the query API (`logprov.query.open`): cold, where opening the log builds its index; indexed,
 where a fresh process opens the existing index; and in memory (``index=False``). Without it, the
 PROV document of the log (`logprov.model.build_document`) is searched with
-`logprov.export.lineage.resolve` and `lineage`.
+`logprov.export.documentlineage.resolve` and `lineage`.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def reopen_worker(path: str, probe: str, cache: str, repeats: int) -> dict:
 def document_worker(path: str, probe: str, repeats: int) -> dict:
     """Build the PROV document of ``path``, `resolve` ``probe`` in it and trace its lineage,
     then repeat both ``repeats`` times on the document in memory."""
-    from logprov.export.lineage import lineage, resolve
+    from logprov.export.documentlineage import lineage, resolve
     from logprov.model import build_document
     from logprov.reading.reader import iter_records
 
@@ -203,7 +203,7 @@ def _api_subset(settings: Settings, table: _Rows) -> list[Row]:
 
 
 def _document_rows(settings: Settings, log: dict, size: str) -> list[Row]:
-    table = _Rows(settings, size, "build_document + export.lineage")
+    table = _Rows(settings, size, "build_document + export.documentlineage")
     params = {"path": log["path"], "probe": log["probe"], "repeats": REPEATS}
     outcome = run_worker("benchmarks.querying:document_worker", params, **settings.limits(table.cold))
     value = outcome.value or {}
@@ -226,7 +226,7 @@ def rows(settings: Settings, log: dict, size: str) -> list[Row]:
     """Measure search and lineage of the probe entity of ``log`` with the best API there is."""
     if missing_api("logprov.query", "open") is None:
         return _api_rows(settings, log, size)
-    reason = missing_api("logprov.model", "build_document") or missing_api("logprov.export.lineage",
+    reason = missing_api("logprov.model", "build_document") or missing_api("logprov.export.documentlineage",
                                                                            "lineage", "resolve")
     if reason:
         return [Row(GROUP, "query", f"search / lineage of one entity over {size} records", None, "s",

@@ -74,9 +74,9 @@ SECTIONS: list[tuple[str, str, str, list[str] | None]] = [
          "GraphvizError", "GraphTruncatedWarning"],
     ),
     (
-        "Lineage (`logprov.export.lineage`)",
+        "Lineage (`logprov.export.documentlineage`)",
         "Walk a PROV document from an element to what it comes from or what comes from it.",
-        "logprov.export.lineage",
+        "logprov.export.documentlineage",
         ["lineage", "resolve"],
     ),
     (

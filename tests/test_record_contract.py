@@ -111,12 +111,9 @@ PENDING: dict[str, int] = {
     "logprov/capture/environment.py": 9,
     "logprov/capture/facade.py": 58,
     "logprov/capture/plans.py": 6,
-    "logprov/model/builder.py": 22,
     "logprov/model/descriptions.py": 7,
-    "logprov/model/dispatch.py": 4,
-    "logprov/model/mapping.py": 37,
-    "logprov/model/sessions.py": 11,
-    "logprov/model/stream.py": 70,
+    "logprov/model/mapping.py": 2,
+    "logprov/model/sessions.py": 5,
     "logprov/query/facts.py": 27,
     "logprov/query/store.py": 23,
     # The same words, not record keys: keys of definition items (settings), the digest of a
@@ -125,7 +122,6 @@ PENDING: dict[str, int] = {
     # variable ``container``.
     "logprov/settings/definitions.py": 10,
     "logprov/capture/code.py": 1,
-    "logprov/export/graph.py": 1,
     "logprov/capture/containers.py": 9,
     "logprov/capture/jobs.py": 1,
     "logprov/query/render.py": 2,

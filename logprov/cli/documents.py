@@ -9,6 +9,7 @@ import warnings
 from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 from ..errors import LogprovError
+from ..export.registry import FORMATS, formats
 from ..outputs import write_path
 from ..query import NotFound, QueryError
 from ..query.model import Lineage
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["DRAWINGS", "EXPORTS", "cmd_export", "cmd_graph", "cmd_report", "lineage_drawing"]
 
 DRAWINGS = ("svg", "png", "pdf", "dot")
-EXPORTS = ("json", "provn", "xml", "ttl", "jsonld", "rdfxml", "nt", "dot", "svg", "png", "pdf")
+EXPORTS = tuple(formats())
 
 
 def _format_of(path: Optional[str], given: Optional[str], default: str) -> str:
@@ -35,8 +36,6 @@ def _format_of(path: Optional[str], given: Optional[str], default: str) -> str:
     if given:
         return given
     if path and path != "-":
-        from ..export import FORMATS
-
         suffix = os.path.splitext(path)[1].lower()
         for name, spec in FORMATS.items():
             if spec.extension == suffix:
@@ -74,7 +73,7 @@ def lineage_drawing(args: argparse.Namespace, target: str, directions: Sequence[
                     depth: Optional[int]) -> ProvDocument:
     """Return the document to draw of the lineage of ``target``: the lineage the query walked
     (once per direction), with the sessions of its activities; the logs are not read again."""
-    from ..export.lineage import lineage_document
+    from ..export.documentlineage import lineage_document
 
     with open_logs(args) as provenance:
         merged = _merge([provenance.lineage(target, direction == "descendants", depth) for direction in directions])

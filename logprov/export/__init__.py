@@ -21,20 +21,18 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Optional, Union
 
-from prov.model import ProvDocument
-
-from ..model import build_document
 from ..outputs import write_path
-from ..reading.reader import ProvRecord
-from . import images, provjson, provn, provxml, rdf
-from .graph import GraphOptions, GraphTruncatedWarning, prov_to_dot
-from .graphviz import GraphvizError
-from .streaming import MODEL_OPTIONS, STREAM_WRITERS, write_records
-from .streams import is_text_stream
-from .texts import CLEANED_FORMATS, carried_records
+from .destinations import is_text_stream
+from .registry import FORMATS, MODEL_OPTIONS, Format, find_format, formats
+
+if TYPE_CHECKING:
+    from prov.model import ProvDocument
+
+    from ..reading.reader import ProvRecord
+    from .graphdrawing import GraphOptions, GraphTruncatedWarning, prov_to_dot
+    from .graphviz import GraphvizError
 
 __all__ = [
     "Format",
@@ -49,98 +47,23 @@ __all__ = [
     "GraphvizError",
 ]
 
+_LAZY = {
+    "prov_to_dot": ".graphdrawing",
+    "GraphOptions": ".graphdrawing",
+    "GraphTruncatedWarning": ".graphdrawing",
+    "GraphvizError": ".graphviz",
+}
+
 Destination = Union[str, "os.PathLike[str]", IO[Any], None]
 
 
-@dataclass(frozen=True)
-class Format:
-    """An export format.
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
 
-    Attributes
-    ----------
-    name : str
-        Key in `FORMATS`.
-    extension : str
-        Usual file name extension.
-    media_type : str
-        MIME type.
-    binary : bool
-        True when the output is not text.
-    writer : callable
-        ``writer(document, stream, **options)``.
-    defaults : mapping
-        Options always passed to ``writer``.
-    description : str
-        One line for listings.
-    """
-
-    name: str
-    extension: str
-    media_type: str
-    binary: bool
-    writer: Callable[..., None]
-    defaults: Mapping[str, Any] = field(default_factory=dict)
-    description: str = ""
-
-
-FORMATS: Dict[str, Format] = {
-    fmt.name: fmt
-    for fmt in (
-        Format("json", ".json", "application/json", False, provjson.write, {}, "PROV-JSON"),
-        Format("provn", ".provn", "text/provenance-notation", False, provn.write, {}, "PROV-N"),
-        Format("xml", ".xml", "application/xml", False, provxml.write, {}, "PROV-XML"),
-        Format("ttl", ".ttl", "text/turtle", False, rdf.write, {"rdf_format": "turtle"}, "PROV-O, Turtle"),
-        Format(
-            "jsonld", ".jsonld", "application/ld+json", False, rdf.write,
-            {"rdf_format": "json-ld"}, "PROV-O, JSON-LD",
-        ),
-        Format(
-            "rdfxml", ".rdf", "application/rdf+xml", False, rdf.write,
-            {"rdf_format": "xml"}, "PROV-O, RDF/XML",
-        ),
-        Format(
-            "nt", ".nt", "application/n-triples", False, rdf.write,
-            {"rdf_format": "nt"}, "PROV-O, N-Triples",
-        ),
-        Format("dot", ".dot", "text/vnd.graphviz", False, images.write_dot, {}, "Graphviz DOT source"),
-        Format(
-            "svg", ".svg", "image/svg+xml", False, images.write_image,
-            {"image_format": "svg"}, "SVG graph",
-        ),
-        Format("png", ".png", "image/png", True, images.write_image, {"image_format": "png"}, "PNG graph"),
-        Format(
-            "pdf", ".pdf", "application/pdf", True, images.write_image,
-            {"image_format": "pdf"}, "PDF graph",
-        ),
-    )
-}
-
-_ALIASES = {
-    "prov-json": "json",
-    "prov-n": "provn",
-    "prov-xml": "xml",
-    "provx": "xml",
-    "turtle": "ttl",
-    "json-ld": "jsonld",
-    "rdf": "rdfxml",
-    "n-triples": "nt",
-    "nq": "nt",
-    "n-quads": "nt",
-    "gv": "dot",
-}
-
-
-def formats() -> List[str]:
-    """Return the names of the export formats."""
-    return list(FORMATS)
-
-
-def _format(fmt: str) -> Format:
-    name = fmt.lower().lstrip(".")
-    name = _ALIASES.get(name, name)
-    if name not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
-    return FORMATS[name]
+    return getattr(importlib.import_module(module, __name__), name)
 
 
 def _write_file(spec: Format, path: str, write: Callable[[IO[bytes]], None]) -> None:
@@ -198,9 +121,10 @@ def export(
     GraphvizError
         If a drawing is asked for and no Graphviz program can make it.
     """
-    spec = _format(fmt)
+    spec = find_format(fmt)
     options = {**spec.defaults, **options}
-    return _deliver(spec, destination, lambda stream: spec.writer(document, stream, **options))
+    writer = spec.writer
+    return _deliver(spec, destination, lambda stream: writer(document, stream, **options))
 
 
 def export_records(
@@ -214,7 +138,7 @@ def export_records(
     ``json``, ``provn``, ``xml`` and ``nt`` (also ``nq``: the triples are all in the default
     graph) are written in one pass over the records, with temporary files, in memory that grows
     with the number of distinct entities, activities and relations rather than with the log (see
-    `logprov.model.stream`); the output reads back into the document
+    `logprov.model.recordstream`); the output reads back into the document
     `logprov.model.build_document` builds from the same records (for ``nt``, into isomorphic
     triples). Other formats build that document and `export` it.
 
@@ -243,12 +167,18 @@ def export_records(
     ValueError
         If the format is unknown.
     """
-    spec = _format(fmt)
+    from .texts import CLEANED_FORMATS, carried_records
+
+    spec = find_format(fmt)
     if spec.name in CLEANED_FORMATS:
         records = carried_records(records)
-    if spec.name not in STREAM_WRITERS:
+    if spec.streamer_name is None:
+        from ..model import build_document
+
         model = {key: options.pop(key) for key in MODEL_OPTIONS if key in options}
         return export(build_document(records, **model), spec.name, destination, **options)
+    from .onepass import write_records
+
     return _deliver(spec, destination, lambda stream: write_records(records, spec.name, stream, **options))
 
 

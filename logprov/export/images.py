@@ -6,9 +6,9 @@ from typing import IO, Any, Optional
 
 from prov.model import ProvDocument
 
-from .graph import prov_to_dot
+from .graphdrawing import prov_to_dot
 from .graphviz import render_dot
-from .streams import write_to
+from .destinations import write_to
 
 __all__ = ["write_dot", "write_image"]
 

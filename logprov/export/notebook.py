@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional, cast
 
 from prov.model import ProvDocument
 
-from .graph import GraphTruncatedWarning, prov_to_dot
+from .graphdrawing import GraphTruncatedWarning, prov_to_dot
 from .graphviz import GraphvizError, render_dot
-from .lineage import lineage_document as _lineage_document
+from .documentlineage import lineage_document as _lineage_document
 
 if TYPE_CHECKING:
     from ..query.model import Lineage, Session
@@ -41,6 +41,6 @@ class NotebookDocument(ProvDocument):
 
 
 def lineage_document(lineage: "Lineage", sessions: Iterable["Session"] = ()) -> NotebookDocument:
-    """Return the document of a lineage (see `logprov.export.lineage.lineage_document`), shown
+    """Return the document of a lineage (see `logprov.export.documentlineage.lineage_document`), shown
     in Jupyter as its graph."""
     return cast(NotebookDocument, _lineage_document(lineage, sessions, NotebookDocument))

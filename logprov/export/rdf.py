@@ -17,7 +17,7 @@ from prov.constants import (
 )
 from prov.model import ProvDocument, ProvRelation
 
-from .streams import write_to
+from .destinations import write_to
 
 __all__ = ["RDF_FORMATS", "to_graph", "write"]
 

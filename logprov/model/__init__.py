@@ -5,7 +5,7 @@ The mapping is described in ``docs/prov-mapping.md``.
 
 from __future__ import annotations
 
-from typing import Iterable, Union
+from typing import Any, Dict, Iterable, Union
 
 from prov.model import ProvDocument
 
@@ -13,9 +13,9 @@ from ..reading.reader import ProvRecord
 from .builder import CONFIGURED_BY, IN_SESSION, PARAMETER_TYPE, UNTRACED, DocumentBuilder
 from .contents import content_view
 from .descriptions import DESCRIBED_BY
-from .ids import AGENT, ACTIVITY, DESCRIPTION, GENERATION, LOGPROV, PARAMETER, SESSION, VOPROV, local_part
+from .identifiers import AGENT, ACTIVITY, DESCRIPTION, GENERATION, LOGPROV, PARAMETER, SESSION, VOPROV, local_part
 from .sessions import SESSION_TYPE
-from .stream import RecordStream, Sink, StreamConflictWarning
+from .recordstream import RecordStream, StatementSink, StreamConflictWarning
 
 __all__ = [
     "build_document",
@@ -23,7 +23,7 @@ __all__ = [
     "provlist2provdoc",
     "DocumentBuilder",
     "RecordStream",
-    "Sink",
+    "StatementSink",
     "StreamConflictWarning",
     "LOGPROV",
     "VOPROV",
@@ -44,7 +44,7 @@ __all__ = [
 
 
 def build_document(
-    records: Iterable[Union[ProvRecord, dict]],
+    records: Iterable[Union[ProvRecord, Dict[str, Any]]],
     *,
     with_descriptions: bool = True,
     with_parameters: bool = True,
@@ -77,7 +77,7 @@ def build_document(
     return builder.add_all(records).document()
 
 
-def provlist2provdoc(provlist: Iterable[dict], default_ns: str = "session") -> ProvDocument:
+def provlist2provdoc(provlist: Iterable[Dict[str, Any]], default_ns: str = "session") -> ProvDocument:
     """Convert a list of provenance payload dicts into a PROV document (logprov 0.0.2 interface).
 
     Parameters

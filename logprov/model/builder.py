@@ -14,9 +14,10 @@ from prov.identifier import QualifiedName
 from prov.model import ProvDocument
 
 from ..reading.reader import RecordNormalizer
-from .descriptions import DESCRIBED_BY, DescriptionIndex, describe
+from ..records import keys as K
+from .descriptions import DESCRIBED_BY, DescriptionIndex
 from .dispatch import RecordDispatcher
-from .ids import IdMaker
+from .identifiers import IdMaker
 from .mapping import (
     CONFIGURED_BY,
     ENTITY_TYPES,
@@ -27,17 +28,23 @@ from .mapping import (
     UNTRACED,
     ActivityState,
     Pair,
+    Record,
     agent_attributes,
     entity_attributes,
+    generation_of,
+    logged_parameters,
+    note_about,
     note_attributes,
     note_name,
     parameter_attributes,
     parameter_usage_attributes,
     role,
     role_attributes,
+    usage_of,
 )
-from .sessions import IN_CONTAINER, IN_JOB, session_attributes, session_context
-from .values import VALUE_LIMIT, AttributeValue, attribute_value
+from .sessions import IN_CONTAINER, IN_JOB
+from .sessiontable import SessionTable
+from .literals import VALUE_LIMIT, AttributeValue
 
 __all__ = [
     "DocumentBuilder",
@@ -77,10 +84,7 @@ class DocumentBuilder(RecordDispatcher):
         self.value_limit = value_limit
         self.ids = IdMaker(session_prefix)
         self.normalizer = RecordNormalizer()
-        self.sessions: Dict[str, Dict[Pair, None]] = {}
-        self.session_agents: Dict[str, str] = {}
-        self.indexes: Dict[str, DescriptionIndex] = {}
-        self.descriptions: Dict[QualifiedName, List[Pair]] = {}
+        self.sessions = SessionTable(self.ids, with_descriptions)
         self.agents: Dict[str, None] = {}
         self.activities: Dict[str, ActivityState] = {}
         self.parameters: Dict[Tuple[str, str], AttributeValue] = {}
@@ -91,49 +95,26 @@ class DocumentBuilder(RecordDispatcher):
         self.members: Dict[Tuple[QualifiedName, QualifiedName], None] = {}
         self.derivations: Dict[Tuple[QualifiedName, QualifiedName], bool] = {}
         self.notes: Dict[Tuple[QualifiedName, Optional[str], Optional[str]], None] = {}
-        #: Jobs and container images by key, with their attributes, and those of each session.
-        self.jobs: Dict[str, Dict[Pair, None]] = {}
-        self.images: Dict[str, Dict[Pair, None]] = {}
-        self.session_context: Dict[str, Dict[Tuple[str, str], None]] = {}
 
-    def _session(self, data: dict) -> None:
-        session = data["session_id"]
-        attributes = self.sessions.setdefault(session, {})
-        attributes.update(dict.fromkeys(session_attributes(data)))
-        for kind, found, table in zip(("job", "image"), session_context(data), (self.jobs, self.images)):
-            if found is not None:
-                key, pairs = found
-                table.setdefault(key, {}).update(dict.fromkeys(pairs))
-                self.session_context.setdefault(session, {})[(kind, key)] = None
-        agent = data.get("agent_name")
-        if agent is not None:
-            self.session_agents[session] = str(agent)
-            self.agents[str(agent)] = None
-        definitions = data.get("definitions")
-        if isinstance(definitions, dict) and "namespaces" in definitions:
-            self.ids.declare(definitions["namespaces"])
-        if self.with_descriptions and "definitions" in data and session not in self.indexes:
-            self.indexes[session] = describe(data["definitions"], self.ids, self.descriptions)
+    def _session(self, data: Record) -> None:
+        self.sessions.add(data, self.agents)
 
-    def _activity(self, data: dict, session: str | None) -> None:
-        key = data["activity_id"]
+    def _activity(self, data: Record, session: str | None) -> None:
+        key = data[K.ACTIVITY_ID]
         activity = self.activities.get(key)
         if activity is None:
             activity = self.activities[key] = ActivityState(key, session)
         activity.update(data, session)
         if activity.agent is not None:
             self.agents[activity.agent] = None
-        get = data.get
-        parameters = get("parameters")
-        if self.with_parameters and isinstance(parameters, dict):
-            for name, value in parameters.items():
-                self.parameters[(key, str(name))] = attribute_value(value, self.value_limit)
-        if get("used_id") is not None:
-            entity = self._reference(data["used_id"], session)
-            self.usages[(key, entity, role(get("used_role")))] = None
-        if get("generated_id") is not None:
-            entity = self._reference(data["generated_id"], session)
-            self.generations[(entity, key, role(get("generated_role")))] = None
+        for name, value in logged_parameters(data, self.with_parameters, self.value_limit):
+            self.parameters[(key, name)] = value
+        used = usage_of(data)
+        if used is not None:
+            self.usages[(key, self._reference(used[0], session), role(used[1]))] = None
+        generated = generation_of(data)
+        if generated is not None:
+            self.generations[(self._reference(generated[0], session), key, role(generated[1]))] = None
 
     def _reference(self, entity_id: Any, session: str | None) -> QualifiedName:
         entity = self.ids.entity(str(entity_id), session)
@@ -141,25 +122,24 @@ class DocumentBuilder(RecordDispatcher):
             self.entities[entity] = {}
         return entity
 
-    def _entity(self, data: dict, session: str | None) -> None:
-        entity = self._reference(data["entity_id"], session)
+    def _entity(self, data: Record, session: str | None) -> None:
+        entity = self._reference(data[K.ENTITY_ID], session)
         get = data.get
-        if get("member_id") is not None:
-            self.members[(entity, self._reference(data["member_id"], session))] = None
-        if get("progenitor_id") is not None:
-            progenitor = self._reference(data["progenitor_id"], session)
-            untraced = bool(get("untraced")) or self.derivations.get((entity, progenitor), False)
+        if get(K.MEMBER_ID) is not None:
+            self.members[(entity, self._reference(data[K.MEMBER_ID], session))] = None
+        if get(K.PROGENITOR_ID) is not None:
+            progenitor = self._reference(data[K.PROGENITOR_ID], session)
+            untraced = bool(get(K.UNTRACED)) or self.derivations.get((entity, progenitor), False)
             self.derivations[(entity, progenitor)] = untraced
         self.entities[entity].update(dict.fromkeys(entity_attributes(data, self.value_limit)))
-        if get("entity_description") is not None:
+        if get(K.ENTITY_DESCRIPTION) is not None:
             links = self.entity_descriptions.setdefault(entity, {})
-            links[(session, str(data["entity_description"]))] = None
+            links[(session, str(data[K.ENTITY_DESCRIPTION]))] = None
 
-    def _note(self, data: dict, session: str | None) -> None:
+    def _note(self, data: Record, session: str | None) -> None:
         entity = self._reference(note_name(data), session)
         self.entities[entity].update(dict.fromkeys(note_attributes(data, self.value_limit)))
-        about = data.get("about_activity")
-        self.notes[(entity, None if about is None else str(about), session)] = None
+        self.notes[(entity, note_about(data), session)] = None
 
     def document(self, document_class: type[ProvDocument] = ProvDocument) -> ProvDocument:
         """Return a new PROV document (of ``document_class``) holding everything added so far."""
@@ -170,18 +150,18 @@ class DocumentBuilder(RecordDispatcher):
         for parent in {a.parent for a in self.activities.values() if a.parent is not None}:
             if parent not in self.activities:
                 self.activities[parent] = ActivityState(parent, None)
-        sessions = dict.fromkeys(self.sessions)
+        sessions = dict.fromkeys(self.sessions.attributes)
         sessions.update(dict.fromkeys(a.session for a in self.activities.values() if a.session))
         for session in sessions:
-            attributes = self.sessions.get(session) or {SESSION_TYPE_PAIR: None}
+            attributes = self.sessions.attributes.get(session) or {SESSION_TYPE_PAIR: None}
             node = document.entity(ids.session(session), list(attributes))
-            if session in self.session_agents:
-                document.attribution(node, ids.agent(self.session_agents[session]))
+            if session in self.sessions.agents:
+                document.attribution(node, ids.agent(self.sessions.agents[session]))
         self._write_context(document)
         for agent in self.agents:
             document.agent(ids.agent(agent), agent_attributes(agent))
-        for key, attributes in self.descriptions.items():
-            document.entity(key, attributes)
+        for key, pairs in self.sessions.descriptions.items():
+            document.entity(key, pairs)
         self._write_activities(document)
         self._write_entities(document)
         self._write_parameters(document)
@@ -190,25 +170,25 @@ class DocumentBuilder(RecordDispatcher):
 
     def _write_context(self, document: ProvDocument) -> None:
         """Write the jobs and container images, and their influences on the sessions."""
-        ids = self.ids
-        for key, attributes in self.jobs.items():
+        ids, sessions = self.ids, self.sessions
+        for key, attributes in sessions.jobs.items():
             document.activity(ids.job(key), other_attributes=list(attributes))
-        for key, attributes in self.images.items():
-            document.entity(ids.image(key), list(attributes))
-        for session, context in self.session_context.items():
+        for key, pairs in sessions.images.items():
+            document.entity(ids.image(key), list(pairs))
+        for session, context in sessions.context.items():
             for kind, key in context:
                 target, influence = (ids.job(key), IN_JOB) if kind == "job" else (ids.image(key), IN_CONTAINER)
                 document.influence(ids.session(session), target, other_attributes=[(PROV_TYPE, influence)])
 
     def _index(self, session: str | None) -> DescriptionIndex | None:
-        return self.indexes.get(session) if session is not None else None
+        return self.sessions.index(session)
 
     def _write_activities(self, document: ProvDocument) -> None:
         ids = self.ids
         for activity in self.activities.values():
             node = ids.activity(activity.key)
             document.activity(node, activity.start, activity.end, activity.attributes())
-            agent = activity.agent or self.session_agents.get(activity.session or "")
+            agent = activity.agent or self.sessions.agents.get(activity.session or "")
             if agent is not None:
                 document.association(node, ids.agent(agent))
             if activity.session is not None:
@@ -270,13 +250,13 @@ class DocumentBuilder(RecordDispatcher):
             generated = self._specialization(document, ids.generated(entity, key), entity, specialized)
             document.generation(generated, ids.activity(key), activity.end, other_attributes=attributes)
         for (entity, progenitor), untraced in self.derivations.items():
-            attributes = [(PROV_TYPE, UNTRACED)] if untraced else None
+            typed: Optional[List[Pair]] = [(PROV_TYPE, UNTRACED)] if untraced else None
             derived = self._specialization(document, ids.derived(entity, progenitor), entity, specialized)
-            document.derivation(derived, progenitor, other_attributes=attributes)
+            document.derivation(derived, progenitor, other_attributes=typed)
         for collection, member in self.members:
             document.membership(collection, member)
-        for note, activity, session in self.notes:
-            if activity is not None:
-                document.influence(note, ids.activity(activity), other_attributes=[(PROV_TYPE, NOTE_ON)])
+        for note, about, session in self.notes:
+            if about is not None:
+                document.influence(note, ids.activity(about), other_attributes=[(PROV_TYPE, NOTE_ON)])
             elif session is not None:
                 document.influence(note, ids.session(session), other_attributes=[(PROV_TYPE, NOTE_ON)])

@@ -15,7 +15,7 @@ from prov.constants import PROV_SPECIALIZATION
 from prov.identifier import QualifiedName
 from prov.model import ProvDocument, ProvSpecialization
 
-from .ids import GENERATION
+from .identifiers import GENERATION
 
 __all__ = ["content_view", "is_specialized"]
 

@@ -16,14 +16,12 @@ from typing import Any, Dict, Iterator, List, Tuple
 from prov.constants import PROV_TYPE
 from prov.identifier import QualifiedName
 
-from .ids import LOGPROV, VOPROV, IdMaker, local_part
-from .values import AttributeValue, attribute_value
+from .identifiers import LOGPROV, VOPROV, IdMaker, local_part
+from .literals import Pair, Record, attribute_value
 
 __all__ = ["DescriptionIndex", "describe", "DESCRIBED_BY"]
 
 DESCRIBED_BY = VOPROV["isDescribedBy"]
-
-Pair = Tuple[QualifiedName, AttributeValue]
 
 _ENTITY_KEYS = ("entityType", "entity_description", "entity_type", "entitytype")
 _LOGPROV_KEYS = {
@@ -57,7 +55,7 @@ def _digest(kind: str, name: str, content: Any) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
 
 
-def _named(section: Any) -> Iterator[tuple[str, dict]]:
+def _named(section: Any) -> Iterator[tuple[str, Record]]:
     if isinstance(section, dict):
         for name, content in section.items():
             yield str(name), content if isinstance(content, dict) else {}
@@ -67,7 +65,7 @@ def _named(section: Any) -> Iterator[tuple[str, dict]]:
                 yield str(content["name"]), content
 
 
-def _items(content: dict, keys: tuple[str, ...]) -> list[dict]:
+def _items(content: Record, keys: tuple[str, ...]) -> list[Record]:
     for key in keys:
         items = content.get(key)
         if isinstance(items, list):
@@ -75,7 +73,7 @@ def _items(content: dict, keys: tuple[str, ...]) -> list[dict]:
     return []
 
 
-def _attributes(content: dict, skip: tuple[str, ...] = ()) -> List[Pair]:
+def _attributes(content: Record, skip: tuple[str, ...] = ()) -> List[Pair]:
     pairs: List[Pair] = []
     for key, value in content.items():
         if key in skip or value is None:
@@ -114,7 +112,7 @@ def describe(definitions: Any, ids: IdMaker, out: Dict[QualifiedName, List[Pair]
         key = ids.description(f"{name}-{_digest('entity', name, content)}")
         index.entities[name] = key
         if key not in out:
-            attributes = [(PROV_TYPE, VOPROV["EntityDescription"]), (VOPROV["name"], name)]
+            attributes: List[Pair] = [(PROV_TYPE, VOPROV["EntityDescription"]), (VOPROV["name"], name)]
             out[key] = attributes + _attributes(content, ("name",))
     activities = definitions.get("activities", definitions.get("activity_descriptions"))
     skip = ("name",) + tuple(k for _, keys, _ in _ITEM_LISTS for k in keys)
@@ -123,8 +121,8 @@ def describe(definitions: Any, ids: IdMaker, out: Dict[QualifiedName, List[Pair]
         key = ids.description(base)
         index.activities[name] = key
         if key not in out:
-            attributes = [(PROV_TYPE, VOPROV["ActivityDescription"]), (VOPROV["name"], name)]
-            out[key] = attributes + _attributes(content, skip)
+            described: List[Pair] = [(PROV_TYPE, VOPROV["ActivityDescription"]), (VOPROV["name"], name)]
+            out[key] = described + _attributes(content, skip)
         for kind, keys, type_name in _ITEM_LISTS:
             lookup = getattr(index, kind)
             for number, item in enumerate(_items(content, keys), 1):
@@ -135,7 +133,7 @@ def describe(definitions: Any, ids: IdMaker, out: Dict[QualifiedName, List[Pair]
     return index
 
 
-def _index_item(lookup: dict, activity: str, kind: str, item: dict, key: QualifiedName) -> None:
+def _index_item(lookup: Dict[Tuple[str, str], QualifiedName], activity: str, kind: str, item: Record, key: QualifiedName) -> None:
     if kind == "parameter":
         for label in (item.get("name"), item.get("value")):
             if label is not None:
@@ -145,7 +143,7 @@ def _index_item(lookup: dict, activity: str, kind: str, item: dict, key: Qualifi
 
 
 def _item_attributes(
-    item: dict, type_name: str, activity: QualifiedName, index: DescriptionIndex
+    item: Record, type_name: str, activity: QualifiedName, index: DescriptionIndex
 ) -> List[Pair]:
     pairs: List[Pair] = [(PROV_TYPE, VOPROV[type_name]), (VOPROV["activityDescription"], activity)]
     if type_name == "ParameterDescription" and "name" not in item and item.get("value") is not None:

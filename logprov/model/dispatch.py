@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any, Iterable, TypeVar, Union
 
 from ..reading.reader import ProvRecord, RecordNormalizer
+from ..records import keys as K
+from .literals import Record
 
 __all__ = ["RecordDispatcher"]
 
@@ -20,7 +22,7 @@ class RecordDispatcher:
 
     normalizer: RecordNormalizer
 
-    def add(self, record: Union[ProvRecord, dict]) -> None:
+    def add(self, record: Union[ProvRecord, Record]) -> None:
         """Take one record into account.
 
         Parameters
@@ -31,7 +33,7 @@ class RecordDispatcher:
         """
         self.add_all((record,))
 
-    def add_all(self: D, records: Iterable[Union[ProvRecord, dict]]) -> D:
+    def add_all(self: D, records: Iterable[Union[ProvRecord, Record]]) -> D:
         """Take every record of ``records`` into account and return ``self``."""
         on_session, on_activity, on_entity, on_note = self._session, self._activity, self._entity, self._note
         normalize = self.normalizer.normalize
@@ -41,24 +43,24 @@ class RecordDispatcher:
             else:
                 data = dict(record)
                 session = normalize(data)
-            if "session_id" in data:
+            if K.SESSION_ID in data:
                 on_session(data)
-            if "activity_id" in data:
+            if K.ACTIVITY_ID in data:
                 on_activity(data, session)
-            if "entity_id" in data:
+            if K.ENTITY_ID in data:
                 on_entity(data, session)
-            if "note_id" in data:
+            if K.NOTE_ID in data:
                 on_note(data, session)
         return self
 
-    def _session(self, data: dict) -> None:
+    def _session(self, data: Record) -> None:
         raise NotImplementedError
 
-    def _activity(self, data: dict, session: Any) -> None:
+    def _activity(self, data: Record, session: Any) -> None:
         raise NotImplementedError
 
-    def _entity(self, data: dict, session: Any) -> None:
+    def _entity(self, data: Record, session: Any) -> None:
         raise NotImplementedError
 
-    def _note(self, data: dict, session: Any) -> None:
+    def _note(self, data: Record, session: Any) -> None:
         raise NotImplementedError

@@ -10,15 +10,20 @@ import datetime
 from typing import Any, List, Optional, Tuple
 
 from prov.constants import PROV, PROV_LABEL, PROV_LOCATION, PROV_ROLE, PROV_TYPE, PROV_VALUE
-from prov.identifier import QualifiedName
 
+from ..records import keys as K
 from .descriptions import DescriptionIndex
-from .ids import LOGPROV, VOPROV
+from .identifiers import LOGPROV, VOPROV
 from .sessions import SESSION_TYPE
-from .values import TEXT_LIMIT, AttributeValue, attribute_value, to_time
+from .literals import TEXT_LIMIT, AttributeValue, Pair, Record, attribute_value, to_time
 
 __all__ = [
     "Pair",
+    "Record",
+    "usage_of",
+    "generation_of",
+    "logged_parameters",
+    "note_about",
     "NOTE_TYPE",
     "NOTE_ON",
     "note_name",
@@ -41,7 +46,6 @@ __all__ = [
     "role",
 ]
 
-Pair = Tuple[QualifiedName, AttributeValue]
 
 IN_SESSION = LOGPROV["inSession"]
 PARAMETER_TYPE = VOPROV["Parameter"]
@@ -57,25 +61,25 @@ ENTITY_TYPES = {name: LOGPROV[name] for name in ("PythonObject", "File", "FileCo
 
 _TEXT, _VALUE, _TYPE, _MEMBER, _GENERATED = "text", "value", "type", "member", "generated"
 _ENTITY_FIELDS = {
-    "location": (PROV_LOCATION, _TEXT),
-    "hash": (LOGPROV["hash"], _TEXT),
-    "hash_type": (LOGPROV["hashType"], _TEXT),
-    "contentType": (LOGPROV["contentType"], _TEXT),
-    "description": (LOGPROV["description"], _TEXT),
-    "size": (LOGPROV["size"], _TEXT),
-    "id_scheme": (LOGPROV["idScheme"], _TEXT),
-    "digest": (LOGPROV["digest"], _TEXT),
-    "entity_description": (LOGPROV["entityDescription"], _TEXT),
-    "identified_by": (LOGPROV["identifiedBy"], _TEXT),
-    "product_id": (LOGPROV["productId"], _TEXT),
-    "reference_meta": (LOGPROV["referenceMeta"], _TEXT),
-    "value": (PROV_VALUE, _VALUE),
-    "type": (PROV_TYPE, _TYPE),
-    "member_id": (PROV_TYPE, _MEMBER),
-    "generated_time": (GENERATED_AT, _GENERATED),
+    K.LOCATION: (PROV_LOCATION, _TEXT),
+    K.HASH: (LOGPROV["hash"], _TEXT),
+    K.HASH_TYPE: (LOGPROV["hashType"], _TEXT),
+    K.CONTENT_TYPE: (LOGPROV["contentType"], _TEXT),
+    K.DESCRIPTION: (LOGPROV["description"], _TEXT),
+    K.SIZE: (LOGPROV["size"], _TEXT),
+    K.ID_SCHEME: (LOGPROV["idScheme"], _TEXT),
+    K.DIGEST: (LOGPROV["digest"], _TEXT),
+    K.ENTITY_DESCRIPTION: (LOGPROV["entityDescription"], _TEXT),
+    K.IDENTIFIED_BY: (LOGPROV["identifiedBy"], _TEXT),
+    K.PRODUCT_ID: (LOGPROV["productId"], _TEXT),
+    K.REFERENCE_META: (LOGPROV["referenceMeta"], _TEXT),
+    K.VALUE: (PROV_VALUE, _VALUE),
+    K.TYPE: (PROV_TYPE, _TYPE),
+    K.MEMBER_ID: (PROV_TYPE, _MEMBER),
+    K.GENERATED_TIME: (GENERATED_AT, _GENERATED),
 }
 _ACTIVITY_FIELDS = frozenset(
-    {"status", "duration", "exception_type", "exception_message", "function", "exit_code"}
+    {K.STATUS, K.DURATION, K.EXCEPTION_TYPE, K.EXCEPTION_MESSAGE, K.FUNCTION, K.EXIT_CODE}
 )
 _STATUS = LOGPROV["status"]
 _DURATION = LOGPROV["duration"]
@@ -120,26 +124,26 @@ class ActivityState:
         self.parent: Optional[str] = None
         self.ended = False
 
-    def update(self, data: dict, session: Optional[str]) -> None:
+    def update(self, data: Record, session: Optional[str]) -> None:
         """Take the activity fields of one record into account (later values win)."""
         if self.session is None:
             self.session = session
         get = data.get
-        if get("name") is not None:
-            self.name = str(data["name"])
-        if "startTime" in data:
-            self.start = to_time(data["startTime"]) or self.start
-        if "endTime" in data:
+        if get(K.NAME) is not None:
+            self.name = str(data[K.NAME])
+        if K.START_TIME in data:
+            self.start = to_time(data[K.START_TIME]) or self.start
+        if K.END_TIME in data:
             self.ended = True
-            self.end = to_time(data["endTime"]) or self.end
+            self.end = to_time(data[K.END_TIME]) or self.end
         for field in _ACTIVITY_FIELDS.intersection(data):
             value = data[field]
             if value is not None:
                 setattr(self, field, value)
-        if get("agent_name") is not None:
-            self.agent = str(data["agent_name"])
-        if get("parent_activity_id") is not None:
-            self.parent = data["parent_activity_id"]
+        if get(K.AGENT_NAME) is not None:
+            self.agent = str(data[K.AGENT_NAME])
+        if get(K.PARENT_ACTIVITY_ID) is not None:
+            self.parent = data[K.PARENT_ACTIVITY_ID]
 
     def attributes(self) -> List[Pair]:
         """Return the attributes of the activity element (times excepted)."""
@@ -166,7 +170,7 @@ class ActivityState:
         return pairs
 
 
-def entity_attributes(data: dict, value_limit: int) -> List[Pair]:
+def entity_attributes(data: Record, value_limit: int) -> List[Pair]:
     """Return the attributes an entity record gives its entity.
 
     Parameters
@@ -198,7 +202,7 @@ def entity_attributes(data: dict, value_limit: int) -> List[Pair]:
             pairs.append((attribute, named or attribute_value(value)))
         elif kind is _MEMBER:
             pairs.append((attribute, COLLECTION))
-        elif "progenitor_id" in data:
+        elif K.PROGENITOR_ID in data:
             moment = to_time(value)
             if moment is not None:
                 pairs.append((attribute, moment))
@@ -251,19 +255,46 @@ def role(value: Any) -> Optional[str]:
     return None if value is None else str(attribute_value(value))
 
 
-def note_name(data: dict) -> str:
+def note_name(data: Record) -> str:
     """Return the entity id (as logged, local to its session) of the note record ``data``."""
-    return f"note-{data['note_id']}"
+    return f"note-{data[K.NOTE_ID]}"
 
 
-def note_attributes(data: dict, value_limit: int) -> List[Pair]:
+def note_attributes(data: Record, value_limit: int) -> List[Pair]:
     """Return the attributes of the entity of a note: its type, text (``prov:value``), time
     (``logprov:time``) and further attributes (``logprov:attributes``, as JSON)."""
-    pairs: List[Pair] = [(PROV_TYPE, NOTE_TYPE), (PROV_VALUE, attribute_value(str(data.get("note", "")), value_limit))]
-    moment = to_time(data.get("time"))
+    pairs: List[Pair] = [(PROV_TYPE, NOTE_TYPE), (PROV_VALUE, attribute_value(str(data.get(K.NOTE, "")), value_limit))]
+    moment = to_time(data.get(K.TIME))
     if moment is not None:
         pairs.append((LOGPROV["time"], moment))
     attributes = data.get("attributes")
     if attributes:
         pairs.append((LOGPROV["attributes"], attribute_value(attributes, value_limit)))
     return pairs
+
+
+def usage_of(data: Record) -> Optional[Tuple[Any, Any]]:
+    """Return the entity id and the logged role of the usage a record tells, or None."""
+    entity = data.get(K.USED_ID)
+    return None if entity is None else (entity, data.get(K.USED_ROLE))
+
+
+def generation_of(data: Record) -> Optional[Tuple[Any, Any]]:
+    """Return the entity id and the logged role of the generation a record tells, or None."""
+    entity = data.get(K.GENERATED_ID)
+    return None if entity is None else (entity, data.get(K.GENERATED_ROLE))
+
+
+def logged_parameters(data: Record, with_parameters: bool, value_limit: int) -> List[Tuple[str, AttributeValue]]:
+    """Return the parameters a record gives its activity, as names and attribute values
+    (none when ``with_parameters`` is false or the record's parameters are not a mapping)."""
+    parameters = data.get(K.PARAMETERS)
+    if not with_parameters or not isinstance(parameters, dict):
+        return []
+    return [(str(name), attribute_value(value, value_limit)) for name, value in parameters.items()]
+
+
+def note_about(data: Record) -> Optional[str]:
+    """Return the activity a note record is about, or None (a note on its session)."""
+    about = data.get("about_activity")
+    return None if about is None else str(about)

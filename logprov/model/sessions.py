@@ -3,14 +3,14 @@ and container image it names into an activity and an entity of their own."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Tuple
 
 from prov.constants import PROV_LABEL, PROV_TYPE
-from prov.identifier import QualifiedName
 
 from ..capture.jobs import job_label
-from .ids import LOGPROV
-from .values import AttributeValue, attribute_value, to_time
+from ..records import keys as K
+from .identifiers import LOGPROV
+from .literals import Pair, Record, attribute_value, to_time
 
 __all__ = [
     "SESSION_TYPE", "JOB_TYPE", "IMAGE_TYPE", "IN_JOB", "IN_CONTAINER", "session_attributes", "Context",
@@ -25,15 +25,13 @@ IN_JOB = LOGPROV["inJob"]
 IN_CONTAINER = LOGPROV["inContainer"]
 PACKAGES_LIMIT = 1000
 
-Pair = tuple[QualifiedName, AttributeValue]
-
 _TOP_LEVEL = (
-    ("name", "name"),
-    ("module", "module"),
-    ("class", "class"),
-    ("agent_name", "user"),
-    ("logprov_version", "version"),
-    ("hash_type", "hashType"),
+    (K.NAME, "name"),
+    (K.MODULE, "module"),
+    (K.CLASS, "class"),
+    (K.AGENT_NAME, "user"),
+    (K.LOGPROV_VERSION, "version"),
+    (K.HASH_TYPE, "hashType"),
 )
 
 
@@ -46,7 +44,7 @@ _IMAGE_FIELDS = (("image", "image"), ("tag", "tag"), ("digest", "digest"), ("ima
 _CONTAINER_FIELDS = (("runtime", "containerRuntime"), ("name", "containerName"), ("id", "containerId"))
 
 
-def _mapping(value: Any) -> dict:
+def _mapping(value: Any) -> Record:
     return value if isinstance(value, dict) else {}
 
 
@@ -54,7 +52,7 @@ def _joined(*parts: Any) -> str:
     return " ".join(str(part) for part in parts if part not in (None, ""))
 
 
-def session_attributes(data: dict) -> list[Pair]:
+def session_attributes(data: Record) -> list[Pair]:
     """Return the attributes of the session entity described by a session record.
 
     Parameters
@@ -70,14 +68,14 @@ def session_attributes(data: dict) -> list[Pair]:
         git commit, packages, and the runtime, name and id of the container.
     """
     pairs: list[Pair] = [(PROV_TYPE, SESSION_TYPE)]
-    for key in ("startTime", "endTime"):
+    for key in (K.START_TIME, K.END_TIME):
         moment = to_time(data.get(key))
         if moment is not None:
             pairs.append((LOGPROV[key], moment))
     for key, name in _TOP_LEVEL:
         if data.get(key) is not None:
             pairs.append((LOGPROV[name], attribute_value(data[key])))
-    system = _mapping(data.get("system"))
+    system = _mapping(data.get(K.SYSTEM))
     platform = _mapping(system.get("platform"))
     python = _mapping(system.get("python"))
     argv = system.get("argv", system.get("arguments"))
@@ -92,13 +90,13 @@ def session_attributes(data: dict) -> list[Pair]:
         "cpus": platform.get("num_cpus"),
         "memory": platform.get("memory_total"),
     }
-    git = _mapping(data.get("git"))
+    git = _mapping(data.get(K.GIT))
     found["gitCommit"] = git.get("commit")
     found["gitDirty"] = git.get("dirty")
-    packages = _mapping(data.get("packages"))
+    packages = _mapping(data.get(K.PACKAGES))
     if packages:
         found["packages"] = ", ".join(f"{name}={version}" for name, version in packages.items())
-    container = _mapping(data.get("container"))
+    container = _mapping(data.get(K.CONTAINER))
     for key, name in _CONTAINER_FIELDS:
         found[name] = container.get(key)
     for name, value in found.items():
@@ -108,16 +106,16 @@ def session_attributes(data: dict) -> list[Pair]:
 
 
 #: A job or container image of a session: its key (the local part of its identifier, before
-#: `logprov.model.ids.local_part`) and its attributes.
+#: `logprov.model.identifiers.local_part`) and its attributes.
 Context = tuple[str, list[Pair]]
 
 
-def _pairs(data: dict, fields: tuple) -> list[Pair]:
+def _pairs(data: Record, fields: Tuple[Tuple[str, str], ...]) -> list[Pair]:
     return [(LOGPROV[name], attribute_value(data[key])) for key, name in fields if data.get(key) not in (None, "")]
 
 
-def _job(data: dict) -> Context | None:
-    job = _mapping(data.get("job"))
+def _job(data: Record) -> Context | None:
+    job = _mapping(data.get(K.JOB))
     label = job_label(job)
     if not label:
         return None
@@ -125,8 +123,8 @@ def _job(data: dict) -> Context | None:
     return key, [(PROV_TYPE, JOB_TYPE), (PROV_LABEL, f"{job.get('system') or 'job'} {label}"), *_pairs(job, _JOB_FIELDS)]
 
 
-def _image(data: dict) -> Context | None:
-    container = _mapping(data.get("container"))
+def _image(data: Record) -> Context | None:
+    container = _mapping(data.get(K.CONTAINER))
     identity = container.get("digest") or container.get("image_id")
     if identity:
         key = str(identity).replace(":", ".", 1)
@@ -139,7 +137,7 @@ def _image(data: dict) -> Context | None:
     return key, [(PROV_TYPE, IMAGE_TYPE), (PROV_LABEL, label), *_pairs(container, _IMAGE_FIELDS)]
 
 
-def session_context(data: dict) -> tuple[Context | None, Context | None]:
+def session_context(data: Record) -> tuple[Context | None, Context | None]:
     """Return the job and the container image a session record names.
 
     The job is an activity (``prov:type logprov:Job``) keyed ``<system>.<label>``

@@ -14,10 +14,11 @@ and so can an integer and a boolean (``1`` and ``true``).
 from __future__ import annotations
 
 import operator
-from typing import Callable, Dict, Tuple
+from typing import Any, Callable, Dict, Tuple
 
+from ..records import keys as K
+from .literals import AttributeValue, Record
 from .mapping import Pair, entity_attributes, parameter_attributes
-from .values import AttributeValue
 
 __all__ = ["Attributes", "EntityShapes", "ParameterShapes"]
 
@@ -26,10 +27,10 @@ Attributes = Tuple[Pair, ...]
 _CACHE_LIMIT = 2048
 _KEYED_TYPES = frozenset({str, int, bool, type(None)})
 _SHAPED_TYPES = frozenset({str, int, type(None)})
-_VOLATILE = ("entity_id", "in_session")
+_VOLATILE = (K.ENTITY_ID, K.IN_SESSION)
 
 
-def _nothing(data: dict) -> tuple:
+def _nothing(data: Record) -> Tuple[Any, ...]:
     return ()
 
 
@@ -46,10 +47,10 @@ class EntityShapes:
 
     def __init__(self, value_limit: int) -> None:
         self.value_limit = value_limit
-        self._found: Dict[tuple, Attributes] = {}
-        self._getters: Dict[tuple, Callable[[dict], tuple]] = {}
+        self._found: Dict[Tuple[Any, ...], Attributes] = {}
+        self._getters: Dict[Tuple[str, ...], Callable[[Record], Tuple[Any, ...]]] = {}
 
-    def attributes(self, data: dict) -> Attributes:
+    def attributes(self, data: Record) -> Attributes:
         """Return the attributes of `logprov.model.mapping.entity_attributes` as a tuple.
 
         Parameters
@@ -74,7 +75,7 @@ class EntityShapes:
             self._found[key] = found
         return found
 
-    def _getter(self, keys: tuple) -> Callable[[dict], tuple]:
+    def _getter(self, keys: Tuple[str, ...]) -> Callable[[Record], Tuple[Any, ...]]:
         """Return what picks the values that make the shape out of a record with ``keys``."""
         kept = [key for key in keys if key not in _VOLATILE]
         if len(kept) == 1:
@@ -85,7 +86,7 @@ class EntityShapes:
         self._getters[keys] = getter
         return getter
 
-    def _make(self, data: dict) -> Attributes:
+    def _make(self, data: Record) -> Attributes:
         return tuple(entity_attributes(data, self.value_limit))
 
 
@@ -95,7 +96,7 @@ class ParameterShapes:
     __slots__ = ("_found",)
 
     def __init__(self) -> None:
-        self._found: Dict[tuple, Attributes] = {}
+        self._found: Dict[Tuple[Any, ...], Attributes] = {}
 
     def attributes(self, name: str, value: AttributeValue) -> Attributes:
         """Return the attributes of `logprov.model.mapping.parameter_attributes` as a tuple."""

@@ -2,7 +2,7 @@
 
 An id with a ``prefix:`` (``file:8d1f…``, ``obs:23523``) is global: the same id in two sessions
 is one entity. Any other id (a value digest) is local to its session and is qualified as
-``<session>.<id>``. Unlike `logprov.model.ids`, ids are kept as logged, not made XML names.
+``<session>.<id>``. Unlike `logprov.model.identifiers`, ids are kept as logged, not made XML names.
 """
 
 from __future__ import annotations

@@ -117,7 +117,7 @@ def namespaces() -> dict[str, str]:
     """Return the prefixes predefined for queries: those of the PROV-O export (``prov``,
     ``logprov``, ``voprov``, ``xsd``, ``rdfs``, ``rdf``, ``session``, ``activity``, ``param``,
     ``agent``, ``desc``, ``gen``) and ``file`` for the ids of files."""
-    from ..model.ids import BASE_NAMESPACES
+    from ..model.identifiers import BASE_NAMESPACES
 
     found = {"prov": "http://www.w3.org/ns/prov#", "xsd": "http://www.w3.org/2001/XMLSchema#",
              "rdfs": "http://www.w3.org/2000/01/rdf-schema#",

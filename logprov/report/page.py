@@ -142,7 +142,7 @@ def _drawn_records(snapshot: Snapshot, activities: list, max_nodes: int) -> tupl
 def _graph_svg(snapshot: Snapshot, activities: list, max_nodes: int) -> tuple[str, Optional[str]]:
     """Return the graph drawing as SVG markup to inline, and a note when it was cut."""
     from ..export import export_records
-    from ..export.graph import GraphTruncatedWarning
+    from ..export.graphdrawing import GraphTruncatedWarning
 
     records, note = _drawn_records(snapshot, activities, max_nodes)
     if not records:

@@ -17,7 +17,7 @@ from logprov.capture.containers import container_info, split_image
 from logprov.capture.jobs import batch_job, current_job, file_label, job_label
 from logprov.capture.secrecy import secrecy_policy
 from logprov.model import build_document
-from logprov.model.ids import LOGPROV
+from logprov.model.identifiers import LOGPROV
 from logprov.reading.reader import iter_records
 
 from batchjobs import outside_batch_jobs

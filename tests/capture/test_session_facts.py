@@ -23,7 +23,7 @@ import logprov.query
 from logprov.capture import environment as session
 from logprov.capture.flusher import start_thread
 from logprov.model import build_document
-from logprov.model.stream import StreamConflictWarning
+from logprov.model.recordstream import StreamConflictWarning
 from logprov.reading.reader import iter_records
 from logprov.testing import parse_line
 

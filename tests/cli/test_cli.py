@@ -104,7 +104,7 @@ def test_a_lineage_drawing_reads_the_logs_once(capsys, monkeypatch, two_sessions
 
 def focused_drawing(log, target, options) -> str:
     """Return the DOT text of the document of ``log`` drawn with the focus of ``graph --entity``."""
-    from logprov.export.graph import prov_to_dot
+    from logprov.export.graphdrawing import prov_to_dot
     from logprov.model import build_document
     from logprov.reading.reader import iter_records
 

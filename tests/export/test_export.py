@@ -17,7 +17,7 @@ from prov.model import ProvActivity, ProvDocument, ProvEntity, ProvGeneration, P
 from logprov.export import FORMATS, GraphTruncatedWarning, export, formats, prov_to_dot
 from logprov.export import graphviz
 from logprov.export.graphviz import GraphvizError, find_program
-from logprov.export.lineage import lineage, resolve
+from logprov.export.documentlineage import lineage, resolve
 from logprov.model import build_document
 from logprov.model.contents import content_view
 from logprov.reading.reader import iter_records

@@ -36,7 +36,7 @@ from logprov.model import (
     local_part,
 )
 from logprov.model.contents import content_view, is_specialized
-from logprov.model.values import attribute_value
+from logprov.model.literals import attribute_value
 from logprov.reading.reader import iter_records
 
 from logs import DEFINITIONS, SyntheticLog, file_entity, make_id, two_session_log, value_entity

@@ -11,12 +11,15 @@ from pathlib import Path
 import pytest
 
 from logprov.export import export, export_records
+from logprov.export.onepass import write_records
 from logprov.model import build_document
-from logprov.model.stream import StreamConflictWarning
+from logprov.model.recordstream import RecordStream, StreamConflictWarning
+from logprov.model.streammapping import StreamMapping
+from logprov.records.kinds import shape_of
 from logprov.reading.reader import iter_records
 
 from logs import DEFINITIONS, SyntheticLog, file_entity, value_entity
-from onepass import assert_same
+from onepass import ALL, assert_same
 from provschemas import prov_json_validator, prov_xml_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -180,7 +183,7 @@ def test_destinations_and_aliases(legacy, tmp_path):
 def test_entities_found_again_after_they_went_to_disk(tmp_path):
     from prov.constants import PROV_LOCATION
 
-    from logprov.model.spool import EntityTable
+    from logprov.model.entitytables import EntityTable
 
     table = EntityTable(str(tmp_path), window=2)
     table.add("a:x", [(PROV_LOCATION, "one")])
@@ -300,3 +303,22 @@ def test_a_renamed_prefix_does_not_take_the_name_of_another():
     assert_same(records)
     text = export_records(records, "provn")
     assert text.count("entity(") == 3
+
+
+def _written(records: list, fmt: str, mapping: type, window: int) -> str:
+    output = io.StringIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StreamConflictWarning)
+        write_records(records, fmt, output, mapping=mapping, window=window)
+    return output.getvalue()
+
+
+@pytest.mark.parametrize("window", [1, 8192])
+def test_handlers_by_kind_write_what_the_general_path_writes(synthetic, legacy, analysis_log, window):
+    kinds = {shape_of(tuple(record.data)) for record in synthetic}
+    assert kinds >= {"used", "generated", "parameters", "member", "derivation", "description", "start", "end"}
+    for records in (synthetic, synthetic[::-1], synthetic + synthetic, legacy, analysis_log):
+        for fmt in ALL:
+            fast = _written(records, fmt, RecordStream, window)
+            assert fast == _written(records, fmt, StreamMapping, window), fmt
+            assert fast.count("\n") > 20

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import gc
-import importlib
 import tempfile
-from typing import IO, Any, Dict, Iterable, Optional
+from typing import IO, Any, Dict, Iterable, Optional, Type
 
-from ..model.stream import RecordStream
-from .spools import BinaryOutput
+from ..model.recordstream import RecordStream
+from ..model.streammapping import StreamMapping
+from .destinations import BinaryOutput
+from .registry import MODEL_OPTIONS, find_format
 
-__all__ = ["STREAM_WRITERS", "MODEL_OPTIONS", "write_records"]
-
-STREAM_WRITERS: Dict[str, str] = {
-    "json": "stream_json:JsonStreamWriter",
-    "provn": "stream_provn:ProvnStreamWriter",
-    "nt": "stream_rdf:RdfStreamWriter",
-    "xml": "stream_xml:XmlStreamWriter",
-}
-"""Formats written in one pass, and their writer classes (imported when used)."""
-
-MODEL_OPTIONS = ("with_descriptions", "with_parameters", "session_prefix")
-"""Options of `logprov.model.build_document` that `write_records` also takes."""
+__all__ = ["write_records"]
 
 
 def write_records(
@@ -31,6 +21,7 @@ def write_records(
     *,
     spool_dir: Optional[str] = None,
     window: int = 8192,
+    mapping: Type[StreamMapping] = RecordStream,
     **options: Any,
 ) -> None:
     """Write the document of ``records`` in format ``fmt`` to ``stream``, in one pass.
@@ -40,13 +31,16 @@ def write_records(
     records : iterable of ProvRecord or dict
         Records from `logprov.reading.reader.iter_records`, or payload dicts.
     fmt : str
-        A key of `STREAM_WRITERS`.
+        A format of `logprov.export.registry.FORMATS` that has a ``streamer``.
     stream : file-like
         Text or binary stream.
     spool_dir : str, optional
         Where the temporary files go (default: the system's temporary directory).
     window : int
         Entities merged in memory before they go to a temporary file.
+    mapping : type
+        The streaming mapping: `RecordStream`, or `StreamMapping`, which takes every record by
+        the general path and is the reference of the per-kind handlers of `RecordStream`.
     **options
         The options of `MODEL_OPTIONS`, then those of the writer (``indent`` for ``json``,
         ``shortcuts`` for ``nt``).
@@ -60,7 +54,7 @@ def write_records(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _write(records, fmt, stream, spool_dir, window, model, options)
+        _write(records, fmt, stream, spool_dir, window, mapping, model, options)
     finally:
         if collecting:
             gc.enable()
@@ -72,13 +66,16 @@ def _write(
     stream: IO[Any],
     spool_dir: Optional[str],
     window: int,
+    mapping: Type[StreamMapping],
     model: Dict[str, Any],
     options: Dict[str, Any],
 ) -> None:
     with tempfile.TemporaryDirectory(prefix="logprov-export-", dir=spool_dir) as folder:
-        module, name = STREAM_WRITERS[fmt].split(":")
-        writer = getattr(importlib.import_module(f"{__package__}.{module}"), name)(folder, **options)
-        source = RecordStream(writer, folder, window=window, **model)
+        streamer = find_format(fmt).streamer
+        if streamer is None:
+            raise ValueError(f"the {fmt} format is not written in one pass")
+        writer = streamer(folder, **options)
+        source = mapping(writer, folder, window=window, **model)
         try:
             writer.start(BinaryOutput(stream), source.ids.namespaces)
             source.add_all(records)

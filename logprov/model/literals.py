@@ -6,13 +6,19 @@ import datetime
 import json
 import math
 import re
-from typing import Any, Union
+from typing import Any, Dict, Tuple, Union
+
+from prov.identifier import QualifiedName
 
 from ..reading.reader import parse_time
 
-__all__ = ["AttributeValue", "VALUE_LIMIT", "TEXT_LIMIT", "attribute_value", "shorten", "to_time"]
+__all__ = ["AttributeValue", "Pair", "Record", "VALUE_LIMIT", "TEXT_LIMIT", "attribute_value", "shorten", "to_time"]
 
 AttributeValue = Union[str, int, float, bool, datetime.datetime]
+Pair = Tuple[QualifiedName, Union[AttributeValue, QualifiedName]]
+"""An attribute of a PROV statement: its name and its value."""
+Record = Dict[str, Any]
+"""A record's payload, normalised (see `logprov.reading.reader.RecordNormalizer`)."""
 
 VALUE_LIMIT = 200
 TEXT_LIMIT = 2000

@@ -10,8 +10,6 @@ shape is encoded once, with placeholders, and reused as a template.
 from __future__ import annotations
 
 import datetime
-import itertools
-import os
 import re
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -19,12 +17,12 @@ from lxml import etree
 from prov.constants import PROV_ATTR_ENDTIME, PROV_ATTR_STARTTIME, PROV_ATTR_TIME
 from prov.identifier import Namespace, QualifiedName
 from prov.model import DEFAULT_NAMESPACES, sorted_attributes
-from prov.model.records import _xsd_datetime_text
-from prov.serializers.provxml import ProvXMLSerializer, _encode_attribute, _ns_prov
 
 from ..model.mapping import Pair
-from .kinds import FORMAL_ATTRIBUTES, RECORD_TYPES
-from .spools import BinaryOutput, Spool
+from .recordtypes import FORMAL_ATTRIBUTES, RECORD_TYPES
+from .provcompat import xml_add_attribute, xml_name, xml_record_label, xsd_datetime_text
+from .destinations import BinaryOutput
+from .statementwriter import SpooledWriter, Time
 from .templates import Fill, compile_template
 
 __all__ = ["XmlStreamWriter"]
@@ -33,13 +31,13 @@ _PLACEHOLDERS = Namespace("prov", "http://www.w3.org/ns/prov#")
 _SUBJECT = QualifiedName(_PLACEHOLDERS, "logprov-stream-subject")
 _TARGET = QualifiedName(_PLACEHOLDERS, "logprov-stream-target")
 _MOMENT = datetime.datetime(1, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.timezone.utc)
-_MOMENT_TEXT = _xsd_datetime_text(_MOMENT)
+_MOMENT_TEXT = xsd_datetime_text(_MOMENT)
 _DECLARATION = re.compile(rb' xmlns:([A-Za-z_][A-Za-z0-9_.\-]*)="([^"]*)"')
-_ID = _ns_prov("id")
+_ID = xml_name("id")
 
 
 def _time(value: Union[datetime.datetime, str]) -> datetime.datetime:
-    return datetime.datetime.fromisoformat(value) if type(value) is str else value
+    return datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _base_namespaces() -> Dict[str, str]:
@@ -49,8 +47,8 @@ def _base_namespaces() -> Dict[str, str]:
     return found
 
 
-class XmlStreamWriter:
-    """A `logprov.model.stream.Sink` writing PROV-XML.
+class XmlStreamWriter(SpooledWriter):
+    """A `logprov.model.statementsink.StatementSink` writing PROV-XML.
 
     Parameters
     ----------
@@ -59,27 +57,19 @@ class XmlStreamWriter:
     """
 
     def __init__(self, folder: str) -> None:
-        self.spool = Spool(os.path.join(folder, "records.xml"))
-        self.blank = itertools.count(1)
-        self.time_text = "%s"
-        self.lines: List[str] = []
-        self._label = ProvXMLSerializer()._derive_record_label
-        self._output: Optional[BinaryOutput] = None
-        self._namespaces: Mapping[str, Namespace] = {}
+        super().__init__(folder, "records.xml", xsd_datetime_text, flush_every=4096)
         self._root: Optional[etree._Element] = None
         self._declared: Dict[bytes, bytes] = {}
         self._templates: Dict[tuple, Fill] = {}
 
     def start(self, output: BinaryOutput, namespaces: Mapping[str, Namespace]) -> None:
-        """Set where the document goes and the namespaces its prefixes come from."""
-        self._output = output
-        self._namespaces = namespaces
+        super().start(output, namespaces)
         self._nsmap()
 
     def _nsmap(self) -> Dict[str, str]:
         nsmap = {prefix: namespace.uri for prefix, namespace in self._namespaces.items()}
         nsmap.update(_base_namespaces())
-        self._root = etree.Element(_ns_prov("document"), nsmap=nsmap)
+        self._root = etree.Element(xml_name("document"), nsmap=nsmap)
         self._declared = {prefix.encode(): uri.encode() for prefix, uri in nsmap.items()}
         return nsmap
 
@@ -88,43 +78,20 @@ class XmlStreamWriter:
 
     def _serialized(self, kind: str, identifier: Optional[str], pairs: List[Pair]) -> bytes:
         record_type = RECORD_TYPES[kind]
-        label = self._label(record_type, pairs)
+        label = xml_record_label(record_type, pairs)
         root = self._root
         assert root is not None, "start() was not called"
-        element = etree.SubElement(root, _ns_prov(label), {_ID: identifier} if identifier else None)
+        element = etree.SubElement(root, xml_name(label), {_ID: identifier} if identifier else None)
         for attribute, value in sorted_attributes(record_type, pairs):
-            _encode_attribute(element, attribute, value, False)
+            xml_add_attribute(element, attribute, value)
         root.remove(element)
         head, _, rest = etree.tostring(element).partition(b">")
         return b"  " + _DECLARATION.sub(self._strip, head) + b">" + rest + b"\n"
 
-    def _add(self, text: str) -> None:
-        lines = self.lines
-        lines.append(text)
-        if len(lines) >= 4096:
-            self.flush()
-
-    def flush(self) -> None:
-        """Move the record elements written so far to the record file."""
-        lines = self.lines
-        self.spool.parts.append("".join(lines).encode("utf-8"))
-        self.spool.flush()
-        lines.clear()
-
-    def term(self, name: str) -> str:
-        """Return the identifier ``name`` (``prefix:local`` text) as it is written: unchanged."""
-        return name
-
     def moment(self, time: datetime.datetime) -> str:
-        """Return a time as PROV-XML writes it."""
-        return _xsd_datetime_text(time)
+        return xsd_datetime_text(time)
 
     def template(self, kind: str, timed: bool, attributes: Sequence[Pair]) -> Tuple[List[str], Fill]:
-        """Return where a relation goes and the function writing its element.
-
-        The function is ``fill(subject, target, time, blank)``, of the subject and the target
-        as given by `term`, the time as given by `moment` and a blank node number.
-        """
         if type(attributes) is not tuple:
             attributes = tuple(attributes)
         return self.lines, self._template(kind, timed, attributes)
@@ -148,34 +115,17 @@ class XmlStreamWriter:
             self._templates[key] = template
         return template
 
-    def element(
-        self,
-        kind: str,
-        name: str,
-        attributes: Sequence[Pair],
-        start: Union[datetime.datetime, str, None] = None,
-        end: Union[datetime.datetime, str, None] = None,
-    ) -> None:
-        """Write an entity, activity or agent (times as datetimes or as `moment` gives them)."""
+    def element(self, kind: str, name: str, attributes: Sequence[Pair], start: Time = None, end: Time = None) -> None:
         pairs: List[Pair] = []
         if start is not None:
             pairs.append((PROV_ATTR_STARTTIME, _time(start)))
         if end is not None:
             pairs.append((PROV_ATTR_ENDTIME, _time(end)))
         pairs.extend(attributes)
-        self._add(self._serialized(kind, name, pairs).decode("utf-8"))
+        self.add_line(self._serialized(kind, name, pairs).decode("utf-8"))
 
     def finish(self) -> None:
         """Write the document: the document element with every prefix, then the records."""
-        output = self._output
-        assert output is not None, "start() was not called"
         nsmap = self._nsmap()
-        head = etree.tostring(etree.Element(_ns_prov("document"), nsmap=nsmap))
-        output.write(b"<?xml version='1.0' encoding='UTF-8'?>\n" + head[:-2] + b">\n")
-        self.flush()
-        self.spool.copy_to(output)
-        output.write(b"</prov:document>\n")
-
-    def close(self) -> None:
-        """Remove the record file."""
-        self.spool.close()
+        head = etree.tostring(etree.Element(xml_name("document"), nsmap=nsmap))
+        self.write_document(b"<?xml version='1.0' encoding='UTF-8'?>\n" + head[:-2] + b">\n", b"</prov:document>\n")

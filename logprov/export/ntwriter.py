@@ -9,27 +9,26 @@ identical with, the triples of the `prov.model` path.
 from __future__ import annotations
 
 import datetime
-import itertools
 from functools import lru_cache
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Sequence, Tuple
 
 from prov.constants import PROV, PROV_ATTR_ENDTIME, PROV_ATTR_STARTTIME, PROV_LOCATION
-from prov.identifier import Namespace, QualifiedName
+from prov.identifier import QualifiedName
 from prov.model import canonical_xsd_datatype
-from prov.model.records import _xsd_datetime_text, _xsd_double_text
-from prov.serializers.provrdf import (
-    _BINARY_TRIPLE_INFLUENCER_RELATIONS,
-    _ELEMENT_ATTR_PREDICATES,
-    _QUALIFIED_ONLY_RELATIONS,
-    ProvRDFSerializer,
-)
 
 from ..model.mapping import Pair
-from .kinds import FORMAL_ATTRIBUTES, RECORD_TYPES, TIME_SLOT
+from .recordtypes import FORMAL_ATTRIBUTES, RECORD_TYPES, TIME_SLOT
 from .memos import IdentityMemo
-from .spools import BinaryOutput
+from .provcompat import (
+    rdf_binary_influencers,
+    rdf_element_predicates,
+    rdf_qualified_only,
+    rdf_qualified_predicate,
+    xsd_datetime_text,
+    xsd_double_text,
+)
+from .statementwriter import StatementWriter, Time
 from .templates import Fill, compile_template
-from .timetexts import TimeTexts
 
 __all__ = ["RdfStreamWriter"]
 
@@ -52,7 +51,7 @@ def _fixed(uri: str) -> str:
     return _iri(uri).replace("{", "{{").replace("}", "}}")
 
 
-def _literal(value: object) -> str:
+def _literal(value: Any) -> str:
     """Return the N-Triples term of an attribute value, as `prov`'s PROV-O encoder types it."""
     kind = type(value)
     if kind is str:
@@ -64,11 +63,11 @@ def _literal(value: object) -> str:
     if kind is bool:
         return f'"{"true" if value else "false"}"^^{_BOOLEAN}'
     if kind is int:
-        return f'"{value}"^^<{_XSD}{canonical_xsd_datatype(value).localpart}>'
+        return f'"{value}"^^<{_XSD}{canonical_xsd_datatype(value).localpart}>'  # type: ignore[union-attr]
     if kind is float:
-        return f'"{_xsd_double_text(value)}"^^{_DOUBLE}'
+        return f'"{xsd_double_text(value)}"^^{_DOUBLE}'
     if isinstance(value, datetime.datetime):
-        return f'"{_xsd_datetime_text(value)}"^^{_DATETIME}'
+        return f'"{xsd_datetime_text(value)}"^^{_DATETIME}'
     return f'"{str(value).translate(_ESCAPES)}"'
 
 
@@ -76,7 +75,7 @@ def _literal(value: object) -> str:
 def _element_predicate(attribute: QualifiedName) -> str:
     if attribute == PROV_LOCATION:
         return _iri(PROV["atLocation"].uri)
-    return _iri(str(_ELEMENT_ATTR_PREDICATES.get(attribute, attribute.uri)))
+    return _iri(str(rdf_element_predicates().get(attribute, attribute.uri)))
 
 
 def _relation_template(
@@ -93,9 +92,9 @@ def _relation_template(
     formal = list(FORMAL_ATTRIBUTES[kind])
     qualified = bool(names) or timed
     valued = {0, 1} | ({TIME_SLOT[kind]} if timed else set())
-    binary = not (record_type in _QUALIFIED_ONLY_RELATIONS and not (valued == {0, 1} and not names))
-    consumed = binary and not (record_type in _BINARY_TRIPLE_INFLUENCER_RELATIONS and qualified)
-    predicate = ProvRDFSerializer()._qualified_attr_predicate
+    binary = not (record_type in rdf_qualified_only() and not (valued == {0, 1} and not names))
+    consumed = binary and not (record_type in rdf_binary_influencers() and qualified)
+    predicate = rdf_qualified_predicate
     lines = []
     if binary or shortcuts:
         lines.append(f"{{0}} {_fixed(PROV[kind].uri)} {{1}} .")
@@ -104,18 +103,18 @@ def _relation_template(
         lines.append(f"{{0}} {_fixed(PROV['qualified' + record_type.localpart].uri)} {node} .")
         lines.append(f"{node} {_fixed(_RDF_TYPE[1:-1])} {_fixed(record_type.uri)} .")
         if not consumed:
-            lines.append(f"{node} {_fixed(str(predicate(record_type, formal[1], formal)))} {{1}} .")
+            lines.append(f"{node} {_fixed(predicate(record_type, formal[1], formal))} {{1}} .")
         if timed:
             time = formal[TIME_SLOT[kind]]
-            lines.append(f"{node} {_fixed(str(predicate(record_type, time, formal)))} {{2}} .")
+            lines.append(f"{node} {_fixed(predicate(record_type, time, formal))} {{2}} .")
         for name, term in attributes:
             term = term.replace("{", "{{").replace("}", "}}")
-            lines.append(f"{node} {_fixed(str(predicate(record_type, name, formal)))} {term} .")
+            lines.append(f"{node} {_fixed(predicate(record_type, name, formal))} {term} .")
     return "".join(line + "\n" for line in lines)
 
 
-class RdfStreamWriter:
-    """A `logprov.model.stream.Sink` writing N-Triples straight to the output.
+class RdfStreamWriter(StatementWriter):
+    """A `logprov.model.statementsink.StatementSink` writing N-Triples straight to the output.
 
     Parameters
     ----------
@@ -126,27 +125,18 @@ class RdfStreamWriter:
     """
 
     def __init__(self, folder: str, *, shortcuts: bool = True) -> None:
+        super().__init__(_literal, flush_every=_FLUSH_EVERY)
         self.shortcuts = shortcuts
-        self.blank = itertools.count(1)
         self.time_text = f'"%s"^^{_DATETIME}'
-        self._output: Optional[BinaryOutput] = None
-        self._namespaces: Mapping[str, Namespace] = {}
         self._uris: Dict[str, str] = {}
         self._names: Dict[str, str] = {}
         self._plans: Dict[Tuple[str, bool], IdentityMemo[Fill]] = {}
-        self._time = TimeTexts(_literal)
-        self._suffixes: IdentityMemo[str] = IdentityMemo(self._attribute_suffixes)
+        self._suffixes: IdentityMemo[List[str]] = IdentityMemo(self._attribute_suffixes)
         self._types = {
             kind: f" {_RDF_TYPE} {_iri(RECORD_TYPES[kind].uri)} .\n" for kind in ("entity", "activity", "agent")
         }
         self._start = f" {_element_predicate(PROV_ATTR_STARTTIME)} "
         self._end = f" {_element_predicate(PROV_ATTR_ENDTIME)} "
-        self.lines: List[str] = []
-
-    def start(self, output: BinaryOutput, namespaces: Mapping[str, Namespace]) -> None:
-        """Set where the triples go and the namespaces identifiers are resolved with."""
-        self._output = output
-        self._namespaces = namespaces
 
     def _node(self, name: str) -> str:
         node = self._names.get(name)
@@ -161,12 +151,6 @@ class RdfStreamWriter:
             self._names[name] = node
         return node
 
-    def _moment(self, time: datetime.datetime) -> str:
-        found = self._time.seen.get(id(time))
-        if found is not None and found[0] is time:
-            return found[1]
-        return self._time(time)
-
     @staticmethod
     def _attribute_suffixes(attributes: Sequence[Pair]) -> List[str]:
         """Return `` predicate object .`` and a line break for each attribute of an element."""
@@ -176,16 +160,7 @@ class RdfStreamWriter:
         """Return the IRI term of the identifier ``name`` (``prefix:local`` text)."""
         return self._names.get(name) or self._node(name)
 
-    def moment(self, time: datetime.datetime) -> str:
-        """Return the literal of a time."""
-        return self._moment(time)
-
     def template(self, kind: str, timed: bool, attributes: Sequence[Pair]) -> Tuple[List[str], Fill]:
-        """Return where the triples of a relation go and the function writing them.
-
-        The function is ``fill(subject, target, time, blank)``, of the subject and the target
-        as given by `term`, the time as given by `moment` and a blank node number.
-        """
         if type(attributes) is not tuple:
             return self.lines, self._template(kind, timed, attributes)
         memo = self._plans.get((kind, timed))
@@ -206,36 +181,22 @@ class RdfStreamWriter:
             self._output.write("".join(lines).encode("utf-8", "backslashreplace"))
         lines.clear()
 
-    def element(
-        self,
-        kind: str,
-        name: str,
-        attributes: Sequence[Pair],
-        start: Union[datetime.datetime, str, None] = None,
-        end: Union[datetime.datetime, str, None] = None,
-    ) -> None:
-        """Write an entity, activity or agent (times as datetimes or as `moment` gives them)."""
+    def element(self, kind: str, name: str, attributes: Sequence[Pair], start: Time = None, end: Time = None) -> None:
         node = self._names.get(name) or self._node(name)
         text = node + self._types[kind]
         if start is not None:
-            text += node + self._start + (start if type(start) is str else self._moment(start)) + " .\n"
+            text += node + self._start + self.time_of(start) + " .\n"
         if end is not None:
-            text += node + self._end + (end if type(end) is str else self._moment(end)) + " .\n"
+            text += node + self._end + self.time_of(end) + " .\n"
         if attributes:
             if type(attributes) is tuple:
                 suffixes = self._suffixes(attributes)
             else:
                 suffixes = self._attribute_suffixes(attributes)
             text += node + node.join(suffixes)
-        lines = self.lines
-        lines.append(text)
-        if len(lines) >= _FLUSH_EVERY:
-            self.flush()
+        self.add_line(text)
 
     def finish(self) -> None:
         """Write the triples still buffered."""
         self.flush()
 
-    def close(self) -> None:
-        """Drop what is buffered."""
-        self.lines.clear()

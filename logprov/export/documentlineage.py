@@ -22,7 +22,7 @@ from prov.model import (
     ProvUsage,
 )
 
-from ..model.ids import GENERATION, LOGPROV, IdMaker, local_part
+from ..model.identifiers import GENERATION, LOGPROV, IdMaker, local_part
 from ..model.mapping import (
     COLLECTION,
     ENTITY_TYPES,
@@ -34,7 +34,7 @@ from ..model.mapping import (
     parameter_usage_attributes,
 )
 from ..model.sessions import SESSION_TYPE
-from ..model.values import VALUE_LIMIT, attribute_value, to_time
+from ..model.literals import VALUE_LIMIT, attribute_value, to_time
 
 if TYPE_CHECKING:
     from ..query.model import Activity, Entity, Lineage, Session

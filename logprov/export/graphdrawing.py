@@ -9,17 +9,14 @@ identifier and label.
 from __future__ import annotations
 
 import itertools
-import os
 import warnings
 from collections import Counter
-from dataclasses import dataclass, fields
-from typing import Dict, List, Optional, Set, Tuple, Union
+from dataclasses import fields
+from typing import Dict, List, Optional, Set, Tuple
 
-from prov.constants import PROV_LABEL, PROV_LOCATION, PROV_ROLE, PROV_TYPE, PROV_VALUE
+from prov.constants import PROV_ROLE, PROV_TYPE, PROV_VALUE
 from prov.identifier import QualifiedName
 from prov.model import (
-    ProvActivity,
-    ProvAgent,
     ProvAlternate,
     ProvAssociation,
     ProvAttribution,
@@ -36,14 +33,23 @@ from prov.model import (
     ProvUsage,
 )
 
-from ..model.builder import ENTITY_TYPES, IN_SESSION, PARAMETER_TYPE, UNTRACED
-from ..model.mapping import NOTE_TYPE
+from ..model.builder import IN_SESSION, UNTRACED
 from ..model.contents import content_view
 from ..model.descriptions import DESCRIBED_BY
-from ..model.ids import LOGPROV, VOPROV
-from ..model.sessions import IMAGE_TYPE, JOB_TYPE, SESSION_TYPE
-from .dot import DotGraph, Html, html_text
-from .lineage import lineage, relation_ends, resolve
+from ..model.identifiers import LOGPROV, VOPROV
+from .dot import DotGraph, Html
+from .graphlabels import (
+    element_kind,
+    first_text,
+    html_label,
+    html_line,
+    node_rows,
+    node_title,
+    one_line,
+    short_id,
+)
+from .documentlineage import lineage, relation_ends, resolve
+from .graphoptions import GraphOptions, GraphTruncatedWarning
 
 __all__ = ["GraphOptions", "GraphTruncatedWarning", "prov_to_dot", "NODE_STYLES"]
 
@@ -79,214 +85,10 @@ _EDGE_NAMES = {
     ProvSpecialization: "specializes",
     ProvAlternate: "alternate",
 }
+#: The Graphviz attribute that names the CSS class of a node in SVG output.
+_CSS_CLASS = "class"
 _PRIORITY = {"activity": 0, "entity": 1, "remark": 1, "parameter": 2, "agent": 3, "description": 4, "session": 5,
              "context": 5}
-#: Types of the jobs and container images of sessions, drawn with the sessions.
-_CONTEXT_TYPES = {JOB_TYPE, IMAGE_TYPE}
-_DESCRIPTION_TYPES = {
-    VOPROV[name]
-    for name in (
-        "ActivityDescription", "EntityDescription", "UsageDescription",
-        "GenerationDescription", "ParameterDescription",
-    )
-}
-_FILE_TYPES = {ENTITY_TYPES["File"], ENTITY_TYPES["FileCollection"]}
-LABEL_LIMIT = 40
-ID_LIMIT = 24
-AGENT_EDGES = 25
-HUB_EDGES = 8
-ATTRIBUTE_LINES = 10
-PARAMETER_ROWS = 8
-SESSION_MODES = ("cluster", "node", "hide")
-_SESSION_ALIASES = {"box": "cluster"}
-_SMALL = 8
-
-
-class GraphTruncatedWarning(UserWarning):
-    """The graph had more nodes than allowed and was cut.
-
-    Attributes
-    ----------
-    drawn, total : int
-        The number of nodes drawn, and of nodes there were.
-    """
-
-    def __init__(self, message: str, drawn: int = 0, total: int = 0) -> None:
-        super().__init__(message)
-        self.drawn = drawn
-        self.total = total
-
-
-@dataclass
-class GraphOptions:
-    """How to draw a document.
-
-    Attributes
-    ----------
-    labels : bool
-        Show short labels (names, file names, values) rather than identifiers.
-    attributes : bool
-        List each element's attributes in its node.
-    focus : str or QualifiedName, optional
-        Draw only the lineage of this element (see `logprov.export.lineage.resolve`).
-    depth : int or None
-        Relations followed from ``focus``; None for no limit.
-    direction : {"ancestors", "descendants", "both"}
-        Which side of the lineage of ``focus`` to draw.
-    collapse_members : bool
-        Hide members that take part in nothing but their collection; count them on it.
-    agents : bool
-        Draw agents. With sessions in boxes, each session box holds one node per agent of its
-        activities, without edges; otherwise an agent is one node with an edge per activity,
-        and an agent associated with more than ``agent_edges`` drawn activities is drawn
-        without its edges (they make the layout very slow), its label giving their number.
-    parameters : bool
-        List the parameters of each activity in a small table inside its node.
-    descriptions : bool
-        Draw the IVOA descriptions.
-    agent_edges : int
-        Largest number of association edges drawn for one agent.
-    hub_edges : int
-        A node with more edges than this (an entity used by many activities) keeps one edge;
-        each other edge goes to a dashed copy of it drawn next to the other end, which keeps
-        the layout fast and readable.
-    sessions : {"cluster", "node", "hide"}
-        Group activities, and the entities they generate, in one box per session (``"box"``
-        is another name for ``"cluster"``), draw sessions as nodes, or leave them out.
-    rankdir : str
-        Graphviz rank direction; ``"BT"`` puts inputs at the top and outputs below.
-    max_nodes : int
-        Largest number of nodes drawn; a larger graph is cut, with a note and a warning.
-    """
-
-    labels: bool = True
-    attributes: bool = False
-    focus: Union[str, QualifiedName, None] = None
-    depth: Optional[int] = 3
-    direction: str = "both"
-    collapse_members: bool = False
-    agents: bool = False
-    parameters: bool = True
-    descriptions: bool = False
-    agent_edges: int = AGENT_EDGES
-    hub_edges: int = HUB_EDGES
-    sessions: str = "cluster"
-    rankdir: str = "BT"
-    max_nodes: int = 2000
-
-    def __post_init__(self) -> None:
-        self.sessions = _SESSION_ALIASES.get(self.sessions, self.sessions)
-        if self.sessions not in SESSION_MODES:
-            raise ValueError(f"sessions must be one of box, {', '.join(SESSION_MODES)}, not {self.sessions!r}")
-        if self.rankdir not in ("TB", "BT", "LR", "RL"):
-            raise ValueError(f"rankdir must be one of TB, BT, LR, RL, not {self.rankdir!r}")
-        if self.max_nodes < 1:
-            raise ValueError("max_nodes must be at least 1")
-
-
-def _kind(record: ProvRecord) -> str:
-    types = record.get_attribute(PROV_TYPE)
-    if types & _CONTEXT_TYPES:
-        return "context"
-    if isinstance(record, ProvActivity):
-        return "activity"
-    if isinstance(record, ProvAgent):
-        return "agent"
-    if PARAMETER_TYPE in types:
-        return "parameter"
-    if SESSION_TYPE in types:
-        return "session"
-    if NOTE_TYPE in types:
-        return "remark"
-    if types & _DESCRIPTION_TYPES:
-        return "description"
-    return "entity"
-
-
-def _first(record: ProvRecord, attribute: QualifiedName) -> Optional[str]:
-    values = record.get_attribute(attribute)
-    return str(min(values, key=str)) if values else None
-
-
-def _text(value: object, limit: int = LABEL_LIMIT) -> str:
-    """Return ``value`` as one line of at most ``limit`` characters."""
-    text = " ".join(str(value).replace("\r", "\n").split("\n"))
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
-
-def _short_id(name: QualifiedName) -> str:
-    local = name.localpart
-    tail = local.rsplit(".", 1)[-1] if "." in local else local
-    if tail[:1] == "_" and tail[1:2].isdigit():
-        tail = tail[1:]
-    return tail if len(tail) <= 12 else tail[:10] + "\u2026"
-
-
-def _short_label(record: ProvRecord, kind: str) -> List[str]:
-    label = _first(record, PROV_LABEL)
-    if kind == "session":
-        return [f"session {_short_id(record.identifier)}"]
-    if kind == "remark":
-        return [_first(record, PROV_VALUE) or _short_id(record.identifier)]
-    if label is not None:
-        return [label]
-    if kind != "entity":
-        return [_short_id(record.identifier)]
-    location = _first(record, PROV_LOCATION)
-    value = _first(record, PROV_VALUE)
-    if location is not None and record.get_attribute(PROV_TYPE) & _FILE_TYPES:
-        return [os.path.basename(location.rstrip("/\\")) or location]
-    lines = [text for text in (location, value) if text is not None]
-    return lines or [_short_id(record.identifier)]
-
-
-def _title(record: ProvRecord, kind: str, options: GraphOptions, extra: List[str]) -> List[str]:
-    """Return the lines that name a node: its label (or identifier), status and counts."""
-    if options.labels:
-        lines = [_text(line) for line in _short_label(record, kind)]
-    else:
-        lines = [_text(record.identifier, ID_LIMIT)]
-    if kind == "activity":
-        status = _first(record, LOGPROV["status"])
-        if status in ("failed", "incomplete"):
-            reason = _first(record, LOGPROV["exceptionType"])
-            lines.append(_text(f"({status}: {reason})" if reason else f"({status})"))
-    return lines + [_text(line) for line in extra]
-
-
-def _rows(record: ProvRecord, parameters: List[Tuple[str, str]], options: GraphOptions) -> List[Tuple[str, str]]:
-    """Return the (name, value) rows of the table of a node: parameters, then attributes."""
-    rows = [(_text(name, 20), _text(value, 28)) for name, value in parameters[:PARAMETER_ROWS]]
-    if len(parameters) > PARAMETER_ROWS:
-        rows.append((f"\u2026 {len(parameters) - PARAMETER_ROWS} more", ""))
-    if options.attributes:
-        pairs = sorted((str(k), str(v)) for k, v in record.attributes if k != PROV_LABEL)
-        rows += [(_text(key, 28), _text(value, 40)) for key, value in pairs[:ATTRIBUTE_LINES]]
-        if len(pairs) > ATTRIBUTE_LINES:
-            rows.append((f"\u2026 {len(pairs) - ATTRIBUTE_LINES} more", ""))
-    return rows
-
-
-def _html_line(text: str) -> str:
-    """Return ``text`` escaped for an HTML-like label; never blank, which Graphviz refuses."""
-    return html_text(text) if text.strip() else "&#160;"
-
-
-def _html_label(title: List[str], rows: List[Tuple[str, str]], bold: bool = False) -> Html:
-    """Return an HTML-like label: the title lines, then a compact two-column table."""
-    lines = [f"<B>{_html_line(line)}</B>" if bold and number == 0 else _html_line(line)
-             for number, line in enumerate(title)]
-    if not rows:
-        return Html("<BR/>".join(lines))
-    cells = [f'<TR><TD COLSPAN="2">{line}</TD></TR>' for line in lines]
-    for key, value in rows:
-        cells.append(
-            f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{_SMALL}" COLOR="#333366">{html_text(key)}&#160;&#160;</FONT></TD>'
-            f'<TD ALIGN="LEFT"><FONT POINT-SIZE="{_SMALL}">{_html_line(value)}</FONT></TD></TR>'
-        )
-    return Html('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(cells) + "</TABLE>")
-
-
 def _hidden_members(document: ProvDocument, drawn: Set[QualifiedName]) -> Dict[QualifiedName, QualifiedName]:
     busy: Set[QualifiedName] = set()
     collection_of: Dict[QualifiedName, QualifiedName] = {}
@@ -320,7 +122,8 @@ def _wanted(kind: str, options: GraphOptions) -> bool:
 def _elements(document: ProvDocument) -> Dict[QualifiedName, ProvRecord]:
     elements: Dict[QualifiedName, ProvRecord] = {}
     for record in document.get_records(ProvElement):
-        elements.setdefault(record.identifier, record)
+        if record.identifier is not None:
+            elements.setdefault(record.identifier, record)
     return elements
 
 
@@ -346,10 +149,10 @@ def _parameters(
         if ends is None or kinds.get(ends[0]) != "activity" or ends[1] not in elements:
             continue
         parameter = elements[ends[1]]
-        if _kind(parameter) != "parameter":
+        if element_kind(parameter) != "parameter":
             continue
-        name = _first(parameter, VOPROV["name"]) or _short_id(parameter.identifier)
-        value = _first(parameter, PROV_VALUE)
+        name = first_text(parameter, VOPROV["name"]) or short_id(parameter.identifier)
+        value = first_text(parameter, PROV_VALUE)
         found.setdefault(ends[0], []).append((name, "" if value is None else value))
     return found
 
@@ -364,19 +167,20 @@ def _sessions_of(
         ends = relation_ends(record)
         if ends is not None and IN_SESSION in record.get_attribute(PROV_TYPE):
             session_of[ends[0]] = ends[1]
-    generators: Dict[QualifiedName, Set[QualifiedName]] = {}
+    generators: Dict[QualifiedName, Set[Optional[QualifiedName]]] = {}
     for record in document.get_records(ProvGeneration):
         ends = relation_ends(record)
         if ends is not None and kinds.get(ends[0]) == "entity":
             generators.setdefault(ends[0], set()).add(session_of.get(ends[1]))
-    users: Dict[QualifiedName, Set[QualifiedName]] = {}
+    users: Dict[QualifiedName, Set[Optional[QualifiedName]]] = {}
     for record in document.get_records(ProvUsage):
         ends = relation_ends(record)
         if ends is not None and kinds.get(ends[1]) == "entity" and ends[1] not in generators:
             users.setdefault(ends[1], set()).add(session_of.get(ends[0]))
     for entity, sessions in itertools.chain(generators.items(), users.items()):
-        if len(sessions) == 1 and None not in sessions:
-            session_of[entity] = next(iter(sessions))
+        only = next(iter(sessions)) if len(sessions) == 1 else None
+        if only is not None:
+            session_of[entity] = only
     sessions_by_head = {(s.namespace.uri, s.localpart + "."): s for s in set(session_of.values())}
     for name, kind in kinds.items():
         head, dot, _ = name.localpart.partition(".")
@@ -388,18 +192,18 @@ def _sessions_of(
 
 
 def _session_label(record: Optional[ProvRecord], name: QualifiedName) -> Html:
-    parts = [f"session {_short_id(name)}"]
+    parts = [f"session {short_id(name)}"]
     if record is not None:
-        host = _first(record, LOGPROV["host"])
-        start = _first(record, LOGPROV["startTime"])
-        parts.append(" \u00b7 ".join(_text(part, 24) for part in (host, start and start[:19].replace("T", " ")) if part))
-    return Html("".join(f'{_html_line(part)}<BR ALIGN="LEFT"/>' for part in parts if part))
+        host = first_text(record, LOGPROV["host"])
+        start = first_text(record, LOGPROV["startTime"])
+        parts.append(" \u00b7 ".join(one_line(part, 24) for part in (host, start and start[:19].replace("T", " ")) if part))
+    return Html("".join(f'{html_line(part)}<BR ALIGN="LEFT"/>' for part in parts if part))
 
 
 def _edge_label(record: ProvRelation) -> Optional[str]:
     if isinstance(record, (ProvUsage, ProvGeneration)):
-        role = _first(record, PROV_ROLE)
-        return _text(role, 24) if role else None
+        role = first_text(record, PROV_ROLE)
+        return one_line(role, 24) if role else None
     if isinstance(record, ProvDerivation) and UNTRACED in record.get_attribute(PROV_TYPE):
         return "untraced"
     return _EDGE_NAMES.get(type(record))
@@ -419,10 +223,13 @@ Edge = Tuple[ProvRelation, QualifiedName, QualifiedName]
 
 
 def _edges(document: ProvDocument, drawn: Set[QualifiedName], options: GraphOptions) -> List[Edge]:
-    found = []
+    found: List[Edge] = []
     for record in document.get_records(ProvRelation):
         ends = relation_ends(record)
-        if ends is not None and ends[0] in drawn and ends[1] in drawn and _edge_drawn(record, options):
+        if (
+            isinstance(record, ProvRelation) and ends is not None and ends[0] in drawn and ends[1] in drawn
+            and _edge_drawn(record, options)
+        ):
             found.append((record, ends[0], ends[1]))
     return found
 
@@ -493,7 +300,7 @@ class _Drawing:
         number = self.copies.get(name, 0) + 1
         self.copies[name] = number
         attributes = dict(self.parents[name].nodes[self.ids[name]])
-        attributes["class"] = f"{attributes['class']} copy"
+        attributes[_CSS_CLASS] = f"{attributes[_CSS_CLASS]} copy"
         attributes["style"] = f"{attributes.get('style', 'filled')},dashed"
         copy_id = f"{self.ids[name]}c{number}"
         self.parents[name].add_node(copy_id, **attributes)
@@ -515,7 +322,7 @@ class _Drawing:
             self.graph.add_edge(self.ids[effect], head, **attributes)
 
     def add_note(self, text: str) -> None:
-        self.graph.add_node("truncated", label=Html(_html_line(text)), **{"class": "note"}, **NODE_STYLES["note"])
+        self.graph.add_node("truncated", label=Html(html_line(text)), **{"class": "note"}, **NODE_STYLES["note"])
 
 
 def _cap(order: List[QualifiedName], limit: int) -> List[QualifiedName]:
@@ -576,7 +383,7 @@ def prov_to_dot(document: ProvDocument, **options: object) -> DotGraph:
     document = content_view(document)
     elements = _elements(document)
     selected = _select(document, elements, opts)
-    kinds = {name: _kind(record) for name, record in selected.items()}
+    kinds = {name: element_kind(record) for name, record in selected.items()}
     drawn = {name for name, kind in kinds.items() if _wanted(kind, opts)}
     members = _hidden_members(document, drawn) if opts.collapse_members else {}
     drawn -= set(members)
@@ -594,15 +401,15 @@ def prov_to_dot(document: ProvDocument, **options: object) -> DotGraph:
         record = selected[name]
         if name in boxed_agents:
             for session, count in sorted(boxed_agents[name].items(), key=lambda item: str(item[0])):
-                title = _title(record, kind, opts, [f"({count} activit{'y' if count == 1 else 'ies'})"])
-                drawing.add_agent_copy(name, _html_label(title, []), session)
+                title = node_title(record, kind, opts, [f"({count} activit{'y' if count == 1 else 'ies'})"])
+                drawing.add_agent_copy(name, html_label(title, []), session)
             if not any(cause == name for _, _, cause in edges):
                 continue
         extra = [f"+{hidden[name]} members"] if name in hidden else []
         if name in crowded:
             extra.append(f"({crowded[name]} activities)")
-        title = _title(record, kind, opts, extra)
-        label = _html_label(title, _rows(record, parameters.get(name, []), opts), bold=kind == "activity")
+        title = node_title(record, kind, opts, extra)
+        label = html_label(title, node_rows(record, parameters.get(name, []), opts), bold=kind == "activity")
         drawing.add_node(name, kind, label, session_of.get(name))
     drawing.add_edges(edges, crowded, hubs)
     if len(order) < len(everything):

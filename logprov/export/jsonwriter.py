@@ -8,23 +8,20 @@ document `build_document` builds.
 
 from __future__ import annotations
 
-import datetime
-import itertools
 import json
 import os
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import orjson
-from prov.identifier import Namespace, QualifiedName
-from prov.model.records import _xsd_datetime_text
+from prov.identifier import QualifiedName
 from prov.serializers.provjson import encode_json_representation
 
 from ..model.mapping import Pair
-from .kinds import FORMAL_ATTRIBUTES
-from .memos import IdentityMemo
-from .spools import BinaryOutput, Spool
+from .recordtypes import FORMAL_ATTRIBUTES
+from .provcompat import xsd_datetime_text
+from .spoolfiles import Spool
+from .statementwriter import StatementWriter, Time
 from .templates import Fill, compile_template
-from .timetexts import TimeTexts
 
 __all__ = ["JsonStreamWriter"]
 
@@ -41,8 +38,8 @@ def _dumps(value: Any) -> bytes:
         return json.dumps(value, separators=(",", ":")).encode("ascii")
 
 
-class JsonStreamWriter:
-    """A `logprov.model.stream.Sink` writing PROV-JSON.
+class JsonStreamWriter(StatementWriter):
+    """A `logprov.model.statementsink.StatementSink` writing PROV-JSON.
 
     Parameters
     ----------
@@ -54,8 +51,7 @@ class JsonStreamWriter:
     """
 
     def __init__(self, folder: str, *, indent: Optional[int] = 2) -> None:
-        self.blank = itertools.count(1)
-        self.time_text = "%s"
+        super().__init__(xsd_datetime_text, flush_every=_FLUSH_EVERY, time_limit=_CACHE_LIMIT)
         self.spools = {section: Spool(os.path.join(folder, f"{section}.json")) for section in _SECTIONS}
         self._lines: Dict[str, List[str]] = {section: [] for section in _SECTIONS}
         self._outer = b"" if indent is None else b"\n" + b" " * indent
@@ -69,15 +65,6 @@ class JsonStreamWriter:
         self._pending = 0
         self._names: Dict[QualifiedName, str] = {}
         self._values: Dict[QualifiedName, Any] = {}
-        self._time = TimeTexts(_xsd_datetime_text, _CACHE_LIMIT)
-        self._fragments: IdentityMemo[str] = IdentityMemo(self._fragment, _CACHE_LIMIT)
-        self._output: Optional[BinaryOutput] = None
-        self._namespaces: Mapping[str, Namespace] = {}
-
-    def start(self, output: BinaryOutput, namespaces: Mapping[str, Namespace]) -> None:
-        """Set where the document goes and the namespaces its prefixes come from."""
-        self._output = output
-        self._namespaces = namespaces
 
     def _fill(self, record: Dict[str, Any], attributes: Sequence[Pair]) -> None:
         names = self._names
@@ -86,9 +73,10 @@ class JsonStreamWriter:
             if key is None:
                 key = names[attribute] = str(attribute)
             kind = type(value)
+            encoded: Any
             if kind is str or kind is bool:
                 encoded = value
-            elif kind is QualifiedName:
+            elif isinstance(value, QualifiedName):
                 encoded = self._values.get(value)
                 if encoded is None:
                     encoded = self._values[value] = encode_json_representation(value)
@@ -102,7 +90,7 @@ class JsonStreamWriter:
             else:
                 record[key] = [found, encoded]
 
-    def _fragment(self, attributes: Sequence[Pair]) -> str:
+    def encode_attributes(self, attributes: Sequence[Pair]) -> str:
         """Return ``,`` and the members of the attributes, or nothing when there are none."""
         if not attributes:
             return ""
@@ -110,35 +98,8 @@ class JsonStreamWriter:
         self._fill(record, attributes)
         return "," + _dumps(record)[1:-1].decode("utf-8")
 
-    def _attributes(self, attributes: Sequence[Pair]) -> str:
-        if type(attributes) is not tuple:
-            return self._fragment(attributes)
-        found = self._fragments.seen.get(id(attributes))
-        if found is not None and found[0] is attributes:
-            return found[1]
-        return self._fragments(attributes)
-
-    def _moment(self, time: datetime.datetime) -> str:
-        found = self._time.seen.get(id(time))
-        if found is not None and found[0] is time:
-            return found[1]
-        return self._time(time)
-
-    def term(self, name: str) -> str:
-        """Return the identifier ``name`` (``prefix:local`` text) as it is written: unchanged."""
-        return name
-
-    def moment(self, time: datetime.datetime) -> str:
-        """Return a time as PROV-JSON writes it (without the quotes)."""
-        return self._moment(time)
-
     def template(self, kind: str, timed: bool, attributes: Sequence[Pair]) -> Tuple[List[str], Fill]:
-        """Return the section a relation goes to and the function writing its member.
-
-        The function is ``fill(subject, target, time, blank)``, of the subject and the target
-        as given by `term`, the time as given by `moment` and a blank node number.
-        """
-        extra = self._attributes(attributes).replace("{", "{{").replace("}", "}}")
+        extra = self.attributes_text(attributes).replace("{", "{{").replace("}", "}}")
         time = ',"prov:time":"{2}"' if timed else ""
         return self._lines[kind], compile_template(f"{self._heads[kind]}{time}{extra}}}}}")
 
@@ -152,24 +113,16 @@ class JsonStreamWriter:
                 spool.flush()
                 lines.clear()
 
-    def element(
-        self,
-        kind: str,
-        name: str,
-        attributes: Sequence[Pair],
-        start: Union[datetime.datetime, str, None] = None,
-        end: Union[datetime.datetime, str, None] = None,
-    ) -> None:
-        """Write an entity, activity or agent (times as datetimes or as `moment` gives them)."""
-        extra = self._attributes(attributes)
+    def element(self, kind: str, name: str, attributes: Sequence[Pair], start: Time = None, end: Time = None) -> None:
+        extra = self.attributes_text(attributes)
         if start is None and end is None:
             body = extra[1:]
         else:
             times = []
             if start is not None:
-                times.append(f'"prov:startTime":"{start if type(start) is str else self._moment(start)}"')
+                times.append(f'"prov:startTime":"{self.time_of(start)}"')
             if end is not None:
-                times.append(f'"prov:endTime":"{end if type(end) is str else self._moment(end)}"')
+                times.append(f'"prov:endTime":"{self.time_of(end)}"')
             body = ",".join(times) + extra
         self._lines[kind].append(f'{self._separator}"{name}":{{{body}}}')
         self._pending += 1
@@ -178,8 +131,7 @@ class JsonStreamWriter:
 
     def finish(self) -> None:
         """Write the document: prefixes, then every section."""
-        output = self._output
-        assert output is not None, "start() was not called"
+        output = self.output
         self.flush()
         prefixes = {prefix: namespace.uri for prefix, namespace in self._namespaces.items()}
         output.write(b"{" + self._outer + b'"prefix": ' + _dumps(prefixes))
@@ -194,5 +146,6 @@ class JsonStreamWriter:
 
     def close(self) -> None:
         """Remove the section files."""
+        super().close()
         for spool in self.spools.values():
             spool.close()

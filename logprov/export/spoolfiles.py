@@ -1,15 +1,14 @@
-"""Temporary files that collect the parts of a streamed export, and the stream it ends in."""
+"""Temporary files that collect the parts of a streamed export until it is put together."""
 
 from __future__ import annotations
 
-import codecs
 import os
-import shutil
-from typing import IO, Any, List, Optional
+from typing import IO, TYPE_CHECKING, List, Optional
 
-from .streams import is_text_stream
+if TYPE_CHECKING:
+    from .destinations import BinaryOutput
 
-__all__ = ["Spool", "BinaryOutput"]
+__all__ = ["Spool"]
 
 _CHUNK = 1 << 20
 
@@ -68,33 +67,3 @@ class Spool:
         if os.path.exists(self.path):
             os.unlink(self.path)
         self.parts = []
-
-
-class BinaryOutput:
-    """UTF-8 bytes written to a binary or a text stream.
-
-    Parameters
-    ----------
-    stream : file-like
-        The destination.
-    """
-
-    def __init__(self, stream: IO[Any]) -> None:
-        self.stream = stream
-        self.text = is_text_stream(stream)
-        self._decoder = codecs.getincrementaldecoder("utf-8")() if self.text else None
-
-    def write(self, data: bytes) -> None:
-        """Write ``data``."""
-        if self._decoder is not None:
-            self.stream.write(self._decoder.decode(data))
-        elif data:
-            self.stream.write(data)
-
-    def copy_from(self, source: IO[bytes]) -> None:
-        """Write the rest of ``source``."""
-        if self._decoder is None:
-            shutil.copyfileobj(source, self.stream, _CHUNK)
-            return
-        for chunk in iter(lambda: source.read(_CHUNK), b""):
-            self.write(chunk)
