@@ -40,7 +40,6 @@ __all__ = [
     "export",
     "export_records",
     "formats",
-    "provdoc2svg",
     "prov_to_dot",
     "GraphOptions",
     "GraphTruncatedWarning",
@@ -180,8 +179,3 @@ def export_records(
     from .onepass import write_records
 
     return _deliver(spec, destination, lambda stream: write_records(records, spec.name, stream, **options))
-
-
-def provdoc2svg(provdoc: ProvDocument, filename: Union[str, "os.PathLike[str]"], **options: Any) -> None:
-    """Draw ``provdoc`` as an SVG file (logprov 0.0.2 interface; options of `GraphOptions`)."""
-    export(provdoc, "svg", filename, **options)

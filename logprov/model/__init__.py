@@ -20,7 +20,6 @@ from .recordstream import RecordStream, StatementSink, StreamConflictWarning
 __all__ = [
     "build_document",
     "content_view",
-    "provlist2provdoc",
     "DocumentBuilder",
     "RecordStream",
     "StatementSink",
@@ -75,21 +74,3 @@ def build_document(
         session_prefix=session_prefix,
     )
     return builder.add_all(records).document()
-
-
-def provlist2provdoc(provlist: Iterable[Dict[str, Any]], default_ns: str = "session") -> ProvDocument:
-    """Convert a list of provenance payload dicts into a PROV document (logprov 0.0.2 interface).
-
-    Parameters
-    ----------
-    provlist : iterable of dict
-        Payloads, as returned by `logprov.reading.reader.read_prov`; they are not modified.
-    default_ns : str
-        Prefix of the namespace of sessions and session-local entities.
-
-    Returns
-    -------
-    prov.model.ProvDocument
-        The document.
-    """
-    return build_document(provlist, session_prefix=default_ns)

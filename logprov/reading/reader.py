@@ -38,7 +38,6 @@ __all__ = [
     "decode_payload",
     "iter_records",
     "parse_time",
-    "read_prov",
     "source_names",
 ]
 
@@ -360,25 +359,3 @@ def _read_sources(
             reporter.problem(name, reader.line + 1, f"cannot read further: {str(exc) or type(exc).__name__}")
         finally:
             stats.lines += reader.line
-
-
-def read_prov(
-    logname: Source | Iterable[Source] = "prov.log",
-    start: TimeBound = None,
-    end: TimeBound = None,
-) -> list[dict]:
-    """Return the payloads of the provenance records of a log (logprov 0.0.2 interface).
-
-    Parameters
-    ----------
-    logname : str, path, stream or list of those
-        The log(s), as accepted by `iter_records`.
-    start, end : str or datetime, optional
-        Time window on the line timestamps.
-
-    Returns
-    -------
-    list of dict
-        The normalised payloads, in log order.
-    """
-    return [record.data for record in iter_records(logname, start=start, end=end)]
