@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import alternatives, files, memory, products, reading, tracing, values, versions
+from . import alternatives, files, memory, products, reading, storing, tracing, values, versions
 from .calibration import calibrate, calibration_rows
 from .profiling import profile_traced_call
 from .report import metadata, table, write_json
@@ -21,6 +21,7 @@ GROUPS = {
     "logs": reading.rows,
     "memory": memory.rows,
     "products": products.rows,
+    "store": storing.rows,
     "alternatives": alternatives.rows,
     "versions": versions.rows,
 }

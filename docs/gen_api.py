@@ -94,6 +94,21 @@ SECTIONS: list[tuple[str, str, str, list[str] | None]] = [
         "logprov.compat",
         ["read_prov", "provlist2provdoc", "provdoc2svg"],
     ),
+    (
+        "Shared stores (`logprov.store`)",
+        "Load logs into a store that many hosts share, an SQLite file or a PostgreSQL database "
+        "with tables named as in IVOA ProvTAP (docs/store.md), and query it with "
+        "`logprov.query.open(store=URL)`. `logprov.handlers.StoreHandler` ships records there "
+        "straight from a running job.",
+        "logprov.store",
+        None,
+    ),
+    (
+        "Store handler (`logprov.handlers`)",
+        "A logging handler writing provenance records to a store from a background thread.",
+        "logprov.handlers",
+        ["StoreHandler", "StoreFallbackWarning"],
+    ),
 ]
 
 # Facts the docstrings leave out, added after them (keyed by qualified name).

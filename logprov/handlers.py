@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 import logging.config
 import os
+import threading
 import warnings
+from collections import deque
 from typing import Mapping
 
-__all__ = ["ProvFileHandler", "ProvMemoryHandler", "ProvBufferFullWarning", "MEMORY_RECORDS", "setup_logger"]
+__all__ = ["ProvFileHandler", "ProvMemoryHandler", "StoreHandler", "ProvBufferFullWarning", "StoreFallbackWarning",
+           "MEMORY_RECORDS", "setup_logger"]
 
 #: Records a `ProvMemoryHandler` keeps by default.
 MEMORY_RECORDS = 100_000
@@ -154,6 +157,119 @@ class ProvMemoryHandler(_MessageHandler):
             self.messages = []
             self.records = 0
             self.dropped = 0
+
+
+class StoreHandler(_MessageHandler):
+    """Ship each formatted logging call to a provenance store, from a background thread.
+
+    `emit` only appends the message to a queue, so a traced call never waits for the store;
+    a thread writes what is queued every ``interval`` seconds (or as soon as ``batch``
+    messages wait), each batch in one transaction (see `logprov.store.shipping`). When the
+    store cannot be reached or written, that batch and every later message go to the log file
+    ``fallback`` instead, and one `StoreFallbackWarning` says so: ``logprov load FALLBACK
+    --store URL`` brings them in later. `flush` waits until everything queued is written;
+    `close` does too, then stops the thread.
+
+    Parameters
+    ----------
+    url : str
+        The store: a ``postgresql://`` URL, ``sqlite:///path`` or a file path.
+    fallback : str or os.PathLike
+        The log file used when the store is unreachable.
+    batch : int
+        Messages written in one transaction at most.
+    interval : float
+        Seconds between writes.
+    """
+
+    def __init__(self, url: str, fallback: str | os.PathLike = "prov.log", batch: int = 5000,
+                 interval: float = 0.5) -> None:
+        super().__init__()
+        self.url = url
+        self.fallback = os.path.abspath(os.fspath(fallback))
+        self.batch = batch
+        self.interval = interval
+        self._queue: deque[str] = deque()
+        self._wake = threading.Event()
+        self._idle = threading.Condition()
+        self._busy = 0
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self._file: ProvFileHandler | None = None
+        self._start_lock = threading.Lock()
+
+    def write_message(self, text: str) -> None:
+        """Queue ``text`` (an already formatted message) for the background thread."""
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="logprov-store", daemon=True)
+                    self._thread.start()
+        self._queue.append(text)
+        if len(self._queue) >= self.batch:
+            self._wake.set()
+
+    def _run(self) -> None:
+        from .store.shipping import Shipper
+
+        shipper = Shipper(self.url)
+        try:
+            while True:
+                self._wake.wait(self.interval)
+                self._wake.clear()
+                while self._queue:
+                    with self._idle:
+                        self._busy += 1
+                    lines = [self._queue.popleft() for _ in range(min(self.batch, len(self._queue)))]
+                    try:
+                        self._write(shipper, lines)
+                    finally:
+                        with self._idle:
+                            self._busy -= 1
+                with self._idle:
+                    self._idle.notify_all()
+                if self._closing and not self._queue:
+                    return
+        finally:
+            shipper.close()
+
+    def _write(self, shipper: object, lines: list[str]) -> None:
+        if self._file is None:
+            try:
+                shipper.ship(lines)  # type: ignore[attr-defined]
+                return
+            except Exception as exc:
+                from .store.location import redact
+
+                self._file = ProvFileHandler(self.fallback)
+                warnings.warn(f"logprov: the provenance store {redact(self.url)} cannot be written "
+                              f"({type(exc).__name__}: {redact(str(exc).splitlines()[0] if str(exc) else '')}); "
+                              f"records go to {self.fallback} from now on", StoreFallbackWarning, stacklevel=2)
+        for line in lines:
+            self._file.write_message(line)
+
+    def flush(self, timeout: float = 60.0) -> None:
+        """Wait (at most ``timeout`` seconds) until every queued message is written."""
+        thread = self._thread
+        if thread is None:
+            return
+        self._wake.set()
+        with self._idle:
+            self._idle.wait_for(lambda: not self._queue and not self._busy or not thread.is_alive(), timeout)
+
+    def close(self) -> None:
+        """Write what is queued, stop the thread and close the fallback file."""
+        if self._thread is not None:
+            self._closing = True
+            self._wake.set()
+            self._thread.join(60)
+        if self._file is not None:
+            self._file.close()
+        super().close()
+
+
+class StoreFallbackWarning(UserWarning):
+    """A `StoreHandler` cannot write its store: records go to its fallback log file."""
 
 
 class ProvBufferFullWarning(UserWarning):

@@ -51,3 +51,21 @@ def fit_spectrum(spectrum_file: str, output: str, method: str = "lsq", options: 
     spectrum = json.loads(Path(spectrum_file).read_text())
     Path(output).write_text(json.dumps({"index": round(math.log(1 + sum(spectrum["counts"])), 3)}))
     return output
+
+
+def answers(provenance, analysis, two_sessions, everything: bool) -> list:
+    """What the query tests compare between backends: sessions, searches, lineages, counts."""
+    found = [
+        [s.to_dict() for s in provenance.sessions()],
+        [a.to_dict() for a in provenance.find_activities()],
+        [e.to_dict() for e in provenance.find_entities()],
+        [m.to_dict() for m in provenance.search(location="*.json")],
+        [m.to_dict() for m in provenance.search(entity="file:", status="success")],
+        list(provenance.lineage(file_id(two_sessions.spectrum)).to_dicts()),
+        list(provenance.lineage(file_id(two_sessions.spectrum), descendants=True).to_dicts()),
+        provenance.counts(),
+    ]
+    if everything:
+        found.append(list(provenance.lineage(analysis.output).to_dicts()))
+        found.append(list(provenance.lineage("23523", descendants=True).to_dicts()))
+    return found

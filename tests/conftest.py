@@ -10,7 +10,10 @@ import datetime
 import importlib.util
 import itertools
 import json
+import os
+import subprocess
 import time
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -115,3 +118,35 @@ def two_sessions(make_capture, tmp_path):
     capture.end_session()
     return SimpleNamespace(log=log, events=events, spectrum=spectrum, product=product, first=first,
                            second=second, between=between, data=data)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL cluster for the whole run (see logprov.store.cluster), or a skip
+    with the reason when none can be started; under ``CI=true`` that fails the run instead."""
+    pytest.importorskip("psycopg", reason="psycopg 3 is not installed (pip install 'logprov[postgres]')")
+    from logprov.store.cluster import Cluster
+
+    cluster = Cluster()
+    try:
+        cluster.start()
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        cluster.stop()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no PostgreSQL server for the store tests: {exc}")
+        pytest.skip(f"no PostgreSQL server for the store tests: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster):
+    """The URL of a new, empty database of the cluster, dropped after the test."""
+    import psycopg
+
+    name = f"store_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_cluster.url(), autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    yield postgres_cluster.url(name)
+    with psycopg.connect(postgres_cluster.url(), autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -10,7 +10,9 @@ Every command that reads logs takes one or more log files, glob patterns (quote 
 'logs/*.log'), .gz files, or - for standard input, and the filters --since/--until (ISO dates
 or times; naive ones are local time) and --session (an id, or the start of one). Queries use an
 index of the logs, built on first use and extended when a log grows (in $LOGPROV_CACHE or
-~/.cache/logprov); --no-index reads the logs into memory instead.
+~/.cache/logprov); --no-index reads the logs into memory instead. logprov load fills a store
+shared by many hosts (SQLite or PostgreSQL), which search, lineage, sessions, export and graph
+read with --store URL instead of logs.
 
 Exit status: 0 found, 1 nothing found, 2 usage or input error."""
 
@@ -27,6 +29,7 @@ SUMMARIES = {
     "sparql": "run a SPARQL query over the PROV-O graph",
     "report": "write an HTML page of the logs",
     "diff": "what differs between two sessions, products or activities",
+    "load": "load logs into a shared store (SQLite or PostgreSQL)",
     "index": "build or update the index of logs",
 }
 
@@ -46,6 +49,9 @@ DESCRIPTIONS = {
               "    and the lineage of each entity.",
     "diff": "Show what differs between two sessions, products or activities: parameters, inputs and\n"
             "    outputs (by content), status, code, packages, Python, machine and environment.",
+    "load": "Load logs into a store that many hosts share: an SQLite file or a PostgreSQL database.\n"
+            "    Loading again adds nothing; a log that grew loads only its new lines; one whose content\n"
+            "    changed is refused. search, lineage, sessions, export and graph read a store with --store.",
     "index": "Build the index of the logs, or bring it up to date.",
 }
 
@@ -114,6 +120,12 @@ examples:
   logprov diff prov.log 3c9e0b2a 77d1f0c4 --json          # two activities, as JSON
 
 Exit status: 0 identical, 1 different, 2 usage or input error.""",
+    "load": """\
+examples:
+  logprov load 'logs/*.log' --store prov.db                              # an SQLite file
+  logprov load 'logs/*.log' --store postgresql://prov@dbhost/prov        # PGPASSWORD or ~/.pgpass
+  logprov lineage --store postgresql://prov@dbhost/prov flux_points.fits
+  logprov search --store prov.db --activity run_fit --status failed --job 123456""",
     "index": """\
 examples:
   logprov index 'logs/*.log'          # build the index now, or extend it after the logs grew""",

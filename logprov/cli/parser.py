@@ -12,6 +12,7 @@ from .console import ERROR
 from .console import error as print_error
 from .documents import DRAWINGS, EXPORTS, cmd_export, cmd_graph, cmd_report
 from .files import cmd_embed, cmd_note, cmd_validate
+from .loading import cmd_load
 from .help import DESCRIPTION, DESCRIPTIONS, EXAMPLES, SUMMARIES
 from .queries import cmd_diff, cmd_index, cmd_lineage, cmd_search, cmd_sessions, cmd_sparql
 
@@ -48,8 +49,12 @@ def _time(text: str) -> str:
 
 def _logs_options(parser: argparse.ArgumentParser, query: bool = True, metavar: str = "LOG",
                   help_text: str = "log files, glob patterns, .gz files, products with embedded "
-                                   "provenance, or - for standard input") -> None:
-    parser.add_argument("logs", nargs="+", metavar=metavar, help=help_text)
+                                   "provenance, or - for standard input", store: bool = False) -> None:
+    parser.add_argument("logs", nargs="*" if store and metavar == "LOG" else "+", metavar=metavar, help=help_text)
+    if store:
+        parser.add_argument("--store", metavar="URL",
+                            help="read this store instead of logs: an SQLite file (a path or sqlite:///path) "
+                                 "or postgresql://user@host:port/db")
     parser.add_argument("--since", type=_time, metavar="TIME",
                         help="only activities started at or after TIME (ISO 8601, today, yesterday)")
     parser.add_argument("--until", type=_time, metavar="TIME", help="only activities started at or before TIME")
@@ -93,14 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     export = _command(subparsers, "export", cmd_export)
-    _logs_options(export, query=False)
+    _logs_options(export, query=False, store=True)
     export.add_argument("-f", "--format", choices=EXPORTS,
                         help="PROV-JSON, PROV-N, PROV-XML, PROV-O (Turtle, JSON-LD, RDF/XML, N-Triples), "
                              "Graphviz DOT or a drawing (default: from the -o extension, else json)")
     export.add_argument("-o", "--output", metavar="OUT", help="output file (default or -: standard output)")
 
     graph = _command(subparsers, "graph", cmd_graph)
-    _logs_options(graph)
+    _logs_options(graph, store=True)
     graph.add_argument("-o", "--output", required=True, metavar="OUT",
                        help="drawing to write: .svg, .png, .pdf or .dot")
     graph.add_argument("--entity", metavar="ID", help="draw only the lineage of this entity (id or file on disk)")
@@ -120,7 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="layout direction: BT (default) puts inputs at the top, LR at the left")
 
     search = _command(subparsers, "search", cmd_search)
-    _logs_options(search)
+    _logs_options(search, store=True)
+    search.add_argument("--job", metavar="ID", help="only the sessions of this batch-system job id")
     search.add_argument("--activity", metavar="GLOB", help="activity name, or a glob pattern of it")
     search.add_argument("--status", choices=("success", "failed", "incomplete"), help="activity status")
     search.add_argument("--where", action="append", metavar="KEY=VALUE",
@@ -139,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     _logs_options(lineage, metavar="LOG ... TARGET",
                   help_text="log files, glob patterns, .gz files, products or -, then a file on disk, an "
                             "entity or activity id (or its start); a product carrying its provenance, alone, "
-                            "is both")
+                            "is both; with --store, only the target", store=True)
     lineage.add_argument("--descendants", action="store_true", help="what was made from TARGET")
     lineage.add_argument("--depth", type=_depth, metavar="N", help="relations followed (default: all)")
     lineage.add_argument("--format", choices=("tree", "json") + DRAWINGS, default="tree",
@@ -153,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     note.add_argument("text", metavar="TEXT", help="the note")
 
     sessions = _command(subparsers, "sessions", cmd_sessions)
-    _logs_options(sessions)
+    _logs_options(sessions, store=True)
+    sessions.add_argument("--job", metavar="ID", help="only the sessions of this batch-system job id")
     _json_option(sessions)
 
     embed = _command(subparsers, "embed", cmd_embed)
@@ -189,6 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--session", action="append", metavar="ID", help="only this session (repeatable)")
     _quiet_option(diff)
     _json_option(diff)
+
+    load = _command(subparsers, "load", cmd_load)
+    load.add_argument("logs", nargs="+", metavar="LOG", help="log files, glob patterns, .gz files or products")
+    load.add_argument("--store", required=True, metavar="URL",
+                      help="the store: an SQLite file (a path or sqlite:///path) or postgresql://user@host:port/db")
+    _quiet_option(load)
+    _json_option(load)
 
     index = _command(subparsers, "index", cmd_index)
     index.add_argument("logs", nargs="+", metavar="LOG", help="log files or glob patterns")

@@ -14,7 +14,7 @@ from ..query.render import entity_label, json_line, lineage_tree, matches_table,
 from ..reading.reader import iter_records
 from .console import FOUND, NOT_FOUND, output, print_lines
 from .documents import DRAWINGS, lineage_drawing
-from .inputs import first, open_logs, progress, records, window
+from .inputs import first, open_logs, progress, records, sources, window
 
 __all__ = ["cmd_search", "cmd_lineage", "cmd_sessions", "cmd_sparql", "cmd_diff", "cmd_index"]
 
@@ -35,11 +35,13 @@ def cmd_search(args: argparse.Namespace) -> int:
     with open_logs(args) as provenance:
         matches: Sequence[Match] = provenance.search(
             activity=args.activity, status=args.status, where=where, entity=args.entity,
-            location=args.location, role=args.role, type=args.type, file=args.file,
+            location=args.location, role=args.role, type=args.type, file=args.file, job=args.job,
         )
     if args.note is not None:
         from ..notes import noted
 
+        if args.store is not None:
+            raise QueryError("--note reads the logs: it cannot be used with --store")
         activities, sessions = noted(iter_records(args.logs), args.note)
         matches = [m for m in matches if m.activity is not None
                    and (m.activity.id in activities or m.activity.session in sessions)]
@@ -54,7 +56,11 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_lineage(args: argparse.Namespace) -> int:
     """Show where an entity comes from, or what was made from it."""
-    args.target = args.logs.pop() if len(args.logs) > 1 else args.logs[0]
+    if getattr(args, "store", None) is not None:
+        sources(args, extra=1)
+        args.target = args.logs.pop()
+    else:
+        args.target = args.logs.pop() if len(args.logs) > 1 else args.logs[0]
     fmt = "json" if args.json else args.format
     direction = "descendants" if args.descendants else "ancestors"
     if fmt in DRAWINGS:
@@ -80,7 +86,7 @@ def cmd_lineage(args: argparse.Namespace) -> int:
 def cmd_sessions(args: argparse.Namespace) -> int:
     """List the sessions: when, where, by whom, how many activities and failures."""
     with open_logs(args) as provenance:
-        sessions = provenance.sessions()
+        sessions = provenance.sessions(job=args.job)
     if not sessions:
         print("no session", file=sys.stderr)
         return NOT_FOUND

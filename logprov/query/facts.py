@@ -57,8 +57,9 @@ def session_fields(data: dict) -> dict:
 class Sink(Protocol):
     """What a `FactReader` feeds: an in-memory graph or an index being written."""
 
-    def known(self, activity: str) -> tuple[bool, Optional[str]]:
-        """Return whether ``activity`` was met already, and its session."""
+    def known(self, activity: str, look_up: bool = True) -> tuple[bool, Optional[str]]:
+        """Return whether ``activity`` was met already, and its session; without ``look_up``,
+        a store answers from what it met in this pass only (the record names its session)."""
 
     def session(self, session: str, moment: Optional[str], fields: dict) -> None:
         """Take a session record (its start record when it has a ``start``)."""
@@ -111,12 +112,13 @@ class FactReader:
         Pass the times of records to the sink (always done when the window has a time bound).
     """
 
-    __slots__ = ("sink", "window", "moments")
+    __slots__ = ("sink", "window", "moments", "note")
 
     def __init__(self, sink: Sink, window: Window | None = None, moments: bool = True) -> None:
         self.sink = sink
         self.window = None if window is None or window.everything else window
         self.moments = moments or (self.window is not None and self.window.timed)
+        self.note = getattr(sink, "note", None)
 
     def add_all(self, records: Iterable[ProvRecord]) -> None:
         """Take every record of ``records``.
@@ -134,6 +136,8 @@ class FactReader:
                     entity(data, record.session, record.timestamp)
                 elif "session_id" in data:
                     session(data, record.timestamp)
+                elif "note_id" in data and self.note is not None:
+                    self.note(data, record.session)
 
     def add(self, record: ProvRecord) -> None:
         """Take one record from `logprov.reading.reader.iter_records`."""
@@ -149,7 +153,7 @@ class FactReader:
     def _activity(self, data: dict, session: Optional[str], timestamp: str) -> None:
         sink = self.sink
         key = data["activity_id"]
-        seen, known_session = sink.known(key)
+        seen, known_session = sink.known(key, session is None or self.window is not None)
         if session is None:
             session = known_session
         moment = None

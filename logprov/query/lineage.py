@@ -12,15 +12,12 @@ __all__ = ["walk", "DIRECTIONS"]
 DIRECTIONS = ("ancestors", "descendants")
 
 
-def _local(graph: Graph, roots: Sequence[tuple[str, str]], ancestors: bool) -> Callable:
-    """Return a ``follow(kind, keys)`` answering from the relations among the elements
-    reachable from ``roots``, fetched at once, when the graph is `logprov.query.graph.Reachable`
-    (an index is, in one query); else the graph's own lookup."""
+def _local(graph: Graph, roots: Sequence[tuple[str, str]], ancestors: bool, depth: Optional[int]) -> Callable:
+    """Return a ``follow(kind, keys)`` answering from the relations among the elements within
+    ``depth`` relations of ``roots``, all fetched at once (a store lists them in one bounded
+    recursive query, then their relations in batches)."""
     follow = graph.causes if ancestors else graph.effects
-    reachable = getattr(graph, "reachable", None)
-    if reachable is None:
-        return follow
-    nodes = reachable(roots, ancestors)
+    nodes = graph.reachable(roots, ancestors, depth)
     adjacency: dict = {}
     for kind in ("entity", "activity"):
         keys = [key for node_kind, key in nodes if node_kind == kind]
@@ -56,7 +53,7 @@ def walk(graph: Graph, roots: Sequence[tuple[str, str]], direction: str = "ances
     if depth is not None and depth < 0:
         raise ValueError(f"depth must be positive, not {depth}")
     ancestors = direction == "ancestors"
-    follow = _local(graph, roots, ancestors) if depth is None else graph.causes if ancestors else graph.effects
+    follow = _local(graph, roots, ancestors, depth)
     lineage = Lineage([key for _, key in roots], direction, depth)
     distance = {node: 0 for node in roots}
     seen: set[Edge] = set()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable, Iterator, Optional
+from typing import Iterable, Iterator, Optional, Sequence
 
 from .filters import ActivityQuery, EntityQuery, glob_regex, status_of
-from .model import Activity, Edge, Entity, Link, Session
+from .model import RELATIONS, Activity, Edge, Entity, Link, Session
 from .window import Window
 from ..records.keys import (
     AGENT_NAME, CONTENT_TYPE, DESCRIPTION, DURATION, END_TIME, ENTITY_DESCRIPTION, EXCEPTION_MESSAGE,
@@ -47,7 +47,7 @@ class MemoryGraph:
 
     # -- building ---------------------------------------------------------------------------
 
-    def known(self, activity: str) -> tuple[bool, Optional[str]]:
+    def known(self, activity: str, look_up: bool = True) -> tuple[bool, Optional[str]]:
         """Return whether ``activity`` was met already, and its session."""
         found = self.activities.get(activity)
         return (False, None) if found is None else (True, found[_SESSION])
@@ -296,8 +296,32 @@ class MemoryGraph:
         """Return the ids of the entities logged at ``location``."""
         return [key for key, entity in self.entities.items() if location in _locations(entity)]
 
+    def reachable(self, roots: Sequence[tuple[str, str]], ancestors: bool,
+                  depth: Optional[int] = None) -> dict:
+        """Return ``(kind, id)`` of the elements within ``depth`` relations of ``roots`` (any
+        number for None), mapped to their distance (None when ``depth`` is None)."""
+        follow = self.causes if ancestors else self.effects
+        distance = {node: 0 for node in roots}
+        frontier = list(distance)
+        level = 0
+        while frontier and (depth is None or level < depth):
+            level += 1
+            found = []
+            for kind in ("entity", "activity"):
+                keys = [key for node_kind, key in frontier if node_kind == kind]
+                if keys:
+                    found.extend(follow(kind, keys))
+            frontier = []
+            for edge in found:
+                effect_kind, cause_kind = RELATIONS[edge.relation]
+                node = (cause_kind, edge.cause) if ancestors else (effect_kind, edge.effect)
+                if node not in distance:
+                    distance[node] = level
+                    frontier.append(node)
+        return {node: value if depth is not None else None for node, value in distance.items()}
+
     def close(self) -> None:
-        """Release nothing: the graph is plain dictionaries."""
+        """Nothing to release: the graph is in memory."""
 
 
 def _name(activity: dict) -> Optional[str]:

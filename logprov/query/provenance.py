@@ -11,12 +11,15 @@ from typing import Any, Iterable, Mapping, Optional, Union
 
 from ..errors import LogprovError
 from ..reading.reader import ReadStats, iter_records
+from ..store.engines import StoreError, connect
+from ..store.location import parse_location
+from ..store.queries import StoreGraph
+from ..store.schema import prepare
 from .cache import IndexWarning, index_path, open_index
 from .content import file_ids
 from .facts import FactReader
 from .filters import ActivityQuery, EntityQuery, glob_regex, value_text
 from .graph import Graph
-from .indexed import IndexGraph
 from .lineage import walk
 from .memory import MemoryGraph
 from .model import Activity, Entity, Lineage, Match, Matches, Session
@@ -73,15 +76,18 @@ class Provenance:
         Records the logs hold (before the window is applied).
     index : Path or None
         The index used, if any.
+    store : str or None
+        The store queried, if any (its address, without a password).
     """
 
     def __init__(self, graph: Graph, window: Window, files: list, records: int,
-                 index: Optional[Path] = None) -> None:
+                 index: Optional[Path] = None, store: Optional[str] = None) -> None:
         self.graph = graph
         self.window = window
         self.files = files
         self.records = records
         self.index = index
+        self.store = store
 
     def __enter__(self) -> "Provenance":
         return self
@@ -90,13 +96,22 @@ class Provenance:
         self.close()
 
     def close(self) -> None:
-        """Release the index, if one is open."""
+        """Release the index or store, if one is open."""
         self.graph.close()
 
-    def sessions(self) -> list[Session]:
-        """Return the sessions with activities in the window, or that started in it, by start."""
+    def sessions(self, job: Optional[str] = None) -> list[Session]:
+        """Return the sessions with activities in the window, or that started in it, by start;
+        with ``job``, only those of that batch-system job id."""
         found = self.graph.session_list(self.window)
+        if job is not None:
+            found = [s for s in found if s.job is not None and s.job.get("id") == job]
         return sorted(found, key=lambda s: (utc_text(s.start) or "", s.id))
+
+    def _job_sessions(self, job: str, session: Union[str, Iterable[str], None]) -> tuple:
+        """Return the ids of the sessions of ``job`` (among ``session``, ids or prefixes, if given)."""
+        prefixes = None if session is None else (session,) if isinstance(session, str) else tuple(session)
+        return tuple(s.id for s in self.graph.session_list(Window(sessions=prefixes))
+                     if s.job is not None and s.job.get("id") == job)
 
     def counts(self) -> dict:
         """Return the numbers of ``sessions``, ``activities`` and ``entities`` selected."""
@@ -194,6 +209,7 @@ class Provenance:
         role: Optional[str] = None,
         type: Optional[str] = None,
         file: Union[str, "os.PathLike[str]", None] = None,
+        job: Optional[str] = None,
     ) -> Matches:
         """Return activities, entities, or entities with the activities using or generating them.
 
@@ -201,8 +217,11 @@ class Provenance:
         `find_activities`, one `Match` per activity. With one, each match is an entity with one
         of its usages or generations whose activity passes the activity tests (``activity`` is
         the glob of its name); when there are no activity tests, entities that no activity
-        used or generated are matches too. Matches are sorted by activity start time.
+        used or generated are matches too. Matches are sorted by activity start time. ``job``
+        keeps the activities of the sessions of that batch-system job id.
         """
+        if job is not None:
+            session = self._job_sessions(job, session)
         activity_tests = any(test is not None for test in (activity, status, since, until, session)) or bool(where)
         query = self._activity_query(activity, status, since, until, where, session, None)
         if entity is None and location is None and role is None and type is None and file is None:
@@ -330,20 +349,22 @@ def _spellings(text: str) -> list[str]:
 
 
 def open(
-    sources: Union[str, "os.PathLike[str]", Iterable[Any]],
+    sources: Union[str, "os.PathLike[str]", Iterable[Any], None] = None,
     start: Time = None,
     end: Time = None,
     sessions: Union[str, Iterable[str], None] = None,
     index: bool = True,
     cache: Union[str, "os.PathLike[str]", None] = None,
     progress: Optional[Progress] = None,
+    store: Union[str, "os.PathLike[str]", None] = None,
 ) -> Provenance:
-    """Open the provenance of one or more logs for queries.
+    """Open the provenance of one or more logs, or of a store, for queries.
 
     Parameters
     ----------
     sources : str, path, stream or list of those
         Log files, glob patterns, ``.gz`` files, ``"-"`` for standard input, open streams.
+        Not given with ``store``.
     start, end : str or datetime, optional
         Keep the activities that started in ``[start, end]`` (with everything logged about
         them) and the entity, membership and derivation records logged in it.
@@ -357,6 +378,9 @@ def open(
         Folder of the indexes (default ``$LOGPROV_CACHE`` or ``~/.cache/logprov``).
     progress : Progress, optional
         Shows progress while logs are read.
+    store : str or path, optional
+        A store to query instead of logs: an SQLite file (a path or ``sqlite:///path``) or a
+        ``postgresql://user@host:port/db`` URL (see `logprov.store`).
 
     Returns
     -------
@@ -366,12 +390,20 @@ def open(
     ------
     LogReadError
         If a log does not exist or cannot be read.
+    StoreError
+        If the store cannot be reached or holds no logprov tables.
     ValueError
-        If a time is not ISO 8601.
+        If a time is not ISO 8601, or both ``sources`` and ``store`` (or neither) are given.
     """
     if isinstance(sessions, str):
         sessions = (sessions,)
     window = Window(start, end, sessions)
+    if store is not None:
+        if sources is not None:
+            raise ValueError("give logs or a store to query, not both")
+        return _open_store(store, window)
+    if sources is None:
+        raise ValueError("give the logs (or a store) to query")
     if isinstance(sources, (str, os.PathLike)) or hasattr(sources, "read"):
         sources = [sources]
     sources = list(sources)
@@ -382,15 +414,30 @@ def open(
         folder = Path(cache) if cache is not None else None
         try:
             connection = open_index(logs, folder, progress)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, sqlite3.Error, StoreError) as exc:
             warnings.warn(f"cannot use an index ({exc}); reading the logs instead", IndexWarning, stacklevel=2)
         else:
-            indexed = IndexGraph(connection, window)
+            indexed = StoreGraph(connection, window)
             return Provenance(indexed, window, logs, indexed.records(), index_path(logs, folder))
-    memory = MemoryGraph()
+    graph = MemoryGraph()
     counts: dict = {}
     stats = ReadStats()
     records = track(iter_records(sources, stats=stats), progress, "reading", counts, stats,
                     source_sizes(sources) if progress is not None else None)
-    FactReader(memory, window, moments=window.timed).add_all(records)
-    return Provenance(memory, window, logs, counts.get("records", 0))
+    FactReader(graph, window, moments=window.timed).add_all(records)
+    return Provenance(graph, window, logs, counts.get("records", 0))
+
+
+def _open_store(address: Union[str, "os.PathLike[str]"], window: Window) -> Provenance:
+    """Return the provenance held by the store at ``address``, for reading only."""
+    location = parse_location(address)
+    if location.engine == "sqlite" and not os.path.isfile(location.target):
+        raise StoreError(f"no store at {location.target}: load logs into it first (logprov load LOG --store …)")
+    engine = connect(location)
+    try:
+        prepare(engine, write=False)
+    except BaseException:
+        engine.close()
+        raise
+    graph = StoreGraph(engine, window)
+    return Provenance(graph, window, [], graph.records(), store=str(location))

@@ -112,13 +112,13 @@ class Window:
             clauses.append(f"{time_column} <= ?")
             params.append(self.end)
         if self.sessions is not None and not self.sessions:
-            clauses.append("0")
+            clauses.append("1 = 0")
         elif self.sessions is not None:
             ranges = [f"({session_column} >= ? AND {session_column} < ?)" for _ in self.sessions]
             clauses.append("(" + " OR ".join(ranges) + ")")
             for prefix in self.sessions:
                 params.extend((prefix, prefix + "\U0010ffff"))
-        return (" AND ".join(clauses) or "1"), params
+        return (" AND ".join(clauses) or "1 = 1"), params
 
     def key(self) -> Sequence:
         """Return a value that is equal for equal windows."""

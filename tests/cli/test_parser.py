@@ -21,33 +21,37 @@ COMMANDS = {
     "sparql": "run a SPARQL query over the PROV-O graph",
     "report": "write an HTML page of the logs",
     "diff": "what differs between two sessions, products or activities",
+    "load": "load logs into a shared store (SQLite or PostgreSQL)",
     "index": "build or update the index of logs",
 }
 
 #: The usage line of each command (whitespace made single spaces): its options, their
 #: arguments and choices, and its positional arguments.
 USAGES = {
-    "export": "[-h] [--since TIME] [--until TIME] [--session ID] [-q] "
-              "[-f {json,provn,xml,ttl,jsonld,rdfxml,nt,dot,svg,png,pdf}] [-o OUT] LOG [LOG ...]",
-    "graph": "[-h] [--since TIME] [--until TIME] [--session ID] [--no-index] [-q] -o OUT [--entity ID] "
+    "export": "[-h] [--store URL] [--since TIME] [--until TIME] [--session ID] [-q] "
+              "[-f {json,provn,xml,ttl,jsonld,rdfxml,nt,dot,svg,png,pdf}] [-o OUT] [LOG ...]",
+    "graph": "[-h] [--store URL] [--since TIME] [--until TIME] [--session ID] [--no-index] [-q] -o OUT [--entity ID] "
              "[--depth N] [--direction {ancestors,descendants,both}] [--attributes | --no-attributes] "
              "[--parameters | --no-parameters] [--agents | --no-agents] [--sessions {box,node,hide}] "
-             "[--rankdir {BT,TB,LR,RL}] LOG [LOG ...]",
-    "search": "[-h] [--since TIME] [--until TIME] [--session ID] [--no-index] [-q] [--activity GLOB] "
+             "[--rankdir {BT,TB,LR,RL}] [LOG ...]",
+    "search": "[-h] [--store URL] [--since TIME] [--until TIME] [--session ID] [--no-index] [-q] [--job ID] "
+              "[--activity GLOB] "
               "[--status {success,failed,incomplete}] [--where KEY=VALUE] [--entity ID-PREFIX] "
               "[--location GLOB] [--role ROLE] [--type TYPE] [--file PATH] [--note TEXT] [--limit N] "
-              "[--json] LOG [LOG ...]",
-    "lineage": "[-h] [--since TIME] [--until TIME] [--session ID] [--no-index] [-q] [--descendants] "
+              "[--json] [LOG ...]",
+    "lineage": "[-h] [--store URL] [--since TIME] [--until TIME] [--session ID] [--no-index] [-q] [--descendants] "
                "[--depth N] [--format {tree,json,svg,png,pdf,dot}] [-o OUT] [--json] "
                "LOG ... TARGET [LOG ... TARGET ...]",
     "note": "[-h] LOG SESSION_OR_ACTIVITY TEXT",
-    "sessions": "[-h] [--since TIME] [--until TIME] [--session ID] [--no-index] [-q] [--json] LOG [LOG ...]",
+    "sessions": "[-h] [--store URL] [--since TIME] [--until TIME] [--session ID] [--no-index] [-q] [--job ID] "
+                "[--json] [LOG ...]",
     "embed": "[-h] PRODUCT LOG [LOG ...]",
     "validate": "[-h] [--json] DEFINITION [DEFINITION ...]",
     "sparql": "[-h] [--file Q.rq] [--since TIME] [--until TIME] [--session ID] [-q] [--json] "
               "LOG ... QUERY [LOG ... QUERY ...]",
     "report": "[-h] [--since TIME] [--until TIME] [--session ID] [-q] -o OUT.html [--graph-nodes N] LOG [LOG ...]",
     "diff": "[-h] [--since TIME] [--until TIME] [--session ID] [-q] [--json] LOG ... A B [LOG ... A B ...]",
+    "load": "[-h] --store URL [-q] [--json] LOG [LOG ...]",
     "index": "[-h] [-q] [--json] LOG [LOG ...]",
 }
 
@@ -73,5 +77,5 @@ def test_the_options_of_each_command(capsys, command):
     text = help_text(capsys, command)
     assert usage(text) == f"usage: logprov {command} {USAGES[command]}"
     described = re.findall(r"^  (-\S+)", text, re.M)
-    used = re.findall(r"\[(-[\w-]+)", USAGES[command]) + re.findall(r"(?<![\[\w-])(-o) ", USAGES[command])
+    used = re.findall(r"\[(-[\w-]+)", USAGES[command]) + re.findall(r"(?<![\[\w-])(-o|--store) ", USAGES[command])
     assert sorted(flag.rstrip(",") for flag in described) == sorted(used)

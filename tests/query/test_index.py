@@ -15,6 +15,7 @@ import pytest
 import logprov.query
 from logprov.query import IndexWarning
 from logprov.query import cache as index_cache
+from logprov.store import loader as store_loader
 from logs import SyntheticLog, value_entity
 
 COMMAND = [sys.executable, "-c", "import sys; from logprov.cli import main; sys.exit(main())"]
@@ -31,7 +32,7 @@ def cache(tmp_path, monkeypatch):
 def settled(request, monkeypatch):
     """Index files whose change time is recent (hashed again on every use) or trusted."""
     if request.param == "settled":
-        monkeypatch.setattr(index_cache, "SETTLE_SECONDS", -1.0)
+        monkeypatch.setattr(store_loader, "SETTLE_SECONDS", -1.0)
     return request.param
 
 
@@ -73,7 +74,7 @@ def test_a_log_copied_over_with_the_same_size_and_mtime_is_not_answered_from_the
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert activity_names(log) == ["gamma_1", "gamma_2"]
-    assert len(index_warnings(caught)) == 1 and "changed since it was indexed" in index_warnings(caught)[0]
+    assert len(index_warnings(caught)) == 1 and "changed since it was loaded" in index_warnings(caught)[0]
     assert activity_names(log) == activity_names(log, index=False)
 
 
@@ -103,7 +104,7 @@ def test_a_log_edited_past_its_first_blocks_then_grown(tmp_path, settled):
     grown.call(session, "later", generated=[(value_entity(session, "w", 1), "out")])
     with open(log, "a") as stream:
         stream.write(grown.text())
-    with pytest.warns(IndexWarning, match="changed since it was indexed"):
+    with pytest.warns(IndexWarning, match="changed since it was loaded"):
         found = statuses(log)
     assert found["step_050"] == "failed" and found["later"] == "success"
     with logprov.query.open(log, index=False) as provenance:
@@ -188,17 +189,17 @@ def test_a_log_growing_while_its_index_is_built_is_indexed_once(tmp_path, monkey
     grown.counter = 10_000
     session = grown.session(2)
     grown.call(session, "second", generated=[(value_entity(session, "w", 1), "out")])
-    state = index_cache._state
+    end_of_lines = store_loader.last_line_end
 
-    def state_then_grow(found):
-        row = state(found)
+    def end_then_grow(path, size):
+        end = end_of_lines(path, size)
         with open(log, "a") as stream:
             stream.write(grown.text())
-        return row
+        monkeypatch.setattr(store_loader, "last_line_end", end_of_lines)
+        return end
 
-    monkeypatch.setattr(index_cache, "_state", state_then_grow)
+    monkeypatch.setattr(store_loader, "last_line_end", end_then_grow)
     with logprov.query.open(log) as indexed:
-        monkeypatch.setattr(index_cache, "_state", state)
         with logprov.query.open(log, index=False) as memory:
             assert indexed.records == memory.records
             assert indexed.counts() == memory.counts()

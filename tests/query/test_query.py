@@ -10,9 +10,8 @@ import pytest
 
 import logprov.query
 from logprov.query import NotFound, QueryError
-from logprov.query.facts import CONTEXT_FIELDS
 
-from analyses import FILES, LEGACY, LEGACY_FILE, file_id, fit_spectrum
+from analyses import FILES, LEGACY, LEGACY_FILE, answers, file_id, fit_spectrum
 
 pytestmark = pytest.mark.usefixtures("cache")
 
@@ -58,26 +57,6 @@ def test_descendants_and_depth(two_sessions, index):
     assert set(names(down.activities.values())) == {"reduce_events", "fit_spectrum"}
     assert file_id(two_sessions.events) not in near.entities
     assert set(near.entities) == {file_id(two_sessions.product), file_id(two_sessions.spectrum)}
-
-
-def answers(provenance, analysis, two_sessions, everything: bool) -> list:
-    # The index keeps no job or container of a session yet: those two fields are compared by
-    # the tests of the in-memory path alone (test_jobs, test_logfiles).
-    found = [
-        [{key: value for key, value in s.to_dict().items() if key not in CONTEXT_FIELDS}
-         for s in provenance.sessions()],
-        [a.to_dict() for a in provenance.find_activities()],
-        [e.to_dict() for e in provenance.find_entities()],
-        [m.to_dict() for m in provenance.search(location="*.json")],
-        [m.to_dict() for m in provenance.search(entity="file:", status="success")],
-        list(provenance.lineage(file_id(two_sessions.spectrum)).to_dicts()),
-        list(provenance.lineage(file_id(two_sessions.spectrum), descendants=True).to_dicts()),
-        provenance.counts(),
-    ]
-    if everything:
-        found.append(list(provenance.lineage(analysis.output).to_dicts()))
-        found.append(list(provenance.lineage("23523", descendants=True).to_dicts()))
-    return found
 
 
 def test_index_and_memory_give_the_same_answers(analysis, two_sessions):
@@ -206,7 +185,7 @@ def test_index_is_built_once_and_follows_the_log(two_sessions, make_capture, cac
         assert len(provenance.find_activities(name="fit_spectrum")) == 3
         assert len(provenance.sessions()) == 3
     with sqlite3.connect(path) as connection:
-        [(offset, size)] = connection.execute("SELECT offset, size FROM sources").fetchall()
+        [(offset, size)] = connection.execute("SELECT src_offset, src_size FROM source").fetchall()
     assert offset == size == two_sessions.log.stat().st_size
     lines = two_sessions.log.read_text().splitlines(keepends=True)
     two_sessions.log.write_text("".join(lines[:-3]))
@@ -264,8 +243,8 @@ def test_null_columns_stay_null_and_an_application_adapter_for_none_is_kept(two_
         index = provenance.index
     assert sqlite3.adapters[key](None) is None
     with sqlite3.connect(index) as connection:
-        nulls = connection.execute("SELECT count(*) FROM entities WHERE description IS NULL").fetchone()[0]
-        texts = connection.execute("SELECT count(*) FROM entities WHERE description = 'None' OR description = ''").fetchone()[0]
+        nulls = connection.execute("SELECT count(*) FROM entity_record WHERE er_description IS NULL").fetchone()[0]
+        texts = connection.execute("SELECT count(*) FROM entity_record WHERE er_description = 'None' OR er_description = ''").fetchone()[0]
     assert nulls > 0 and texts == 0
 
     def mine(value):

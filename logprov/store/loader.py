@@ -1,0 +1,352 @@
+"""Loading logs into a store: idempotent, incremental, safe with many loaders at once.
+
+A source (a log file) is known to the store by a digest of its first line (of the whole file
+for a ``.gz`` log or a product, which are read whole): a log renamed by rotation, or reached
+through another path or host, is still the same source, and a new log at an old path is a new
+one. The store remembers of each source how far it was read (the end of its last complete
+line), a BLAKE2b digest of the bytes up to there, and the device, inode, size and times the
+file had.
+
+Loading a file whose device, inode, size and times are as remembered reads nothing (the
+change time moves on every write and cannot be set back; one less than `SETTLE_SECONDS` old
+is not trusted). Otherwise the file is hashed up to the remembered end: when the digest
+matches, only what follows is read; when it does not, the file was edited or replaced, and
+`SourceChanged` is raised with nothing loaded from it.
+
+Rows are written in batches of about `BATCH_BYTES` of log, each in one transaction that also
+moves the source's end and digest: a loader killed mid-batch leaves the store as it was
+after the last whole batch, and the next run goes on from there. Loaders of one source take
+turns (a per-source lock: an advisory lock in PostgreSQL, a byte-range lock on a file beside
+an SQLite store); each transaction checks that the source's end is still the one it started
+from, so two loaders can never store the same lines twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import time
+from dataclasses import dataclass
+from typing import IO, Any, Iterable, Iterator, Optional, Sequence
+
+from ..errors import LogprovError
+from ..reading.reader import DEFAULT_MAX_PAYLOAD, LINE_SLACK, ProvRecord, ReadStats, iter_records
+from ..query.facts import FactReader
+from ..query.progress import Progress, track
+from ..reading.sources import STDIN, LogFile, last_line_end, resolve
+from ..query.window import utc_text
+from .engines import Engine
+from .writer import StoreWriter
+
+__all__ = ["SourceChanged", "Loaded", "load_files", "source_key", "BATCH_BYTES", "SETTLE_SECONDS"]
+
+#: Bytes of log whose rows are written in one transaction.
+BATCH_BYTES = 16 << 20
+#: Records loaded at once after which the planner's statistics are brought up to date.
+ANALYZE_RECORDS = 50_000
+#: Seconds after which the change time of a loaded file is trusted (see the module notes).
+SETTLE_SECONDS = 2.0
+_BLOCK = 1 << 20
+#: Bytes of a line without an end handed to the reader in pieces (it skips such lines).
+_LONG_LINE = DEFAULT_MAX_PAYLOAD + LINE_SLACK
+_SOURCE_COLUMNS = ("src_path", "src_host", "src_dev", "src_ino", "src_size", "src_mtime", "src_ctime")
+
+
+class SourceChanged(LogprovError):
+    """A log's content differs from what was loaded from it (edited, or replaced by another
+    log with the same first line): nothing more is loaded from it."""
+
+
+class _Moved(Exception):
+    """Another loader extended the source since this one planned: plan again."""
+
+
+@dataclass
+class Loaded:
+    """What loading one file did.
+
+    Attributes
+    ----------
+    path : str
+        The file.
+    key : str or None
+        Its source key (None for a file without a complete line yet).
+    records : int
+        Records loaded now.
+    state : str
+        ``unchanged``, ``loaded`` (new lines read) or ``empty`` (nothing to read yet).
+    """
+
+    path: str
+    key: Optional[str]
+    records: int
+    state: str
+
+
+def _digest(path: str, end: int, start: int = 0, hasher: Optional[Any] = None) -> Any:
+    """Return a BLAKE2b hasher fed with the bytes ``[start, end)`` of ``path``, after ``hasher``'s."""
+    hasher = hasher if hasher is not None else hashlib.blake2b(digest_size=20)
+    with open(path, "rb") as stream:
+        stream.seek(start)
+        left = end - start
+        while left > 0:
+            block = stream.read(min(_BLOCK, left))
+            if not block:
+                break
+            hasher.update(block)
+            left -= len(block)
+    return hasher
+
+
+def source_key(log: LogFile) -> Optional[str]:
+    """Return the key of ``log`` in a store: the digest of its first line (of the whole file
+    when it can only be read whole), or None when it has no complete line yet."""
+    if log.compressed:
+        return "whole:" + _digest(log.path, os.path.getsize(log.path)).hexdigest()
+    hasher = hashlib.blake2b(digest_size=20)
+    with open(log.path, "rb") as stream:
+        while True:
+            block = stream.read(1 << 16)
+            if not block:
+                return None
+            end = block.find(b"\n")
+            if end >= 0:
+                hasher.update(block[:end + 1])
+                return "line:" + hasher.hexdigest()
+            hasher.update(block)
+
+
+def _trusted_ctime(info: os.stat_result) -> int:
+    return info.st_ctime_ns if time.time_ns() - info.st_ctime_ns > SETTLE_SECONDS * 1e9 else 0
+
+
+def _stat_row(log: LogFile, info: os.stat_result, settled: bool) -> tuple:
+    return (log.path, socket.gethostname(), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
+            _trusted_ctime(info) if settled else 0)
+
+
+class _Lines:
+    """The lines of ``[start, end)`` of a file, as decoded text, read a block at a time.
+
+    Between two blocks, every line handed out so far has been read whole by the reader and
+    its records taken by the writer: ``boundary(position)`` is called there, with the offset
+    the lines read end at, so that the loader can store a batch that ends on a line.
+    """
+
+    mode = "r"
+
+    def __init__(self, path: str, start: int, end: int, hasher: Any, boundary: Any, block: int = _BLOCK) -> None:
+        self.name = path
+        self.block = block
+        self.start = start
+        self.position = start
+        self.end = end
+        self.hasher = hasher
+        self.boundary = boundary
+
+    def read(self, size: int = -1) -> str:
+        """Read the rest as text (the reader iterates lines instead)."""
+        return "".join(self)
+
+    def tell(self) -> int:
+        """Return the bytes read so far."""
+        return self.position - self.start
+
+    def __iter__(self) -> Iterator[str]:
+        with open(self.name, "rb") as stream:
+            stream.seek(self.start)
+            pending = b""
+            while self.position + len(pending) < self.end:
+                block = pending + stream.read(min(self.block, self.end - self.position - len(pending)))
+                if len(block) == len(pending):
+                    break
+                cut = block.rfind(b"\n") + 1
+                if cut == 0 and len(block) < _LONG_LINE:
+                    pending = block
+                    continue
+                whole, pending = (block[:cut], block[cut:]) if cut else (block, b"")
+                self.hasher.update(whole)
+                self.position += len(whole)
+                yield from whole.decode("utf-8", "replace").splitlines(keepends=True)
+                if cut:
+                    self.boundary(self.position)
+
+class _SourceLoad:
+    """One pass over one source: reads its new lines and commits them batch by batch."""
+
+    def __init__(self, engine: Engine, writer: StoreWriter, log: LogFile, key: str, info: os.stat_result,
+                 start: int, end: int, hasher: Any, batch_bytes: int, what: str) -> None:
+        self.engine = engine
+        self.what = what
+        self.writer = writer
+        self.log = log
+        self.key = key
+        self.info = info
+        self.committed = start
+        self.end = end
+        self.hasher = hasher
+        self.batch_bytes = batch_bytes
+        self.records = 0
+        self.legacy = False
+        self.stats = ReadStats()
+
+    def commit(self, offset: int, digest: str, final: bool) -> None:
+        """Store the rows kept so far, with the source's new end, in one transaction."""
+        engine = self.engine
+        with engine.transaction():
+            engine.run("INSERT INTO source (src_key, src_offset) VALUES (?, 0) ON CONFLICT (src_key) DO NOTHING",
+                       (self.key,))
+            row = engine.rows("SELECT src_offset FROM source WHERE src_key = ?", (self.key,))
+            if row[0][0] != self.committed:
+                raise _Moved()
+            self.writer.flush()
+            stat = _stat_row(self.log, self.info, final)
+            engine.run(
+                f"UPDATE source SET {', '.join(c + ' = ?' for c in _SOURCE_COLUMNS)}, src_offset = ?, "
+                "src_digest = ?, src_legacy = CASE WHEN src_legacy = 1 OR ? = 1 THEN 1 ELSE 0 END, "
+                "src_records = src_records + ?, src_loaded = ? WHERE src_key = ?",
+                (*stat, offset, digest, int(self.legacy), self.stats.records - self.records, utc_text(_now()),
+                 self.key),
+            )
+        self.committed = offset
+        self.records = self.stats.records
+
+    def _noted(self, records: Iterable[ProvRecord]) -> Iterator[ProvRecord]:
+        for record in records:
+            if record.legacy:
+                self.legacy = True
+            yield record
+
+    def boundary(self, position: int) -> None:
+        """Store what was read when a batch is large enough (called between two blocks)."""
+        if position - self.committed >= self.batch_bytes:
+            self.commit(position, self.hasher.hexdigest(), False)
+
+    def run(self, progress: Optional[Progress]) -> None:
+        """Read ``[start, end)`` of the source and commit it."""
+        log = self.log
+        stats = self.stats
+        lines = None
+        if log.compressed:
+            records = iter_records(log.path, stats=stats)
+            sizes = [log.size]
+        else:
+            lines = _Lines(log.path, self.committed, self.end, self.hasher, self.boundary,
+                           min(_BLOCK, self.batch_bytes))
+            records = iter_records(lines, stats=stats)
+            sizes = [self.end - self.committed]
+        if progress is not None:
+            records = track(records, progress, self.what, {}, stats, sizes)
+        FactReader(self.writer).add_all(self._noted(records))
+        self.commit(self.end if lines is None else lines.position, self.hasher.hexdigest(), True)
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+
+
+def _unchanged(engine: Engine, log: LogFile, info: os.stat_result) -> Optional[str]:
+    """Return the key of the source that ``log`` is, untouched since it was loaded, or None."""
+    rows = engine.rows(
+        "SELECT src_key FROM source WHERE src_path = ? AND src_dev = ? AND src_ino = ? AND src_size = ? "
+        "AND src_mtime = ? AND src_ctime = ? AND src_ctime <> 0",
+        (log.path, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns))
+    return rows[0][0] if rows else None
+
+
+def load_file(engine: Engine, log: LogFile, progress: Optional[Progress] = None,
+              batch_bytes: int = BATCH_BYTES, appending: bool = True, what: str = "loading") -> Loaded:
+    """Load what the store does not hold yet of one log.
+
+    Raises
+    ------
+    SourceChanged
+        If the log's content differs from what was loaded from it.
+    OSError
+        If the log cannot be read.
+    """
+    for _ in range(100):
+        info = os.stat(log.path)
+        known = _unchanged(engine, log, info)
+        if known is not None:
+            return Loaded(log.path, known, 0, "unchanged")
+        key = source_key(log)
+        if key is None:
+            return Loaded(log.path, None, 0, "empty")
+        with engine.source_lock(key):
+            try:
+                return _load_locked(engine, log, key, progress, batch_bytes, appending, what)
+            except _Moved:
+                continue
+    raise LogprovError(f"{log.path}: other loaders kept extending it; try again")
+
+
+def _load_locked(engine: Engine, log: LogFile, key: str, progress: Optional[Progress], batch_bytes: int,
+                 appending: bool, what: str) -> Loaded:
+    info = os.stat(log.path)
+    rows = engine.rows("SELECT src_offset, src_digest, src_legacy, src_size FROM source WHERE src_key = ?", (key,))
+    offset, digest, legacy, size = rows[0] if rows else (0, None, 0, None)
+    if log.compressed:
+        end = info.st_size
+        if offset:
+            _touch(engine, log, key, info)
+            return Loaded(log.path, key, 0, "unchanged")
+        hasher = hashlib.blake2b(digest_size=20)
+        hasher.update(key.encode())
+    else:
+        end = last_line_end(log.path, info.st_size)
+        if end < offset:
+            raise SourceChanged(f"{log.path} is shorter than when it was loaded ({end} < {offset} bytes)")
+        hasher = _digest(log.path, offset)
+        if offset and hasher.hexdigest() != digest:
+            raise SourceChanged(f"the content of {log.path} changed since it was loaded (its first {offset} "
+                                "bytes differ)")
+        if legacy and end > offset:
+            raise SourceChanged(f"{log.path} grew and holds logprov 0.0.2 records, which are loaded whole only")
+        if end == offset:
+            if rows:
+                _touch(engine, log, key, info)
+            return Loaded(log.path, key, 0, "unchanged" if rows else "empty")
+    writer = StoreWriter(engine, appending=appending or bool(offset))
+    load = _SourceLoad(engine, writer, log, key, info, offset, end, hasher, batch_bytes, what)
+    load.run(progress)
+    return Loaded(log.path, key, load.records, "loaded")
+
+
+def _touch(engine: Engine, log: LogFile, key: str, info: os.stat_result) -> None:
+    """Remember the file as it is now, for the next quick check (writing nothing when the
+    store already has it so)."""
+    rows = engine.rows(f"SELECT {', '.join(_SOURCE_COLUMNS)} FROM source WHERE src_key = ?", (key,))
+    if rows and tuple(rows[0]) == _stat_row(log, info, True):
+        return
+    with engine.transaction():
+        engine.run(f"UPDATE source SET {', '.join(c + ' = ?' for c in _SOURCE_COLUMNS)} WHERE src_key = ?",
+                   (*_stat_row(log, info, True), key))
+
+
+def ordered_files(sources: Sequence[Any]) -> list[LogFile]:
+    """Return the log files ``sources`` (paths, glob patterns) name, each once, in the order the
+    reader reads them (rotated copies of a log before it).
+
+    Raises
+    ------
+    LogReadError
+        If a file does not exist or a pattern matches no file.
+    LogprovError
+        If a source is standard input.
+    """
+    if STDIN in [os.fspath(s) for s in sources if isinstance(s, (str, os.PathLike))]:
+        raise LogprovError("standard input cannot be loaded into a store: save it to a file first")
+    return [f for f in resolve(list(sources)) if isinstance(f, LogFile)]
+
+
+def load_files(engine: Engine, files: Sequence[LogFile], progress: Optional[Progress] = None,
+               batch_bytes: int = BATCH_BYTES, what: str = "loading") -> list[Loaded]:
+    """Load ``files`` in order (see `load_file`); ``what`` names the work in progress lines."""
+    empty = not engine.rows("SELECT 1 FROM source LIMIT 1")
+    done = [load_file(engine, log, progress, batch_bytes, not empty or number > 0, what)
+            for number, log in enumerate(files)]
+    if sum(found.records for found in done) >= ANALYZE_RECORDS:
+        engine.refresh_statistics()
+    return done

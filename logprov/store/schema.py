@@ -1,0 +1,73 @@
+"""The schema of a store: its version, the DDL shipped with logprov, and bringing a store to
+the current version.
+
+The DDL of version ``N`` of an engine is ``schema/<engine>/N.sql``: version 1 creates every
+table, and each later file changes a store of the version before it into one of its own
+(a migration). `prepare` runs the files a store has not had, in order, in one transaction
+per file, and records the version reached in ``store_meta``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from importlib import resources
+
+from .engines import Engine, StoreError, lock_number
+
+__all__ = ["SCHEMA_VERSION", "ddl", "stored_version", "prepare"]
+
+#: The version of the schema this logprov writes and reads.
+SCHEMA_VERSION = 1
+
+
+def ddl(dialect: str, version: int) -> str:
+    """Return the DDL turning a store of ``version - 1`` into one of ``version``."""
+    return resources.files(__package__).joinpath("schema", dialect, f"{version}.sql").read_text("utf-8")
+
+
+def stored_version(engine: Engine) -> int:
+    """Return the schema version of the store (0 when it has no tables yet)."""
+    try:
+        if not engine.has_table("store_meta"):
+            return 0
+        rows = engine.rows("SELECT meta_value FROM store_meta WHERE meta_key = 'schema'")
+    except (sqlite3.DatabaseError, StoreError):
+        raise
+    except Exception as exc:
+        raise StoreError(f"the store {engine.location} cannot be read: {exc}") from None
+    return int(rows[0][0]) if rows else 0
+
+
+def prepare(engine: Engine, write: bool = True) -> int:
+    """Bring the store to `SCHEMA_VERSION` (creating its tables in an empty database) and
+    return its version; with ``write`` false, only check that it can be read.
+
+    Raises
+    ------
+    StoreError
+        If the store was made by a newer logprov, or has no tables and ``write`` is false.
+    """
+    version = stored_version(engine)
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"the store {engine.location} has schema version {version}; this logprov reads "
+                         f"version {SCHEMA_VERSION} at most: upgrade logprov")
+    if version == SCHEMA_VERSION:
+        return version
+    if not write:
+        if version == 0:
+            raise StoreError(f"{engine.location} holds no logprov store yet: load logs into it first "
+                             "(logprov load LOG --store …)")
+        raise StoreError(f"the store {engine.location} has schema version {version}: load into it once with "
+                         f"this logprov to migrate it to version {SCHEMA_VERSION}")
+    while version < SCHEMA_VERSION:
+        with engine.transaction():
+            if engine.dialect == "postgresql":
+                engine.run("SELECT pg_advisory_xact_lock(?)", (lock_number("logprov store: schema"),))
+            version = stored_version(engine)
+            if version >= SCHEMA_VERSION:
+                break
+            engine.script(ddl(engine.dialect, version + 1))
+            version += 1
+            engine.run("INSERT INTO store_meta (meta_key, meta_value) VALUES ('schema', ?) "
+                       "ON CONFLICT (meta_key) DO UPDATE SET meta_value = excluded.meta_value", (str(version),))
+    return version

@@ -1,0 +1,117 @@
+-- logprov store, schema version 1, PostgreSQL 13 or later.
+-- The same tables and columns as sqlite/1.sql. Unquoted names fold to lower case in
+-- PostgreSQL (wasGeneratedBy is wasgeneratedby), as ADQL folds them. Texts use the "C"
+-- collation: ids and UTC times are compared byte by byte, like SQLite does.
+
+CREATE TABLE IF NOT EXISTS store_meta (
+    meta_key TEXT COLLATE "C" PRIMARY KEY,
+    meta_value TEXT
+);
+
+CREATE TABLE IF NOT EXISTS source (
+    src_key TEXT COLLATE "C" PRIMARY KEY,
+    src_path TEXT COLLATE "C", src_host TEXT,
+    src_dev BIGINT, src_ino BIGINT, src_size BIGINT, src_mtime BIGINT, src_ctime BIGINT,
+    src_offset BIGINT NOT NULL DEFAULT 0, src_digest TEXT, src_legacy INTEGER NOT NULL DEFAULT 0,
+    src_records BIGINT NOT NULL DEFAULT 0, src_loaded TEXT
+);
+CREATE INDEX IF NOT EXISTS source_path ON source (src_path);
+
+CREATE TABLE IF NOT EXISTS session (
+    ses_id TEXT COLLATE "C" PRIMARY KEY,
+    ses_moment TEXT COLLATE "C", ses_startTime TEXT, ses_endTime TEXT, ses_name TEXT, ses_module TEXT,
+    ses_user TEXT, ses_host TEXT, ses_command TEXT, ses_cwd TEXT, ses_pid BIGINT,
+    ses_hash_type TEXT, ses_version TEXT, ses_git_commit TEXT, ses_job TEXT, ses_container TEXT,
+    ses_job_system TEXT, ses_job_id TEXT COLLATE "C", ses_job_array_index TEXT, ses_job_url TEXT,
+    ses_container_runtime TEXT, ses_container_image TEXT, ses_container_tag TEXT,
+    ses_container_digest TEXT
+);
+CREATE INDEX IF NOT EXISTS session_job ON session (ses_job_id);
+
+CREATE TABLE IF NOT EXISTS activity (
+    act_id TEXT COLLATE "C" PRIMARY KEY,
+    act_name TEXT COLLATE "C", act_startTime TEXT, act_endTime TEXT,
+    act_session TEXT COLLATE "C", act_moment TEXT COLLATE "C", act_start_utc TEXT COLLATE "C",
+    act_ended INTEGER NOT NULL DEFAULT 0,
+    act_status TEXT COLLATE "C", act_duration DOUBLE PRECISION, act_exception_type TEXT,
+    act_exception_message TEXT, act_function TEXT, act_agent TEXT, act_parent TEXT COLLATE "C",
+    act_parameters TEXT
+);
+CREATE INDEX IF NOT EXISTS activity_name ON activity (act_name);
+CREATE INDEX IF NOT EXISTS activity_start ON activity (act_start_utc);
+CREATE INDEX IF NOT EXISTS activity_parent ON activity (act_parent);
+CREATE INDEX IF NOT EXISTS activity_session ON activity (act_session);
+CREATE INDEX IF NOT EXISTS activity_status ON activity (act_status, act_name);
+
+CREATE TABLE IF NOT EXISTS entity (
+    ent_id TEXT COLLATE "C" PRIMARY KEY,
+    ent_logged_id TEXT COLLATE "C"
+);
+CREATE INDEX IF NOT EXISTS entity_logged ON entity (ent_logged_id);
+
+CREATE TABLE IF NOT EXISTS entity_record (
+    er_seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    er_ent_id TEXT COLLATE "C" NOT NULL, er_session TEXT COLLATE "C", er_moment TEXT COLLATE "C",
+    er_type TEXT, er_location TEXT COLLATE "C", er_value TEXT, er_hash TEXT, er_hash_type TEXT,
+    er_descr_id TEXT, er_content_type TEXT, er_size BIGINT, er_description TEXT,
+    er_first INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS entity_record_entity ON entity_record (er_ent_id, er_first);
+CREATE INDEX IF NOT EXISTS entity_record_location ON entity_record (er_location) WHERE er_location IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS used (
+    used_seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    used_act_id TEXT COLLATE "C" NOT NULL, used_ent_id TEXT COLLATE "C" NOT NULL, used_role TEXT COLLATE "C"
+);
+CREATE INDEX IF NOT EXISTS used_entity ON used (used_ent_id);
+CREATE INDEX IF NOT EXISTS used_activity ON used (used_act_id);
+
+CREATE TABLE IF NOT EXISTS wasGeneratedBy (
+    wgb_seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    wgb_act_id TEXT COLLATE "C" NOT NULL, wgb_ent_id TEXT COLLATE "C" NOT NULL, wgb_role TEXT COLLATE "C"
+);
+CREATE INDEX IF NOT EXISTS wasGeneratedBy_entity ON wasGeneratedBy (wgb_ent_id);
+CREATE INDEX IF NOT EXISTS wasGeneratedBy_activity ON wasGeneratedBy (wgb_act_id);
+
+CREATE TABLE IF NOT EXISTS hadMember (
+    hm_seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    hm_collection_id TEXT COLLATE "C" NOT NULL, hm_ent_id TEXT COLLATE "C" NOT NULL,
+    hm_session TEXT COLLATE "C", hm_moment TEXT COLLATE "C"
+);
+CREATE INDEX IF NOT EXISTS hadMember_collection ON hadMember (hm_collection_id);
+CREATE INDEX IF NOT EXISTS hadMember_member ON hadMember (hm_ent_id);
+
+CREATE TABLE IF NOT EXISTS wasDerivedFrom (
+    wdf_seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    wdf_generatedEntity TEXT COLLATE "C" NOT NULL, wdf_usedEntity TEXT COLLATE "C" NOT NULL,
+    wdf_untraced INTEGER NOT NULL DEFAULT 0, wdf_activity TEXT COLLATE "C",
+    wdf_session TEXT COLLATE "C", wdf_moment TEXT COLLATE "C"
+);
+CREATE INDEX IF NOT EXISTS wasDerivedFrom_generated ON wasDerivedFrom (wdf_generatedEntity);
+CREATE INDEX IF NOT EXISTS wasDerivedFrom_used ON wasDerivedFrom (wdf_usedEntity);
+
+CREATE TABLE IF NOT EXISTS note (
+    note_id TEXT COLLATE "C" PRIMARY KEY,
+    note_session TEXT COLLATE "C", note_act_id TEXT COLLATE "C", note_time TEXT, note_text TEXT,
+    note_attributes TEXT
+);
+CREATE INDEX IF NOT EXISTS note_activity ON note (note_act_id);
+
+CREATE OR REPLACE VIEW wasAssociatedWith AS
+    SELECT act_id AS waw_act_id, act_agent AS waw_agent_id, 'user'::text AS waw_role
+    FROM activity WHERE act_agent IS NOT NULL;
+CREATE OR REPLACE VIEW agent AS
+    SELECT DISTINCT act_agent AS agent_id, act_agent AS agent_name, 'Person'::text AS agent_type
+    FROM activity WHERE act_agent IS NOT NULL;
+CREATE OR REPLACE VIEW parameter AS
+    SELECT a.act_id || '#' || p.key AS param_id, a.act_id AS param_act_id, p.key AS param_name,
+           p.value AS param_value
+    FROM activity a, jsonb_each_text(a.act_parameters::jsonb) p WHERE a.act_parameters IS NOT NULL;
+CREATE OR REPLACE VIEW activityDescription AS
+    SELECT DISTINCT act_name AS ad_id, act_name AS ad_name, act_function AS ad_function
+    FROM activity WHERE act_name IS NOT NULL;
+CREATE OR REPLACE VIEW entityDescription AS
+    SELECT DISTINCT er_descr_id AS ed_id, er_descr_id AS ed_name
+    FROM entity_record WHERE er_descr_id IS NOT NULL;
+CREATE OR REPLACE VIEW wasInformedBy AS
+    SELECT act_id AS wib_informed, act_parent AS wib_informant FROM activity WHERE act_parent IS NOT NULL;

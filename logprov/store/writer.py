@@ -1,0 +1,304 @@
+"""The sink that turns facts (see `logprov.query.facts`) into rows of a store."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+from ..query.facts import CONTEXT_FIELDS, SESSION_FIELDS
+from ..query.window import utc_text
+from .engines import Engine, chunked
+
+__all__ = ["StoreWriter", "SESSION_COLUMNS", "ACTIVITY_COLUMNS"]
+
+#: Columns of the session table, in the order of `SESSION_FIELDS` then `CONTEXT_FIELDS` (the
+#: job and the container as JSON objects).
+SESSION_COLUMNS = tuple(
+    {"start": "ses_startTime", "end": "ses_endTime"}.get(name, f"ses_{name}") for name in SESSION_FIELDS + CONTEXT_FIELDS)
+#: Columns holding the keys of the job and the container that searches filter on.
+CONTEXT_COLUMNS = tuple(f"ses_{context}_{key}" for context, keys in (
+    ("job", ("system", "id", "array_index", "url")), ("container", ("runtime", "image", "tag", "digest")))
+    for key in keys)
+#: Columns of the activity table after act_id, in the order of a row kept by `StoreWriter`.
+ACTIVITY_COLUMNS = (
+    "act_session", "act_moment", "act_name", "act_startTime", "act_start_utc", "act_endTime", "act_ended",
+    "act_status", "act_duration", "act_exception_type", "act_exception_message", "act_function", "act_agent",
+    "act_parent", "act_parameters",
+)
+_ACTIVITY_KEYS = {
+    "name": 2, "startTime": 3, "endTime": 5, "status": 7, "duration": 8, "exception_type": 9,
+    "exception_message": 10, "function": 11, "agent_name": 12, "parent_activity_id": 13,
+}
+_KEEP_FIRST = ("act_session", "act_moment", "act_startTime", "act_start_utc")
+_ENTITY_RECORD_COLUMNS = (
+    "er_ent_id", "er_session", "er_moment", "er_type", "er_location", "er_value", "er_hash", "er_hash_type",
+    "er_descr_id", "er_content_type", "er_size", "er_description", "er_first",
+)
+_APPENDED = {
+    "entity_record": _ENTITY_RECORD_COLUMNS,
+    "used": ("used_act_id", "used_ent_id", "used_role"),
+    "wasGeneratedBy": ("wgb_act_id", "wgb_ent_id", "wgb_role"),
+    "hadMember": ("hm_collection_id", "hm_ent_id", "hm_session", "hm_moment"),
+    "wasDerivedFrom": ("wdf_generatedEntity", "wdf_usedEntity", "wdf_untraced", "wdf_activity", "wdf_session",
+                       "wdf_moment"),
+}
+_NUMBERS = frozenset({"act_duration"})
+_INTEGERS = frozenset({"ses_pid", "er_size"})
+#: Distinct entity descriptions remembered by `StoreWriter._first` at most.
+_DESCRIBED_LIMIT = 500_000
+_PLAIN = frozenset({type(None), str, int, float})
+_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str).encode
+_INT64 = 2**63
+
+
+def _scalar(value: Any) -> Any:
+    """Return ``value`` as a text column holds it: texts, numbers and None as they are, others as JSON."""
+    if value is None or isinstance(value, (str, float)) or type(value) is int:
+        return value if type(value) is not int or -_INT64 <= value < _INT64 else str(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return value if -_INT64 <= value < _INT64 else str(value)
+    return _json(value)
+
+
+def _integer(value: Any) -> Optional[int]:
+    return value if type(value) is int and -_INT64 <= value < _INT64 else None
+
+
+def _number(value: Any) -> Optional[float]:
+    return float(value) if type(value) in (int, float) else None
+
+
+def _plain(rows: list) -> list:
+    """Return ``rows`` with every value made a scalar (`_scalar`)."""
+    return [row if _PLAIN.issuperset(map(type, row)) else tuple(map(_scalar, row)) for row in rows]
+
+
+class StoreWriter:
+    """A `logprov.query.facts.Sink` writing facts into the tables of a store.
+
+    Rows wait in memory until `flush`, which the loader calls inside the transaction that
+    also records how far the source was read, so a batch is stored whole or not at all.
+
+    Parameters
+    ----------
+    engine : Engine
+        The store, with its tables created.
+    appending : bool
+        The store may already hold activities met in these records: they are looked up there.
+    """
+
+    def __init__(self, engine: Engine, appending: bool = True) -> None:
+        self.engine = engine
+        self.appending = appending
+        self.sessions: dict[str, dict] = {}
+        self.activities: dict[str, list] = {}
+        self.seen: dict[str, Optional[str]] = {}
+        self.ids: dict[str, str] = {}
+        self.rows: dict[str, list] = {table: [] for table in _APPENDED}
+        self.notes: list[tuple] = []
+        self.described: set[tuple] = set()
+
+    def pending(self) -> int:
+        """Return the number of rows waiting to be written."""
+        return sum(map(len, self.rows.values())) + len(self.activities) + len(self.ids)
+
+    def known(self, activity: str, look_up: bool = True) -> tuple[bool, Optional[str]]:
+        """Return whether ``activity`` was met (in this pass, or with ``look_up`` in the store),
+        and its session."""
+        found = self.activities.get(activity)
+        if found is not None:
+            return True, found[0]
+        if activity in self.seen:
+            return True, self.seen[activity]
+        if not self.appending or not look_up:
+            return False, None
+        row = self.engine.rows("SELECT act_session FROM activity WHERE act_id = ?", (activity,))
+        if not row:
+            return False, None
+        self.seen[activity] = row[0][0]
+        return True, row[0][0]
+
+    def session(self, session: str, moment: Optional[str], fields: dict) -> None:
+        """Take a session record."""
+        known = self.sessions.setdefault(session, {})
+        for key, value in fields.items():
+            known.setdefault(key, value)
+        if moment is not None:
+            known.setdefault("moment", moment)
+
+    def activity(self, activity: str, session: Optional[str], moment: Optional[str], data: dict) -> None:
+        """Take an activity record other than a usage or generation."""
+        row = self.activities.get(activity)
+        if row is None:
+            row = self.activities[activity] = [session, moment, None, None, None, None, 0, None, None, None,
+                                               None, None, None, None, None]
+        else:
+            if row[0] is None:
+                row[0] = session
+            if row[1] is None:
+                row[1] = moment
+        if data:
+            _update_activity(row, data)
+
+    def _id(self, entity: str, owner: Optional[str]) -> None:
+        if entity not in self.ids:
+            self.ids[entity] = entity[len(owner) + 1:] if owner else entity
+
+    def used(self, activity: str, session: Optional[str], entity: str, owner: Optional[str],
+             role: Optional[str]) -> None:
+        """Take a usage."""
+        self._id(entity, owner)
+        self.rows["used"].append((activity, entity, role))
+
+    def generated(self, activity: str, session: Optional[str], entity: str, owner: Optional[str],
+                  role: Optional[str]) -> None:
+        """Take a generation."""
+        self._id(entity, owner)
+        self.rows["wasGeneratedBy"].append((activity, entity, role))
+
+    def entity(self, entity: str, owner: Optional[str], session: Optional[str], moment: Optional[str],
+               data: dict) -> None:
+        """Take an entity description."""
+        self._id(entity, owner)
+        get = data.get
+        values = (get("type"), get("location"), get("value"), get("hash"), get("hash_type"),
+                  get("entity_description"), get("contentType"), get("size"), get("description"))
+        self.rows["entity_record"].append((entity, session, moment, *values, self._first(entity, values)))
+
+    def _first(self, entity: str, values: tuple) -> int:
+        """Return 1 unless ``entity`` was described with the same ``values`` earlier in this pass.
+
+        Queries over everything read only these descriptions: the others add nothing to them.
+        """
+        described = self.described
+        try:
+            if (entity, values) in described:
+                return 0
+            if len(described) >= _DESCRIBED_LIMIT:
+                described.clear()
+            described.add((entity, values))
+        except TypeError:
+            pass
+        return 1
+
+    def member(self, collection: str, member: str, owners: tuple, session: Optional[str],
+               moment: Optional[str]) -> None:
+        """Take a membership."""
+        self._id(collection, owners[0])
+        self._id(member, owners[1])
+        self.rows["hadMember"].append((collection, member, session, moment))
+
+    def derivation(self, entity: str, progenitor: str, owners: tuple, untraced: bool,
+                   activity: Optional[str], session: Optional[str], moment: Optional[str]) -> None:
+        """Take a derivation."""
+        self._id(entity, owners[0])
+        self._id(progenitor, owners[1])
+        self.rows["wasDerivedFrom"].append((entity, progenitor, int(untraced), activity, session, moment))
+
+    def note(self, data: dict, session: Optional[str]) -> None:
+        """Take a note record (see `logprov.notes`)."""
+        attributes = data.get("attributes")
+        self.notes.append((str(data["note_id"]), session, data.get("about_activity"), data.get("time"),
+                           data.get("note"), None if attributes is None else _json(attributes)))
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write every row kept in memory (inside the caller's transaction)."""
+        engine = self.engine
+        if self.ids:
+            engine.insert("INSERT INTO entity (ent_id, ent_logged_id)", 2, sorted(self.ids.items()),
+                          "ON CONFLICT (ent_id) DO NOTHING")
+            self.ids = {}
+        for table, columns in _APPENDED.items():
+            rows = self.rows[table]
+            if rows:
+                if table == "entity_record":
+                    rows = _plain([(*row[:10], _integer(row[10]), *row[11:]) for row in rows])
+                engine.append(table, columns, rows)
+                self.rows[table] = []
+        self._flush_activities()
+        self._flush_sessions()
+        if self.notes:
+            engine.insert("INSERT INTO note (note_id, note_session, note_act_id, note_time, note_text, "
+                          "note_attributes)", 6, _plain(sorted(dict((n[0], n) for n in self.notes).values())),
+                          "ON CONFLICT (note_id) DO NOTHING")
+            self.notes = []
+
+    def _flush_activities(self) -> None:
+        if not self.activities:
+            return
+        merged = self._stored_parameters([key for key, row in self.activities.items() if row[14] is not None
+                                          and (key in self.seen or row[3] is None)])
+        rows = []
+        for key in sorted(self.activities):
+            row = self.activities[key]
+            self.seen[key] = row[0]
+            parameters = row[14]
+            if parameters is not None:
+                if key in merged:
+                    parameters = {**merged[key], **parameters}
+                parameters = _json(parameters)
+            rows.append((key, *row[:8], _number(row[8]), *row[9:14], parameters))
+        self.activities = {}
+        columns = ("act_id",) + ACTIVITY_COLUMNS
+        updates = []
+        for column in ACTIVITY_COLUMNS:
+            if column == "act_ended":
+                updates.append(f"{column} = {self.engine.larger('activity.' + column, 'excluded.' + column)}")
+            elif column in _KEEP_FIRST:
+                updates.append(f"{column} = coalesce(activity.{column}, excluded.{column})")
+            else:
+                updates.append(f"{column} = coalesce(excluded.{column}, activity.{column})")
+        self.engine.insert(f"INSERT INTO activity ({', '.join(columns)})", len(columns), _plain(rows),
+                           f"ON CONFLICT (act_id) DO UPDATE SET {', '.join(updates)}")
+
+    def _stored_parameters(self, keys: list) -> dict:
+        """Return the parameters already stored for activities ``keys``: the new ones are merged in."""
+        found = {}
+        for chunk in chunked(keys):
+            for key, text in self.engine.rows(
+                    f"SELECT act_id, act_parameters FROM activity WHERE act_id IN ({', '.join('?' * len(chunk))}) "
+                    "AND act_parameters IS NOT NULL", chunk):
+                try:
+                    value = json.loads(text)
+                except ValueError:
+                    continue
+                if isinstance(value, dict):
+                    found[key] = value
+        return found
+
+    def _flush_sessions(self) -> None:
+        if not self.sessions:
+            return
+        rows = []
+        for key in sorted(self.sessions):
+            fields = self.sessions[key]
+            values = [fields.get("moment"), *map(fields.get, SESSION_FIELDS + CONTEXT_FIELDS)]
+            contexts = [fields.get(name[4:].split("_", 1)[0], {}).get(name[4:].split("_", 1)[1])
+                        for name in CONTEXT_COLUMNS]
+            rows.append((key, *(_integer(v) if c in _INTEGERS else v
+                                for c, v in zip(("ses_moment",) + SESSION_COLUMNS, values)), *contexts))
+        self.sessions = {}
+        columns = ("ses_id", "ses_moment") + SESSION_COLUMNS + CONTEXT_COLUMNS
+        updates = ", ".join(f"{c} = coalesce(session.{c}, excluded.{c})" for c in columns[1:])
+        self.engine.insert(f"INSERT INTO session ({', '.join(columns)})", len(columns), _plain(rows),
+                           f"ON CONFLICT (ses_id) DO UPDATE SET {updates}")
+
+
+def _update_activity(row: list, data: dict) -> None:
+    """Set the columns of activity ``row`` that ``data`` gives; merge its parameters."""
+    positions = _ACTIVITY_KEYS
+    for key, value in data.items():
+        position = positions.get(key)
+        if position is not None and value is not None:
+            row[position] = value
+    if "startTime" in data:
+        row[4] = utc_text(data["startTime"])
+    if "endTime" in data:
+        row[6] = 1
+    parameters = data.get("parameters")
+    if isinstance(parameters, dict):
+        row[14] = {**row[14], **parameters} if row[14] else dict(parameters)

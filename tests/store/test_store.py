@@ -1,0 +1,384 @@
+"""The shared store: the same answers from SQLite, PostgreSQL and the logs; loading that is
+idempotent, incremental, safe with concurrent and killed loaders; roles and hostile ids."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import logprov.query
+import logprov.store
+from logprov.reading.reader import iter_records
+from logprov.store import SourceChanged, StoreError
+from logprov.store.engines import connect, glob_posix
+from logprov.store.location import parse_location, redact
+from logs import SyntheticLog, file_entity, value_entity
+from analyses import answers
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLES = ("session", "activity", "entity", "entity_record", "used", "wasGeneratedBy", "hadMember",
+          "wasDerivedFrom")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """The address of an empty store of each engine."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store" / "prov.db")
+    return request.getfixturevalue("postgres_url")
+
+
+def synthetic_log(path: Path, number: int, calls: int = 6) -> Path:
+    """A log of one session whose calls chain through values, files, members and derivations."""
+    log = SyntheticLog()
+    log.clock = number * 10_000.0
+    log.counter = number * 10_000
+    session = log.session(number)
+    previous = value_entity(session, f"seed{number}", number)
+    log.call(session, "seed", generated=[(previous, "seed")], parameters={"n": number})
+    for step in range(calls):
+        made = file_entity(session, f"/data/{number}/step{step}.fits", f"{number:04d}{step:060d}")
+        member = value_entity(session, f"part{number}.{step}", step)
+        derivation = {"entity_id": made["entity_id"], "progenitor_id": previous["entity_id"],
+                      "in_session": session}
+        log.call(session, f"step_{step % 3}", used=[(previous, "input")], generated=[(made, "output")],
+                 members=[(made["entity_id"], member)], derivations=[derivation],
+                 parameters={"step": step, "nested": {"k": [step, "x"]}},
+                 status="failed" if step == calls - 1 else "success",
+                 exception=("ValueError", "bad step") if step == calls - 1 else None)
+        previous = made
+    log.end_session(session)
+    return log.write(path)
+
+
+def expected_rows(logs) -> dict:
+    """Count what the logs hold, read record by record: the rows a store must have."""
+    counts = dict.fromkeys(("used", "wasGeneratedBy", "hadMember", "wasDerivedFrom", "entity_record"), 0)
+    activities, sessions = set(), set()
+    for record in iter_records([str(log) for log in logs]):
+        data = record.data
+        if "activity_id" in data:
+            activities.add(data["activity_id"])
+            counts["used"] += "used_id" in data
+            counts["wasGeneratedBy"] += "generated_id" in data
+        elif "entity_id" in data:
+            key = "hadMember" if "member_id" in data else "wasDerivedFrom" if "progenitor_id" in data \
+                else "entity_record"
+            counts[key] += 1
+        elif "session_id" in data:
+            sessions.add(data["session_id"])
+    return {**counts, "activity": len(activities), "session": len(sessions)}
+
+
+def stored_rows(address: str) -> dict:
+    engine = connect(address)
+    try:
+        return {table: engine.rows(f"SELECT count(*) FROM {table}")[0][0]
+                for table in ("used", "wasGeneratedBy", "hadMember", "wasDerivedFrom", "entity_record",
+                              "activity", "session")}
+    finally:
+        engine.close()
+
+
+def entity_answers(provenance) -> list:
+    """Every entity's lineage both ways, and a few searches."""
+    found = []
+    for entity in provenance.find_entities():
+        found.append(list(provenance.lineage(entity.id).to_dicts()))
+        found.append(list(provenance.lineage(entity.id, descendants=True, depth=2).to_dicts()))
+    found.append([m.to_dict() for m in provenance.search(activity="step_*", status="failed")])
+    found.append([m.to_dict() for m in provenance.search(role="out*")])
+    found.append([s.to_dict() for s in provenance.sessions()])
+    found.append(provenance.counts())
+    return found
+
+
+def test_sqlite_postgresql_and_the_logs_give_the_same_answers(analysis, two_sessions, postgres_url, tmp_path):
+    logs = [analysis.log, two_sessions.log]
+    stores = [str(tmp_path / "prov.db"), postgres_url]
+    for address in stores:
+        logprov.store.load(logs, address)
+    windows = [{}, {"start": two_sessions.between}, {"end": two_sessions.between},
+               {"sessions": [two_sessions.first[:4], "zz"]}]
+    for window in windows:
+        found = []
+        with logprov.query.open(logs, index=False, **window) as provenance:
+            found.append(answers(provenance, analysis, two_sessions, not window))
+        for address in stores:
+            with logprov.query.open(store=address, **window) as provenance:
+                found.append(answers(provenance, analysis, two_sessions, not window))
+        assert found[0] == found[1] == found[2], window
+        assert found[0][0] and found[0][1]
+
+
+def test_lineage_of_every_entity_is_the_same_on_both_engines_and_the_logs(tmp_path, postgres_url):
+    logs = [synthetic_log(tmp_path / f"job{number}.log", number) for number in (1, 2)]
+    stores = [str(tmp_path / "prov.db"), postgres_url]
+    for address in stores:
+        logprov.store.load(logs, address)
+    with logprov.query.open(logs, index=False) as provenance:
+        expected = entity_answers(provenance)
+    for address in stores:
+        with logprov.query.open(store=address) as provenance:
+            assert entity_answers(provenance) == expected, address
+            assert provenance.records == sum(1 for _ in iter_records([str(log) for log in logs]))
+
+
+def test_loading_twice_adds_nothing_and_a_grown_log_loads_its_new_lines(store, tmp_path):
+    log = synthetic_log(tmp_path / "prov.log", 1, calls=3)
+    [first] = logprov.store.load(log, store)
+    assert first.state == "loaded" and first.records > 0
+    rows = stored_rows(store)
+    assert rows == expected_rows([log])
+    [again] = logprov.store.load(log, store)
+    assert (again.state, again.records) == ("unchanged", 0)
+    assert stored_rows(store) == rows
+    more = synthetic_log(tmp_path / "more.log", 2, calls=2)
+    with open(log, "a") as stream:
+        stream.write(more.read_text())
+    [grown] = logprov.store.load(log, store)
+    assert grown.records == sum(1 for _ in iter_records(str(more)))
+    assert stored_rows(store) == expected_rows([log])
+    rotated = tmp_path / "prov.log.1"
+    log.rename(rotated)
+    [renamed] = logprov.store.load(rotated, store)
+    assert renamed.records == 0 and stored_rows(store) == expected_rows([rotated])
+
+
+def test_a_rewritten_log_is_detected_by_its_content(store, tmp_path):
+    log = synthetic_log(tmp_path / "prov.log", 1, calls=3)
+    logprov.store.load(log, store)
+    rows = stored_rows(store)
+    text = log.read_text()
+    lines = text.splitlines(keepends=True)
+    lines[3] = lines[3].replace("seed", "SEED")
+    log.write_text("".join(lines))
+    with pytest.raises(SourceChanged, match="changed since it was loaded"):
+        logprov.store.load(log, store)
+    assert stored_rows(store) == rows
+
+
+def test_a_log_in_batches_gives_the_rows_of_one_pass(store, tmp_path):
+    log = synthetic_log(tmp_path / "prov.log", 3, calls=12)
+    engine = connect(store)
+    try:
+        logprov.store.schema.prepare(engine)
+        from logprov.store.loader import load_files, ordered_files
+
+        [loaded] = load_files(engine, ordered_files([log]), batch_bytes=1500)
+    finally:
+        engine.close()
+    assert loaded.records == sum(1 for _ in iter_records(str(log)))
+    assert stored_rows(store) == expected_rows([log])
+    with logprov.query.open(log, index=False) as memory, logprov.query.open(store=store) as stored:
+        assert entity_answers(stored) == entity_answers(memory)
+
+
+LOADER = """
+import sys
+import logprov.store
+logprov.store.load(sys.argv[2:], sys.argv[1])
+"""
+
+
+def test_concurrent_loaders_lose_and_duplicate_nothing(store, tmp_path):
+    logs = [synthetic_log(tmp_path / f"job{number}.log", number, calls=40) for number in range(1, 5)]
+    shared = logs[0]
+    commands = [[sys.executable, "-c", LOADER, store, str(log)] for log in logs]
+    commands += [[sys.executable, "-c", LOADER, store, str(shared)] for _ in range(2)]
+    running = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for command in commands]
+    for process in running:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+    assert stored_rows(store) == expected_rows(logs)
+    with logprov.query.open(logs, index=False) as memory, logprov.query.open(store=store) as stored:
+        assert stored.counts() == memory.counts()
+        assert [s.to_dict() for s in stored.sessions()] == [s.to_dict() for s in memory.sessions()]
+
+
+KILLED = """
+import os, signal, sys
+from logprov.store import engines, schema
+from logprov.store.loader import load_files, ordered_files
+
+appended = 0
+for kind in (engines.SQLiteEngine, engines.PostgresEngine):
+    def dying(self, table, columns, rows, original=kind.append):
+        global appended
+        original(self, table, columns, rows)
+        appended += 1
+        if appended == int(sys.argv[3]):
+            os.kill(os.getpid(), signal.SIGKILL)
+    kind.append = dying
+engine = engines.connect(sys.argv[1])
+schema.prepare(engine)
+load_files(engine, ordered_files([sys.argv[2]]), batch_bytes=2000)
+"""
+
+
+def test_a_loader_killed_mid_batch_leaves_nothing_half_loaded(store, tmp_path):
+    log = synthetic_log(tmp_path / "prov.log", 5, calls=20)
+    done = subprocess.run([sys.executable, "-c", KILLED, store, str(log), "13"], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == -9, done.stderr
+    partial = stored_rows(store)
+    assert 0 < partial["used"] < expected_rows([log])["used"]
+    engine = connect(store)
+    try:
+        [(offset, records)] = engine.rows("SELECT src_offset, src_records FROM source")
+    finally:
+        engine.close()
+    head = log.read_bytes()[:offset]
+    assert head.endswith(b"\n")
+    cut = tmp_path / "head.log"
+    cut.write_bytes(head)
+    assert partial == expected_rows([cut])
+    assert records == sum(1 for _ in iter_records(str(cut)))
+    logprov.store.load(log, store)
+    assert stored_rows(store) == expected_rows([log])
+    with logprov.query.open(log, index=False) as memory, logprov.query.open(store=store) as stored:
+        assert entity_answers(stored) == entity_answers(memory)
+
+
+def test_a_read_only_role_can_query_and_cannot_write(postgres_cluster, postgres_url, tmp_path):
+    import psycopg
+
+    log = synthetic_log(tmp_path / "prov.log", 1, calls=3)
+    logprov.store.load(log, postgres_url)
+    database = postgres_url.split("?")[0].rsplit("/", 1)[1]
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute("DROP ROLE IF EXISTS prov_reader")
+        connection.execute("CREATE ROLE prov_reader LOGIN")
+        connection.execute(f"GRANT CONNECT ON DATABASE {database} TO prov_reader")
+        connection.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO prov_reader")
+    reader = postgres_cluster.url(database, "prov_reader")
+    try:
+        with logprov.query.open(store=reader) as provenance, logprov.query.open(log, index=False) as memory:
+            assert entity_answers(provenance) == entity_answers(memory)
+        other = synthetic_log(tmp_path / "other.log", 2, calls=2)
+        with pytest.raises(StoreError, match="permission denied"):
+            logprov.store.load(other, reader)
+        assert stored_rows(postgres_url) == expected_rows([log])
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            connection.execute("DROP OWNED BY prov_reader")
+            connection.execute("DROP ROLE prov_reader")
+
+
+HOSTILE = ["x'); DROP TABLE activity; --", "' OR '1'='1", 'q"; DELETE FROM used; --', "50%_off\\", "[!a]*?",
+           "Robert'); DROP TABLE entity;--", "é'ü\u2028;"]
+
+
+def test_hostile_ids_roles_and_search_terms_are_only_data(store, tmp_path):
+    log = SyntheticLog()
+    session = log.session(7)
+    previous = None
+    for number, text in enumerate(HOSTILE):
+        made = value_entity(session, text, number)
+        made["entity_id"] = text
+        used = [(previous, text)] if previous else []
+        log.call(session, text, used=used, generated=[(made, text)], parameters={text: text})
+        previous = made
+    path = log.write(tmp_path / "hostile.log")
+    logprov.store.load(path, store)
+    assert stored_rows(store) == expected_rows([path])
+    with logprov.query.open(path, index=False) as memory, logprov.query.open(store=store) as stored:
+        for text in HOSTILE:
+            for provenance in (memory, stored):
+                assert provenance.search(activity=text) == memory.search(activity=text)
+                assert provenance.search(role=text) == memory.search(role=text)
+                assert provenance.search(entity=text) == memory.search(entity=text)
+                assert provenance.find_activities(where={text: text}) == memory.find_activities(where={text: text})
+            assert list(stored.lineage(text).to_dicts()) == list(memory.lineage(text).to_dicts())
+        assert entity_answers(stored) == entity_answers(memory)
+        assert len(stored.find_activities()) == len(HOSTILE)
+
+
+@pytest.mark.parametrize("pattern, texts, expected", [
+    ("run_*", ["run_1", "run_", "xrun_1", "run\n1"], [True, True, False, False]),
+    ("a?c", ["abc", "ac", "a\nc"], [True, False, True]),
+    ("[!a]b", ["bb", "ab"], [True, False]),
+    ("[a-c]x", ["bx", "dx"], [True, False]),
+    ("50%.txt", ["50%.txt", "50%xtxt"], [True, False]),
+    ("(a|b)$", ["(a|b)$", "a"], [True, False]),
+])
+def test_globs_match_the_same_in_postgresql_and_sqlite(pattern, texts, expected):
+    import fnmatch
+    import re
+
+    regex = re.compile(glob_posix(pattern), re.S)
+    assert [bool(regex.search(text)) for text in texts] == expected
+    assert [fnmatch.fnmatchcase(text, pattern) for text in texts if "\n" not in text] == \
+           [value for text, value in zip(texts, expected) if "\n" not in text]
+
+
+def test_addresses_and_messages_never_show_a_password(postgres_cluster):
+    url = "postgresql://alice:s3cr%40t@db.example:5433/prov?sslmode=require&password=other"
+    assert "s3cr" not in redact(url) and "other" not in redact(url)
+    assert redact(url).startswith("postgresql://alice:***@db.example:5433/prov")
+    assert parse_location("sqlite:///relative/prov.db").target.endswith("/relative/prov.db")
+    assert parse_location("sqlite:////abs/prov.db").target == "/abs/prov.db"
+    assert parse_location("prov.db").engine == "sqlite"
+    with pytest.raises(ValueError, match="mysql"):
+        parse_location("mysql://u@h/db")
+    missing = postgres_cluster.url("no_such_database").replace("logprov_admin@", "logprov_admin:hunter2@")
+    with pytest.raises(StoreError) as caught:
+        logprov.query.open(store=missing)
+    assert "hunter2" not in str(caught.value) and "no_such_database" in str(caught.value)
+
+
+def test_an_empty_store_is_refused_with_the_command_to_fill_it(store):
+    with pytest.raises(StoreError, match="logprov load"):
+        logprov.query.open(store=store)
+
+
+def test_the_schema_has_the_provtap_tables_and_views(store, tmp_path):
+    log = synthetic_log(tmp_path / "prov.log", 1, calls=2)
+    logprov.store.load(log, store)
+    engine = connect(store)
+    try:
+        for table in (*TABLES, "agent", "wasAssociatedWith", "parameter", "activityDescription",
+                      "entityDescription", "wasInformedBy", "note", "source", "store_meta"):
+            engine.rows(f"SELECT * FROM {table} LIMIT 1")
+        parameters = engine.rows("SELECT param_name, param_value FROM parameter p JOIN activity a "
+                                 "ON a.act_id = p.param_act_id WHERE a.act_name = 'seed'")
+        agents = engine.rows("SELECT agent_id FROM agent")
+    finally:
+        engine.close()
+    assert parameters == [("n", "1")] and agents == [("jdoe",)]
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    address = str(tmp_path / "prov.db")
+    logprov.store.load(synthetic_log(tmp_path / "prov.log", 1, calls=1), address)
+    engine = connect(address)
+    engine.run("UPDATE store_meta SET meta_value = '99' WHERE meta_key = 'schema'")
+    engine.close()
+    with pytest.raises(StoreError, match="upgrade logprov"):
+        logprov.query.open(store=address)
+
+
+def test_sessions_and_searches_by_job_on_every_engine(store, tmp_path):
+    log = SyntheticLog()
+    sessions = []
+    for number, job in ((1, "123456"), (2, "123456"), (3, "777")):
+        session = log.session(number, job={"system": "slurm", "id": job, "array_index": str(number)},
+                              container={"runtime": "apptainer", "image": "pipeline.sif", "digest": "sha256:ab"})
+        log.call(session, f"run_{number}", status="failed" if number != 2 else "success")
+        sessions.append(session)
+    path = log.write(tmp_path / "jobs.log")
+    logprov.store.load(path, store)
+    for provenance in (logprov.query.open(path, index=False), logprov.query.open(store=store)):
+        with provenance:
+            found = provenance.sessions(job="123456")
+            assert [s.id for s in found] == sessions[:2]
+            assert [(s.job, s.container) for s in found] == [
+                ({"system": "slurm", "id": "123456", "array_index": str(number)},
+                 {"runtime": "apptainer", "image": "pipeline.sif", "digest": "sha256:ab"}) for number in (1, 2)]
+            failed = provenance.search(job="123456", status="failed")
+            assert [m.activity.name for m in failed] == ["run_1"]
+            assert provenance.search(job="no such job") == []
