@@ -32,7 +32,6 @@ class Shipper:
         self.key = f"stream:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4()}"
         self.engine: Optional[Engine] = None
         self.writer: Optional[StoreWriter] = None
-        self.offset = 0
 
     def ship(self, lines: list[str]) -> None:
         """Store the records of ``lines`` in one transaction: all of them, or (raising) none.
@@ -59,7 +58,6 @@ class Shipper:
                        "ON CONFLICT (src_key) DO NOTHING", (self.key, socket.gethostname()))
             engine.run("UPDATE source SET src_offset = src_offset + ?, src_records = src_records + ? "
                        "WHERE src_key = ?", (size, records, self.key))
-        self.offset += size
 
     def close(self) -> None:
         """Close the connection."""

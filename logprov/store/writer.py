@@ -100,10 +100,6 @@ class StoreWriter:
         self.notes: list[tuple] = []
         self.described: set[tuple] = set()
 
-    def pending(self) -> int:
-        """Return the number of rows waiting to be written."""
-        return sum(map(len, self.rows.values())) + len(self.activities) + len(self.ids)
-
     def known(self, activity: str, look_up: bool = True) -> tuple[bool, Optional[str]]:
         """Return whether ``activity`` was met (in this pass, or with ``look_up`` in the store),
         and its session."""
