@@ -150,3 +150,11 @@ def postgres_url(postgres_cluster):
     yield postgres_cluster.url(name)
     with psycopg.connect(postgres_cluster.url(), autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """The address of an empty store of each engine."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store" / "prov.db")
+    return request.getfixturevalue("postgres_url")

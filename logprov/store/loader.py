@@ -28,7 +28,7 @@ import os
 import socket
 import time
 from dataclasses import dataclass
-from typing import IO, Any, Iterable, Iterator, Optional, Sequence
+from typing import Any, Iterable, Iterator, Optional, Sequence
 
 from ..errors import LogprovError
 from ..reading.reader import DEFAULT_MAX_PAYLOAD, LINE_SLACK, ProvRecord, ReadStats, iter_records

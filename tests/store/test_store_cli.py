@@ -15,7 +15,7 @@ from logprov.query.provenance import Provenance
 from logprov.query.window import Window
 from logprov.store import connect
 from logprov.store.records import stored_records
-from test_store import entity_answers, store, synthetic_log  # noqa: F401
+from storelogs import entity_answers, synthetic_log
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

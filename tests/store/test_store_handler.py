@@ -11,7 +11,7 @@ import pytest
 import logprov.query
 from logprov.handlers import StoreFallbackWarning, StoreHandler
 from analyses import FILES, fit_spectrum, reduce_events
-from test_store import entity_answers, store  # noqa: F401
+from storelogs import entity_answers
 
 
 def traced_run(make_capture, tmp_path, handler):
