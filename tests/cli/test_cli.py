@@ -190,7 +190,11 @@ def test_sessions_table_and_json(capsys, two_sessions):
     status, out, _ = run(capsys, "sessions", two_sessions.log)
     assert status == 0
     header, first, second = out.splitlines()
-    assert header.split() == ["SESSION", "START", "END", "HOST", "USER", "ACTIVITIES", "FAILED", "COMMAND"]
+    with logprov.query.open(two_sessions.log, index=False) as provenance:
+        sessions = provenance.sessions()
+    contexts = [name for name, field in (("JOB", "job"), ("CONTAINER", "container"))
+                if any(getattr(session, field) for session in sessions)]
+    assert header.split() == ["SESSION", "START", "END", "HOST", "USER", *contexts, "ACTIVITIES", "FAILED", "COMMAND"]
     assert first.startswith(two_sessions.first) and second.startswith(two_sessions.second)
     status, out, _ = run(capsys, "sessions", two_sessions.log, "--json", "--since", two_sessions.between)
     assert [(s["id"], s["activities"], s["failed"]) for s in json_lines(out)] == [(two_sessions.second, 2, 1)]
