@@ -111,7 +111,8 @@ def _measure(subject: Subject, log: dict, folder: str, timeout: float, found: _R
             return
         if value["reading_s"] is None:
             found.errors["cold_reading"] = found.errors["cold_indexing"] = (
-                "cannot be split: this version builds its index without logprov.query.cache.iter_records")
+                "cannot be split: this version builds its index without an iter_records of its own "
+                "(logprov.store.loader, logprov.query.cache)")
         else:
             found.add("cold_reading", value["reading_s"])
             found.add("cold_indexing", value["open_s"] - value["reading_s"])

@@ -115,7 +115,6 @@ PENDING: dict[str, int] = {
     "logprov/model/mapping.py": 2,
     "logprov/model/sessions.py": 5,
     "logprov/query/facts.py": 27,
-    "logprov/query/store.py": 23,
     # The same words, not record keys: keys of definition items (settings), the digest of a
     # function's code identity, the class of a Graphviz node, the facts inside the job and
     # container of a session (its batch system, image name and digest) and the environment

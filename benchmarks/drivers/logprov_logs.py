@@ -12,7 +12,8 @@ from the venv and not from the checkout. Tasks (``"task"`` of the parameters):
 ``cold``
     `logprov.query.open` with a new index folder, then search and lineage of ``probe``; the
     time of opening is split into reading (producing the records, timed around the
-    `iter_records` the index builder calls) and indexing (the rest);
+    `iter_records` the index builder calls: that of `logprov.store.loader`, or of
+    `logprov.query.cache` in versions before the store) and indexing (the rest);
 ``indexed``
     ``repeats`` times: open the existing index in ``cache``, search ``probe``, and again
     for its lineage.
@@ -77,13 +78,20 @@ def export(options: dict) -> dict:
 
 def cold(options: dict) -> dict:
     """Open the log with a new index, then search and trace the lineage of ``probe``."""
+    import importlib
+
     import logprov.query
-    from logprov.query import cache
 
     timed = None
-    if hasattr(cache, "iter_records"):
-        timed = _TimedRecords(cache.iter_records)
-        cache.iter_records = timed
+    for name in ("logprov.store.loader", "logprov.query.cache"):
+        try:
+            builder = importlib.import_module(name)
+        except ImportError:
+            continue
+        if hasattr(builder, "iter_records"):
+            timed = _TimedRecords(builder.iter_records)
+            builder.iter_records = timed
+            break
     start = clock()
     with logprov.query.open(options["log"], cache=options["cache"]) as provenance:
         opened = clock()

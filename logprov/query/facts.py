@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Iterable, Iterator, Optional, Protocol
 
 from ..reading.reader import ProvRecord
+from ..records import keys as K
 from .ids import reference
 from .window import UTC_LENGTH, UTC_SUFFIX, Window, utc_text
 
@@ -136,7 +137,7 @@ class FactReader:
                     entity(data, record.session, record.timestamp)
                 elif "session_id" in data:
                     session(data, record.timestamp)
-                elif "note_id" in data and self.note is not None:
+                elif K.NOTE_ID in data and self.note is not None:
                     self.note(data, record.session)
 
     def add(self, record: ProvRecord) -> None:

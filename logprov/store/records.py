@@ -14,6 +14,7 @@ from typing import Iterator, Optional
 
 from ..query.facts import CONTEXT_FIELDS, SESSION_FIELDS
 from ..reading.reader import ProvRecord
+from ..records import keys as K
 from .engines import Engine
 from .writer import SESSION_COLUMNS
 
@@ -30,9 +31,9 @@ def _owner(key: str, logged: str) -> Optional[str]:
 
 def _session_record(row: tuple) -> dict:
     fields = dict(zip(SESSION_FIELDS + CONTEXT_FIELDS, row[2:]))
-    data: dict = {"session_id": row[0]}
-    for key, name in (("start", "startTime"), ("end", "endTime"), ("name", "name"), ("module", "module"),
-                      ("user", "agent_name"), ("hash_type", "hash_type"), ("version", "logprov_version")):
+    data: dict = {K.SESSION_ID: row[0]}
+    for key, name in (("start", K.START_TIME), ("end", K.END_TIME), (K.NAME, K.NAME), (K.MODULE, K.MODULE),
+                      ("user", K.AGENT_NAME), (K.HASH_TYPE, K.HASH_TYPE), ("version", K.LOGPROV_VERSION)):
         if fields[key] is not None:
             data[name] = fields[key]
     system = {key: fields[key] for key in ("cwd", "pid") if fields[key] is not None}
@@ -41,9 +42,9 @@ def _session_record(row: tuple) -> dict:
     if fields["host"] is not None:
         system["platform"] = {"node": fields["host"]}
     if system:
-        data["system"] = system
+        data[K.SYSTEM] = system
     if fields["git_commit"] is not None:
-        data["git"] = {"commit": fields["git_commit"]}
+        data[K.GIT] = {"commit": fields["git_commit"]}
     for context in CONTEXT_FIELDS:
         if fields[context] is not None:
             data[context] = json.loads(fields[context])
@@ -64,16 +65,16 @@ def stored_records(engine: Engine) -> Iterator[ProvRecord]:
                            "ORDER BY ses_moment, ses_id")
     for row in sessions:
         data = _session_record(row)
-        data.pop("endTime", None)
+        data.pop(K.END_TIME, None)
         yield record(row[1] or row[2], data, row[0])
     for (key, logged, session, moment, *values) in engine.iterate(
             "SELECT e.er_ent_id, i.ent_logged_id, e.er_session, e.er_moment, e.er_type, e.er_location, e.er_value, "
             "e.er_hash, e.er_hash_type, e.er_descr_id, e.er_content_type, e.er_size, e.er_description "
             "FROM entity_record e JOIN entity i ON i.ent_id = e.er_ent_id ORDER BY e.er_seq"):
         owner = _owner(key, logged)
-        data = {"entity_id": logged, "in_session": owner or session}
-        for name, value in zip(("type", "location", "value", "hash", "hash_type", "entity_description",
-                                "contentType", "size", "description"), values):
+        data = {K.ENTITY_ID: logged, K.IN_SESSION: owner or session}
+        for name, value in zip((K.TYPE, K.LOCATION, K.VALUE, K.HASH, K.HASH_TYPE, K.ENTITY_DESCRIPTION,
+                                K.CONTENT_TYPE, K.SIZE, K.DESCRIPTION), values):
             if value is not None:
                 data[name] = value
         yield record(moment, data, owner or session)
@@ -82,13 +83,13 @@ def stored_records(engine: Engine) -> Iterator[ProvRecord]:
         "act_parameters, act_endTime, act_status, act_duration, act_exception_type, act_exception_message, "
         "act_moment FROM activity ORDER BY act_start_utc, act_id")
     for (key, name, start, session, agent, function, parent, parameters, *_, moment) in activities:
-        data = {"activity_id": key, "in_session": session}
-        for field, value in (("name", name), ("startTime", start), ("agent_name", agent), ("function", function),
-                             ("parent_activity_id", parent)):
+        data = {K.ACTIVITY_ID: key, K.IN_SESSION: session}
+        for field, value in ((K.NAME, name), (K.START_TIME, start), (K.AGENT_NAME, agent), (K.FUNCTION, function),
+                             (K.PARENT_ACTIVITY_ID, parent)):
             if value is not None:
                 data[field] = value
         if parameters:
-            data["parameters"] = json.loads(parameters)
+            data[K.PARAMETERS] = json.loads(parameters)
         yield record(moment or start, data, session)
     sessions_of = {row[0]: row[3] for row in activities}
     for relation, table, prefix in (("used", "used", "used"), ("generated", "wasGeneratedBy", "wgb")):
@@ -96,7 +97,7 @@ def stored_records(engine: Engine) -> Iterator[ProvRecord]:
                 f"SELECT r.{prefix}_act_id, i.ent_logged_id, r.{prefix}_ent_id, r.{prefix}_role FROM {table} r "
                 f"JOIN entity i ON i.ent_id = r.{prefix}_ent_id ORDER BY r.{prefix}_seq"):
             session = _owner(key, logged) or sessions_of.get(activity)
-            data = {"activity_id": activity, f"{relation}_id": logged, "in_session": session}
+            data = {K.ACTIVITY_ID: activity, f"{relation}_id": logged, K.IN_SESSION: session}
             if role is not None:
                 data[f"{relation}_role"] = role
             yield record(None, data, session)
@@ -105,29 +106,29 @@ def stored_records(engine: Engine) -> Iterator[ProvRecord]:
             "FROM hadMember m JOIN entity c ON c.ent_id = m.hm_collection_id "
             "JOIN entity e ON e.ent_id = m.hm_ent_id ORDER BY m.hm_seq"):
         owner = _owner(collection, logged) or _owner(member, member_logged) or session
-        yield record(moment, {"entity_id": logged, "member_id": member_logged, "in_session": owner}, owner)
+        yield record(moment, {K.ENTITY_ID: logged, K.MEMBER_ID: member_logged, K.IN_SESSION: owner}, owner)
     for entity, logged, progenitor, used_logged, untraced, activity, session, moment in engine.iterate(
             "SELECT d.wdf_generatedEntity, g.ent_logged_id, d.wdf_usedEntity, u.ent_logged_id, d.wdf_untraced, "
             "d.wdf_activity, d.wdf_session, d.wdf_moment FROM wasDerivedFrom d "
             "JOIN entity g ON g.ent_id = d.wdf_generatedEntity JOIN entity u ON u.ent_id = d.wdf_usedEntity "
             "ORDER BY d.wdf_seq"):
         owner = _owner(entity, logged) or _owner(progenitor, used_logged) or session
-        data = {"entity_id": logged, "progenitor_id": used_logged, "in_session": owner}
+        data = {K.ENTITY_ID: logged, K.PROGENITOR_ID: used_logged, K.IN_SESSION: owner}
         if untraced:
-            data["untraced"] = True
+            data[K.UNTRACED] = True
         if activity is not None:
-            data["in_activity"] = activity
+            data[K.IN_ACTIVITY] = activity
         yield record(moment, data, owner)
     for (key, _, _, session, *_, end, status, duration, exception_type, exception_message, _) in activities:
         if end is None and status is None:
             continue
-        data = {"activity_id": key, "in_session": session}
-        for field, value in (("endTime", end), ("status", status), ("duration", duration),
-                             ("exception_type", exception_type), ("exception_message", exception_message)):
+        data = {K.ACTIVITY_ID: key, K.IN_SESSION: session}
+        for field, value in ((K.END_TIME, end), (K.STATUS, status), (K.DURATION, duration),
+                             (K.EXCEPTION_TYPE, exception_type), (K.EXCEPTION_MESSAGE, exception_message)):
             if value is not None:
                 data[field] = value
         yield record(None, data, session)
     for row in sessions:
         data = _session_record(row)
-        if "endTime" in data:
-            yield record(None, {"session_id": row[0], "endTime": data["endTime"]}, row[0])
+        if K.END_TIME in data:
+            yield record(None, {K.SESSION_ID: row[0], K.END_TIME: data[K.END_TIME]}, row[0])

@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 from ..query.facts import CONTEXT_FIELDS, SESSION_FIELDS
 from ..query.window import utc_text
+from ..records import keys as K
 from .engines import Engine, chunked
 
 __all__ = ["StoreWriter", "SESSION_COLUMNS", "ACTIVITY_COLUMNS"]
@@ -17,7 +18,7 @@ SESSION_COLUMNS = tuple(
     {"start": "ses_startTime", "end": "ses_endTime"}.get(name, f"ses_{name}") for name in SESSION_FIELDS + CONTEXT_FIELDS)
 #: Columns holding the keys of the job and the container that searches filter on.
 CONTEXT_COLUMNS = tuple(f"ses_{context}_{key}" for context, keys in (
-    ("job", ("system", "id", "array_index", "url")), ("container", ("runtime", "image", "tag", "digest")))
+    (K.JOB, (K.SYSTEM, "id", "array_index", "url")), (K.CONTAINER, ("runtime", "image", "tag", K.DIGEST)))
     for key in keys)
 #: Columns of the activity table after act_id, in the order of a row kept by `StoreWriter`.
 ACTIVITY_COLUMNS = (
@@ -26,8 +27,8 @@ ACTIVITY_COLUMNS = (
     "act_parent", "act_parameters",
 )
 _ACTIVITY_KEYS = {
-    "name": 2, "startTime": 3, "endTime": 5, "status": 7, "duration": 8, "exception_type": 9,
-    "exception_message": 10, "function": 11, "agent_name": 12, "parent_activity_id": 13,
+    K.NAME: 2, K.START_TIME: 3, K.END_TIME: 5, K.STATUS: 7, K.DURATION: 8, K.EXCEPTION_TYPE: 9,
+    K.EXCEPTION_MESSAGE: 10, K.FUNCTION: 11, K.AGENT_NAME: 12, K.PARENT_ACTIVITY_ID: 13,
 }
 _KEEP_FIRST = ("act_session", "act_moment", "act_startTime", "act_start_utc")
 _ENTITY_RECORD_COLUMNS = (
@@ -36,7 +37,7 @@ _ENTITY_RECORD_COLUMNS = (
 )
 _APPENDED = {
     "entity_record": _ENTITY_RECORD_COLUMNS,
-    "used": ("used_act_id", "used_ent_id", "used_role"),
+    "used": ("used_act_id", "used_ent_id", K.USED_ROLE),
     "wasGeneratedBy": ("wgb_act_id", "wgb_ent_id", "wgb_role"),
     "hadMember": ("hm_collection_id", "hm_ent_id", "hm_session", "hm_moment"),
     "wasDerivedFrom": ("wdf_generatedEntity", "wdf_usedEntity", "wdf_untraced", "wdf_activity", "wdf_session",
@@ -159,8 +160,8 @@ class StoreWriter:
         """Take an entity description."""
         self._id(entity, owner)
         get = data.get
-        values = (get("type"), get("location"), get("value"), get("hash"), get("hash_type"),
-                  get("entity_description"), get("contentType"), get("size"), get("description"))
+        values = (get(K.TYPE), get(K.LOCATION), get(K.VALUE), get(K.HASH), get(K.HASH_TYPE),
+                  get(K.ENTITY_DESCRIPTION), get(K.CONTENT_TYPE), get(K.SIZE), get(K.DESCRIPTION))
         self.rows["entity_record"].append((entity, session, moment, *values, self._first(entity, values)))
 
     def _first(self, entity: str, values: tuple) -> int:
@@ -195,9 +196,9 @@ class StoreWriter:
 
     def note(self, data: dict, session: Optional[str]) -> None:
         """Take a note record (see `logprov.notes`)."""
-        attributes = data.get("attributes")
-        self.notes.append((str(data["note_id"]), session, data.get("about_activity"), data.get("time"),
-                           data.get("note"), None if attributes is None else _json(attributes)))
+        attributes = data.get(K.ATTRIBUTES)
+        self.notes.append((str(data[K.NOTE_ID]), session, data.get(K.ABOUT_ACTIVITY), data.get(K.TIME),
+                           data.get(K.NOTE), None if attributes is None else _json(attributes)))
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -291,10 +292,10 @@ def _update_activity(row: list, data: dict) -> None:
         position = positions.get(key)
         if position is not None and value is not None:
             row[position] = value
-    if "startTime" in data:
-        row[4] = utc_text(data["startTime"])
-    if "endTime" in data:
+    if K.START_TIME in data:
+        row[4] = utc_text(data[K.START_TIME])
+    if K.END_TIME in data:
         row[6] = 1
-    parameters = data.get("parameters")
+    parameters = data.get(K.PARAMETERS)
     if isinstance(parameters, dict):
         row[14] = {**row[14], **parameters} if row[14] else dict(parameters)
