@@ -22,7 +22,7 @@ SCHEMA_VERSION = 1
 
 def ddl(dialect: str, version: int) -> str:
     """Return the DDL turning a store of ``version - 1`` into one of ``version``."""
-    return resources.files(__package__).joinpath("schema", dialect, f"{version}.sql").read_text("utf-8")
+    return resources.files(__package__).joinpath("schema").joinpath(dialect).joinpath(f"{version}.sql").read_text("utf-8")
 
 
 def stored_version(engine: Engine) -> int:
