@@ -30,6 +30,9 @@ class DefinitionError(LogprovError, ValueError):
         The 1-based line in ``source`` where the faulty key or value starts.
     """
 
+    #: Every problem found, on the first of them when several were (`logprov.settings.yamldoc.first_error`).
+    errors: "list[DefinitionError]"
+
     def __init__(
         self,
         message: str,

@@ -11,7 +11,7 @@ from collections import deque
 from typing import Mapping
 
 __all__ = ["ProvFileHandler", "ProvMemoryHandler", "StoreHandler", "ProvBufferFullWarning", "StoreFallbackWarning",
-           "MEMORY_RECORDS", "setup_logger"]
+           "MEMORY_RECORDS", "setup_logger", "log_files"]
 
 #: Records a `ProvMemoryHandler` keeps by default.
 MEMORY_RECORDS = 100_000
@@ -23,6 +23,9 @@ class _MessageHandler(logging.Handler):
     Without a formatter set, a record is formatted as ``LEVEL logger message`` (the same as the
     format ``"%(levelname)s %(name)s %(message)s"``, without the cost of a `logging.Formatter`).
     """
+
+    #: The handler's lock (`logging.Handler.createLock` makes it in ``__init__``).
+    lock: threading.RLock
 
     def format(self, record: logging.LogRecord) -> str:
         """Format ``record``; without a formatter of its own, as ``LEVEL logger message``."""
@@ -340,3 +343,14 @@ def setup_logger(
         if logger.level == logging.NOTSET or logger.level > logging.INFO:
             logger.setLevel(logging.INFO)
     return logger
+
+
+def log_files(logger: logging.Logger) -> list[str]:
+    """Return the files ``logger`` writes to: those of its file handlers (`ProvFileHandler`,
+    `logging.FileHandler` and their kind)."""
+    files = []
+    for handler in logger.handlers:
+        name = getattr(handler, "baseFilename", None)
+        if isinstance(name, str):
+            files.append(name)
+    return files

@@ -9,6 +9,9 @@ every interpreter that starts with the variable set, and does nothing else other
 Tasks handed to process pools (`concurrent.futures`, loky and joblib) and processes started
 with `multiprocessing` carry the parent's session and activity to the child, where activities
 with no traced caller of their own join that session with the parent's activity as their parent.
+
+The parent side and the child side stay in one module, past 500 lines: both read and write the
+one state file and share the patched process starts, which a split would spread over two.
 """
 
 from __future__ import annotations
@@ -28,12 +31,17 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable
 
 from .process import INHERITED
+from .tracedclasses import LOCK, traced_classes, when_traced
 
 if TYPE_CHECKING:
     from .facade import ProvCapture
 
-__all__ = ["ENV_VAR", "PTH_FILE", "InParent", "follow_children", "hook_installed", "parent_context", "remember_traced_class",
-           "start_child", "when_imported"]
+# The capture itself (`ProvCapture`, the default capture, the configuration) is imported where
+# it is used: a child process started by a followed capture imports this module at start-up
+# and reads the state file first, before its parent may be gone and the file with it.
+
+__all__ = ["ENV_VAR", "PTH_FILE", "InParent", "follow_children", "hook_installed", "parent_context", "start_child",
+           "when_imported"]
 
 #: Environment variable naming the state file of the followed captures.
 ENV_VAR = "LOGPROV_CHILD_STATE"
@@ -47,8 +55,7 @@ _POOLS = (
     ("loky.process_executor", "ProcessPoolExecutor"),
 )
 
-_lock = threading.RLock()
-_traced: "weakref.WeakKeyDictionary[ProvCapture, list[dict]]" = weakref.WeakKeyDictionary()
+_lock = LOCK
 #: The followed captures, each with the key naming it in the state file.
 _followed: "weakref.WeakKeyDictionary[ProvCapture, int]" = weakref.WeakKeyDictionary()
 _keys = itertools.count()
@@ -66,25 +73,14 @@ _patched = [False]
 # Parent side
 
 
-def remember_traced_class(capture: ProvCapture, cls: type, include: set | None, exclude: set,
-                          described_only: bool, inherited: bool) -> None:
-    """Note that ``capture.trace_methods`` traced ``cls`` with these options, so that a child
-    process can trace it again (classes defined inside functions cannot be found there)."""
-    qualname = cls.__qualname__
-    if "<locals>" in qualname:
-        return
-    entry = {
-        "module": cls.__module__, "qualname": qualname,
-        "include": sorted(include) if include is not None else None, "exclude": sorted(exclude),
-        "described_only": described_only, "inherited": inherited,
-    }
-    with _lock:
-        entries = _traced.setdefault(capture, [])
-        if entry in entries:
-            return
-        entries.append(entry)
-        if capture in _followed and not _in_child[0]:
-            _write_state()
+def _traced_a_class(capture: ProvCapture) -> None:
+    """Write the state file again when a followed capture traced a new class (called with
+    the lock held)."""
+    if capture in _followed and not _in_child[0]:
+        _write_state()
+
+
+when_traced(_traced_a_class)
 
 
 def follow_children(capture: ProvCapture | None = None) -> ProvCapture:
@@ -118,7 +114,7 @@ def follow_children(capture: ProvCapture | None = None) -> ProvCapture:
             _write_state()
         _patch_process_starts()
     if not hook_installed():
-        capture._warn_once(("children", "hook"), f"the start-up hook {PTH_FILE} is not installed in site-packages "
+        capture.problems.warn_once(("children", "hook"), f"the start-up hook {PTH_FILE} is not installed in site-packages "
                            "(reinstall logprov with pip); child processes will not be captured")
     return capture
 
@@ -132,7 +128,7 @@ def hook_installed() -> bool:
     return any(os.path.isfile(os.path.join(directory, PTH_FILE)) for directory in directories)
 
 
-def _describe(capture: ProvCapture, key: int, default: bool) -> dict:
+def _describe(capture: ProvCapture, key: int, is_default: bool) -> dict[str, Any]:
     """Return what a child needs to re-create ``capture``."""
     from ..handlers import ProvFileHandler
     from .logfiles import escape_braces
@@ -147,7 +143,7 @@ def _describe(capture: ProvCapture, key: int, default: bool) -> dict:
         reference = _reference(function)
         if reference is None:
             what = f"id function of {name!r}" if name is not None else "file id function"
-            capture._warn_once(("children", "id", name), f"the {what} cannot be found by name in a child process "
+            capture.problems.warn_once(("children", "id", name), f"the {what} cannot be found by name in a child process "
                                "(define it at the top level of a module); children use content digests instead")
         else:
             functions["" if name is None else name] = reference
@@ -163,9 +159,9 @@ def _describe(capture: ProvCapture, key: int, default: bool) -> dict:
         "key": key,
         "definitions": capture.definitions.raw,
         "config": fields,
-        "default": default,
+        "default": is_default,
         "id_functions": functions,
-        "classes": list(_traced.get(capture, ())),
+        "classes": traced_classes(capture),
     }
 
 
@@ -237,15 +233,16 @@ def parent_context() -> tuple[str, str | None] | None:
     """
     captures = list(_followed.keys())
     for capture in captures:
-        run = capture._current.get()
+        run = capture.calls.current()
         if run is not None:
             return run.session.id, run.activity_id
     inherited = INHERITED.get()
     if inherited is not None:
         return inherited
     for capture in captures:
-        if capture.session_id is not None and not capture._session_unannounced:
-            return capture.session_id, None
+        session_id = capture.calls.sessions.announced_id
+        if session_id is not None:
+            return session_id, None
     return None
 
 
@@ -269,7 +266,7 @@ class InParent:
         if not _in_child[0]:
             return self.function(*args, **kwargs)
         _arm()
-        token = INHERITED.set(tuple(self.context))
+        token = INHERITED.set((self.context[0], self.context[1]))
         try:
             return self.function(*args, **kwargs)
         finally:
@@ -295,7 +292,7 @@ def _patch_process_starts() -> None:
                 self._logprov_parent = context
         return original_start(self)
 
-    process.BaseProcess.start = start
+    setattr(process.BaseProcess, "start", start)
     for module_name, class_name in _POOLS:
         when_imported(module_name, functools.partial(_patch_submit, class_name))
 
@@ -320,7 +317,7 @@ def _patch_submit(class_name: str, module: Any) -> None:
             fn = InParent(fn, context)
         return original(self, fn, *args, **kwargs)
 
-    submit.__logprov_children__ = True
+    setattr(submit, "__logprov_children__", True)
     pool.submit = submit
 
 
@@ -367,9 +364,11 @@ def _refresh() -> None:
     if not _in_child[0]:
         return
     path = os.environ.get(ENV_VAR)
+    if path is None:
+        return
     try:
         stamp = os.stat(path)
-    except (OSError, TypeError):
+    except OSError:
         return
     if (stamp.st_mtime_ns, stamp.st_size, stamp.st_ino) == _state_stamp[0]:
         return
@@ -382,9 +381,9 @@ def _refresh() -> None:
 
 def _apply_state(state: dict) -> None:
     """Create the captures of ``state`` not created yet and trace their classes again."""
+    from ..settings.config import load_config
     from . import default
     from .facade import ProvCapture
-    from ..settings.config import load_config
 
     for described in state["captures"]:
         key = described["key"]
@@ -427,7 +426,7 @@ def _use_id_functions(capture: ProvCapture, references: dict) -> None:
         try:
             function = _resolve(reference)
         except Exception as exc:
-            capture._warn_once(("children", "id", name), f"id function {reference} not found in this child process: "
+            capture.problems.warn_once(("children", "id", name), f"id function {reference} not found in this child process: "
                                f"{type(exc).__name__}: {exc}; content digests used instead")
             continue
         if name:
@@ -449,7 +448,7 @@ def _trace_again(capture: ProvCapture, entry: dict, module: Any) -> None:
         capture.trace_methods(cls, include=entry["include"], exclude=entry["exclude"],
                               described_only=entry["described_only"], inherited=entry["inherited"])
     except Exception as exc:
-        capture._warn_once(("children", entry["module"], entry["qualname"]),
+        capture.problems.warn_once(("children", entry["module"], entry["qualname"]),
                            f"class {entry['module']}.{entry['qualname']} not traced in this child process: "
                            f"{type(exc).__name__}: {exc}")
 
@@ -458,17 +457,18 @@ def _patch_bootstrap() -> None:
     """Make a `multiprocessing` child run as part of the activity its parent started it in."""
     import multiprocessing.process as process
 
-    original = process.BaseProcess._bootstrap
+    original = getattr(process.BaseProcess, "_bootstrap")
 
     @functools.wraps(original)
     def _bootstrap(self: Any, *args: Any, **kwargs: Any) -> int:
         context = self.__dict__.pop("_logprov_parent", None)
         _arm()
         if context is not None:
-            INHERITED.set(tuple(context))
-        return original(self, *args, **kwargs)
+            INHERITED.set((context[0], context[1]))
+        result: int = original(self, *args, **kwargs)
+        return result
 
-    process.BaseProcess._bootstrap = _bootstrap
+    setattr(process.BaseProcess, "_bootstrap", _bootstrap)
 
 
 # Running code after a module is imported

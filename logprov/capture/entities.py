@@ -6,19 +6,16 @@ import os
 from collections.abc import Mapping
 from typing import Any, Callable
 
+from ..records.lines import dumps
+from ..settings.valuepath import compile_path
+from . import recordmaker
 from .identity import FileDigest, FileHasher, ValueDigester
 from .plans import COLLECTION, FILE, OBJECT, PATH, EntityPlan
-from ..records.lines import dumps
 from .scope import CallScope
 from .secrecy import REDACTED
-from ..settings.valuepath import compile_path
 from .values import ValueWriter
 
-__all__ = ["Entity", "EntityFactory", "DIGEST_SCHEMES"]
-
-#: Schemes of `ValueDigester.digest` that identify a value by content, less than exactly; the
-#: entity record gives them as ``digest``.
-DIGEST_SCHEMES = frozenset({"sampled", "pickled", "summarised"})
+__all__ = ["Entity", "EntityFactory"]
 
 
 class Entity:
@@ -51,32 +48,17 @@ class Entity:
         """The Python value identified (None for files)."""
         return self._value
 
-    def record(self, session_id: str) -> dict:
+    def record(self, session_id: str) -> dict[str, Any]:
         """Return the entity record of this entity in session ``session_id``."""
-        record: dict[str, Any] = {"entity_id": self.id, "in_session": session_id}
-        record.update(self._static)
         digest = self._digest
         if digest is not None:
-            record["location"] = digest.path
-            record["hash"] = digest.digest
-            record["hash_type"] = digest.hash_type
-            if digest.size is not None:
-                record["size"] = digest.size
-            elif record.get("type") == "File":
-                record["type"] = "FileCollection"
-        else:
-            if self._location is not None:
-                record["location"] = self._location
-            if self._values is not None:
-                hidden = self._location is not None and _secret_location(self._location, self._values)
-                record["value"] = REDACTED if hidden else _value_text(self._value, self._values)
-        scheme = self._scheme
-        if scheme is not None:
-            if scheme in DIGEST_SCHEMES:
-                record["digest"] = scheme
-            else:
-                record["id_scheme"] = scheme
-        return record
+            return recordmaker.file_entity(self.id, session_id, self._static, digest, self._scheme)
+        text = None
+        values = self._values
+        if values is not None:
+            hidden = self._location is not None and _secret_location(self._location, values)
+            text = REDACTED if hidden else _value_text(self._value, values)
+        return recordmaker.value_entity(self.id, session_id, self._static, self._location, text, self._scheme)
 
 
 def _secret_location(location: str, values: ValueWriter) -> bool:
@@ -179,7 +161,7 @@ class EntityFactory:
         OSError, TypeError
             When a file cannot be read or a location is not a path.
         """
-        if plan.by_value:
+        if plan.by_value and plan.value is not None:
             value, owner = scope.resolve(plan.value)
             return self.by_value(plan, value, owner) if value is not None else None
         if plan.kind != OBJECT:
@@ -215,12 +197,14 @@ class EntityFactory:
     def known(self, plan: EntityPlan, value: Any, owner: Any, entity_id: str, scheme: str | None) -> Entity:
         """Return the entity of ``value``, found at the value path of a ``plan.by_value`` plan on
         ``owner`` and already identified as ``entity_id`` by `ValueDigester.digest`."""
-        return Entity(entity_id, plan.static, plan.value.text, value, None, scheme,
+        path = plan.value
+        return Entity(entity_id, plan.static, path.text if path is not None else None, value, None, scheme,
                       (owner, plan.key) if owner is not None else None, self.values)
 
     def _resolve_file(self, plan: EntityPlan, scope: CallScope) -> Entity | None:
         custom = self.id_functions.get(plan.description_name) if plan.description_name else None
-        target = scope.resolve(plan.location or plan.value)[0]
+        path = plan.location or plan.value
+        target = scope.resolve(path)[0] if path is not None else None
         if target is None:
             return None
         return self.file(target, COLLECTION if plan.kind in (COLLECTION, PATH) else FILE, plan.static,

@@ -14,8 +14,9 @@ import threading
 import weakref
 from functools import lru_cache
 from importlib import metadata
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
+from ..records import keys as K
 from .flusher import start_thread
 from .process import current_pid
 from .secrecy import REDACTED, SecrecyPolicy
@@ -64,7 +65,7 @@ def environment(names: Iterable[str], secret: SecrecyPolicy) -> dict:
 
 def system_info(env_names: Iterable[str], secret: SecrecyPolicy) -> dict:
     """Describe the machine, the Python interpreter and the process."""
-    platform_info = {
+    platform_info: dict[str, Any] = {
         "system": platform.system(),
         "release": platform.release(),
         "version": platform.version(),
@@ -163,7 +164,7 @@ def _scan_distributions() -> dict:
     folders: set = set()
     for dist in metadata.distributions():
         try:
-            folders.add(os.fspath(dist.locate_file("")))
+            folders.add(str(dist.locate_file("")))
             name = dist.metadata["Name"]
             if not name or _canonical(name) in distributions:
                 continue
@@ -353,7 +354,7 @@ class CodeFacts:
     """
 
     def __init__(self, packages: bool, git: bool, traced: set) -> None:
-        self.wanted = (("packages",) if packages else ()) + (("git",) if git else ())
+        self.wanted = ((K.PACKAGES,) if packages else ()) + ((K.GIT,) if git else ())
         self.traced = traced
         #: What was looked up: ``"packages"`` (dict) and ``"git"`` (dict, or None outside a work tree).
         self.found: dict = {}
@@ -367,11 +368,11 @@ class CodeFacts:
         ``deliver`` with those it found (if any), unless a look-up is under way already."""
         with self._lock:
             missing = [name for name in self.wanted if name not in self.found]
-            if "packages" in missing:
+            if K.PACKAGES in missing:
                 try:
                     if cached_distribution_map() is not None:
-                        self.found["packages"] = code_versions(self.traced, list(sys.modules))
-                        missing.remove("packages")
+                        self.found[K.PACKAGES] = code_versions(self.traced, list(sys.modules))
+                        missing.remove(K.PACKAGES)
                 except Exception:
                     pass
             known = {name: dict(value) for name, value in self.found.items() if value is not None}
@@ -397,7 +398,7 @@ class CodeFacts:
         """Return the versions of the distributions ``module`` brings that were not known yet
         (remembered as known); empty while the packages are not looked up."""
         with self._lock:
-            known = self.found.get("packages")
+            known = self.found.get(K.PACKAGES)
             if known is None:
                 return {}
             new = {name: version for name, version in code_versions((module,), ()).items() if name not in known}
@@ -415,15 +416,15 @@ class CodeFacts:
               deliver: Callable[[dict], None]) -> None:
         found: dict = {}
         try:
-            if "packages" in missing:
-                found["packages"] = code_versions(traced, imported)
-            if "git" in missing:
-                found["git"] = git_info(directory)
+            if K.PACKAGES in missing:
+                found[K.PACKAGES] = code_versions(traced, imported)
+            if K.GIT in missing:
+                found[K.GIT] = git_info(directory)
         except Exception:
             pass
         with self._lock:
-            if "packages" in found:
-                versions = found["packages"]
+            if K.PACKAGES in found:
+                versions = found[K.PACKAGES]
                 for module in sorted(self.traced - traced):
                     try:
                         for name, version in code_versions((module,), ()).items():

@@ -32,9 +32,9 @@ def logged_records(logger: logging.Logger, session: str | None) -> list[ProvReco
     sessions = None if session is None else (session,)
     for handler in logger.handlers:
         if isinstance(handler, ProvMemoryHandler):
-            stream = io.StringIO("\n".join(handler.lines()))
-            stream.name = MEMORY_SOURCE
-            return list(iter_records(stream, sessions=sessions))
+            memory = io.StringIO("\n".join(handler.lines()))
+            memory.name = MEMORY_SOURCE
+            return list(iter_records(memory, sessions=sessions))
     for handler in logger.handlers:
         if isinstance(handler, ProvFileHandler):
             try:
@@ -54,4 +54,5 @@ def session_document(records: list[ProvRecord]) -> "NotebookDocument":
     from ..export.notebook import NotebookDocument
     from ..model.builder import DocumentBuilder
 
-    return DocumentBuilder().add_all(records).document(NotebookDocument)
+    document: NotebookDocument = DocumentBuilder().add_all(records).document(NotebookDocument)  # type: ignore[assignment]
+    return document

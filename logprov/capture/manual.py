@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import os
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping, Protocol
 
-if TYPE_CHECKING:
-    from .facade import ProvCapture, _Run
+from .calls import CallRecorder
+from .runs import Run
 
 __all__ = ["ActivityContext"]
+
+
+class _Capture(Protocol):
+    """What an `ActivityContext` needs of its capture (a `ProvCapture`)."""
+
+    enabled: bool
+    calls: CallRecorder
 
 
 class ActivityContext:
@@ -20,11 +27,11 @@ class ActivityContext:
     logged as activities informed by this one.
     """
 
-    def __init__(self, capture: "ProvCapture", name: str, parameters: Mapping[str, Any] | None) -> None:
+    def __init__(self, capture: _Capture, name: str, parameters: Mapping[str, Any] | None) -> None:
         self._capture = capture
         self._name = name
         self._parameters = parameters
-        self._run: "_Run | None" = None
+        self._run: Run | None = None
 
     @property
     def activity_id(self) -> str | None:
@@ -34,19 +41,20 @@ class ActivityContext:
     def __enter__(self) -> "ActivityContext":
         capture = self._capture
         if capture.enabled:
-            self._run = capture._begin(None, (), {}, name=self._name, parameters=self._parameters)
+            self._run = capture.calls.begin_block(self._name, self._parameters)
         return self
 
-    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         if self._run is not None:
-            self._capture._end(self._run, None, exc)
+            self._capture.calls.end(self._run, None, exc)
             self._run = None
 
-    def add_input_file(self, path: str | os.PathLike, role: str | None = None) -> str | None:
+    def add_input_file(self, path: str | os.PathLike[str], role: str | None = None) -> str | None:
         """Log a file read by the activity; return its entity id."""
         return self._entity(path, role, used=True, file=True)
 
-    def add_output_file(self, path: str | os.PathLike, role: str | None = None) -> str | None:
+    def add_output_file(self, path: str | os.PathLike[str], role: str | None = None) -> str | None:
         """Log a file written by the activity; return its entity id."""
         return self._entity(path, role, used=False, file=True)
 
@@ -61,4 +69,4 @@ class ActivityContext:
     def _entity(self, target: Any, role: str | None, used: bool, file: bool) -> str | None:
         if self._run is None:
             return None
-        return self._capture._manual_entity(self._run, target, role, used=used, file=file, location=role)
+        return self._capture.calls.log_entity(self._run, target, role, used=used, file=file, location=role)

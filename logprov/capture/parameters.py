@@ -97,8 +97,12 @@ class ConfigurationMemo:
                 return entry[2]
             ref = entry[0]
         else:
+
+            def forget(_ref: Any, key: int = key) -> None:
+                self._drop(key, _ref)
+
             try:
-                ref = weakref.ref(instance, lambda _ref, key=key: self._drop(key, _ref))
+                ref = weakref.ref(instance, forget)
             except TypeError:
                 return instance_configuration(instance)
         found = tuple(instance_configuration(instance))
@@ -130,13 +134,14 @@ def _configuration_items(instance: Any) -> Iterable[tuple[str, Any]]:
     state = getattr(instance, "__dict__", None)
     if not isinstance(state, dict):
         return ()
-    return [(name, state[name]) for name in _init_arguments(cls) if name in state]
+    klass: type = cls
+    return [(name, state[name]) for name in _init_arguments(klass) if name in state]
 
 
 @functools.lru_cache(maxsize=1024)
 def _init_arguments(cls: type) -> tuple[str, ...]:
     """Names of the named parameters of ``cls.__init__`` (``self`` left out)."""
-    init = cls.__init__
+    init = getattr(cls, "__init__")
     if init is object.__init__:
         return ()
     try:

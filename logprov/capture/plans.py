@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import Any, Callable
 
+from ..records import keys as K
 from ..settings.definitions import ActivityDescription, Definitions, EntityDescription, ItemDescription, MemberDescription
 from ..records.lines import fragment, quote
 from ..settings.valuepath import ValuePath, compile_path
@@ -19,6 +20,9 @@ PATH = "path"
 OBJECT = "object"
 
 _FILE_TYPES = {"file"}
+#: Keys of a usage or generation item of the definitions that describe its entity.
+_EXTRA_TYPE = "type"
+_EXTRA_CONTENT_TYPE = "contentType"
 _COLLECTION_TYPES = {"filecollection", "directory", "datastore"}
 
 
@@ -97,12 +101,12 @@ def _static_attributes(description: EntityDescription | None, name: str | None, 
                        item_extra: Mapping[str, Any]) -> dict:
     static: dict[str, Any] = {}
     if name:
-        static["entity_description"] = name
-    declared = item_extra.get("type") or (description.type if description is not None else None)
-    static["type"] = declared or default_type
-    content_type = item_extra.get("contentType") or (description.content_type if description is not None else None)
+        static[K.ENTITY_DESCRIPTION] = name
+    declared = item_extra.get(_EXTRA_TYPE) or (description.type if description is not None else None)
+    static[K.TYPE] = declared or default_type
+    content_type = item_extra.get(_EXTRA_CONTENT_TYPE) or (description.content_type if description is not None else None)
     if content_type:
-        static["contentType"] = content_type
+        static[K.CONTENT_TYPE] = content_type
     return static
 
 
@@ -124,14 +128,15 @@ def entity_plan(item: ItemDescription | MemberDescription, definitions: Definiti
     if id_path is None and description is not None:
         id_path = description.id
     item_extra = getattr(item, "extra", {})
-    kind = entity_kind(description, item_extra.get("type"), value is not None, location is not None)
+    kind = entity_kind(description, item_extra.get(_EXTRA_TYPE), value is not None, location is not None)
     members = progenitors = None
     if isinstance(item, ItemDescription):
         if item.members is not None:
             members = entity_plan(item.members, definitions, None)
         if item.progenitors is not None:
             progenitors = entity_plan(item.progenitors, definitions, None)
-    key = (location or value).text if (location or value) is not None else ""
+    place = location or value
+    key = place.text if place is not None else ""
     return EntityPlan(
         role=role,
         kind=kind,
@@ -148,8 +153,8 @@ def entity_plan(item: ItemDescription | MemberDescription, definitions: Definiti
         element=element,
         by_value=(kind == OBJECT and value is not None and location is None and id_path is None
                   and not item.namespace and not name),
-        used_tail=fragment({"used_role": role}) if role is not None else "",
-        generated_tail=fragment({"generated_role": role}) if role is not None else "",
+        used_tail=fragment({K.USED_ROLE: role}) if role is not None else "",
+        generated_tail=fragment({K.GENERATED_ROLE: role}) if role is not None else "",
         embed=item_extra.get("embed") is True,
     )
 
@@ -272,8 +277,8 @@ def instance_plan() -> EntityPlan:
     """Return the plan of the state of a method's instance, identified by its digest (role ``self``)."""
     return EntityPlan(
         role="self", kind=OBJECT, value=compile_path("self"), location=None, id=None, namespace=None,
-        description_name=None, static={"type": "PythonObject"}, index=None, key="self", by_value=True,
-        used_tail=fragment({"used_role": "self"}), generated_tail=fragment({"generated_role": "self"}),
+        description_name=None, static={K.TYPE: "PythonObject"}, index=None, key="self", by_value=True,
+        used_tail=fragment({K.USED_ROLE: "self"}), generated_tail=fragment({K.GENERATED_ROLE: "self"}),
     )
 
 
@@ -323,7 +328,7 @@ def activity_plan(func: Callable, definitions: Definitions, name: str | None, sc
         described_arguments=described,
         free_arguments=bool(arguments - described) or layout.var_positional is not None or layout.var_keyword,
         name_text=quote(activity_name),
-        function_tail=fragment({"function": f"{module}.{qualname}"}),
+        function_tail=fragment({K.FUNCTION: f"{module}.{qualname}"}),
         instance=instance_plan() if scope == "self" and description is None else None,
     )
 

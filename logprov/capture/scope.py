@@ -107,9 +107,9 @@ class CallScope:
                     return value, instance
                 raise path.refusal(name, value)
         else:
-            name = path.arg_name
-            if name is not None:
-                return self._argument(path, name), None
+            argument = path.arg_name
+            if argument is not None:
+                return self._argument(path, argument), None
             root = path.root
             if instance is not None and root != "self" and root != "cls":
                 try:

@@ -53,8 +53,12 @@ class LocationTracker:
             return entry[1]
         if not create:
             return None
+
+        def forget(_ref: Any, key: int = key) -> None:
+            self._drop(key, _ref)
+
         try:
-            ref = weakref.ref(owner, lambda _ref, key=key: self._drop(key, _ref))
+            ref = weakref.ref(owner, forget)
         except TypeError:
             return None
         table: dict = {}
@@ -84,9 +88,10 @@ class LocationTracker:
             self.set(owner, path, entity_id)
             return last
         else:
-            table = self._instance_table(owner, create=True)
-            if table is None:
+            found = self._instance_table(owner, create=True)
+            if found is None:
                 return None
+            table = found
         last = table.get(path)
         table[path] = entity_id
         return last

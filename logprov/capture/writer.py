@@ -159,4 +159,4 @@ _new_record = object.__new__
 _level_name = logging.getLevelName
 _record_factory = logging.getLogRecordFactory
 _LogRecord = logging.LogRecord
-_START_NS = int(logging._startTime * 1e9)
+_START_NS = int(getattr(logging, "_startTime") * 1e9)

@@ -202,7 +202,7 @@ def load_config(source: str | os.PathLike | Mapping | Config | None) -> Config:
     try:
         return Config(**data)
     except ConfigError as exc:
-        raise document.error(ConfigError, exc.message, (exc.path,)) from None
+        raise document.error(ConfigError, exc.message, (exc.path,) if exc.path is not None else ()) from None
 
 
 def _fail(name: str, expected: str, value: Any) -> ConfigError:

@@ -308,7 +308,7 @@ def _what(path: KeyPath) -> str:
     last = path[-1]
     parent = path[-2] if len(path) > 1 else None
     if isinstance(last, int):
-        return _LIST_ITEM_WORDS.get(parent, f"item of {parent!r}")
+        return _LIST_ITEM_WORDS.get(str(parent), f"item of {parent!r}")
     if len(path) == 2 and parent in _ACTIVITY_SECTIONS:
         return f"activity {last!r}"
     if len(path) == 2 and parent in _ENTITY_SECTIONS:
@@ -345,32 +345,36 @@ def _translate(error: "jsonschema.ValidationError") -> list[tuple[KeyPath, str]]
     path: KeyPath = tuple(error.absolute_path)
     what = _what(path)
     kind = error.validator
+    # The attributes of a jsonschema error are typed as possibly unset; they are set on every
+    # error that `iter_errors` yields.
+    schema: Any = error.schema
+    instance: Any = error.instance
+    expected_value: Any = error.validator_value
     if kind == "additionalProperties":
-        allowed = list(error.schema.get("properties", {}))
+        allowed = list(schema.get("properties", {}))
         problems = []
-        for key in error.instance:
+        for key in instance:
             if key not in allowed:
                 hint = suggest(key, allowed) or f"; allowed keys: {', '.join(allowed)}"
                 problems.append((path + (key,), f"unknown key {key!r} in {what}{hint}"))
         return problems
     if kind == "required":
-        missing = [key for key in error.validator_value if key not in error.instance]
+        missing = [key for key in expected_value if key not in instance]
         return [(path, f"{what} has no {key!r}") for key in missing]
     if kind == "type":
-        expected = error.validator_value
-        expected = [expected] if isinstance(expected, str) else expected
+        expected = [expected_value] if isinstance(expected_value, str) else expected_value
         words = " or ".join(_JSON_TYPE_WORDS[t] for t in expected)
-        return [(path, f"{what} must be {words}, not {_json_type(error.instance)}")]
+        return [(path, f"{what} must be {words}, not {_json_type(instance)}")]
     if kind == "minLength":
         return [(path, f"{what} must not be empty")]
     if kind == "minimum":
-        return [(path, f"{what} must be at least {error.validator_value}")]
+        return [(path, f"{what} must be at least {expected_value}")]
     if kind == "pattern" and "propertyNames" in error.absolute_schema_path:
         message = (
-            f"invalid name {error.instance!r} in {what}: it must start with a letter or '_' "
+            f"invalid name {instance!r} in {what}: it must start with a letter or '_' "
             "and contain only letters, digits, '_', '-' and '.'"
         )
-        return [(path + (error.instance,), message)]
+        return [(path + (instance,), message)]
     return [(path, f"{what}: {error.message}")]
 
 

@@ -114,7 +114,7 @@ class ValuePathLookupError(LogprovError, LookupError):
     def __init__(self, path: str, step: str, cause: BaseException) -> None:
         self.path = path
         self.step = step
-        self.cause = cause
+        self.cause: BaseException | None = cause
         super().__init__(
             f"cannot resolve value path {path!r}: step {step!r} failed "
             f"({type(cause).__name__}: {cause})"

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from logprov.capture.facade import new_uuid
+from logprov.capture.uuids import new_uuid
 from logprov.capture.identity import ValueDigester
 from logprov.records.kinds import kind_of
 from logprov.records.lines import quote

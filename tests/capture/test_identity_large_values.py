@@ -11,20 +11,20 @@ import warnings
 import numpy as np
 import pytest
 
-import logprov.capture.identity as identity
+import logprov.capture.identity.buffers as buffers
 from logprov.settings.config import Config
 from logprov.capture.identity import ValueDigester, hash_array_data, hash_buffer
 
 
 def count_array_hashes(monkeypatch) -> list:
     calls: list = []
-    plain = identity.hash_array_data
+    plain = buffers.hash_array_data
 
     def counting(arr):
         calls.append(arr.nbytes)
         return plain(arr)
 
-    monkeypatch.setattr(identity, "hash_array_data", counting)
+    monkeypatch.setattr(buffers, "hash_array_data", counting)
     return calls
 
 

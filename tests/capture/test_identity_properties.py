@@ -298,9 +298,20 @@ def _strictly_finite(value) -> bool:
 @settings(max_examples=300, deadline=None)
 @given(JSON_DATA)
 def test_the_search_for_nan_in_json_data_agrees_with_the_strict_encoder(value):
-    from logprov.capture.identity import _no_nan
+    from logprov.capture.identity.forms import no_nan as _no_nan
 
     if _strictly_finite(value):
         assert _no_nan(value) or "\x7f" in json.dumps(value, ensure_ascii=False)
     else:
         assert not _no_nan(value)
+
+
+def test_the_bytes_of_a_non_finite_float_inside_an_integer_are_no_false_alarm():
+    from logprov.capture.identity.forms import finite_floats, no_nan
+
+    # -47105 is pickled as ``J\xff\x47\xff\xff``: the bytes ``G\xff\xff`` of an infinity's head.
+    assert b"G\xff\xff" in pickle.dumps(-47105, protocol=5)
+    assert no_nan(-47105) and no_nan([None, -47105])
+    assert not no_nan([None, -47105, float("nan")]) and not no_nan({"a": [float("-inf")]})
+    assert finite_floats(pickle.dumps([1.5, -47105], protocol=5))
+    assert not finite_floats(pickle.dumps([1.5, float("inf")], protocol=5))

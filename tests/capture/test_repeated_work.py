@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from sklearn.preprocessing import StandardScaler
 
-import logprov.capture.identity as identity
+import logprov.capture.identity.buffers as buffers
 from logprov.capture.identity import ValueDigester
 from logprov.capture.parameters import ConfigurationMemo, instance_configuration
 
@@ -123,13 +123,13 @@ def test_the_memo_forgets_an_instance_that_is_gone():
 def hashed(monkeypatch):
     """Count the arrays whose data is hashed in full."""
     sizes = []
-    plain = identity.hash_array_data
+    plain = buffers.hash_array_data
 
     def counting(arr):
         sizes.append(arr.nbytes)
         return plain(arr)
 
-    monkeypatch.setattr(identity, "hash_array_data", counting)
+    monkeypatch.setattr(buffers, "hash_array_data", counting)
     return sizes
 
 
