@@ -105,17 +105,15 @@ def marker_uses(tree: ast.AST) -> Iterator[int]:
 #: goes down. Modules whose definitions or configuration keys are spelled like record keys
 #: (``type``, ``description``, ``name``) name them as constants of their own vocabulary instead.
 PENDING: dict[str, int] = {
-    # Areas being restructured on other branches: their literals go with that work.
+    # The same words, not record keys: keys of definition items (settings, descriptions), the
+    # digest of a function's code identity, the class of a Graphviz node, the facts inside the
+    # job, container and platform of a session (its batch system, image name and digest), the
+    # attributes the session entity is given, the keys of the state file a child process reads,
+    # and the environment variable ``container``.
     "logprov/capture/children.py": 7,
-    "logprov/model/descriptions.py": 7,
-    "logprov/model/mapping.py": 2,
     "logprov/model/sessions.py": 5,
-    "logprov/query/facts.py": 27,
-    # The same words, not record keys: keys of definition items (settings), the digest of a
-    # function's code identity, the class of a Graphviz node, the facts inside the job and
-    # container of a session (its batch system, image name and digest) and the environment
-    # variable ``container``.
     "logprov/settings/definitions.py": 10,
+    "logprov/model/descriptions.py": 7,
     "logprov/capture/code.py": 1,
     "logprov/capture/containers.py": 9,
     "logprov/capture/jobs.py": 1,

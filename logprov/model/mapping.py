@@ -267,7 +267,7 @@ def note_attributes(data: Record, value_limit: int) -> List[Pair]:
     moment = to_time(data.get(K.TIME))
     if moment is not None:
         pairs.append((LOGPROV["time"], moment))
-    attributes = data.get("attributes")
+    attributes = data.get(K.ATTRIBUTES)
     if attributes:
         pairs.append((LOGPROV["attributes"], attribute_value(attributes, value_limit)))
     return pairs
@@ -296,5 +296,5 @@ def logged_parameters(data: Record, with_parameters: bool, value_limit: int) -> 
 
 def note_about(data: Record) -> Optional[str]:
     """Return the activity a note record is about, or None (a note on its session)."""
-    about = data.get("about_activity")
+    about = data.get(K.ABOUT_ACTIVITY)
     return None if about is None else str(about)

@@ -30,22 +30,22 @@ def _mapping(value: object) -> dict:
 
 def session_fields(data: dict) -> dict:
     """Return the `SESSION_FIELDS` and `CONTEXT_FIELDS` found in a session record (start or end)."""
-    system = _mapping(data.get("system"))
+    system = _mapping(data.get(K.SYSTEM))
     platform = _mapping(system.get("platform"))
-    git = _mapping(data.get("git"))
+    git = _mapping(data.get(K.GIT))
     argv = system.get("argv", system.get("arguments"))
     fields = {
-        "start": data.get("startTime"),
-        "end": data.get("endTime"),
-        "name": data.get("name"),
-        "module": data.get("module"),
-        "user": data.get("agent_name"),
+        "start": data.get(K.START_TIME),
+        "end": data.get(K.END_TIME),
+        "name": data.get(K.NAME),
+        "module": data.get(K.MODULE),
+        "user": data.get(K.AGENT_NAME),
         "host": platform.get("node"),
         "command": " ".join(map(str, argv)) if isinstance(argv, (list, tuple)) else argv,
         "cwd": system.get("cwd"),
         "pid": system.get("pid"),
-        "hash_type": data.get("hash_type"),
-        "version": data.get("logprov_version"),
+        "hash_type": data.get(K.HASH_TYPE),
+        "version": data.get(K.LOGPROV_VERSION),
         "git_commit": git.get("commit"),
     }
     for key in CONTEXT_FIELDS:
@@ -131,11 +131,11 @@ class FactReader:
         with _collector_paused():
             for record in records:
                 data = record.data
-                if "activity_id" in data:
+                if K.ACTIVITY_ID in data:
                     activity(data, record.session, record.timestamp)
-                elif "entity_id" in data:
+                elif K.ENTITY_ID in data:
                     entity(data, record.session, record.timestamp)
-                elif "session_id" in data:
+                elif K.SESSION_ID in data:
                     session(data, record.timestamp)
                 elif K.NOTE_ID in data and self.note is not None:
                     self.note(data, record.session)
@@ -145,7 +145,7 @@ class FactReader:
         self.add_all((record,))
 
     def _session(self, data: dict, timestamp: str) -> None:
-        session = data["session_id"]
+        session = data[K.SESSION_ID]
         if self.window is None or self.window.keeps_session(session):
             fields = session_fields(data)
             moment = utc_text(timestamp) if "start" in fields and self.moments else None
@@ -153,26 +153,26 @@ class FactReader:
 
     def _activity(self, data: dict, session: Optional[str], timestamp: str) -> None:
         sink = self.sink
-        key = data["activity_id"]
+        key = data[K.ACTIVITY_ID]
         seen, known_session = sink.known(key, session is None or self.window is not None)
         if session is None:
             session = known_session
         moment = None
-        if self.moments and ("startTime" in data or "name" in data):
+        if self.moments and (K.START_TIME in data or K.NAME in data):
             moment = timestamp if len(timestamp) == UTC_LENGTH and timestamp.endswith(UTC_SUFFIX) else utc_text(timestamp)
         if not seen and self.window is not None and not self.window.keeps(moment, session):
             return
-        if "used_id" in data:
+        if K.USED_ID in data:
             if not seen:
                 sink.activity(key, session, None, _EMPTY)
-            entity, owner = reference(data["used_id"], session)
-            role = data.get("used_role")
+            entity, owner = reference(data[K.USED_ID], session)
+            role = data.get(K.USED_ROLE)
             sink.used(key, session, entity, owner, role if role is None or isinstance(role, str) else str(role))
-        elif "generated_id" in data:
+        elif K.GENERATED_ID in data:
             if not seen:
                 sink.activity(key, session, None, _EMPTY)
-            entity, owner = reference(data["generated_id"], session)
-            role = data.get("generated_role")
+            entity, owner = reference(data[K.GENERATED_ID], session)
+            role = data.get(K.GENERATED_ROLE)
             sink.generated(key, session, entity, owner, role if role is None or isinstance(role, str) else str(role))
         else:
             sink.activity(key, session, moment, data)
@@ -183,18 +183,18 @@ class FactReader:
             moment = timestamp if len(timestamp) == UTC_LENGTH and timestamp.endswith(UTC_SUFFIX) else utc_text(timestamp)
         if self.window is not None and not self.window.keeps(moment, session):
             return
-        entity, owner = reference(data["entity_id"], session)
-        member = data.get("member_id")
+        entity, owner = reference(data[K.ENTITY_ID], session)
+        member = data.get(K.MEMBER_ID)
         if member is not None:
             other, other_owner = reference(member, session)
             self.sink.member(entity, other, (owner, other_owner), session, moment)
             return
-        progenitor = data.get("progenitor_id")
+        progenitor = data.get(K.PROGENITOR_ID)
         if progenitor is not None:
             other, other_owner = reference(progenitor, session)
-            activity = data.get("in_activity")
+            activity = data.get(K.IN_ACTIVITY)
             self.sink.derivation(
-                entity, other, (owner, other_owner), bool(data.get("untraced")),
+                entity, other, (owner, other_owner), bool(data.get(K.UNTRACED)),
                 None if activity is None else str(activity), session, moment,
             )
             return
