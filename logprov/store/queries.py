@@ -314,11 +314,25 @@ class StoreGraph:
                 )
         return found
 
+    def _derivations(self, column: str, chunk: list) -> Iterator[Edge]:
+        """The derivations of the window whose ``column`` (derived or used entity) is in ``chunk``."""
+        wdf, wdf_params = self._own("wdf")
+        for entity, progenitor, untraced in self._rows(
+                f"SELECT wdf_generatedEntity, wdf_usedEntity, wdf_untraced FROM wasDerivedFrom "
+                f"WHERE {column} IN ({_marks(chunk)}) AND {wdf} ORDER BY wdf_seq + 0", [*chunk, *wdf_params]):
+            yield Edge("wasDerivedFrom", entity, progenitor, None, bool(untraced))
+
+    def _memberships(self, column: str, chunk: list) -> Iterator[Edge]:
+        """The memberships of the window whose ``column`` (collection or member) is in ``chunk``."""
+        hm, hm_params = self._own("hm")
+        for collection, member in self._rows(
+                f"SELECT hm_collection_id, hm_ent_id FROM hadMember WHERE {column} IN ({_marks(chunk)}) "
+                f"AND {hm} ORDER BY hm_seq + 0", [*chunk, *hm_params]):
+            yield Edge("hadMember", collection, member)
+
     def causes(self, kind: str, keys: Iterable[str]) -> list[Edge]:
         """Return the relations from elements ``keys`` of ``kind`` to what they depend on."""
         edges: list[Edge] = []
-        hm, hm_params = self._own("hm")
-        wdf, wdf_params = self._own("wdf")
         for chunk in chunked(keys):
             marks = _marks(chunk)
             if kind == "entity":
@@ -327,14 +341,8 @@ class StoreGraph:
                         f"ON a.act_id = g.wgb_act_id WHERE g.wgb_ent_id IN ({marks}) AND {self.selected} "
                         "ORDER BY g.wgb_seq + 0", [*chunk, *self.selected_params]):
                     edges.append(Edge("wasGeneratedBy", entity, activity, role))
-                for entity, progenitor, untraced in self._rows(
-                        f"SELECT wdf_generatedEntity, wdf_usedEntity, wdf_untraced FROM wasDerivedFrom "
-                        f"WHERE wdf_generatedEntity IN ({marks}) AND {wdf} ORDER BY wdf_seq + 0", [*chunk, *wdf_params]):
-                    edges.append(Edge("wasDerivedFrom", entity, progenitor, None, bool(untraced)))
-                for collection, member in self._rows(
-                        f"SELECT hm_collection_id, hm_ent_id FROM hadMember WHERE hm_collection_id IN ({marks}) "
-                        f"AND {hm} ORDER BY hm_seq + 0", [*chunk, *hm_params]):
-                    edges.append(Edge("hadMember", collection, member))
+                edges.extend(self._derivations("wdf_generatedEntity", chunk))
+                edges.extend(self._memberships("hm_collection_id", chunk))
             else:
                 for activity, entity, role in self._rows(
                         f"SELECT used_act_id, used_ent_id, used_role FROM used WHERE used_act_id IN ({marks}) "
@@ -349,8 +357,6 @@ class StoreGraph:
     def effects(self, kind: str, keys: Iterable[str]) -> list[Edge]:
         """Return the relations to elements ``keys`` of ``kind`` from what depends on them."""
         edges: list[Edge] = []
-        hm, hm_params = self._own("hm")
-        wdf, wdf_params = self._own("wdf")
         for chunk in chunked(keys):
             marks = _marks(chunk)
             if kind == "entity":
@@ -359,14 +365,8 @@ class StoreGraph:
                         f"ON a.act_id = u.used_act_id WHERE u.used_ent_id IN ({marks}) AND {self.selected} "
                         "ORDER BY u.used_seq + 0", [*chunk, *self.selected_params]):
                     edges.append(Edge("used", activity, entity, role))
-                for entity, progenitor, untraced in self._rows(
-                        f"SELECT wdf_generatedEntity, wdf_usedEntity, wdf_untraced FROM wasDerivedFrom "
-                        f"WHERE wdf_usedEntity IN ({marks}) AND {wdf} ORDER BY wdf_seq + 0", [*chunk, *wdf_params]):
-                    edges.append(Edge("wasDerivedFrom", entity, progenitor, None, bool(untraced)))
-                for collection, member in self._rows(
-                        f"SELECT hm_collection_id, hm_ent_id FROM hadMember WHERE hm_ent_id IN ({marks}) "
-                        f"AND {hm} ORDER BY hm_seq + 0", [*chunk, *hm_params]):
-                    edges.append(Edge("hadMember", collection, member))
+                edges.extend(self._derivations("wdf_usedEntity", chunk))
+                edges.extend(self._memberships("hm_ent_id", chunk))
             else:
                 for activity, entity, role in self._rows(
                         f"SELECT wgb_act_id, wgb_ent_id, wgb_role FROM wasGeneratedBy WHERE wgb_act_id IN ({marks}) "
