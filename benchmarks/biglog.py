@@ -211,6 +211,11 @@ def count_records(log: str | os.PathLike) -> int:
     return count // 2
 
 
+def size_label(records: int) -> str:
+    """Return the size of a log as rows name it: ``1M``, ``100k``."""
+    return f"{records // 1_000_000}M" if records >= 1_000_000 else f"{records // 1000:,}k"
+
+
 def ensure_log(records: int, timeout: float = 900.0) -> dict:
     """Return ``{"path", "records", "probe", "seconds", "cached"}`` of a log of about ``records``
     records, generating it under the temporary cache directory when it is not there yet (and

@@ -7,7 +7,7 @@ import tempfile
 import time
 
 from . import querying
-from .biglog import ensure_log
+from .biglog import ensure_log, size_label
 from .isolation import Outcome, progress, run_worker
 from .querying import missing_api
 from .rows import FAILED, INFO, STOPPED, SUBSET, UNAVAILABLE, Row
@@ -132,7 +132,7 @@ def _export_rows(settings: Settings, log: dict, size: str) -> list[Row]:
 def rows(settings: Settings) -> list[Row]:
     """Generate (or reuse) the large log, then read, export and query it."""
     records = settings.log_records
-    size = f"{records // 1_000_000}M" if records >= 1_000_000 else f"{records // 1000:,}k"
+    size = size_label(records)
     try:
         log = ensure_log(records)
     except RuntimeError as exc:

@@ -12,7 +12,7 @@ import os
 import tempfile
 import time
 
-from .biglog import ensure_log
+from .biglog import ensure_log, size_label
 from .isolation import progress, run_worker
 from .rows import FAILED, INFO, UNAVAILABLE, Row
 from .settings import Settings
@@ -109,7 +109,7 @@ def _engine_rows(settings: Settings, log: dict, engine: str, store: str, size: s
 def rows(settings: Settings) -> list[Row]:
     """Load the large log into an SQLite and a PostgreSQL store, then query both."""
     records = settings.log_records
-    size = f"{records // 1_000_000}M" if records >= 1_000_000 else f"{records // 1000:,}k"
+    size = size_label(records)
     try:
         log = ensure_log(records)
     except RuntimeError as exc:
