@@ -1,14 +1,17 @@
-"""An earlier commit of logprov, installed from git into a throwaway venv.
+"""A commit of logprov, installed from git into a throwaway venv.
 
 ``git archive`` of the commit is unpacked and ``pip install``-ed (not editable, with the
 ``export`` extra) into a venv under the system's temporary directory
 (``$TMPDIR/logprov-bench/baseline-<commit>``), which is reused while it holds that commit.
+With ``compiled=True`` it is the compiled build (``LOGPROV_COMPILE=1``, in
+``baseline-<commit>-compiled``).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -81,8 +84,10 @@ def _unpack(commit: str, target: Path, repo: Path) -> None:
         tar.extractall(target, filter="data")
 
 
-def ensure_baseline(revision: str, repo: Path = ROOT) -> Baseline:
+def ensure_baseline(revision: str, repo: Path = ROOT, *, compiled: bool = False) -> Baseline:
     """Return the `Baseline` of ``revision``, installing it first when its venv is not there.
+
+    ``compiled`` installs the compiled build of the commit, which takes a few minutes more.
 
     Raises
     ------
@@ -90,7 +95,7 @@ def ensure_baseline(revision: str, repo: Path = ROOT) -> Baseline:
         When the revision cannot be found, unpacked or installed (the message says which).
     """
     commit, summary = resolve(revision, repo)
-    folder = Path(TEMP_CACHE_DIR) / f"baseline-{commit[:12]}"
+    folder = Path(TEMP_CACHE_DIR) / f"baseline-{commit[:12]}{'-compiled' if compiled else ''}"
     python = folder / "venv" / "bin" / "python"
     marker = folder / "installed.json"
     if python.exists() and marker.exists() and json.loads(marker.read_text()).get("commit") == commit:
@@ -103,7 +108,8 @@ def ensure_baseline(revision: str, repo: Path = ROOT) -> Baseline:
         subprocess.run([sys.executable, "-m", "venv", str(folder / "venv")], check=True, capture_output=True,
                        timeout=INSTALL_TIMEOUT)
         done = subprocess.run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q",
-                               f"{source}[export]"], capture_output=True, text=True, timeout=INSTALL_TIMEOUT)
+                               f"{source}[export]"], capture_output=True, text=True, timeout=INSTALL_TIMEOUT,
+                              env=dict(os.environ, LOGPROV_COMPILE="1" if compiled else "0"))
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"installing {summary} timed out after {INSTALL_TIMEOUT:.0f} s") from None
     except subprocess.CalledProcessError as exc:

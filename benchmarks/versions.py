@@ -2,9 +2,9 @@
 
 For every measure the table has one row per subject, next to each other: `prov` as exporter
 (``drivers/prov_export.py``), the baseline commit installed in a venv of its own
-(`benchmarks.baseline`) and this version, both running ``drivers/logprov_logs.py`` in fresh
-processes, in rotating order in every repetition so that a slow phase of the machine hits both
-alike; `prov`, which needs minutes and gigabytes for the whole document, runs once.
+(`benchmarks.baseline`), this version, and the compiled build of ``HEAD`` (also in a venv of
+its own), all running ``drivers/logprov_logs.py`` in fresh processes, in rotating order in
+every repetition so that a slow phase of the machine hits each alike; `prov`, which needs minutes and gigabytes for the whole document, runs once.
 """
 
 from __future__ import annotations
@@ -293,4 +293,12 @@ def rows(settings: Settings) -> list[Row]:
             subjects.append(Subject("baseline", f"logprov {short}{named}", baseline.python,
                                     f"baseline {baseline.summary}; {baseline.how}"))
         subjects.append(current())
+        try:
+            build = ensure_baseline("HEAD", compiled=True)
+        except RuntimeError as exc:
+            found.append(Row(GROUP, "compiled", "install the compiled build of HEAD", None, "s", status=FAILED,
+                             note=str(exc)))
+        else:
+            subjects.append(Subject("compiled", f"logprov {build.summary.split()[0]}, compiled", build.python,
+                                    f"LOGPROV_COMPILE=1 build of {build.summary}; {build.how}"))
         return found + compare(log, subjects, settings.version_repeats, settings.worker_timeout)

@@ -88,6 +88,13 @@ SECTIONS: list[tuple[str, str, str, list[str] | None]] = [
         None,
     ),
     (
+        "The compiled build (`logprov.compiled`)",
+        "Which modules an installation runs compiled (`LOGPROV_COMPILE=1 pip install .`, see "
+        "docs/performance.md), and running their Python sources instead.",
+        "logprov.compiled",
+        None,
+    ),
+    (
         "The functions of logprov 0.0.2 (`logprov.compat`)",
         "Kept for code written for logprov 0.0.2, also as `logprov.read_prov` and so on; each "
         "call gives a `DeprecationWarning` naming the current function that replaces it.",

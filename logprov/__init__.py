@@ -9,9 +9,15 @@ work and warn, and are not part of ``__all__``.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
+
+if os.environ.get("LOGPROV_PURE_PYTHON") == "1":
+    from .compiled import use_sources
+
+    use_sources()
 
 if TYPE_CHECKING:
     from .capture.facade import ProvCapture

@@ -22,7 +22,7 @@ __all__ = ["CLEANED_FORMATS", "carried_text", "carried_value", "carried_records"
 #: Formats whose writers cannot carry every Python string (see the module notes).
 CLEANED_FORMATS = frozenset({"xml", "rdfxml", "jsonld", "dot", "svg", "png", "pdf"})
 
-_UNCARRIED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_UNCARRIED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def carried_text(text: str) -> str:

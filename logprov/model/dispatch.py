@@ -14,7 +14,7 @@ D = TypeVar("D", bound="RecordDispatcher")
 
 
 class RecordDispatcher:
-    """Base of the consumers of records (`DocumentBuilder`, `RecordStream`).
+    """Base of `DocumentBuilder`, the consumer of records that builds a `prov.model` document.
 
     Subclasses set ``normalizer`` and implement ``_session(data)``,
     ``_activity(data, session)``, ``_entity(data, session)`` and ``_note(data, session)``.

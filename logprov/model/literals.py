@@ -23,7 +23,7 @@ Record = Dict[str, Any]
 VALUE_LIMIT = 200
 TEXT_LIMIT = 2000
 _INT64 = 2**63
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def shorten(text: str, limit: int) -> str:

@@ -27,7 +27,6 @@ from prov.constants import PROV_TYPE
 
 from ..reading.reader import ProvRecord, RecordNormalizer
 from ..records import keys as K
-from .dispatch import RecordDispatcher
 from .identifiers import IdMaker, local_part, qualified_text
 from .literals import VALUE_LIMIT
 from .mapping import (
@@ -74,7 +73,7 @@ class StreamConflictWarning(UserWarning):
     """A record contradicts an activity that was already written; the first values are kept."""
 
 
-class StreamMapping(RecordDispatcher, StatementEmitter):
+class StreamMapping(StatementEmitter):
     """Turn records into PROV statements, in one pass, for a `StatementSink`.
 
     Parameters
@@ -113,6 +112,10 @@ class StreamMapping(RecordDispatcher, StatementEmitter):
         self.missing_parents: Dict[str, None] = {}
         self.pending_links: Dict[str, List[Tuple[str, int, str]]] = {}
         self._notes: Set[Tuple[str, str]] = set()
+
+    def add(self, record: Union[ProvRecord, Record]) -> None:
+        """Take one record into account (see `add_all`)."""
+        self.add_all((record,))
 
     def add_all(self, records: Iterable[Union[ProvRecord, Record]]) -> "StreamMapping":
         """Take every record of ``records`` into account and return ``self``."""

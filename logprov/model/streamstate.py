@@ -134,8 +134,12 @@ class StreamCaches:
 
     def clear(self) -> None:
         """Empty every cache."""
-        for name in self.__slots__:
-            if name != "_referenced":
-                getattr(self, name).clear()
+        memos: Tuple[Dict[Any, Any], ...] = (
+            self.routes, self.role_names, self.texts, self.terms, self.strings, self.plans,
+            self.role_plans, self.parameter_links, self.activity_links, self.description_links,
+            self.references,
+        )
+        for memo in memos:
+            memo.clear()
         self._referenced = 0
 

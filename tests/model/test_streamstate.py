@@ -1,0 +1,14 @@
+"""The state a record stream keeps between records."""
+
+from logprov.model.streamstate import StreamCaches
+
+
+def test_clear_empties_every_cache():
+    caches = StreamCaches()
+    memos = [name for name in StreamCaches.__slots__ if name != "_referenced"]
+    for number, name in enumerate(memos):
+        getattr(caches, name)[("key", number)] = number
+    caches.store_reference("entity", "session", ("name", 1, "term"), True)
+    caches.clear()
+    assert [name for name in memos if getattr(caches, name)] == []
+    assert caches._referenced == 0
