@@ -10,6 +10,10 @@
   of the same entity, ``wasInformedBy``, derivations (the progenitor generated strictly before),
   specializations -- must admit an order: no cycle through a strict ordering, and every pair
   ordered by a constraint whose two times are known has them in that order;
+* a derivation in an activity (``prov:hadActivity``) stands for the generation of the derived
+  entity by that activity and the usage of the progenitor by it, the usage first (inference
+  derivation-generation-use and constraint derivation-usage-generation-ordering), and these
+  count in the uniqueness and ordering checks;
 * types: nothing both an entity and an activity (constraint 55), no entity a specialization of
   itself (impossible-specialization-reflexive).
 
@@ -64,6 +68,10 @@ _DERIVATIONS = _HEAD + """
 SELECT ?derived ?progenitor WHERE {
   { ?derived prov:wasDerivedFrom ?progenitor }
   UNION { ?derived prov:qualifiedDerivation ?d . ?d prov:entity ?progenitor }
+}"""
+_DERIVATION_ACTIVITIES = _HEAD + """
+SELECT ?derived ?progenitor ?activity WHERE {
+  ?derived prov:qualifiedDerivation ?d . ?d prov:entity ?progenitor ; prov:hadActivity ?activity
 }"""
 _SPECIALIZATIONS = _HEAD + "SELECT ?specific ?general WHERE { ?specific prov:specializationOf ?general }"
 _ENTITIES = _HEAD + """
@@ -185,7 +193,8 @@ def _unique(rows, what: str) -> List[str]:
 def violations(graph: Graph) -> List[str]:
     """Return the PROV-CONSTRAINTS violations found in ``graph`` (empty when it is valid)."""
     found: List[str] = []
-    generations = list(graph.query(_GENERATIONS))
+    within = list(graph.query(_DERIVATION_ACTIVITIES))
+    generations = list(graph.query(_GENERATIONS)) + [(derived, activity, None) for derived, _, activity in within]
     invalidations = list(graph.query(_INVALIDATIONS))
     found += _unique(generations, "generation")
     found += _unique(invalidations, "invalidation")
@@ -224,6 +233,12 @@ def violations(graph: Graph) -> List[str]:
         events.order(event, ("end", activity), False, "usage-within-activity")
         events.order(("generation", entity), event, False, "generation-precedes-usage")
         events.order(event, ("invalidation", entity), False, "usage-precedes-invalidation")
+    for number, (derived, progenitor, activity) in enumerate(within):
+        event = ("usage", ("derivation", number))
+        events.order(("start", activity), event, False, "usage-within-activity")
+        events.order(event, ("end", activity), False, "usage-within-activity")
+        events.order(("generation", progenitor), event, False, "generation-precedes-usage")
+        events.order(event, ("generation", derived), False, "derivation-usage-generation-ordering")
     for informed, informant in graph.query(_INFORMED):
         events.order(("start", informant), ("end", informed), False, "wasInformedBy-ordering")
     for derived, progenitor in graph.query(_DERIVATIONS):

@@ -17,7 +17,7 @@ from prov.identifier import QualifiedName
 from prov.serializers.provjson import encode_json_representation
 
 from ..model.mapping import Pair
-from .recordtypes import FORMAL_ATTRIBUTES
+from .recordtypes import FORMAL_ATTRIBUTES, THIRD_SLOT
 from .provcompat import xsd_datetime_text
 from .spoolfiles import Spool
 from .statementwriter import StatementWriter, Time
@@ -100,8 +100,8 @@ class JsonStreamWriter(StatementWriter):
 
     def template(self, kind: str, timed: bool, attributes: Sequence[Pair]) -> Tuple[List[str], Fill]:
         extra = self.attributes_text(attributes).replace("{", "{{").replace("}", "}}")
-        time = ',"prov:time":"{2}"' if timed else ""
-        return self._lines[kind], compile_template(f"{self._heads[kind]}{time}{extra}}}}}")
+        third = f',"{_KEYS[kind][THIRD_SLOT[kind]]}":"{{2}}"' if timed else ""
+        return self._lines[kind], compile_template(f"{self._heads[kind]}{third}{extra}}}}}")
 
     def flush(self) -> None:
         """Move the members written so far to the section files."""

@@ -17,7 +17,7 @@ from prov.identifier import QualifiedName
 from prov.model import canonical_xsd_datatype
 
 from ..model.mapping import Pair
-from .recordtypes import FORMAL_ATTRIBUTES, RECORD_TYPES, TIME_SLOT
+from .recordtypes import FORMAL_ATTRIBUTES, RECORD_TYPES, THIRD_SLOT
 from .memos import IdentityMemo
 from .provcompat import (
     rdf_binary_influencers,
@@ -81,17 +81,18 @@ def _element_predicate(attribute: QualifiedName) -> str:
 def _relation_template(
     kind: str, timed: bool, attributes: Tuple[Tuple[QualifiedName, str], ...], shortcuts: bool
 ) -> str:
-    """Return how `prov` encodes a relation of one kind, with or without time, with attributes.
+    """Return how `prov` encodes a relation of one kind, with or without its third term (a time,
+    or the activity of a derivation), with attributes.
 
-    The result is a `str.format` template of the subject, the target, the time and the blank
-    node number (all as N-Triples terms), by position; the attributes, given with their values
-    as N-Triples terms, are part of it.
+    The result is a `str.format` template of the subject, the target, the third term and the
+    blank node number (all as N-Triples terms), by position; the attributes, given with their
+    values as N-Triples terms, are part of it.
     """
     names = tuple(name for name, _ in attributes)
     record_type = RECORD_TYPES[kind]
     formal = list(FORMAL_ATTRIBUTES[kind])
     qualified = bool(names) or timed
-    valued = {0, 1} | ({TIME_SLOT[kind]} if timed else set())
+    valued = {0, 1} | ({THIRD_SLOT[kind]} if timed else set())
     binary = not (record_type in rdf_qualified_only() and not (valued == {0, 1} and not names))
     consumed = binary and not (record_type in rdf_binary_influencers() and qualified)
     predicate = rdf_qualified_predicate
@@ -105,8 +106,8 @@ def _relation_template(
         if not consumed:
             lines.append(f"{node} {_fixed(predicate(record_type, formal[1], formal))} {{1}} .")
         if timed:
-            time = formal[TIME_SLOT[kind]]
-            lines.append(f"{node} {_fixed(predicate(record_type, time, formal))} {{2}} .")
+            third = formal[THIRD_SLOT[kind]]
+            lines.append(f"{node} {_fixed(predicate(record_type, third, formal))} {{2}} .")
         for name, term in attributes:
             term = term.replace("{", "{{").replace("}", "}}")
             lines.append(f"{node} {_fixed(predicate(record_type, name, formal))} {term} .")

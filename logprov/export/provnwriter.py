@@ -14,16 +14,13 @@ from typing import List, Optional, Sequence, Tuple
 from prov.identifier import QualifiedName
 
 from ..model.mapping import Pair
-from .recordtypes import FORMAL_ATTRIBUTES, TIME_SLOT
+from .recordtypes import FORMAL_ATTRIBUTES, THIRD_SLOT
 from .memos import IdentityMemo
 from .provcompat import provn_value, xsd_datetime_text
 from .statementwriter import SpooledWriter, Time
 from .templates import Fill, compile_template
 
 __all__ = ["ProvnStreamWriter"]
-
-_GAPS = {keyword: ", -" * (len(formal) - 2) for keyword, formal in FORMAL_ATTRIBUTES.items()}
-
 
 def _name(text: str) -> str:
     """Return an identifier (``prefix:local``, local an NCName) as PROV-N writes it."""
@@ -71,11 +68,9 @@ class ProvnStreamWriter(SpooledWriter):
 
     def template(self, kind: str, timed: bool, attributes: Sequence[Pair]) -> Tuple[List[str], Fill]:
         extra = self.attributes_text(attributes).replace("{", "{{").replace("}", "}}")
-        if kind in TIME_SLOT:
-            line = f"  {kind}({{0}}, {{1}}, {'{2}' if timed else '-'}{extra})\n"
-        else:
-            line = f"  {kind}({{0}}, {{1}}{_GAPS[kind]}{extra})\n"
-        return self.lines, compile_template(line)
+        slot = THIRD_SLOT.get(kind) if timed else None
+        terms = "".join(", {2}" if number == slot else ", -" for number in range(2, len(FORMAL_ATTRIBUTES[kind])))
+        return self.lines, compile_template(f"  {kind}({{0}}, {{1}}{terms}{extra})\n")
 
     def element(self, kind: str, name: str, attributes: Sequence[Pair], start: Time = None, end: Time = None) -> None:
         if name[-1] == ".":

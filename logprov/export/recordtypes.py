@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Dict, Tuple
 
-from prov.constants import PROV_ATTR_TIME, PROV_N_MAP
+from prov.constants import PROV_ATTR_ACTIVITY, PROV_ATTR_TIME, PROV_N_MAP
 from prov.identifier import QualifiedName
 from prov.model import PROV_REC_CLS
 
-__all__ = ["RECORD_TYPES", "FORMAL_ATTRIBUTES", "TIME_SLOT"]
+__all__ = ["RECORD_TYPES", "FORMAL_ATTRIBUTES", "THIRD_SLOT"]
 
 _KEYWORDS = (
     "entity", "activity", "agent", "used", "wasGeneratedBy", "wasDerivedFrom", "specializationOf", "hadMember",
@@ -26,9 +26,10 @@ FORMAL_ATTRIBUTES: Dict[str, Tuple[QualifiedName, ...]] = {
 }
 """Formal attributes of each record type, in PROV-N order."""
 
-TIME_SLOT: Dict[str, int] = {
-    keyword: formal.index(PROV_ATTR_TIME)
+THIRD_SLOT: Dict[str, int] = {
+    keyword: formal.index(PROV_ATTR_ACTIVITY if keyword == "wasDerivedFrom" else PROV_ATTR_TIME)
     for keyword, formal in FORMAL_ATTRIBUTES.items()
-    if PROV_ATTR_TIME in formal
+    if PROV_ATTR_TIME in formal or keyword == "wasDerivedFrom"
 }
-"""Position of ``prov:time`` among the formal attributes of the relations that have one."""
+"""Position, among the formal attributes of a relation, of the third term a stream gives it: the
+time (``prov:time``) of the relations that have one, the activity of a derivation."""

@@ -14,7 +14,7 @@ import re
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from lxml import etree
-from prov.constants import PROV_ATTR_ENDTIME, PROV_ATTR_STARTTIME, PROV_ATTR_TIME
+from prov.constants import PROV_ATTR_ACTIVITY, PROV_ATTR_ENDTIME, PROV_ATTR_STARTTIME, PROV_ATTR_TIME
 from prov.identifier import Namespace, QualifiedName
 from prov.model import DEFAULT_NAMESPACES, sorted_attributes
 
@@ -30,6 +30,7 @@ __all__ = ["XmlStreamWriter"]
 _PLACEHOLDERS = Namespace("prov", "http://www.w3.org/ns/prov#")
 _SUBJECT = QualifiedName(_PLACEHOLDERS, "logprov-stream-subject")
 _TARGET = QualifiedName(_PLACEHOLDERS, "logprov-stream-target")
+_ACTIVITY = QualifiedName(_PLACEHOLDERS, "logprov-stream-activity")
 _MOMENT = datetime.datetime(1, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.timezone.utc)
 _MOMENT_TEXT = xsd_datetime_text(_MOMENT)
 _DECLARATION = re.compile(rb' xmlns:([A-Za-z_][A-Za-z0-9_.\-]*)="([^"]*)"')
@@ -104,11 +105,12 @@ class XmlStreamWriter(SpooledWriter):
             formal = FORMAL_ATTRIBUTES[kind]
             pairs: List[Pair] = [(formal[0], _SUBJECT), (formal[1], _TARGET)]
             if timed:
-                pairs.append((PROV_ATTR_TIME, _MOMENT))
+                pairs.append((PROV_ATTR_ACTIVITY, _ACTIVITY) if kind == "wasDerivedFrom" else (PROV_ATTR_TIME, _MOMENT))
             pairs.extend(attributes)
             text = self._serialized(kind, None, pairs).decode("utf-8")
             text = text.replace("{", "{{").replace("}", "}}")
-            text = text.replace(str(_SUBJECT), "{0}").replace(str(_TARGET), "{1}").replace(_MOMENT_TEXT, "{2}")
+            text = text.replace(str(_SUBJECT), "{0}").replace(str(_TARGET), "{1}")
+            text = text.replace(_MOMENT_TEXT, "{2}").replace(str(_ACTIVITY), "{2}")
             template = compile_template(text)
             if len(self._templates) > 4096:
                 self._templates.clear()

@@ -93,7 +93,7 @@ class DocumentBuilder(RecordDispatcher):
         self.usages: Dict[Tuple[str, QualifiedName, Optional[str]], None] = {}
         self.generations: Dict[Tuple[QualifiedName, str, Optional[str]], None] = {}
         self.members: Dict[Tuple[QualifiedName, QualifiedName], None] = {}
-        self.derivations: Dict[Tuple[QualifiedName, QualifiedName], bool] = {}
+        self.derivations: Dict[Tuple[QualifiedName, QualifiedName, Optional[str]], bool] = {}
         self.notes: Dict[Tuple[QualifiedName, Optional[str], Optional[str]], None] = {}
 
     def _session(self, data: Record) -> None:
@@ -129,8 +129,9 @@ class DocumentBuilder(RecordDispatcher):
             self.members[(entity, self._reference(data[K.MEMBER_ID], session))] = None
         if get(K.PROGENITOR_ID) is not None:
             progenitor = self._reference(data[K.PROGENITOR_ID], session)
-            untraced = bool(get(K.UNTRACED)) or self.derivations.get((entity, progenitor), False)
-            self.derivations[(entity, progenitor)] = untraced
+            within = get(K.IN_ACTIVITY)
+            key = (entity, progenitor, None if within is None else str(within))
+            self.derivations[key] = bool(get(K.UNTRACED)) or self.derivations.get(key, False)
         self.entities[entity].update(dict.fromkeys(entity_attributes(data, self.value_limit)))
         if get(K.ENTITY_DESCRIPTION) is not None:
             links = self.entity_descriptions.setdefault(entity, {})
@@ -147,9 +148,10 @@ class DocumentBuilder(RecordDispatcher):
         document = document_class()
         for namespace in ids.namespaces.values():
             document.add_namespace(namespace)
-        for parent in {a.parent for a in self.activities.values() if a.parent is not None}:
-            if parent not in self.activities:
-                self.activities[parent] = ActivityState(parent, None)
+        named = {a.parent for a in self.activities.values() if a.parent is not None}
+        named.update(within for _, _, within in self.derivations if within is not None)
+        for missing in sorted(named - self.activities.keys()):
+            self.activities[missing] = ActivityState(missing, None)
         sessions = dict.fromkeys(self.sessions.attributes)
         sessions.update(dict.fromkeys(a.session for a in self.activities.values() if a.session))
         for session in sessions:
@@ -249,10 +251,11 @@ class DocumentBuilder(RecordDispatcher):
             attributes = role_attributes(self._index(activity.session), activity.name, name, "generation")
             generated = self._specialization(document, ids.generated(entity, key), entity, specialized)
             document.generation(generated, ids.activity(key), activity.end, other_attributes=attributes)
-        for (entity, progenitor), untraced in self.derivations.items():
+        for (entity, progenitor, within), untraced in self.derivations.items():
             typed: Optional[List[Pair]] = [(PROV_TYPE, UNTRACED)] if untraced else None
-            derived = self._specialization(document, ids.derived(entity, progenitor), entity, specialized)
-            document.derivation(derived, progenitor, other_attributes=typed)
+            derived = self._specialization(document, ids.derived(entity, progenitor, within), entity, specialized)
+            document.derivation(derived, progenitor, None if within is None else ids.activity(within),
+                                other_attributes=typed)
         for collection, member in self.members:
             document.membership(collection, member)
         for note, about, session in self.notes:

@@ -190,26 +190,28 @@ class EntityTable:
 class DerivationTable:
     """Derivations in order of appearance, each once.
 
-    A derivation found again as an untraced change keeps that type, as in `DocumentBuilder`.
-    The identifier texts are those the `EntityTable` holds, so a derivation costs only its
-    entry here.
+    A derivation is the entity, its progenitor and the activity it happened in (if any); one
+    found again as an untraced change keeps that type, as in `DocumentBuilder`. The identifier
+    texts are those the `EntityTable` holds, so a derivation costs only its entry here.
     """
 
     def __init__(self) -> None:
-        self._found: Dict[int, Tuple[str, str, bool]] = {}
+        self._found: Dict[int, Tuple[str, str, Optional[str], bool]] = {}
 
     def __len__(self) -> int:
         return len(self._found)
 
-    def add(self, key: int, entity: str, progenitor: str, untraced: bool) -> None:
-        """Record that ``entity`` (number-pair ``key``) was derived from ``progenitor``."""
+    def add(self, key: int, entity: str, progenitor: str, activity: Optional[str], untraced: bool) -> None:
+        """Record that ``entity`` (number-triple ``key``) was derived from ``progenitor`` in
+        ``activity`` (an activity id, or None)."""
         known = self._found.get(key)
         if known is None:
-            self._found[key] = (entity, progenitor, untraced)
-        elif untraced and not known[2]:
-            self._found[key] = (entity, progenitor, True)
+            self._found[key] = (entity, progenitor, activity, untraced)
+        elif untraced and not known[3]:
+            self._found[key] = (entity, progenitor, activity, True)
 
-    def items(self) -> Iterator[Tuple[str, str, bool]]:
-        """Yield ``(entity, progenitor, untraced)`` for every derivation, once, and forget them."""
+    def items(self) -> Iterator[Tuple[str, str, Optional[str], bool]]:
+        """Yield ``(entity, progenitor, activity, untraced)`` for every derivation, once, and
+        forget them."""
         found, self._found = self._found, {}
         yield from found.values()

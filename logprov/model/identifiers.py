@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
-from typing import Tuple
+from typing import Optional, Tuple
 
 from prov.identifier import Namespace, QualifiedName
 
@@ -216,18 +216,20 @@ class IdMaker:
         """
         return f"{self.generation_ns.prefix}:{entity.replace(':', '.', 1)}.by.{local_part(activity)}"
 
-    def derived_text(self, entity: str, progenitor: str) -> str:
+    def derived_text(self, entity: str, progenitor: str, activity: Optional[str] = None) -> str:
         """Return the ``prefix:local`` text of the entity ``entity`` as derived from ``progenitor``
-        (both ``prefix:local`` texts of content entities)."""
-        return f"{self.generation_ns.prefix}:{entity.replace(':', '.', 1)}.from.{progenitor.replace(':', '.', 1)}"
+        (both ``prefix:local`` texts of content entities), in ``activity`` (an activity id) when
+        the derivation happened in one."""
+        text = f"{self.generation_ns.prefix}:{entity.replace(':', '.', 1)}.from.{progenitor.replace(':', '.', 1)}"
+        return text if activity is None else f"{text}.in.{local_part(activity)}"
 
     def generated(self, entity: QualifiedName, activity: str) -> QualifiedName:
         """Return the qualified name of `generated_text`."""
         return self._own(self.generated_text(_text(entity), activity))
 
-    def derived(self, entity: QualifiedName, progenitor: QualifiedName) -> QualifiedName:
+    def derived(self, entity: QualifiedName, progenitor: QualifiedName, activity: Optional[str] = None) -> QualifiedName:
         """Return the qualified name of `derived_text`."""
-        return self._own(self.derived_text(_text(entity), _text(progenitor)))
+        return self._own(self.derived_text(_text(entity), _text(progenitor), activity))
 
     def _own(self, text: str) -> QualifiedName:
         return self.generation_ns[text.partition(":")[2]]

@@ -81,7 +81,7 @@ class RecordStream(StreamMapping):
             return
         term = self.sink.term(self._activity_prefix + local_part(key))
         activity = activities[key] = self.open[key] = StreamedActivity(key, session, len(activities) + 1, term)
-        self.missing_parents.pop(key, None)
+        self.missing_activities.pop(key, None)
         get = data.get
         name = get(K.NAME)
         if name is not None:
@@ -99,7 +99,7 @@ class RecordStream(StreamMapping):
         if parent is not None:
             activity.parent = parent
             if parent not in activities:
-                self.missing_parents[parent] = None
+                self.missing_activities[parent] = None
         if session is not None and session not in self.session_order:
             self.session_order[session] = None
 

@@ -78,7 +78,7 @@ class StatementEmitter:
         self.caches = StreamCaches()
         self._written: Set[int] = set()
         self._collections: Set[int] = set()
-        self._numbers: Dict[str, Dict[object, int]] = {"role": {}, "parameter": {}, "description": {}}
+        self._numbers: Dict[str, Dict[object, int]] = {"role": {}, "parameter": {}, "description": {}, "activity": {}}
         self._fixed: Dict[str, Plan] = {}
 
     def _prepare(self) -> None:
@@ -317,11 +317,14 @@ class StatementEmitter:
         found = (self._term("session", session), described)
         return self.caches.store(self.caches.activity_links, (session, name), found)
 
-    def _derived(self, found: Reference, other: Reference, untraced: bool) -> None:
-        key = relation_key(DERIVED_ENTITY, found[1], other[1])
-        name = self.ids.derived_text(found[0], other[0])
+    def _derived(self, found: Reference, other: Reference, untraced: bool, activity: Optional[str] = None) -> None:
+        """Take the derivation of ``found`` from ``other``, in ``activity`` (an activity id) if
+        it happened in one."""
+        code = 0 if activity is None else self._numbers["activity"].get(activity) or self._number("activity", activity)
+        key = relation_key(DERIVED_ENTITY, found[1], other[1], code)
+        name = self.ids.derived_text(found[0], other[0], activity)
         self._specialization(name, found, key)
-        self.derivations.add(key, name, other[0], untraced)
+        self.derivations.add(key, name, other[0], activity, untraced)
 
     def _member(self, entity: Reference, member: Reference) -> None:
         number = entity[1]

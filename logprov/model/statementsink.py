@@ -16,7 +16,8 @@ __all__ = ["StatementSink", "Fill", "Plan", "Attributes", "Time"]
 Time = Optional[datetime.datetime]
 Attributes = Tuple[Pair, ...]
 Fill = Callable[[str, str, Optional[str], int], str]
-"""``fill(subject, target, time, blank)``: the text of one relation."""
+"""``fill(subject, target, time, blank)``: the text of one relation (``time`` is the activity
+of a derivation)."""
 Plan = Tuple[List[str], Fill]
 """Where the relations of one kind and attributes go, and their ``fill``."""
 
@@ -32,7 +33,8 @@ class StatementSink(Protocol):
     Elements are written by the sink. Relations are written by the stream, with what `template`
     gives for their kind and attributes: a list and a function ``fill``; the stream appends
     ``fill(subject, target, time, blank)`` to the list, where ``subject`` and ``target`` are
-    given by `term`, ``time`` by `moment` (None for a relation without time) and ``blank`` by
+    given by `term`, ``time`` by `moment` (None for a relation without time; for a
+    ``wasDerivedFrom``, the `term` of the activity it happened in) and ``blank`` by
     ``next(sink.blank)``. The sink writes out what its lists hold when `flush` is called.
     """
 
@@ -66,7 +68,7 @@ class StatementSink(Protocol):
         """Return the list relations of ``kind`` with ``attributes`` go to and their ``fill``.
 
         ``kind`` is a PROV-N keyword (``used``, ``wasGeneratedBy``, …); ``timed`` tells whether
-        the relations have a time.
+        the relations have a time (for ``wasDerivedFrom``, an activity).
         """
         ...
 

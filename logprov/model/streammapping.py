@@ -109,7 +109,8 @@ class StreamMapping(StatementEmitter):
         self.session_order: Dict[str, None] = {}
         self.ready: Set[str] = set()
         self.agents: Dict[str, None] = {}
-        self.missing_parents: Dict[str, None] = {}
+        #: Activities named (as a parent, or as the activity of a derivation) and not met.
+        self.missing_activities: Dict[str, None] = {}
         self.pending_links: Dict[str, List[Tuple[str, int, str]]] = {}
         self._notes: Set[Tuple[str, str]] = set()
 
@@ -178,8 +179,8 @@ class StreamMapping(StatementEmitter):
         blank = sink.blank
         for activity in list(self.open.values()):
             self._close(activity)
-        for parent in self.missing_parents:
-            sink.element("activity", self._text("activity", parent), [])
+        for missing in self.missing_activities:
+            sink.element("activity", self._text("activity", missing), [])
         lines, fill = self._plan("wasAttributedTo", NO_ATTRIBUTES)
         for session in self.session_order:
             attributes = self.sessions.attributes.get(session) or {SESSION_TYPE_PAIR: None}
@@ -200,14 +201,15 @@ class StreamMapping(StatementEmitter):
         sink.flush()
         for name, merged in self.entities.items():
             sink.element("entity", name, merged)
-        plans = (
-            self._plan("wasDerivedFrom", NO_ATTRIBUTES),
-            self._plan("wasDerivedFrom", UNTRACED_ATTRIBUTES),
-        )
+        plans = {
+            (untraced, within): self._plan("wasDerivedFrom", UNTRACED_ATTRIBUTES if untraced else NO_ATTRIBUTES, within)
+            for untraced in (False, True) for within in (False, True)
+        }
         term_of = sink.term
-        for count, (entity, progenitor, untraced) in enumerate(self.derivations.items(), 1):
-            lines, fill = plans[untraced]
-            lines.append(fill(term_of(entity), term_of(progenitor), None, next(blank)))
+        for count, (entity, progenitor, happened_in, untraced) in enumerate(self.derivations.items(), 1):
+            lines, fill = plans[(untraced, happened_in is not None)]
+            within = None if happened_in is None else self._term("activity", happened_in)
+            lines.append(fill(term_of(entity), term_of(progenitor), within, next(blank)))
             if not count % _CHUNK:
                 sink.flush()
         sink.flush()
@@ -254,7 +256,7 @@ class StreamMapping(StatementEmitter):
         """Return the new activity ``key``, open."""
         term = self.sink.term(self._activity_prefix + local_part(key))
         activity = self.activities[key] = self.open[key] = StreamedActivity(key, session, len(self.activities) + 1, term)
-        self.missing_parents.pop(key, None)
+        self.missing_activities.pop(key, None)
         return activity
 
     def _activity(self, data: Record, session: Optional[str]) -> None:
@@ -288,7 +290,7 @@ class StreamMapping(StatementEmitter):
                 self.agents[activity.agent] = None
             parent = activity.parent
             if parent is not None and parent not in self.activities:
-                self.missing_parents[parent] = None
+                self.missing_activities[parent] = None
         elif activity.session is None:
             activity.session = session
         if activity.session is not None and activity.session not in self.session_order:
@@ -337,7 +339,12 @@ class StreamMapping(StatementEmitter):
             self._member(found, self._reference(member_id, session))
         progenitor_id = get(K.PROGENITOR_ID)
         if progenitor_id is not None:
-            self._derived(found, self._reference(progenitor_id, session), bool(get(K.UNTRACED)))
+            within = get(K.IN_ACTIVITY)
+            if within is not None:
+                within = str(within)
+                if within not in self.activities:
+                    self.missing_activities[within] = None
+            self._derived(found, self._reference(progenitor_id, session), bool(get(K.UNTRACED)), within)
         if not data.keys() <= _RELATION_KEYS:
             self._describe(data, session, found)
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from prov.model import ProvDocument, ProvGeneration, ProvSpecialization
+from prov.model import ProvDerivation, ProvDocument, ProvGeneration, ProvSpecialization
 
 import logprov
 from logprov.export import export
 from logprov.model import build_document
+from logprov.model.identifiers import local_part
 from logprov.reading.reader import iter_records
 
 from provconstraints import check_records, graph_of, violations
@@ -63,6 +64,7 @@ def test_checker_accepts_a_valid_document():
     ("own specialization", "impossible-specialization-reflexive"),
     ("two invalidators", "invalidation-uniqueness"),
     ("informed by a later activity", "wasInformedBy-ordering"),
+    ("derived in two activities", "generation-uniqueness"),
 ])
 def test_checker_finds_each_violation(case, expected):
     document, ex, first, second = small_document()
@@ -96,6 +98,9 @@ def test_checker_finds_each_violation(case, expected):
         document.invalidation(x, second, minute(3))
     elif case == "informed by a later activity":
         document.communication(first, second)
+    elif case == "derived in two activities":
+        document.derivation(x, ex["p"], first)
+        document.derivation(x, ex["p"], second)
     found = violations(rdf(document))
     assert any(text.startswith(expected) for text in found), found
 
@@ -247,6 +252,44 @@ def test_repeated_values_rewritten_files_and_untraced_changes_meet_the_constrain
     assert sum(1 for r in data if r.get("untraced")) >= 3
     assert any(r.get("status") == "failed" for r in data)
     assert any("parent_activity_id" in r for r in data)
+    check_records(records)
+
+
+class Scaler:
+    """A model whose ``fit`` changes the instance it is called on."""
+
+    def __init__(self):
+        self.factor = 1
+
+    def fit(self, values):
+        self.factor = sum(values)
+        return self
+
+
+def test_a_change_made_again_in_a_second_activity_meets_the_constraints(tmp_path):
+    capture = logprov.ProvCapture(config={
+        "log_filename": str(tmp_path / "scaler.log"), "logger_name": f"logprov.constraints{next(_names)}",
+        "record_git": False, "record_packages": False,
+    })
+    cls = capture.trace_methods(type("Scaler", (Scaler,), {"__module__": __name__}))
+    try:
+        model = cls()
+        model.fit([1, 2])
+        model.factor = 1
+        model.fit([1, 2])
+        capture.end_session()
+    finally:
+        for handler in list(capture.logger.handlers):
+            handler.close()
+            capture.logger.removeHandler(handler)
+    records = list(iter_records(str(tmp_path / "scaler.log")))
+    within = [(r.data["entity_id"], r.data["progenitor_id"], r.data["in_activity"])
+              for r in records if "in_activity" in r.data]
+    assert len(within) == 2 and within[0][:2] == within[1][:2] and within[0][2] != within[1][2]
+    derivations = list(build_document(records).get_records(ProvDerivation))
+    assert sorted(d.args[2].localpart for d in derivations if d.args[2] is not None) == sorted(
+        local_part(activity) for _, _, activity in within)
+    assert len({d.args[0] for d in derivations}) == len(derivations) == 3
     check_records(records)
 
 

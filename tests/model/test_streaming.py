@@ -14,12 +14,13 @@ from logprov.export import export, export_records
 from logprov.export.onepass import write_records
 from logprov.model import build_document
 from logprov.model.recordstream import RecordStream, StreamConflictWarning
+from logprov.model.identifiers import local_part
 from logprov.model.streammapping import StreamMapping
 from logprov.records.kinds import shape_of
 from logprov.reading.reader import iter_records
 
 from logs import DEFINITIONS, SyntheticLog, file_entity, value_entity
-from onepass import ALL, assert_same
+from onepass import ALL, assert_same, graph, read_back
 from provschemas import prov_json_validator, prov_xml_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,11 +44,15 @@ def synthetic_log(path: Path) -> Path:
     derivation = {
         "entity_id": changed["entity_id"], "progenitor_id": observations["entity_id"], "in_session": first,
     }
-    log.call(first, "fit", used=[(changed, "observations")], derivations=[derivation],
-             status="failed", exception=("ValueError", "bad \x00 input \"quoted\"\nline"))
+    fit = log.call(first, "fit", used=[(changed, "observations")], derivations=[derivation],
+                   status="failed", exception=("ValueError", "bad \x00 input \"quoted\"\nline"))
     untraced = dict(derivation, untraced=True, generated_time=log.now())
-    log.call(first, "refit", used=[(changed, "observations")], derivations=[untraced])
-    log.call(first, "slow", finished=False)
+    refit = log.call(first, "refit", used=[(changed, "observations")],
+                     derivations=[untraced, dict(derivation, in_activity=fit)])
+    log.call(first, "slow", finished=False, derivations=[
+        dict(derivation, in_activity=refit), dict(derivation, in_activity=fit),
+        dict(derivation, in_activity="never-described"),
+    ])
     log.end_session(first)
     second = log.session(2, definitions=DEFINITIONS)
     store_again = file_entity(second, "/mnt/store", "d" * 64, entity_description="DataStore", size=4096)
@@ -322,3 +327,37 @@ def test_handlers_by_kind_write_what_the_general_path_writes(synthetic, legacy, 
             fast = _written(records, fmt, RecordStream, window)
             assert fast == _written(records, fmt, StreamMapping, window), fmt
             assert fast.count("\n") > 20
+
+
+def test_a_derivation_keeps_the_activity_it_happened_in(tmp_path):
+    """One derivation per activity the pair was derived in, and one without activity, in every
+    format; prov reads the activity back from PROV-JSON and PROV-XML, rdflib from PROV-O."""
+    from prov.model import ProvDerivation
+    from rdflib import Namespace, URIRef
+
+    log = SyntheticLog()
+    session = log.session(1)
+    before, after = value_entity(session, "x", [1]), value_entity(session, "x", [1, 2])
+    derivation = {"entity_id": after["entity_id"], "progenitor_id": before["entity_id"], "in_session": session}
+    first = log.call(session, "grow", used=[(before, "x")], generated=[(after, "x")])
+    second = log.call(session, "grow", used=[(before, "x")], generated=[(after, "x")])
+    records = [record.data for record in iter_records(log.write(tmp_path / "prov.log"))]
+    records += [dict(derivation, in_activity=first), dict(derivation, in_activity=second),
+                dict(derivation, in_activity=first), dict(derivation, untraced=True)]
+    document = build_document(records)
+    found = {(d.args[2].localpart if d.args[2] else None, bool(d.get_attribute("prov:type")))
+             for d in document.get_records(ProvDerivation)}
+    assert found == {(local_part(first), False), (local_part(second), False), (None, True)}
+    assert len(list(document.get_records(ProvDerivation))) == 3
+    assert_same(records, shortcuts=(True, False))
+    for fmt in ("json", "xml"):
+        derivations = read_back(export_records(records, fmt), fmt).get_records(ProvDerivation)
+        assert sorted(str(d.args[2]) for d in derivations) == sorted(str(d.args[2]) for d in
+                                                                     document.get_records(ProvDerivation))
+    prov_o = Namespace("http://www.w3.org/ns/prov#")
+    triples = graph(export_records(records, "nt"))
+    activities = {activity for _, _, activity in triples.triples((None, prov_o.hadActivity, None))}
+    assert activities == {URIRef(f"urn:logprov:activity:{local_part(key)}") for key in (first, second)}
+    assert 'wasDerivedFrom(' in export_records(records, "provn")
+    assert f"activity:{local_part(first)}, -, -)" in export_records(records, "provn")
+
