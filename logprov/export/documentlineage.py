@@ -26,6 +26,7 @@ from ..model.identifiers import GENERATION, LOGPROV, IdMaker, local_part
 from ..model.mapping import (
     COLLECTION,
     ENTITY_TYPES,
+    GENERATED_AT,
     IN_SESSION,
     UNTRACED,
     ActivityState,
@@ -194,8 +195,14 @@ def _entity_attributes(entity: "Entity", collection: bool) -> list:
     pairs: list = [(PROV_LOCATION, _text_value(location)) for location in entity.locations]
     found = ((LOGPROV["hash"], entity.hash), (LOGPROV["hashType"], entity.hash_type),
              (LOGPROV["contentType"], entity.content_type), (LOGPROV["description"], entity.description),
-             (LOGPROV["size"], entity.size), (LOGPROV["entityDescription"], entity.entity_description))
+             (LOGPROV["size"], entity.size), (LOGPROV["idScheme"], entity.id_scheme),
+             (LOGPROV["digest"], entity.digest), (LOGPROV["entityDescription"], entity.entity_description),
+             (LOGPROV["identifiedBy"], entity.identified_by), (LOGPROV["productId"], entity.product_id),
+             (LOGPROV["referenceMeta"], entity.reference_meta))
     pairs.extend((key, _text_value(value)) for key, value in found if value is not None)
+    generated = to_time(entity.generated_time)
+    if generated is not None:
+        pairs.append((GENERATED_AT, generated))
     if entity.value is not None:
         pairs.append((PROV_VALUE, attribute_value(entity.value, VALUE_LIMIT)))
     if entity.type is not None:
@@ -249,7 +256,9 @@ def lineage_document(lineage: "Lineage", sessions: Iterable["Session"] = (),
     drawing of it needs no second walk (and no reading of the logs). Elements are named as in
     `logprov.model.build_document`; activities carry their name, times, status, exception,
     function and parameters, and are linked to their session and their agent; entities carry
-    their locations, digest, size, content type, description, value and type.
+    the attributes of the mapping (locations, digest, size, content type, description, id
+    scheme, product identification, value, type, time of an untraced change), and a derivation
+    the activity it happened in.
 
     Parameters
     ----------
@@ -312,7 +321,8 @@ def lineage_document(lineage: "Lineage", sessions: Iterable["Session"] = (),
         elif edge.relation == "wasGeneratedBy":
             document.generation(effect, cause, other_attributes=role)
         elif edge.relation == "wasDerivedFrom":
-            document.derivation(effect, cause, other_attributes=[(PROV_TYPE, UNTRACED)] if edge.untraced else None)
+            document.derivation(effect, cause, None if edge.activity is None else ids.activity(edge.activity),
+                                other_attributes=[(PROV_TYPE, UNTRACED)] if edge.untraced else None)
         elif edge.relation == "hadMember":
             document.membership(effect, cause)
         elif edge.relation == "wasInformedBy":

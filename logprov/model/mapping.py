@@ -185,7 +185,7 @@ def entity_attributes(data: Record, value_limit: int) -> List[Pair]:
     list of (QualifiedName, value)
         The described attributes, in the order of the record's keys, each pair once;
         ``prov:type prov:Collection`` for a membership and ``logprov:generatedAtTime`` for a
-        timed derivation.
+        timed derivation (or an entity record with its time, as a store gives it back).
     """
     pairs: List[Pair] = []
     for field, value in data.items():
@@ -202,7 +202,7 @@ def entity_attributes(data: Record, value_limit: int) -> List[Pair]:
             pairs.append((attribute, named or attribute_value(value)))
         elif kind is _MEMBER:
             pairs.append((attribute, COLLECTION))
-        elif K.PROGENITOR_ID in data:
+        else:
             moment = to_time(value)
             if moment is not None:
                 pairs.append((attribute, moment))

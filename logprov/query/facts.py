@@ -86,7 +86,8 @@ class Sink(Protocol):
 
     def derivation(self, entity: str, progenitor: str, owners: tuple, untraced: bool,
                    activity: Optional[str], session: Optional[str], moment: Optional[str]) -> None:
-        """Take a derivation."""
+        """Take a derivation; ``activity`` is the one it happened in. The ``generated_time`` of
+        an untraced derivation follows as an entity description of the derived entity."""
 
 
 @contextmanager
@@ -197,5 +198,8 @@ class FactReader:
                 entity, other, (owner, other_owner), bool(data.get(K.UNTRACED)),
                 None if activity is None else str(activity), session, moment,
             )
+            found = data.get(K.GENERATED_TIME)
+            if found is not None:
+                self.sink.entity(entity, owner, session, moment, {K.GENERATED_TIME: found})
             return
         self.sink.entity(entity, owner, session, moment, data)

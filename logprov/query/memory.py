@@ -9,9 +9,9 @@ from .filters import ActivityQuery, EntityQuery, glob_regex, status_of
 from .model import RELATIONS, Activity, Edge, Entity, Link, Session
 from .window import Window
 from ..records.keys import (
-    AGENT_NAME, CONTENT_TYPE, DESCRIPTION, DURATION, END_TIME, ENTITY_DESCRIPTION, EXCEPTION_MESSAGE,
-    EXCEPTION_TYPE, FUNCTION, HASH, HASH_TYPE, LOCATION, NAME, PARAMETERS, PARENT_ACTIVITY_ID, SIZE, START_TIME,
-    STATUS, TYPE, VALUE,
+    AGENT_NAME, CONTENT_TYPE, DESCRIPTION, DIGEST, DURATION, END_TIME, ENTITY_DESCRIPTION, EXCEPTION_MESSAGE,
+    EXCEPTION_TYPE, FUNCTION, GENERATED_TIME, HASH, HASH_TYPE, ID_SCHEME, IDENTIFIED_BY, LOCATION, NAME, PARAMETERS,
+    PARENT_ACTIVITY_ID, PRODUCT_ID, REFERENCE_META, SIZE, START_TIME, STATUS, TYPE, VALUE,
 )
 
 __all__ = ["MemoryGraph"]
@@ -148,8 +148,8 @@ class MemoryGraph:
             entities[entity] = {_OWNER: owners[0]}
         if progenitor not in entities:
             entities[progenitor] = {_OWNER: owners[1]}
-        self.progenitors[entity].append((progenitor, untraced))
-        self.derivatives[progenitor].append((entity, untraced))
+        self.progenitors[entity].append((progenitor, untraced, activity))
+        self.derivatives[progenitor].append((entity, untraced, activity))
 
     # -- answering --------------------------------------------------------------------------
 
@@ -248,7 +248,9 @@ class MemoryGraph:
             _links("generated", key, self.makers.get(key, ()), entity_first=False) if links else (),
             _links("used", key, self.users.get(key, ()), entity_first=False) if links else (),
             tuple(dict.fromkeys(self.members.get(key, ()))) if links else (),
-            tuple(dict.fromkeys(p for p, _ in self.progenitors.get(key, ()))) if links else (),
+            tuple(dict.fromkeys(p for p, _, _ in self.progenitors.get(key, ()))) if links else (),
+            id_scheme=get(ID_SCHEME), digest=get(DIGEST), identified_by=get(IDENTIFIED_BY),
+            product_id=get(PRODUCT_ID), reference_meta=get(REFERENCE_META), generated_time=get(GENERATED_TIME),
         )
 
     def get_activities(self, keys: Iterable[str], links: bool = True) -> dict:
@@ -267,7 +269,7 @@ class MemoryGraph:
         if kind == "entity":
             for key in keys:
                 edges.extend(Edge("wasGeneratedBy", key, a, r) for a, r in self.makers.get(key, ()))
-                edges.extend(Edge("wasDerivedFrom", key, p, None, u) for p, u in self.progenitors.get(key, ()))
+                edges.extend(Edge("wasDerivedFrom", key, p, None, u, a) for p, u, a in self.progenitors.get(key, ()))
                 edges.extend(Edge("hadMember", key, m) for m in self.members.get(key, ()))
         else:
             for key in keys:
@@ -283,7 +285,7 @@ class MemoryGraph:
         if kind == "entity":
             for key in keys:
                 edges.extend(Edge("used", a, key, r) for a, r in self.users.get(key, ()))
-                edges.extend(Edge("wasDerivedFrom", e, key, None, u) for e, u in self.derivatives.get(key, ()))
+                edges.extend(Edge("wasDerivedFrom", e, key, None, u, a) for e, u, a in self.derivatives.get(key, ()))
                 edges.extend(Edge("hadMember", c, key) for c in self.collections.get(key, ()))
         else:
             for key in keys:

@@ -195,6 +195,12 @@ class Entity:
         Ids of its members, for a collection.
     derived_from : tuple of str
         Ids of the entities it was derived from.
+    id_scheme, digest : str or None
+        How its id was made: a scheme (``path``, …) or a digest algorithm of its content.
+    identified_by, product_id, reference_meta : str or None
+        The identification of a data product (ctapipe provenance).
+    generated_time : str or None
+        When a change made outside traced calls was found (an untraced derivation).
     """
 
     id: str
@@ -213,6 +219,12 @@ class Entity:
     used_by: tuple = ()
     members: tuple = ()
     derived_from: tuple = ()
+    id_scheme: Optional[str] = None
+    digest: Optional[str] = None
+    identified_by: Optional[str] = None
+    product_id: Optional[str] = None
+    reference_meta: Optional[str] = None
+    generated_time: Optional[str] = None
 
     kind = "entity"
 
@@ -285,6 +297,8 @@ class Edge:
         Role of a usage or generation.
     untraced : bool
         For a derivation: the entity was changed outside any traced activity.
+    activity : str or None
+        For a derivation: the activity it happened in.
     """
 
     relation: str
@@ -292,6 +306,7 @@ class Edge:
     cause: str
     role: Optional[str] = None
     untraced: bool = False
+    activity: Optional[str] = None
 
     def to_dict(self) -> dict:
         """Return the edge as a JSON-serialisable dict."""

@@ -25,9 +25,11 @@ _ACTIVITY_COLUMNS = ("a.act_id, a.act_name, a.act_session, a.act_startTime, a.ac
                      "a.act_ended, a.act_duration, a.act_exception_type, a.act_exception_message, a.act_function, "
                      "a.act_agent, a.act_parent, a.act_parameters")
 _ENTITY_NAMES = ("type", "location", "value", "hash", "hash_type", "entity_description", "content_type",
-                 "size", "description")
+                 "size", "description", "id_scheme", "digest", "identified_by", "product_id", "reference_meta",
+                 "generated_time")
 _ENTITY_COLUMNS = ("er_type, er_location, er_value, er_hash, er_hash_type, er_descr_id, er_content_type, "
-                   "er_size, er_description")
+                   "er_size, er_description, er_id_scheme, er_digest, er_identified_by, er_product_id, "
+                   "er_reference_meta, er_generated_time")
 _INCOMPLETE = "a.act_status IS NULL AND a.act_startTime IS NOT NULL AND a.act_ended = 0"
 _EVERYTHING: tuple[str, list] = ("1 = 1", [])
 
@@ -317,10 +319,10 @@ class StoreGraph:
     def _derivations(self, column: str, chunk: list) -> Iterator[Edge]:
         """The derivations of the window whose ``column`` (derived or used entity) is in ``chunk``."""
         wdf, wdf_params = self._own("wdf")
-        for entity, progenitor, untraced in self._rows(
-                f"SELECT wdf_generatedEntity, wdf_usedEntity, wdf_untraced FROM wasDerivedFrom "
+        for entity, progenitor, untraced, activity in self._rows(
+                f"SELECT wdf_generatedEntity, wdf_usedEntity, wdf_untraced, wdf_activity FROM wasDerivedFrom "
                 f"WHERE {column} IN ({_marks(chunk)}) AND {wdf} ORDER BY wdf_seq + 0", [*chunk, *wdf_params]):
-            yield Edge("wasDerivedFrom", entity, progenitor, None, bool(untraced))
+            yield Edge("wasDerivedFrom", entity, progenitor, None, bool(untraced), activity)
 
     def _memberships(self, column: str, chunk: list) -> Iterator[Edge]:
         """The memberships of the window whose ``column`` (collection or member) is in ``chunk``."""

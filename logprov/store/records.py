@@ -16,7 +16,7 @@ from ..query.facts import CONTEXT_FIELDS, SESSION_FIELDS
 from ..reading.reader import ProvRecord
 from ..records import keys as K
 from .engines import Engine
-from .writer import SESSION_COLUMNS
+from .writer import ENTITY_KEYS, SESSION_COLUMNS
 
 __all__ = ["stored_records"]
 
@@ -69,12 +69,12 @@ def stored_records(engine: Engine) -> Iterator[ProvRecord]:
         yield record(row[1] or row[2], data, row[0])
     for (key, logged, session, moment, *values) in engine.iterate(
             "SELECT e.er_ent_id, i.ent_logged_id, e.er_session, e.er_moment, e.er_type, e.er_location, e.er_value, "
-            "e.er_hash, e.er_hash_type, e.er_descr_id, e.er_content_type, e.er_size, e.er_description "
-            "FROM entity_record e JOIN entity i ON i.ent_id = e.er_ent_id ORDER BY e.er_seq"):
+            "e.er_hash, e.er_hash_type, e.er_descr_id, e.er_content_type, e.er_size, e.er_description, "
+            "e.er_id_scheme, e.er_digest, e.er_identified_by, e.er_product_id, e.er_reference_meta, "
+            "e.er_generated_time FROM entity_record e JOIN entity i ON i.ent_id = e.er_ent_id ORDER BY e.er_seq"):
         owner = _owner(key, logged)
         data = {K.ENTITY_ID: logged, K.IN_SESSION: owner or session}
-        for name, value in zip((K.TYPE, K.LOCATION, K.VALUE, K.HASH, K.HASH_TYPE, K.ENTITY_DESCRIPTION,
-                                K.CONTENT_TYPE, K.SIZE, K.DESCRIPTION), values):
+        for name, value in zip(ENTITY_KEYS, values):
             if value is not None:
                 data[name] = value
         yield record(moment, data, owner or session)

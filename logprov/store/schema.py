@@ -17,7 +17,7 @@ from .engines import Engine, StoreError, lock_number
 __all__ = ["SCHEMA_VERSION", "ddl", "stored_version", "prepare"]
 
 #: The version of the schema this logprov writes and reads.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def ddl(dialect: str, version: int) -> str:

@@ -10,7 +10,7 @@ from ..query.window import utc_text
 from ..records import keys as K
 from .engines import Engine, chunked
 
-__all__ = ["StoreWriter", "SESSION_COLUMNS", "ACTIVITY_COLUMNS"]
+__all__ = ["StoreWriter", "SESSION_COLUMNS", "ACTIVITY_COLUMNS", "ENTITY_KEYS"]
 
 #: Columns of the session table, in the order of `SESSION_FIELDS` then `CONTEXT_FIELDS` (the
 #: job and the container as JSON objects).
@@ -31,9 +31,15 @@ _ACTIVITY_KEYS = {
     K.EXCEPTION_MESSAGE: 10, K.FUNCTION: 11, K.AGENT_NAME: 12, K.PARENT_ACTIVITY_ID: 13,
 }
 _KEEP_FIRST = ("act_session", "act_moment", "act_startTime", "act_start_utc")
+#: Record keys of an entity description, in the order of their columns in entity_record.
+ENTITY_KEYS = (
+    K.TYPE, K.LOCATION, K.VALUE, K.HASH, K.HASH_TYPE, K.ENTITY_DESCRIPTION, K.CONTENT_TYPE, K.SIZE, K.DESCRIPTION,
+    K.ID_SCHEME, K.DIGEST, K.IDENTIFIED_BY, K.PRODUCT_ID, K.REFERENCE_META, K.GENERATED_TIME,
+)
 _ENTITY_RECORD_COLUMNS = (
     "er_ent_id", "er_session", "er_moment", "er_type", "er_location", "er_value", "er_hash", "er_hash_type",
-    "er_descr_id", "er_content_type", "er_size", "er_description", "er_first",
+    "er_descr_id", "er_content_type", "er_size", "er_description", "er_id_scheme", "er_digest",
+    "er_identified_by", "er_product_id", "er_reference_meta", "er_generated_time", "er_first",
 )
 _APPENDED = {
     "entity_record": _ENTITY_RECORD_COLUMNS,
@@ -160,8 +166,7 @@ class StoreWriter:
         """Take an entity description."""
         self._id(entity, owner)
         get = data.get
-        values = (get(K.TYPE), get(K.LOCATION), get(K.VALUE), get(K.HASH), get(K.HASH_TYPE),
-                  get(K.ENTITY_DESCRIPTION), get(K.CONTENT_TYPE), get(K.SIZE), get(K.DESCRIPTION))
+        values = tuple(get(key) for key in ENTITY_KEYS)
         self.rows["entity_record"].append((entity, session, moment, *values, self._first(entity, values)))
 
     def _first(self, entity: str, values: tuple) -> int:

@@ -16,6 +16,7 @@ import logprov.query
 from analyses import LEGACY, LEGACY_FILE, file_id
 from commands import assert_one_line_error, run
 from logs import SyntheticLog, file_entity
+from logprov.model.identifiers import local_part
 
 pytestmark = pytest.mark.usefixtures("cache")
 
@@ -143,6 +144,39 @@ def test_a_drawn_collection_keeps_its_type_and_members(capsys, tmp_path):
     drawn = (tmp_path / "c.dot").read_text()
     assert drawn.count('label="member"') == 3 and "prov:Collection" in drawn
     assert drawn == focused_drawing(path, collection["entity_id"], options)
+
+
+def test_a_lineage_drawing_keeps_every_entity_attribute_and_the_activity_of_a_derivation(capsys, tmp_path):
+    log = SyntheticLog()
+    session = log.session(1)
+    raw = file_entity(session, "/data/raw.fits", "a" * 64, id_scheme="path", identified_by="ctapipe",
+                      product_id="run-23523", reference_meta="{\"CTA PRODUCT ID\": \"23523\"}")
+    table = file_entity(session, "/data/table.fits", "b" * 64, digest="sha256:" + "b" * 64)
+    fit = log.call(session, "fit", used=[(raw, "raw")], generated=[(table, "table")])
+    changed = file_entity(session, "/data/table2.fits", "c" * 64)
+    log.batch([changed, {"entity_id": changed["entity_id"], "progenitor_id": table["entity_id"],
+                         "in_session": session, "in_activity": fit},
+               {"entity_id": changed["entity_id"], "progenitor_id": raw["entity_id"], "in_session": session,
+                "untraced": True, "generated_time": log.now()}])
+    path = log.write(tmp_path / "prov.log")
+    options = ["--attributes", "--depth", "4", "--direction", "ancestors"]
+    status, _, err = run(capsys, "graph", path, "--entity", changed["entity_id"], *options, "-o", tmp_path / "l.dot")
+    assert status == 0, err
+    drawn = (tmp_path / "l.dot").read_text()
+    for attribute in ("idScheme", "digest", "identifiedBy", "productId", "referenceMeta", "generatedAtTime"):
+        assert f"logprov:{attribute}" in drawn, attribute
+    assert drawn == focused_drawing(path, changed["entity_id"], options)
+    with logprov.query.open(path, index=False) as memory, logprov.query.open(path) as indexed:
+        for provenance in (memory, indexed):
+            lineage = provenance.lineage(changed["entity_id"])
+            derivations = {(edge.cause, edge.activity, edge.untraced)
+                           for edge in lineage.edges if edge.relation == "wasDerivedFrom"}
+            assert derivations == {(table["entity_id"], fit, False), (raw["entity_id"], None, True)}
+    from logprov.export.documentlineage import lineage_document
+    from prov.model import ProvDerivation
+
+    document = lineage_document(lineage)
+    assert {str(d.args[2]) for d in document.get_records(ProvDerivation)} == {"None", f"activity:{local_part(fit)}"}
 
 
 def test_a_lineage_is_drawn_from_standard_input(capsys, monkeypatch, two_sessions, tmp_path):

@@ -10,10 +10,13 @@ import pytest
 
 import logprov.query
 import logprov.store
+from logprov.model import build_document
+from logprov.model.sessions import SESSION_TYPE
 from logprov.reading.reader import iter_records
 from logprov.store import SourceChanged, StoreError
 from logprov.store.engines import connect, glob_posix
 from logprov.store.location import parse_location, redact
+from logprov.store.records import stored_records
 from logs import SyntheticLog, value_entity
 from storelogs import entity_answers, expected_rows, stored_rows, synthetic_log
 from analyses import answers
@@ -51,6 +54,57 @@ def test_lineage_of_every_entity_is_the_same_on_both_engines_and_the_logs(tmp_pa
         with logprov.query.open(store=address) as provenance:
             assert entity_answers(provenance) == expected, address
             assert provenance.records == sum(1 for _ in iter_records([str(log) for log in logs]))
+
+
+def test_both_engines_hold_every_entity_attribute_and_the_activity_of_a_derivation(tmp_path, postgres_url):
+    log = synthetic_log(tmp_path / "job.log", 3, calls=4)
+    stores = [str(tmp_path / "prov.db"), postgres_url]
+    for address in stores:
+        logprov.store.load(log, address)
+    for address in stores:
+        with logprov.query.open(store=address) as provenance:
+            [last] = [e for e in provenance.find_entities() if e.location == "/data/3/step3.fits"]
+            assert (last.digest, last.identified_by, last.product_id, last.reference_meta) == (
+                f"sha256:{3:064d}", "ctapipe", "3-3", '{"CTA PRODUCT ID": "3"}')
+            assert last.generated_time is not None
+            lineage = provenance.lineage(last.id)
+            assert any(entity.id_scheme == "path" for entity in lineage.entities.values())
+            derivations = [edge for edge in lineage.edges if edge.relation == "wasDerivedFrom"]
+            within = {edge.activity for edge in derivations if edge.activity is not None}
+            assert len(within) == 4 and within <= set(lineage.activities) | {
+                a.id for a in provenance.find_activities()}
+            assert any(edge.untraced for edge in derivations)
+        engine = connect(address)
+        try:
+            document = build_document(stored_records(engine))
+        finally:
+            engine.close()
+        assert _without_sessions(document) == _without_sessions(build_document(iter_records(str(log)))), address
+
+
+def _without_sessions(document) -> set:
+    """The statements of ``document`` but its session entities (a store keeps a few session facts)."""
+    return {str(record) for record in document.get_records()
+            if not (record.is_element() and SESSION_TYPE in record.get_asserted_types())}
+
+
+def test_a_version_1_store_migrates_and_keeps_what_it_held(store, tmp_path):
+    from logprov.store.schema import SCHEMA_VERSION, ddl, prepare, stored_version
+
+    first, second = (synthetic_log(tmp_path / f"job{number}.log", number, calls=2) for number in (1, 2))
+    engine = connect(store)
+    try:
+        with engine.transaction():
+            engine.script(ddl(engine.dialect, 1))
+            engine.run("INSERT INTO store_meta (meta_key, meta_value) VALUES ('schema', '1')")
+        assert stored_version(engine) == 1
+        assert prepare(engine) == SCHEMA_VERSION == 2
+        assert stored_version(engine) == 2
+    finally:
+        engine.close()
+    logprov.store.load([first, second], store)
+    with logprov.query.open([first, second], index=False) as memory, logprov.query.open(store=store) as stored:
+        assert entity_answers(stored) == entity_answers(memory)
 
 
 def test_loading_twice_adds_nothing_and_a_grown_log_loads_its_new_lines(store, tmp_path):
