@@ -165,8 +165,7 @@ class StoreWriter:
                data: dict) -> None:
         """Take an entity description."""
         self._id(entity, owner)
-        get = data.get
-        values = tuple(get(key) for key in ENTITY_KEYS)
+        values = tuple(map(data.get, ENTITY_KEYS))
         self.rows["entity_record"].append((entity, session, moment, *values, self._first(entity, values)))
 
     def _first(self, entity: str, values: tuple) -> int:
