@@ -213,11 +213,16 @@ def cached_distribution_map() -> dict | None:
 _KNOWN_MAP: list = []
 
 
+#: The import path the map of `distribution_map` was made for, as a one-item list.
+_MAPPED_PATH: list = [None]
+
+
 @lru_cache(maxsize=1)
 def distribution_map() -> dict:
     """Return the map of installed distributions (see `_scan_distributions`), computed once per
     interpreter and environment: kept in a file of the cache folder, keyed by the interpreter
     and its import path, and read again while no folder holding distributions changed."""
+    _MAPPED_PATH[0] = list(sys.path)
     if _KNOWN_MAP:
         return _KNOWN_MAP.pop()
     path = _map_path()
@@ -246,6 +251,22 @@ def _named_distribution(name: str) -> tuple | None:
         return None
     required = tuple(_canonical(_requirement_name(r)) for r in dist.requires or () if "extra ==" not in r)
     return dist.metadata["Name"], dist.version, required
+
+
+def _distribution_entry(key: str, distributions: dict) -> Any:
+    """``[name, version, required]`` of the distribution called ``key`` (a module or
+    distribution name), or None when it is not installed.
+
+    Looked up in ``distributions`` (of `distribution_map`), which holds every distribution of
+    the import path it was made for: a name it lacks is not installed there, and finding that
+    out again with `_named_distribution` would list every folder of the path (milliseconds).
+    After a change of the import path, a name missing from the map is looked up with
+    `_named_distribution`.
+    """
+    entry = distributions.get(_canonical(key))
+    if entry is None and _MAPPED_PATH[0] != sys.path:
+        return _named_distribution(key)
+    return entry
 
 
 def _requirement_name(requirement: str) -> str:
@@ -286,14 +307,14 @@ def package_versions(modules: Iterable[str], dependencies: bool = True) -> dict:
         keys = modules_map.get(top)
         found = [distributions[key] for key in keys if key in distributions] if keys else []
         if not found and dependencies:
-            named = _named_distribution(top)
+            named = _distribution_entry(top, distributions)
             found = [named] if named is not None else []
         for name, version, needs in found:
             versions[name] = version
             required.extend(needs)
     if dependencies:
         for key in required:
-            entry = distributions.get(key) or _named_distribution(key)
+            entry = _distribution_entry(key, distributions)
             if entry is not None:
                 versions.setdefault(entry[0], entry[1])
     return versions
