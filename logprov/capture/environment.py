@@ -17,6 +17,7 @@ from importlib import metadata
 from typing import Any, Callable, Iterable
 
 from ..records import keys as K
+from ..records.lines import json_loads
 from .flusher import start_thread
 from .process import current_pid
 from .secrecy import REDACTED, SecrecyPolicy
@@ -189,7 +190,7 @@ def _read_cached_map(path: str) -> dict | None:
     """Return the map kept in ``path`` while no folder holding distributions changed, else None."""
     try:
         with open(path, encoding="utf-8") as stream:
-            cached = json.load(stream)
+            cached = json_loads(stream.read())
         if cached.get("format") == _MAP_FORMAT and cached.get("stamp") == _stamp(cached["map"]["folders"]):
             return cached["map"]
     except (OSError, ValueError, AttributeError, KeyError, TypeError):
@@ -288,7 +289,8 @@ def imported_modules(names: Iterable[str] | None = None) -> list[str]:
     standard library left out."""
     modules = list(sys.modules) if names is None else names
     tops = {module.partition(".")[0] for module in modules}
-    return sorted(top for top in tops if _top_module(top) is not None)
+    tops.difference_update(sys.stdlib_module_names)
+    return sorted(top for top in tops if top and top[0] != "_")
 
 
 def package_versions(modules: Iterable[str], dependencies: bool = True) -> dict:
