@@ -368,6 +368,10 @@ class CodeFacts:
     map of distributions is cached), the rest (git, a scan of the distributions) on a thread of
     its own, which hands what it found to a callback.
 
+    The thread is started by `start`, once the record the facts complete is written: while it
+    runs Python code it holds the interpreter, which the traced call writing that record would
+    otherwise wait for.
+
     Parameters
     ----------
     packages, git : bool
@@ -384,11 +388,14 @@ class CodeFacts:
         self._lock = threading.Lock()
         #: ``(process id, thread id, event set when done)`` of the last look-up.
         self._job: tuple[int, int, threading.Event] | None = None
+        #: The arguments of the look-up `begin` prepared and `start` has not started, or None.
+        self.prepared: tuple | None = None
         _ALL.add(self)
 
     def begin(self, deliver: Callable[[dict], None]) -> dict:
-        """Return the facts known now, and look up the missing ones on a thread, which calls
-        ``deliver`` with those it found (if any), unless a look-up is under way already."""
+        """Return the facts known now, and prepare the look-up of the missing ones (started
+        by `start`), which calls ``deliver`` with those it found (if any), unless a look-up is
+        prepared or under way already."""
         with self._lock:
             missing = [name for name in self.wanted if name not in self.found]
             if K.PACKAGES in missing:
@@ -399,12 +406,19 @@ class CodeFacts:
                 except Exception:
                     pass
             known = {name: dict(value) for name, value in self.found.items() if value is not None}
-            if missing and not self.running():
-                done = threading.Event()
-                ident = start_thread(self._look_up, missing, set(self.traced), list(sys.modules),
-                                     calling_code_directory(), deliver, done)
-                self._job = (current_pid(), ident, done)
+            if missing and self.prepared is None and not self.running():
+                self.prepared = (missing, set(self.traced), list(sys.modules), calling_code_directory(), deliver)
         return known
+
+    def start(self) -> None:
+        """Start the look-up `begin` prepared, on a thread of its own (nothing when none is)."""
+        with self._lock:
+            prepared, self.prepared = self.prepared, None
+            if prepared is None:
+                return
+            done = threading.Event()
+            ident = start_thread(self._look_up, *prepared, done)
+            self._job = (current_pid(), ident, done)
 
     def running(self) -> bool:
         """Return True while a look-up started in this process is under way."""
@@ -412,7 +426,10 @@ class CodeFacts:
         return job is not None and job[0] == current_pid() and not job[2].is_set()
 
     def wait(self, timeout: float) -> None:
-        """Wait up to ``timeout`` seconds for a look-up under way to end (its facts delivered)."""
+        """Wait up to ``timeout`` seconds for a look-up under way to end (its facts delivered),
+        starting the one prepared, if any."""
+        if self.prepared is not None:
+            self.start()
         job = self._job
         if job is not None and job[0] == current_pid() and job[1] != threading.get_ident():
             job[2].wait(timeout)
@@ -465,6 +482,7 @@ class CodeFacts:
     def _after_fork_in_child(self) -> None:
         self._lock = threading.Lock()
         self._job = None
+        self.prepared = None
 
 
 _ALL: "weakref.WeakSet[CodeFacts]" = weakref.WeakSet()

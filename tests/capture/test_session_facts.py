@@ -323,3 +323,32 @@ def test_records_of_later_facts_have_a_kind_of_their_own():
     assert kind_of({"session_id": "s", "packages": {"a": "1"}}) == "session_facts"
     assert kind_of({"session_id": "s", "startTime": "t", "git": {}}) == "session"
     assert kind_of({"session_id": "s", "endTime": "t"}) == "session_end"
+
+
+@pytest.mark.parametrize("flush_interval", [0.2, 0])
+def test_the_look_up_begins_once_the_session_record_is_written(make_capture, flush_interval):
+    capture = make_capture(record_git=True, flush_interval=flush_interval)
+    facts = capture.calls.sessions.code_facts
+    seen = []
+
+    @capture.trace
+    def step(x):
+        seen.append(facts.prepared is not None)
+        return x + 1
+
+    assert step(1) == 2
+    assert seen == [flush_interval > 0], "held back with the start batch, the session record is written at the end"
+    assert facts.prepared is None
+    facts.wait(30)
+    assert not facts.running() and "git" in facts.found
+    assert step(2) == 3 and seen[1:] == [False]
+
+
+def test_a_prepared_look_up_is_started_by_waiting_for_it(tmp_path):
+    delivered: list = []
+    facts = session.CodeFacts(packages=False, git=True, traced=set())
+    assert facts.begin(delivered.append) == {}
+    assert facts.prepared is not None and not facts.running() and delivered == []
+    assert facts.begin(delivered.append) == {} and delivered == [], "prepared once"
+    facts.wait(30)
+    assert facts.prepared is None and not facts.running() and "git" in facts.found
