@@ -352,3 +352,43 @@ def test_a_prepared_look_up_is_started_by_waiting_for_it(tmp_path):
     assert facts.begin(delivered.append) == {} and delivered == [], "prepared once"
     facts.wait(30)
     assert facts.prepared is None and not facts.running() and "git" in facts.found
+
+
+def test_a_thread_prepared_ahead_runs_what_it_is_handed():
+    from logprov.capture import flusher
+
+    flusher.prepare_threads()
+    prepared = {thread.ident for thread in flusher._idle}
+    assert len(prepared) == 2
+    flusher.prepare_threads()
+    assert {thread.ident for thread in flusher._idle} == prepared, "at most two idle threads"
+    ran, done = [], threading.Event()
+
+    def target(value):
+        ran.append((value, threading.get_ident()))
+        done.set()
+
+    ident = start_thread(target, 5)
+    assert ident in prepared and len(flusher._idle) == 1
+    assert done.wait(10) and ran == [(5, ident)]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_starts_threads_of_its_own():
+    from logprov.capture import flusher
+
+    flusher.prepare_threads()
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            done = threading.Event()
+            idle = len(flusher._idle)
+            start_thread(done.set)
+            os.write(write, b"%d %d" % (idle, done.wait(10)))
+        finally:
+            os._exit(0)
+    os.close(write)
+    answer = os.read(read, 100)
+    os.waitpid(child, 0)
+    assert answer == b"0 1", "no idle thread of the parent in the child; a new thread runs the work"
