@@ -92,6 +92,7 @@ class CallRecorder:
         self.problems = problems
         self.entity_log = EntityLog(config, secret, entities, problems)
         self.sessions = Sessions(config, definitions, secret, writer, problems, self.release_all, job, container)
+        self._facts = self.sessions.code_facts
         self._current: contextvars.ContextVar[Run | None] = contextvars.ContextVar(
             f"logprov_activity_{id(self)}", default=None
         )
@@ -186,6 +187,8 @@ class CallRecorder:
                 self._flusher.ensure_running()
             else:
                 self.writer.emit_texts(((start_time, records),))
+                if self._facts.prepared is not None:
+                    self._facts.start()
             run.token = self._current.set(run)
             return run
         except Exception as exc:
@@ -208,6 +211,8 @@ class CallRecorder:
         except IndexError:
             return
         self.writer.emit_texts((pending,))
+        if self._facts.prepared is not None:
+            self._facts.start()
 
     def release_all(self) -> None:
         """Write every start batch still held back."""
@@ -295,6 +300,8 @@ class CallRecorder:
             )
             records.append(dumps(record))
             self.writer.emit_texts(((timestamp, records),))
+            if self._facts.prepared is not None:
+                self._facts.start()
             return note_id
         except Exception as exc:
             self.problems.internal_error("note", exc)
@@ -338,6 +345,8 @@ class CallRecorder:
             except IndexError:
                 batches = ((end_time, records),)
             self.writer.emit_texts(batches)
+            if self._facts.prepared is not None:
+                self._facts.start()
             if run.products and exc is None:
                 self._embed_products(run)
         except Exception as error:

@@ -17,6 +17,7 @@ from importlib import metadata
 from typing import Any, Callable, Iterable
 
 from ..records import keys as K
+from ..records.lines import json_loads
 from .flusher import start_thread
 from .process import current_pid
 from .secrecy import REDACTED, SecrecyPolicy
@@ -189,7 +190,7 @@ def _read_cached_map(path: str) -> dict | None:
     """Return the map kept in ``path`` while no folder holding distributions changed, else None."""
     try:
         with open(path, encoding="utf-8") as stream:
-            cached = json.load(stream)
+            cached = json_loads(stream.read())
         if cached.get("format") == _MAP_FORMAT and cached.get("stamp") == _stamp(cached["map"]["folders"]):
             return cached["map"]
     except (OSError, ValueError, AttributeError, KeyError, TypeError):
@@ -213,11 +214,16 @@ def cached_distribution_map() -> dict | None:
 _KNOWN_MAP: list = []
 
 
+#: The import path the map of `distribution_map` was made for, as a one-item list.
+_MAPPED_PATH: list = [None]
+
+
 @lru_cache(maxsize=1)
 def distribution_map() -> dict:
     """Return the map of installed distributions (see `_scan_distributions`), computed once per
     interpreter and environment: kept in a file of the cache folder, keyed by the interpreter
     and its import path, and read again while no folder holding distributions changed."""
+    _MAPPED_PATH[0] = list(sys.path)
     if _KNOWN_MAP:
         return _KNOWN_MAP.pop()
     path = _map_path()
@@ -248,6 +254,22 @@ def _named_distribution(name: str) -> tuple | None:
     return dist.metadata["Name"], dist.version, required
 
 
+def _distribution_entry(key: str, distributions: dict) -> Any:
+    """``[name, version, required]`` of the distribution called ``key`` (a module or
+    distribution name), or None when it is not installed.
+
+    Looked up in ``distributions`` (of `distribution_map`), which holds every distribution of
+    the import path it was made for: a name it lacks is not installed there, and finding that
+    out again with `_named_distribution` would list every folder of the path (milliseconds).
+    After a change of the import path, a name missing from the map is looked up with
+    `_named_distribution`.
+    """
+    entry = distributions.get(_canonical(key))
+    if entry is None and _MAPPED_PATH[0] != sys.path:
+        return _named_distribution(key)
+    return entry
+
+
 def _requirement_name(requirement: str) -> str:
     name = requirement
     for stop in " ;<>=!~[(":
@@ -267,7 +289,8 @@ def imported_modules(names: Iterable[str] | None = None) -> list[str]:
     standard library left out."""
     modules = list(sys.modules) if names is None else names
     tops = {module.partition(".")[0] for module in modules}
-    return sorted(top for top in tops if _top_module(top) is not None)
+    tops.difference_update(sys.stdlib_module_names)
+    return sorted(top for top in tops if top and top[0] != "_")
 
 
 def package_versions(modules: Iterable[str], dependencies: bool = True) -> dict:
@@ -286,14 +309,14 @@ def package_versions(modules: Iterable[str], dependencies: bool = True) -> dict:
         keys = modules_map.get(top)
         found = [distributions[key] for key in keys if key in distributions] if keys else []
         if not found and dependencies:
-            named = _named_distribution(top)
+            named = _distribution_entry(top, distributions)
             found = [named] if named is not None else []
         for name, version, needs in found:
             versions[name] = version
             required.extend(needs)
     if dependencies:
         for key in required:
-            entry = distributions.get(key) or _named_distribution(key)
+            entry = _distribution_entry(key, distributions)
             if entry is not None:
                 versions.setdefault(entry[0], entry[1])
     return versions
@@ -345,6 +368,10 @@ class CodeFacts:
     map of distributions is cached), the rest (git, a scan of the distributions) on a thread of
     its own, which hands what it found to a callback.
 
+    The thread is started by `start`, once the record the facts complete is written: while it
+    runs Python code it holds the interpreter, which the traced call writing that record would
+    otherwise wait for.
+
     Parameters
     ----------
     packages, git : bool
@@ -361,11 +388,14 @@ class CodeFacts:
         self._lock = threading.Lock()
         #: ``(process id, thread id, event set when done)`` of the last look-up.
         self._job: tuple[int, int, threading.Event] | None = None
+        #: The arguments of the look-up `begin` prepared and `start` has not started, or None.
+        self.prepared: tuple | None = None
         _ALL.add(self)
 
     def begin(self, deliver: Callable[[dict], None]) -> dict:
-        """Return the facts known now, and look up the missing ones on a thread, which calls
-        ``deliver`` with those it found (if any), unless a look-up is under way already."""
+        """Return the facts known now, and prepare the look-up of the missing ones (started
+        by `start`), which calls ``deliver`` with those it found (if any), unless a look-up is
+        prepared or under way already."""
         with self._lock:
             missing = [name for name in self.wanted if name not in self.found]
             if K.PACKAGES in missing:
@@ -376,12 +406,19 @@ class CodeFacts:
                 except Exception:
                     pass
             known = {name: dict(value) for name, value in self.found.items() if value is not None}
-            if missing and not self.running():
-                done = threading.Event()
-                ident = start_thread(self._look_up, missing, set(self.traced), list(sys.modules),
-                                     calling_code_directory(), deliver, done)
-                self._job = (current_pid(), ident, done)
+            if missing and self.prepared is None and not self.running():
+                self.prepared = (missing, set(self.traced), list(sys.modules), calling_code_directory(), deliver)
         return known
+
+    def start(self) -> None:
+        """Start the look-up `begin` prepared, on a thread of its own (nothing when none is)."""
+        with self._lock:
+            prepared, self.prepared = self.prepared, None
+            if prepared is None:
+                return
+            done = threading.Event()
+            ident = start_thread(self._look_up, *prepared, done)
+            self._job = (current_pid(), ident, done)
 
     def running(self) -> bool:
         """Return True while a look-up started in this process is under way."""
@@ -389,7 +426,10 @@ class CodeFacts:
         return job is not None and job[0] == current_pid() and not job[2].is_set()
 
     def wait(self, timeout: float) -> None:
-        """Wait up to ``timeout`` seconds for a look-up under way to end (its facts delivered)."""
+        """Wait up to ``timeout`` seconds for a look-up under way to end (its facts delivered),
+        starting the one prepared, if any."""
+        if self.prepared is not None:
+            self.start()
         job = self._job
         if job is not None and job[0] == current_pid() and job[1] != threading.get_ident():
             job[2].wait(timeout)
@@ -442,6 +482,7 @@ class CodeFacts:
     def _after_fork_in_child(self) -> None:
         self._lock = threading.Lock()
         self._job = None
+        self.prepared = None
 
 
 _ALL: "weakref.WeakSet[CodeFacts]" = weakref.WeakSet()

@@ -18,6 +18,7 @@ from .calls import CallRecorder
 from .containers import process_container
 from .entities import EntityFactory
 from .environment import agent_name
+from .flusher import prepare_threads
 from .jobs import current_job
 from .logfiles import resolve_log_filename, uses_placeholder
 from .manual import ActivityContext
@@ -95,6 +96,8 @@ class ProvCapture:
         self.calls = CallRecorder(cfg, self.definitions, self.secret, self.values, self.entities, self.writer,
                                   self.problems, cfg.agent_name or agent_name(), self._job, process_container())
         self._sessions = self.calls.sessions
+        if self.enabled:
+            prepare_threads()
         atexit.register(_end_session_at_exit, weakref.ref(self))
         _CAPTURES.add(self)
 

@@ -141,10 +141,17 @@ class SecrecyPolicy:
         if known is None:
             if self._regex is None:
                 return False
-            known = self._regex.search("_" + "_".join(name_words(name)) + "_") is not None
+            lowered = name.lower()
+            known = any(map(lowered.__contains__, self._needles)) and self.scan_name(name)
             if len(self.known) < _KNOWN_LIMIT:
                 self.known[name] = known
         return known
+
+    def scan_name(self, name: str) -> bool:
+        """Return True when ``name`` looks secret, by the rule of `__call__` without its quick
+        check (the plain path it must equal: an entry found in a name holds its first word,
+        which is then in the name written in lower case)."""
+        return self._regex is not None and self._regex.search("_" + "_".join(name_words(name)) + "_") is not None
 
     is_secret = __call__
 

@@ -84,7 +84,9 @@ class Sessions:
         self._lock = threading.Lock()
         self._joined: dict[str, Session] = {}
         self._modules: set[str] = set()
-        self._code_facts = CodeFacts(bool(config.record_packages), bool(config.record_git), self._modules)
+        #: The code facts of the process: `CallRecorder` starts their look-up once the session
+        #: record is written (`CodeFacts.start`).
+        self.code_facts = CodeFacts(bool(config.record_packages), bool(config.record_git), self._modules)
         self._code: dict[str, dict[str, Any]] = {}
 
     def _announced(self) -> Session | None:
@@ -119,7 +121,7 @@ class Sessions:
         session = self._announced()
         if session is None:
             return
-        self._code_facts.wait(FACTS_WAIT)
+        self.code_facts.wait(FACTS_WAIT)
         self.current = None
         if self.writer.enabled():
             self.writer.emit([recordmaker.session_end(session.id, now())])
@@ -161,7 +163,7 @@ class Sessions:
         """The session record: what takes long to look up (git, a scan of the distributions)
         is written later, in a record of its own (`_write_code_facts`)."""
         self._modules.add(module)
-        facts = self._code_facts.begin(functools.partial(self._write_code_facts, session))
+        facts = self.code_facts.begin(functools.partial(self._write_code_facts, session))
         system = system_info(config.env_vars, self.secret)
         if config.system_dict:
             system.update(self._plain(config.system_dict))
@@ -199,7 +201,7 @@ class Sessions:
         if session is None:
             return
         try:
-            new = self._code_facts.new_packages(module)
+            new = self.code_facts.new_packages(module)
             if new and self.writer.enabled():
                 self.writer.emit([recordmaker.packages(session.id, new)])
         except Exception as exc:

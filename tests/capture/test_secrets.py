@@ -440,6 +440,19 @@ def test_quick_checks_of_redact_text_equal_the_plain_path(text):
     assert policy.redact_text(text) == policy.scan(text)
 
 
+NAME_PART = st.sampled_from(["pass", "Pass", "PASS", "word", "pw", "d", "api", "Key", "_", "-", ".", "db", "My",
+                             "token", "s", "x1", "9", "session", "Signature", "pat", "h", "bearer", "İ", "é", "K"])
+
+
+@given(st.lists(NAME_PART, max_size=6).map("".join), st.sampled_from([(), ("db_host",), ("x", "login_name")]))
+def test_the_quick_check_of_secret_names_equals_the_plain_path(name, extra):
+    from logprov.capture.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
+
+    policy = SecrecyPolicy(DEFAULT_SECRET_WORDS + extra)
+    assert policy(name) is policy.scan_name(name)
+    assert policy(name) is policy.scan_name(name), "the remembered decision"
+
+
 def test_secret_command_line_options_short_and_long():
     from logprov.capture.secrecy import DEFAULT_SECRET_WORDS, SecrecyPolicy
 

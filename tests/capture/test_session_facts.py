@@ -323,3 +323,72 @@ def test_records_of_later_facts_have_a_kind_of_their_own():
     assert kind_of({"session_id": "s", "packages": {"a": "1"}}) == "session_facts"
     assert kind_of({"session_id": "s", "startTime": "t", "git": {}}) == "session"
     assert kind_of({"session_id": "s", "endTime": "t"}) == "session_end"
+
+
+@pytest.mark.parametrize("flush_interval", [0.2, 0])
+def test_the_look_up_begins_once_the_session_record_is_written(make_capture, flush_interval):
+    capture = make_capture(record_git=True, flush_interval=flush_interval)
+    facts = capture.calls.sessions.code_facts
+    seen = []
+
+    @capture.trace
+    def step(x):
+        seen.append(facts.prepared is not None)
+        return x + 1
+
+    assert step(1) == 2
+    assert seen == [flush_interval > 0], "held back with the start batch, the session record is written at the end"
+    assert facts.prepared is None
+    facts.wait(30)
+    assert not facts.running() and "git" in facts.found
+    assert step(2) == 3 and seen[1:] == [False]
+
+
+def test_a_prepared_look_up_is_started_by_waiting_for_it(tmp_path):
+    delivered: list = []
+    facts = session.CodeFacts(packages=False, git=True, traced=set())
+    assert facts.begin(delivered.append) == {}
+    assert facts.prepared is not None and not facts.running() and delivered == []
+    assert facts.begin(delivered.append) == {} and delivered == [], "prepared once"
+    facts.wait(30)
+    assert facts.prepared is None and not facts.running() and "git" in facts.found
+
+
+def test_a_thread_prepared_ahead_runs_what_it_is_handed():
+    from logprov.capture import flusher
+
+    flusher.prepare_threads()
+    prepared = {thread.ident for thread in flusher._idle}
+    assert len(prepared) == 2
+    flusher.prepare_threads()
+    assert {thread.ident for thread in flusher._idle} == prepared, "at most two idle threads"
+    ran, done = [], threading.Event()
+
+    def target(value):
+        ran.append((value, threading.get_ident()))
+        done.set()
+
+    ident = start_thread(target, 5)
+    assert ident in prepared and len(flusher._idle) == 1
+    assert done.wait(10) and ran == [(5, ident)]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_starts_threads_of_its_own():
+    from logprov.capture import flusher
+
+    flusher.prepare_threads()
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            done = threading.Event()
+            idle = len(flusher._idle)
+            start_thread(done.set)
+            os.write(write, b"%d %d" % (idle, done.wait(10)))
+        finally:
+            os._exit(0)
+    os.close(write)
+    answer = os.read(read, 100)
+    os.waitpid(child, 0)
+    assert answer == b"0 1", "no idle thread of the parent in the child; a new thread runs the work"

@@ -117,3 +117,38 @@ def test_with_no_cached_map_the_packages_come_in_a_record_of_their_own(tmp_path)
     assert len(named) == len(set(named)), "each distribution is named once"
     assert {"logprov", "PyYAML", "scikit-learn", "numpy", "scipy", "joblib"} <= set(named)
     assert all(set(record) == {"session_id", "packages"} for record in later)
+
+
+def test_a_name_is_looked_up_in_the_map_as_importlib_finds_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOGPROV_CACHE", str(tmp_path))
+    session.distribution_map.cache_clear()
+    try:
+        distributions = session.distribution_map()["distributions"]
+        names = ["logprov", "PyYAML", "pyyaml", "py.yaml", "jsonschema", "typing_extensions", "benchmarks",
+                 "no_such_distribution_here", "tests"]
+        names += [name for name, _, _ in distributions.values()]
+        for name in names:
+            entry = session._distribution_entry(name, distributions)
+            oracle = session._named_distribution(name)
+            assert (None if entry is None else (entry[0], entry[1], tuple(entry[2]))) == oracle, name
+    finally:
+        session.distribution_map.cache_clear()
+
+
+def test_a_distribution_added_to_the_import_path_later_is_found(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOGPROV_CACHE", str(tmp_path / "cache"))
+    session.distribution_map.cache_clear()
+    folder = tmp_path / "extra"
+    info = folder / "late_arrival-2.5.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: late-arrival\nVersion: 2.5\nRequires-Dist: PyYAML\n")
+    try:
+        distributions = session.distribution_map()["distributions"]
+        assert session._distribution_entry("late_arrival", distributions) is None
+        monkeypatch.syspath_prepend(str(folder))
+        assert session._distribution_entry("late_arrival", distributions) == ("late-arrival", "2.5", ("pyyaml",))
+        assert session.package_versions(["late_arrival.sub"]) == {
+            "late-arrival": "2.5", "PyYAML": metadata.version("PyYAML")}
+    finally:
+        session._named_distribution.cache_clear()
+        session.distribution_map.cache_clear()
