@@ -29,12 +29,12 @@ from ..records.keys import (
     ENTITY_ID, GENERATED_ID, HASH, HASH_TYPE, IDENTIFIED_BY, IN_SESSION, LOCATION, SESSION_ID, SIZE, TYPE, USED_ID,
 )
 
-__all__ = ["join_files", "rehashed"]
+__all__ = ["join_files"]
 
 _REFERENCES = (ENTITY_ID, USED_ID, GENERATED_ID)
 
 
-def rehashed(location: str, hash_type: str, wanted: set[str], known: set[str]) -> Optional[FileDigest]:
+def _rehashed(location: str, hash_type: str, wanted: set[str], known: set[str]) -> Optional[FileDigest]:
     """Return the digest to identify the file at ``location`` with, when it is not the one of
     ``hash_type`` it has: under the one algorithm of ``wanted`` that names an entity of
     ``known``, else under the only algorithm of ``wanted`` when ``hash_type`` is not in it; None
@@ -104,7 +104,7 @@ def _joined(held: list[ProvRecord], contents: dict[str, set[str]], hash_types: s
         for entity, (location, hash_type) in content_ids.items():
             if entity in known:
                 continue
-            digest = rehashed(location, hash_type, hash_types, known)
+            digest = _rehashed(location, hash_type, hash_types, known)
             if digest is not None:
                 digests[entity] = digest
     renamed: dict[str, str] = {key: digest.entity_id for key, digest in digests.items()}
