@@ -48,7 +48,7 @@ DESCRIPTIONS = {
     "report": "Write one self-contained HTML page of the logs: sessions, timeline, graph, activities\n"
               "    and the lineage of each entity.",
     "diff": "Show what differs between two sessions, products or activities: parameters, inputs and\n"
-            "    outputs (by content), status, code, packages, Python, machine and environment.",
+            "    outputs (by content), status, notes, code, packages, Python, machine and environment.",
     "load": "Load logs into a store that many hosts share: an SQLite file or a PostgreSQL database.\n"
             "    Loading again adds nothing; a log that grew loads only its new lines; one whose content\n"
             "    changed is refused. search, lineage, sessions, export and graph read a store with --store.",

@@ -11,7 +11,7 @@ output files as used and generated file entities. The PROV mapping then follows 
 
 A file an activity names is identified by its content when it exists when the provenance is
 read (``file:<digest>`` with the hash logprov uses, so it is the entity a logprov session reading
-or writing the same content logs), else by its path (``path:<absolute path>``); a remote file by
+or writing the same content logs; see `logprov.ctapipe.joins` for the hash type), else by its path (``path:<absolute path>``); a remote file by
 its URL (``url:<url>``, passwords hidden). The entity's ``identified_by`` says which.
 """
 

@@ -3,7 +3,8 @@
 `logprov.reading.kinds` registers both as kinds of sources. Both are read whole: the activities they hold become lines of logprov records
 (`logprov.reading.kinds.record_lines`), which the reader then reads as it reads any log. Files the
 activities name are hashed with the default configuration's ``hash_type``, as a capture with the
-default configuration identifies them.
+default configuration identifies them; read with logs of another ``hash_type``, they are hashed
+again with it (`logprov.ctapipe.joins`).
 """
 
 from __future__ import annotations

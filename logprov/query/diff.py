@@ -1,8 +1,10 @@
 """What differs between two sessions, two products or two activities of a set of logs:
-parameters, inputs and outputs (by content), code, packages, Python, machine and environment."""
+parameters, inputs and outputs (by content), notes, code, packages, Python, machine and
+environment."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -17,8 +19,8 @@ from ..records.keys import GIT, PACKAGES, SYSTEM
 __all__ = ["Side", "Difference", "Comparison", "side", "compare", "comparison_lines"]
 
 #: Sections of a comparison, in the order they are shown.
-SECTIONS = ("activities", "parameters", "inputs", "outputs", "status", "code", "packages", "python",
-            "machine", "environment")
+SECTIONS = ("activities", "parameters", "inputs", "outputs", "status", "notes", "code", "packages",
+            "python", "machine", "environment")
 
 
 @dataclass
@@ -65,7 +67,8 @@ class Difference:
         Its value on each side; None where it is missing.
     activity : str or None
         The activity name (with its rank among activities of that name, from 1, when there are
-        several) for ``parameters``, ``inputs``, ``outputs`` and ``status``.
+        several) for ``parameters``, ``inputs``, ``outputs``, ``status`` and the ``notes`` on
+        an activity (None for the notes on a session, key ``session``).
     """
 
     section: str
@@ -212,6 +215,21 @@ def _activity_differences(snapshot: Snapshot, a: Side, b: Side) -> Iterator[Diff
                     yield Difference(section, role or "(no role)", _shown(mine.get(role)), _shown(theirs.get(role)), key)
         if one.status != other.status:
             yield Difference("status", "status", one.status, other.status, key)
+        yield from _note_differences(snapshot.notes_on(one.session, one.id), snapshot.notes_on(other.session, other.id),
+                                     "notes", key)
+
+
+def _note_texts(notes: list) -> list:
+    """Return what is compared of ``notes``: their texts, each followed by its attributes
+    (as JSON) when it has some, sorted; times and ids are left out."""
+    return sorted(note.text + (" " + json.dumps(note.attributes, sort_keys=True, default=str) if note.attributes else "")
+                  for note in notes)
+
+
+def _note_differences(mine: list, theirs: list, key: str, activity: Optional[str] = None) -> Iterator[Difference]:
+    left, right = _note_texts(mine), _note_texts(theirs)
+    if left != right:
+        yield Difference("notes", key, left or None, right or None, activity)
 
 
 def _dict(value: Any) -> dict:
@@ -237,10 +255,11 @@ def _environment(details: dict, code: dict) -> dict:
 
 def compare(snapshot: Snapshot, a: Side, b: Side) -> Comparison:
     """Return what differs between ``a`` and ``b``: their activities matched by name and rank
-    (parameters, inputs and outputs by content id and role, status), then the code, packages,
-    Python, machine and environment of their sessions."""
+    (parameters, inputs and outputs by content id and role, status, notes), then the notes,
+    code, packages, Python, machine and environment of their sessions."""
     differences = list(_activity_differences(snapshot, a, b))
     if a.session != b.session:
+        differences.extend(_note_differences(snapshot.notes_on(a.session), snapshot.notes_on(b.session), "session"))
         left = _environment(snapshot.details.get(a.session, {}), snapshot.code.get(a.session, {}))
         right = _environment(snapshot.details.get(b.session, {}), snapshot.code.get(b.session, {}))
         for section in ("code", "packages", "python", "machine", "environment"):
@@ -252,9 +271,11 @@ def compare(snapshot: Snapshot, a: Side, b: Side) -> Comparison:
 _LONG_DIGEST = re.compile(r"\b([0-9a-f]{12})[0-9a-f]{20,}\b")
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, section: str = "") -> str:
     if value is None:
         return "(none)"
+    if section == "notes":
+        return ", ".join(json.dumps(text, ensure_ascii=False) for text in value)
     if isinstance(value, list):
         text = ", ".join(map(str, value)) or "(none)"
     else:
@@ -279,5 +300,5 @@ def comparison_lines(comparison: Comparison) -> list[str]:
             lines.append(f"  {difference.key}: {where}")
             continue
         prefix = f"{difference.activity}: " if difference.activity else ""
-        lines.append(f"  {prefix}{difference.key}: {_value(difference.a)} -> {_value(difference.b)}")
+        lines.append(f"  {prefix}{difference.key}: {_value(difference.a, difference.section)} -> {_value(difference.b, difference.section)}")
     return lines

@@ -8,7 +8,7 @@ from ..reading.reader import ProvRecord
 from .ids import reference
 from .model import Lineage
 from .window import Window, utc_text
-from ..records.keys import ACTIVITY_ID, ENTITY_ID, NAME, SESSION_ID, START_TIME, SYSTEM
+from ..records.keys import ABOUT_ACTIVITY, ACTIVITY_ID, ENTITY_ID, IN_SESSION, NAME, NOTE_ID, SESSION_ID, START_TIME, SYSTEM
 
 __all__ = ["window_records", "lineage_records"]
 
@@ -17,7 +17,8 @@ def window_records(records: Iterable[ProvRecord], window: Window) -> Iterator[Pr
     """Yield the records ``window`` selects, as `logprov.query.open` selects them: activities
     started in the window with all their records, entity, membership and derivation records
     logged in it, and the records of the chosen sessions that started in the window or have a
-    selected activity (held back until the first one is met)."""
+    selected activity (held back until the first one is met); a note goes with the activity or
+    the session it is about."""
     if window.everything:
         yield from records
         return
@@ -47,6 +48,15 @@ def window_records(records: Iterable[ProvRecord], window: Window) -> Iterator[Pr
             keep = session in shown
             if not keep:
                 held.setdefault(session, []).append(record)
+        elif NOTE_ID in data:
+            about = data.get(ABOUT_ACTIVITY)
+            session = data.get(IN_SESSION) or session
+            if about is not None:
+                keep = bool(chosen.get(about))
+            else:
+                keep = session in shown
+                if not keep and session is not None and window.keeps_session(session):
+                    held.setdefault(session, []).append(record)
         else:
             keep = False
         if keep:

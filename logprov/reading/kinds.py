@@ -64,8 +64,9 @@ class SourceKind:
         True when records are only ever appended to the file, so that an index may read a
         grown file on from where it stopped.
     joins_paths : bool
-        True when its records may name files by path (``path:…``) that the reader joins with
-        the entities other sources log at that path (see `logprov.ctapipe.joins`).
+        True when its records may name files by path (``path:…``) or by a content hashed
+        without the configuration of the logs, which the reader joins with the entities other
+        sources log (see `logprov.ctapipe.joins`).
     """
 
     name: str

@@ -330,9 +330,9 @@ def iter_records(
     reporter = Reporter(stats, strict, max_warnings)
     records = _read_sources(resolved, selection, reporter, max_payload, max_depth)
     if any(kind.joins_paths for name, _ in resolved if os.path.isfile(name) for kind in kinds_of(name)):
-        from ..ctapipe.joins import join_paths
+        from ..ctapipe.joins import join_files
 
-        records = join_paths(records)
+        records = join_files(records)
     yield from records
     reporter.summary()
 

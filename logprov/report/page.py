@@ -78,9 +78,9 @@ def _entity_label(entity: Any) -> Optional[str]:
 def report_data(snapshot: Snapshot) -> dict:
     """Return what the page shows, as plain JSON-serialisable data.
 
-    Activities and entities are lists of short arrays (see the field names under
-    ``"fields"``) that refer to each other by position, which keeps a page of ten thousand
-    activities small.
+    Activities, entities and notes are lists of short arrays (see the field names under
+    ``"fields"``) that refer to each other and to the sessions by position, which keeps a page
+    of ten thousand activities small.
     """
     provenance = snapshot.provenance
     sessions = provenance.sessions()
@@ -105,14 +105,22 @@ def report_data(snapshot: Snapshot) -> dict:
          [entity_index[k] for k in e.members if k in entity_index]]
         for e in entities
     ]
+    note_rows = [
+        [session_index.get(note.session, -1), activity_index.get(note.activity, -1), note.time, note.text,
+         note.attributes]
+        for note in snapshot.notes
+        if (note.activity is None and note.session in session_index) or note.activity in activity_index
+    ]
     return {
         "logprov": __version__,
         "fields": {"activity": ["id", "name", "session", "start", "duration", "status", "exception",
                                 "parameters", "used", "generated", "parent"],
-                   "entity": ["id", "label (None: the last part of the location)", "type", "location", "value", "derived_from", "members"]},
+                   "entity": ["id", "label (None: the last part of the location)", "type", "location", "value", "derived_from", "members"],
+                   "note": ["session", "activity (-1: a note on the session)", "time", "text", "attributes"]},
         "sessions": [_session_row(s, snapshot.details.get(s.id, {})) for s in sessions],
         "activities": activity_rows,
         "entities": entity_rows,
+        "notes": note_rows,
         "logs": [f.path for f in provenance.files],
         "records": provenance.records,
     }

@@ -13,7 +13,7 @@
   };
 
   var data = JSON.parse(document.getElementById("report-data").textContent);
-  var A = data.activities, E = data.entities, S = data.sessions;
+  var A = data.activities, E = data.entities, S = data.sessions, N = data.notes || [];
   var PAGE = 50, TIMELINE_PAGE = 100;
 
   function el(tag, attrs, children) {
@@ -37,6 +37,28 @@
   }
   function shortTime(text) { return text ? text.replace("T", " ").replace(/\.\d+/, "") : ""; }
   function valueText(value) { return typeof value === "string" ? value : JSON.stringify(value); }
+  /* control characters other than line breaks and tabs, shown as their visible symbols */
+  function visible(text) {
+    return String(text).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, function (c) {
+      return String.fromCharCode(c === "\u007f" ? 0x2421 : 0x2400 + c.charCodeAt(0));
+    });
+  }
+  var sessionNotes = S.map(function () { return []; });
+  var activityNotes = A.map(function () { return []; });
+  N.forEach(function (n) {
+    if (n[1] >= 0) activityNotes[n[1]].push(n);
+    else if (n[0] >= 0) sessionNotes[n[0]].push(n);
+  });
+  function noteList(notes) {
+    if (!notes.length) return null;
+    return el("div", {className: "notes"}, notes.map(function (n) {
+      var keys = Object.keys(n[4] || {});
+      return el("div", {className: "note-entry"}, [
+        el("span", {className: "note-time", text: shortTime(n[2])}),
+        el("span", {className: "note-text", text: visible(n[3])}),
+        keys.length ? el("span", {className: "note-attributes", text: keys.map(function (key) { return visible(key + " = " + valueText(n[4][key])); }).join(", ")}) : null]);
+    }));
+  }
 
   E.forEach(function (e) {
     if (e[1] === null) e[1] = e[3].replace(/\/+$/, "").split("/").pop() || e[3];
@@ -52,7 +74,7 @@
   var failed = A.filter(function (a) { return a[5] === "failed"; }).length;
   document.getElementById("summary").textContent = S.length + " session" + (S.length === 1 ? "" : "s") + ", " +
     A.length + " activit" + (A.length === 1 ? "y" : "ies") + " (" + failed + " failed), " + E.length +
-    " entities; " + data.records + " records from " + (data.logs.join(", ") || "standard input") + "; logprov " + data.logprov;
+    " entities" + (N.length ? ", " + N.length + " note" + (N.length === 1 ? "" : "s") : "") + "; " + data.records + " records from " + (data.logs.join(", ") || "standard input") + "; logprov " + data.logprov;
   var sessionList = document.getElementById("session-list");
   var sessionFilter = document.getElementById("filter-session");
   S.forEach(function (s, index) {
@@ -68,7 +90,7 @@
     var packages = el("details", {}, [el("summary", {text: names.length + " package" + (names.length === 1 ? "" : "s")}),
       el("div", {className: "mono", text: names.map(function (n) { return n + " " + s.packages[n]; }).join(", ") || "none recorded"})]);
     sessionList.appendChild(el("div", {className: "session", "data-session": s.id}, [
-      el("h3", {text: (s.name || "session") + " · " + s.activities + (s.activities === 1 ? " activity" : " activities") + (s.failed ? ", " + s.failed + " failed" : "")}), dl, packages]));
+      el("h3", {text: (s.name || "session") + " · " + s.activities + (s.activities === 1 ? " activity" : " activities") + (s.failed ? ", " + s.failed + " failed" : "")}), dl, noteList(sessionNotes[index]), packages]));
     sessionFilter.appendChild(el("option", {value: String(index), text: (s.name || "session") + " " + s.id.slice(0, 8)}));
   });
 
@@ -107,12 +129,13 @@
         timeline.appendChild(el("div", {className: "tl-session", text: s ? (s.name || "session") + " " + s.id.slice(0, 8) + " · " + shortTime(s.start) : "no session"}));
       }
       var range = span[a[2]] || [Infinity, 0], width = Math.max(range[1] - range[0], 1e-3);
-      var bar = el("div", {className: "tl-bar " + a[5], title: a[1] + ": " + seconds(a[4]) + (a[6] ? " — " + a[6] : "")});
+      var noted = activityNotes[index].map(function (n) { return "\nnote: " + visible(n[3]); }).join("");
+      var bar = el("div", {className: "tl-bar " + a[5], title: a[1] + ": " + seconds(a[4]) + (a[6] ? " — " + a[6] : "") + noted});
       if (a[3] !== null && range[0] !== Infinity) {
         bar.style.left = (100 * (a[3] - range[0]) / width) + "%";
         bar.style.width = (100 * 1000 * (a[4] || 0) / width) + "%";
       }
-      var name = el("div", {className: "tl-name", text: a[1], title: a[0]});
+      var name = el("div", {className: "tl-name" + (noted ? " noted" : ""), text: a[1], title: a[0] + noted});
       name.onclick = function () { showActivity(index); };
       timeline.appendChild(el("div", {className: "tl-row", "data-activity": a[0], "data-status": a[5]}, [name, el("div", {className: "tl-track"}, [bar]), el("div", {className: "tl-time", text: seconds(a[4])})]));
     });
@@ -171,8 +194,8 @@
     if (links.length > 12) cell.appendChild(el("span", {className: "role", text: "and " + (links.length - 12) + " more"}));
     return cell;
   }
-  var searchText = A.map(function (a) {
-    var parts = [a[0], a[1], JSON.stringify(a[7])];
+  var searchText = A.map(function (a, index) {
+    var parts = [a[0], a[1], JSON.stringify(a[7])].concat(activityNotes[index].map(function (n) { return n[3]; }));
     a[8].concat(a[9]).forEach(function (link) { var e = E[link[0]]; parts.push(e[0], e[1], e[3] || "", link[1] || ""); });
     return parts.join(" ").toLowerCase();
   });
@@ -194,7 +217,7 @@
         var params = el("td", {className: "params"});
         Object.keys(a[7]).forEach(function (key) { params.appendChild(el("div", {text: key + " = " + valueText(a[7][key])})); });
         tbody.appendChild(el("tr", {className: a[5], id: "activity-" + a[0], "data-activity": a[0], "data-status": a[5]}, [
-          el("td", {title: a[0]}, [a[1], el("div", {className: "role mono", text: a[0].slice(0, 8)})]),
+          el("td", {title: a[0]}, [a[1], el("div", {className: "role mono", text: a[0].slice(0, 8)}), noteList(activityNotes[index])]),
           el("td", {className: "mono", text: s ? s.id.slice(0, 8) : ""}),
           el("td", {text: a[3] === null ? "" : shortTime(new Date(a[3]).toISOString())}),
           el("td", {text: seconds(a[4])}),

@@ -100,14 +100,14 @@ def test_an_hdf5_dataset_that_is_not_json_is_named(tmp_path):
         list(iter_records(output))
 
 
-def traced_writer(make_capture, tmp_path, contents):
+def traced_writer(make_capture, tmp_path, contents, hash_type="sha256", name="prov.log"):
     """A traced session writing ``contents`` (one call each) to ``tmp_path/dl1.h5``, and its log."""
     definitions = {
         "activities": {"write_dl1": {"generation": [{"role": "dl1", "entityType": "DL1", "location": "args.path"}]}},
         "entities": {"DL1": {"type": "File"}},
     }
-    log = tmp_path / "prov.log"
-    capture = make_capture(definitions, log_filename=str(log), log_returned_result=False)
+    log = tmp_path / name
+    capture = make_capture(definitions, log_filename=str(log), log_returned_result=False, hash_type=hash_type)
 
     def write_dl1(path, content):
         Path(path).write_bytes(content)
@@ -146,3 +146,58 @@ def test_a_path_logprov_saw_with_two_contents_keeps_its_path_id(make_capture, tm
     (tmp_path / "dl1.h5").unlink()
     records = [r.data for r in iter_records([log, tools])]
     assert next(r for r in records if kind_of(r) == "used" and r["activity_id"] == SECOND)["used_id"] == f"path:{tmp_path / 'dl1.h5'}"
+
+
+def test_a_file_is_joined_by_content_under_the_hash_type_of_the_logprov_session(make_capture, tmp_path, capsys):
+    import hashlib
+
+    log = traced_writer(make_capture, tmp_path, [b"dl1"], hash_type="md5")
+    logged = "file:" + hashlib.md5(b"dl1").hexdigest()
+    _, second = two_runs(tmp_path)
+    tools = tmp_path / "tools.provenance.log"
+    tools.write_text(json.dumps([second], indent=3))
+    for sources in ([tools, log], [log, tools]):
+        records = [r.data for r in iter_records(sources)]
+        assert next(r for r in records if kind_of(r) == "used" and r["activity_id"] == SECOND)["used_id"] == logged
+        entity = next(r for r in records if r.get("identified_by") and r["location"] == str(tmp_path / "dl1.h5"))
+        assert (entity["entity_id"], entity["hash"], entity["hash_type"], entity["size"]) == (
+            logged, hashlib.md5(b"dl1").hexdigest(), "md5", 3)
+        output = next(r for r in records if kind_of(r) == "generated" and r["activity_id"] == SECOND)
+        assert output["generated_id"] == "path:" + str(tmp_path / "dl2.h5")
+        check_records(list(iter_records(sources)))
+    alone = [r.data for r in iter_records(tools)]
+    assert next(r for r in alone if kind_of(r) == "used")["used_id"] == "file:" + hashlib.sha256(b"dl1").hexdigest()
+    assert main(["lineage", str(tools), str(log), logged, "--descendants", "--format", "json", "--no-index"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {row.get("name") for row in rows if row["kind"] == "activity"} == {"lstchain_dl1_to_dl2"}
+
+
+def test_with_sessions_of_two_hash_types_a_file_takes_the_one_it_was_logged_under(make_capture, tmp_path):
+    import hashlib
+
+    md5_log = traced_writer(make_capture, tmp_path, [b"dl1"], hash_type="md5", name="md5.log")
+    (tmp_path / "other").mkdir()
+    sha1_log = traced_writer(make_capture, tmp_path / "other", [b"other"], hash_type="sha1")
+    _, second = two_runs(tmp_path)
+    tools = tmp_path / "tools.provenance.log"
+    tools.write_text(json.dumps([second], indent=3))
+    records = [r.data for r in iter_records([tools, md5_log, sha1_log])]
+    used = next(r for r in records if kind_of(r) == "used" and r["activity_id"] == SECOND)
+    assert used["used_id"] == "file:" + hashlib.md5(b"dl1").hexdigest()
+    (tmp_path / "dl1.h5").write_bytes(b"rewritten")
+    records = [r.data for r in iter_records([tools, md5_log, sha1_log])]
+    used = next(r for r in records if kind_of(r) == "used" and r["activity_id"] == SECOND)
+    assert used["used_id"] == "file:" + hashlib.sha256(b"rewritten").hexdigest()
+
+
+def test_a_log_of_the_default_hash_type_leaves_the_ctapipe_ids_as_they_are(make_capture, tmp_path):
+    import hashlib
+
+    log = traced_writer(make_capture, tmp_path, [b"dl1"])
+    _, second = two_runs(tmp_path)
+    tools = tmp_path / "tools.provenance.log"
+    tools.write_text(json.dumps([second], indent=3))
+    joined = sorted(json.dumps(r.data, sort_keys=True) for r in iter_records([tools, log]))
+    apart = sorted(json.dumps(r.data, sort_keys=True) for r in [*iter_records(tools), *iter_records(log)])
+    assert joined == apart
+    assert "file:" + hashlib.sha256(b"dl1").hexdigest() in "".join(joined)

@@ -173,3 +173,28 @@ def test_the_committed_drawing_of_the_chain_matches_a_fresh_one(chain, tmp_path)
     text = (committed.parents[1] / "interop.md").read_text()
     assert "images/ctapipe_chain.png" in text
     assert (committed.parent / "ctapipe_chain.png").stat().st_size > 10_000
+
+
+def test_a_session_hashing_with_md5_joins_the_tools_files_by_their_md5(chain, tmp_path, capsys):
+    capture = logprov.ProvCapture(definitions=DEFINITIONS, config={
+        "log_filename": str(tmp_path / "md5.log"), "logger_name": "logprov.ctapipe_md5", "hash_type": "md5",
+        "record_git": False, "record_packages": False})
+    product = tmp_path / "product.fits"
+    capture.trace(summarise_config)(str(chain.folder / "w2" / "base_config.yaml"), str(product), section="Contact")
+    capture.end_session()
+    for handler in list(capture.logger.handlers):
+        handler.close()
+        capture.logger.removeHandler(handler)
+    assert main(["lineage", str(chain.tools), str(tmp_path / "md5.log"), str(product), "--format", "json",
+                 "--no-index"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    activities = {row["id"] for row in rows if row["kind"] == "activity"}
+    entities = {row["id"] for row in rows if row["kind"] == "entity"}
+    assert {run["activity_uuid"] for run in chain.runs} <= activities
+    md5 = {"file:" + hashlib.md5((chain.folder / name).read_bytes()).hexdigest()
+           for name in ("w2/base_config.yaml", "w1/stage1_config.yaml", "contact.yaml")}
+    assert md5 <= entities
+    assert not {entity for entity in entities if len(entity) == len("file:") + 64}
+    records = list(iter_records([chain.tools, tmp_path / "md5.log"]))
+    check_records(records)
+    assert {r.data["hash_type"] for r in records if r.data.get("identified_by") == "content"} == {"md5"}

@@ -207,3 +207,72 @@ def test_activities_and_sessions_of_a_ctapipe_log_are_compared(tmp_path, capsys)
     status, out, err = run(capsys, log, *sessions, "--json")
     result = json.loads(out)
     assert status == 1 and (result["a"]["kind"], result["b"]["kind"]) == ("session", "session")
+
+
+def _fit_of(log, session):
+    snapshot = load(str(log))
+    return next(a.id for a in snapshot.provenance.find_activities(session=session) if a.name == "fit")
+
+
+def test_notes_that_differ_are_shown_in_text_and_json(tmp_path, capsys):
+    from logprov.notes import append_note
+
+    log = tmp_path / "runs.log"
+    a, b = two_runs(log)
+    hostile = 'did not <script>alert("x")</script> converge\x00\x1b[31m'
+    append_note(str(log), _fit_of(log, a), "converged")
+    append_note(str(log), _fit_of(log, b), hostile)
+    append_note(str(log), a, "seeing poor")
+    status, out, err = run(capsys, log, a, b, "--json")
+    assert status == 1, err
+    result = json.loads(out)
+    found = {(d["section"], d["activity"], d["key"]): (d["a"], d["b"]) for d in result["differences"]}
+    assert found == {("notes", "fit", "notes"): (["converged"], [hostile]),
+                     ("notes", None, "session"): (["seeing poor"], None)}
+    status, out, _ = run(capsys, log, a, b)
+    assert status == 1
+    lines = out.splitlines()
+    assert lines[lines.index("notes:") + 1:] == [
+        '  fit: notes: "converged" -> "did not <script>alert(\\"x\\")</script> converge\\u0000\\u001b[31m"',
+        '  session: "seeing poor" -> (none)',
+    ]
+    assert "\x00" not in out and "\x1b" not in out
+
+
+def test_the_same_notes_on_both_sides_are_no_difference(tmp_path, capsys):
+    from logprov.notes import append_note
+
+    log = tmp_path / "runs.log"
+    a, b = two_runs(log)
+    for session in (a, b):
+        append_note(str(log), _fit_of(log, session), "converged")
+        append_note(str(log), session, "seeing poor")
+    status, out, _ = run(capsys, log, a, b)
+    assert status == 0
+    assert out.splitlines()[-1] == "identical"
+    append_note(str(log), _fit_of(log, b), "converged")
+    status, out, _ = run(capsys, log, a, b, "--json")
+    assert status == 1
+    assert [(d["section"], d["a"], d["b"]) for d in json.loads(out)["differences"]] == [
+        ("notes", ["converged"], ["converged", "converged"])]
+
+
+def test_notes_of_two_activities_of_one_session_are_compared_without_the_session_notes(make_capture, tmp_path, capsys):
+    capture = make_capture()
+
+    @capture.trace
+    def fit(x: int) -> int:
+        capture.note(f"tried {x}", attempt=x)
+        return x
+
+    fit(1)
+    fit(2)
+    capture.note("on the session")
+    capture.end_session()
+    log = capture.config.log_filename
+    first, second = (a.id for a in load(log).provenance.find_activities())
+    status, out, _ = run(capsys, log, first, second, "--json")
+    assert status == 1
+    assert [(d["section"], d["key"], d["a"], d["b"]) for d in json.loads(out)["differences"]
+            if d["section"] == "notes"] == [
+        ("notes", "notes", ['tried 1 {"attempt": 1}'], ['tried 2 {"attempt": 2}'])]

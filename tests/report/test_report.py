@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from lxml import html as lxml_html
@@ -224,3 +226,97 @@ def test_ctapipe_provenance_logs_make_a_page_too(tmp_path):
     assert {row[0] for row in data["activities"]} == {FIRST, SECOND}
     assert {session["id"] for session in data["sessions"]} == {
         r.data["session_id"] for r in iter_records(str(log)) if "system" in r.data}
+
+
+HOSTILE = 'x</script><script>alert("owned")</script>\'"&amp;\x00end'
+
+
+@pytest.fixture(scope="module")
+def noted_logs(tmp_path_factory):
+    """A log of two sessions with notes written while they ran (one with attributes) and
+    appended afterwards by ``logprov note``, one of them hostile markup with a NUL."""
+    folder = tmp_path_factory.mktemp("noted")
+    log = folder / "prov.log"
+    script = """
+import sys, logprov
+capture = logprov.ProvCapture(config={"log_filename": sys.argv[1], "record_packages": False, "record_git": False})
+
+@capture.trace
+def fit(x):
+    capture.note("fit converged after 3 iterations", iterations=3, author="jdoe")
+    return x
+
+fit(1)
+capture.note("observing conditions poor")
+capture.new_session()
+
+@capture.trace
+def select(x):
+    return x
+
+select(2)
+"""
+    subprocess.run([sys.executable, "-c", script, str(log)], check=True)
+    records = [r.data for r in iter_records(str(log))]
+    sessions = [r["session_id"] for r in records if "system" in r]
+    select = next(r["activity_id"] for r in records if r.get("name") == "select")
+    assert main(["note", str(log), select, HOSTILE]) == 0
+    assert main(["note", str(log), sessions[1], "second run\nafter the fix"]) == 0
+    fit = next(r["activity_id"] for r in records if r.get("name") == "fit")
+    return SimpleNamespace(log=log, sessions=sessions, fit=fit, select=select, folder=folder)
+
+
+@pytest.fixture(scope="module")
+def noted_page(noted_logs):
+    page = noted_logs.folder / "report.html"
+    assert main(["report", str(noted_logs.log), "-o", str(page)]) == 0
+    return page
+
+
+def note_texts(node) -> list:
+    return [entry.cssselect(".note-text")[0].text_content() for entry in node.cssselect(".note-entry")]
+
+
+@needs_chromium
+def test_notes_are_shown_on_their_session_and_their_activity(noted_logs, noted_page):
+    tree = loaded(noted_page)
+    cards = {card.get("data-session"): card for card in tree.cssselect(".session")}
+    first, second = noted_logs.sessions
+    assert note_texts(cards[first]) == ["observing conditions poor"]
+    assert note_texts(cards[second]) == ["second run\nafter the fix"]
+    rows = {row.get("data-activity"): row for row in tree.cssselect("#activity-table tbody tr")}
+    (fit,) = rows[noted_logs.fit].cssselect(".note-entry")
+    assert fit.cssselect(".note-text")[0].text_content() == "fit converged after 3 iterations"
+    assert fit.cssselect(".note-attributes")[0].text_content() == "iterations = 3, author = jdoe"
+    time = next(r.data["time"] for r in iter_records(str(noted_logs.log)) if r.data.get("note", "").startswith("fit"))
+    assert fit.cssselect(".note-time")[0].text_content() == re.sub(r"\.\d+", "", time.replace("T", " "))
+    assert note_texts(rows[noted_logs.select]) == [HOSTILE.replace("\x00", "\u2400")]
+    assert not tree.xpath("//script[contains(., 'owned')][not(@id='report-data')]")
+    assert "4 notes" in tree.get_element_by_id("summary").text_content()
+    named = {row.get("data-activity"): row.cssselect(".tl-name")[0] for row in tree.cssselect("#timeline-body .tl-row")}
+    assert "fit converged" in named[noted_logs.fit].get("title") and "noted" in named[noted_logs.fit].get("class")
+
+
+def test_the_page_data_holds_the_notes_escaped(noted_logs, noted_page):
+    text = noted_page.read_text(encoding="utf-8")
+    assert "</script><script>alert" not in text and "\x00" not in text
+    data = json.loads(lxml_html.fromstring(text).get_element_by_id("report-data").text_content())
+    rows = sorted(data["notes"], key=lambda row: row[3])
+    index = {s["id"]: n for n, s in enumerate(data["sessions"])}
+    first, second = noted_logs.sessions
+    fit = [row[0] for row in data["activities"]].index(noted_logs.fit)
+    select = [row[0] for row in data["activities"]].index(noted_logs.select)
+    assert [(row[0], row[1], row[3], row[4]) for row in rows] == [
+        (index[first], fit, "fit converged after 3 iterations", {"iterations": 3, "author": "jdoe"}),
+        (index[first], -1, "observing conditions poor", {}),
+        (index[second], -1, "second run\nafter the fix", {}),
+        (index[second], select, HOSTILE, {}),
+    ]
+
+
+def test_a_page_of_one_session_holds_its_notes_only(noted_logs, tmp_path):
+    first, second = noted_logs.sessions
+    page = tmp_path / "one.html"
+    assert main(["report", str(noted_logs.log), "-o", str(page), "--session", second[:8]]) == 0
+    data = json.loads(lxml_html.fromstring(page.read_text(encoding="utf-8")).get_element_by_id("report-data").text_content())
+    assert sorted(row[3] for row in data["notes"]) == ["second run\nafter the fix", HOSTILE]
