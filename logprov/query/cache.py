@@ -109,8 +109,9 @@ def _matching(engine: SQLiteEngine, files: Sequence[LogFile], progress: Optional
         version = stored_version(engine)
         if version != SCHEMA_VERSION and not (fresh and version == 0):
             raise IndexMismatch("it was made by another version")
-        prepare(engine)
-        loaded = load_files(engine, files, progress, what="indexing")
+        new = fresh and version == 0
+        prepare(engine, indexes=not new)
+        loaded = load_files(engine, files, progress, what="indexing", indexes_later=new)
     except SourceChanged as exc:
         raise IndexMismatch(str(exc)) from None
     except (sqlite3.DatabaseError, StoreError) as exc:

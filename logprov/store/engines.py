@@ -30,6 +30,9 @@ __all__ = ["Engine", "SQLiteEngine", "PostgresEngine", "StoreError", "connect"]
 _ROWS_PER_STATEMENT = 500
 #: Bytes of a page of a new SQLite store: large pages make writing cheaper.
 _PAGE_SIZE = 32768
+#: KiB of pages a private SQLite store (an index being built) keeps in memory: its primary
+#: keys and indexes take rows in no particular order, which a small cache turns into rereads.
+_PRIVATE_CACHE_KIB = 128 * 1024
 
 
 class StoreError(LogprovError):
@@ -196,6 +199,7 @@ class SQLiteEngine(Engine):
             if private:
                 self.connection.execute("PRAGMA journal_mode = OFF")
                 self.connection.execute("PRAGMA synchronous = OFF")
+                self.connection.execute(f"PRAGMA cache_size = -{_PRIVATE_CACHE_KIB}")
             elif shared:
                 self.connection.execute("PRAGMA journal_mode = WAL")
                 self.connection.execute("PRAGMA synchronous = NORMAL")
