@@ -234,8 +234,9 @@ def _unchanged(engine: Engine, log: LogFile, info: os.stat_result) -> Optional[s
 
 
 def load_file(engine: Engine, log: LogFile, progress: Optional[Progress] = None,
-              batch_bytes: int = BATCH_BYTES, appending: bool = True, what: str = "loading") -> Loaded:
-    """Load what the store does not hold yet of one log.
+              batch_bytes: Optional[int] = None, appending: bool = True, what: str = "loading") -> Loaded:
+    """Load what the store does not hold yet of one log, in batches of ``batch_bytes`` of log
+    (default `BATCH_BYTES`).
 
     Raises
     ------
@@ -245,6 +246,7 @@ def load_file(engine: Engine, log: LogFile, progress: Optional[Progress] = None,
         If the log cannot be read.
     """
     beside = True
+    batch_bytes = BATCH_BYTES if batch_bytes is None else batch_bytes
     for _ in range(100):
         info = os.stat(log.path)
         known = _unchanged(engine, log, info)
@@ -334,7 +336,7 @@ def ordered_files(sources: Sequence[Any]) -> list[LogFile]:
 
 
 def load_files(engine: Engine, files: Sequence[LogFile], progress: Optional[Progress] = None,
-               batch_bytes: int = BATCH_BYTES, what: str = "loading", indexes_later: bool = False) -> list[Loaded]:
+               batch_bytes: Optional[int] = None, what: str = "loading", indexes_later: bool = False) -> list[Loaded]:
     """Load ``files`` in order (see `load_file`); ``what`` names the work in progress lines.
 
     With ``indexes_later``, the store was prepared without its secondary indexes
