@@ -3,17 +3,17 @@ new log, the reading and decoding done by a second process while this one writes
 
 The second process (`decode_batches`, started by `DecodingWorker`) runs the same reader, fact
 reader and `StoreWriter` as a load in one process, over the whole log, and hands over what
-the writer holds at every batch boundary: the rows, the activities, the position in the log
-the batch ends at and the digest of the bytes up to there. The loading process stores each
-batch in its own transaction, exactly as it stores the batches it reads itself, so a store
-loaded in two processes holds what one loaded in one process holds. When the second process
+the writer holds at every batch boundary: the rows, the activities and the position in the
+log the batch ends at. The loading process hashes the bytes of the batch (read again, from
+the page cache: hashing is its share of the reading) and stores each batch in its own
+transaction, exactly as it stores the batches it reads itself, so a store loaded in two
+processes holds what one loaded in one process holds. When the second process
 cannot be started or stops before the end, `DecodingFailed` is raised: what was stored is
 whole batches, and the load goes on from there in one process.
 """
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import subprocess
@@ -82,6 +82,13 @@ class LogLines:
                     self.boundary(self.position)
 
 
+class _Unhashed:
+    """Stands for the hasher of `LogLines` where the bytes are hashed by another process."""
+
+    def update(self, data: bytes) -> None:
+        """Hash nothing."""
+
+
 class DecodingFailed(LogprovError):
     """The second process of a load could not be started or stopped before the end."""
 
@@ -94,8 +101,6 @@ class Batch:
     ----------
     position : int
         Offset in the log the batch ends at (the end of a line).
-    digest : str
-        BLAKE2b digest of the log's bytes up to ``position``.
     records : int
         Records read so far.
     legacy : bool
@@ -107,7 +112,6 @@ class Batch:
     """
 
     position: int
-    digest: str
     records: int
     legacy: bool
     pending: dict
@@ -122,14 +126,13 @@ def decode_batches(path: str, end: int, batch_bytes: int, out: IO[bytes]) -> Non
 
     writer = StoreWriter(None, appending=False)
     stats = ReadStats()
-    hasher = hashlib.blake2b(digest_size=20)
     state = {"committed": 0, "legacy": False}
     caught: list = []
 
     def emit(position: int, final: bool) -> None:
         found = [(getattr(w.category, "__name__", ""), str(w.message)) for w in caught]
         caught.clear()
-        frame = marshal.dumps((position, hasher.hexdigest(), stats.records, state["legacy"], writer.take_pending(),
+        frame = marshal.dumps((position, stats.records, state["legacy"], writer.take_pending(),
                                final, found))
         out.write(len(frame).to_bytes(8, "little"))
         out.write(frame)
@@ -146,7 +149,7 @@ def decode_batches(path: str, end: int, batch_bytes: int, out: IO[bytes]) -> Non
                 state["legacy"] = True
             yield record
 
-    lines = LogLines(path, 0, end, hasher, boundary, min(BLOCK, batch_bytes))
+    lines = LogLines(path, 0, end, _Unhashed(), boundary, min(BLOCK, batch_bytes))
     with warnings.catch_warnings(record=True) as recorded:
         warnings.simplefilter("always")
         caught = recorded
@@ -217,13 +220,13 @@ class DecodingWorker:
         while True:
             try:
                 size = int.from_bytes(_read_exactly(process.stdout, 8), "little")
-                position, digest, records, legacy, pending, final, found = marshal.loads(
+                position, records, legacy, pending, final, found = marshal.loads(
                     _read_exactly(process.stdout, size))
             except (EOFError, ValueError, TypeError) as exc:
                 raise DecodingFailed(f"the second process stopped early: {self._failure(exc)}") from None
             for name, message in found:
                 warnings.warn(message, _warning_class(name), stacklevel=2)
-            yield Batch(position, digest, records, legacy, pending, final)
+            yield Batch(position, records, legacy, pending, final)
             if final:
                 return
 

@@ -212,7 +212,8 @@ class _SourceLoad:
                     self.writer.put_pending(batch.pending)
                     self.legacy = self.legacy or batch.legacy
                     self.stats.records = batch.records
-                    self.commit(batch.position, batch.digest, batch.final)
+                    _digest(self.log.path, batch.position, self.committed, self.hasher)
+                    self.commit(batch.position, self.hasher.hexdigest(), batch.final)
                     if progress is not None:
                         progress.update(self.what, self.log.path, batch.records, batch.position, self.end)
         finally:
