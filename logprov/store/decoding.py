@@ -33,6 +33,9 @@ BLOCK = 1 << 20
 #: Bytes of a line without an end handed to the reader in pieces (it skips such lines).
 _LONG_LINE = DEFAULT_MAX_PAYLOAD + LINE_SLACK
 _WARNINGS = {"LogReadWarning": "logprov.reading.results"}
+#: The variable that makes an interpreter re-create its parent's capture
+#: (`logprov.capture.children.ENV_VAR`): the second process captures nothing.
+CHILD_STATE = "LOGPROV_CHILD_STATE"
 
 
 class LogLines:
@@ -196,10 +199,8 @@ class DecodingWorker:
     def __init__(self, path: str, end: int, batch_bytes: int) -> None:
         if not sys.executable:
             raise DecodingFailed("no Python interpreter to start")
-        from ..capture.children import ENV_VAR
-
         package = str(Path(__file__).resolve().parent.parent.parent)
-        environment = {key: value for key, value in os.environ.items() if key != ENV_VAR}
+        environment = {key: value for key, value in os.environ.items() if key != CHILD_STATE}
         try:
             self.process: Optional[subprocess.Popen] = subprocess.Popen(
                 [sys.executable, "-c", self._CODE, package, path, str(end), str(batch_bytes)],

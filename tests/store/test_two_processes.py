@@ -159,3 +159,17 @@ def test_the_rows_taken_from_a_writer_are_its_rows(tmp_path):
     other.put_pending(pending)
     with pytest.raises(ValueError, match="rows of its own"):
         other.put_pending(pending)
+
+
+def test_the_second_process_is_started_without_the_capture_of_its_parent(tmp_path, monkeypatch):
+    from logprov.capture import children
+
+    assert decoding.CHILD_STATE == children.ENV_VAR
+    monkeypatch.setenv(children.ENV_VAR, str(tmp_path / "missing-state.json"))
+    log = synthetic_log(tmp_path / "prov.log", 7, calls=6)
+    worker = decoding.DecodingWorker(str(log), os.path.getsize(log), BATCH)
+    with worker:
+        batches = list(worker.batches())
+        _, err = worker.process.communicate()
+    assert batches[-1].final and batches[-1].position == os.path.getsize(log)
+    assert b"not captured" not in err and err == b""
