@@ -12,13 +12,13 @@ import importlib
 import tempfile
 import time
 
-from .biglog import ensure_log
+from .biglog import ensure_log, size_label
 from .isolation import Outcome, progress, run_worker
 from .rows import FAILED, INFO, MEASURED, NOT_MEASURED, STOPPED, SUBSET, UNAVAILABLE, Row
 from .settings import Settings
 from .stats import summarize
 
-__all__ = ["open_worker", "reopen_worker", "document_worker", "rows"]
+__all__ = ["open_worker", "reopen_worker", "document_worker", "rows", "group_rows"]
 
 GROUP = "logs"
 SUBSET_RECORDS = 100_000
@@ -49,7 +49,7 @@ class ReadingClock:
     def install(self) -> None:
         """Wrap the functions of the installed logprov that hand records to the index."""
         try:
-            from logprov.store import decoding, loader
+            from logprov.store import loader
         except ImportError:
             return
         loader.iter_records = self._timed(loader.iter_records)
@@ -65,6 +65,10 @@ class ReadingClock:
                     self.seconds -= time.perf_counter() - start
 
         loader._SourceLoad.commit = writing
+        try:
+            from logprov.store import decoding
+        except ImportError:
+            return
         batches = decoding.DecodingWorker.batches
 
         def waited(worker):
@@ -309,3 +313,13 @@ def rows(settings: Settings, log: dict, size: str) -> list[Row]:
         return [Row(GROUP, "query", f"search / lineage of one entity over {size} records", None, "s",
                     status=UNAVAILABLE, note=reason)]
     return _document_rows(settings, log, size)
+
+
+def group_rows(settings: Settings) -> list[Row]:
+    """The query rows of the ``logs`` group alone (``--only queries``), on the same log."""
+    try:
+        log = ensure_log(settings.log_records)
+    except RuntimeError as exc:
+        return [Row(GROUP, "log", f"generate a {size_label(settings.log_records)}-record log", None, "s",
+                    status=FAILED, note=str(exc)[-300:])]
+    return rows(settings, log, size_label(settings.log_records))
