@@ -36,6 +36,10 @@ _WARNINGS = {"LogReadWarning": "logprov.reading.results"}
 #: The variable that makes an interpreter re-create its parent's capture
 #: (`logprov.capture.children.ENV_VAR`): the second process captures nothing.
 CHILD_STATE = "LOGPROV_CHILD_STATE"
+#: Bytes of log of the first and last batches of a second process at least: batches grow
+#: from this size to the loader's and shrink again before the end of the log, so that
+#: neither process waits long for the other at the start and at the end.
+EDGE_BATCH = 1 << 20
 
 
 class LogLines:
@@ -123,13 +127,13 @@ class Batch:
 
 def decode_batches(path: str, end: int, batch_bytes: int, out: IO[bytes]) -> None:
     """Read ``path`` up to ``end`` into a `StoreWriter` and write its rows to ``out`` at every
-    batch boundary (its size and one `marshal` frame per batch, the warnings of the read in each)."""
+    batch boundary (batches of ``batch_bytes`` of log, smaller at both ends: `EDGE_BATCH`) (its size and one `marshal` frame per batch, the warnings of the read in each)."""
     from ..query.facts import FactReader
     from .writer import StoreWriter
 
     writer = StoreWriter(None, appending=False)
     stats = ReadStats()
-    state = {"committed": 0, "legacy": False}
+    state = {"committed": 0, "legacy": False, "sent": 0}
     caught: list = []
 
     def emit(position: int, final: bool) -> None:
@@ -143,8 +147,10 @@ def decode_batches(path: str, end: int, batch_bytes: int, out: IO[bytes]) -> Non
         state["committed"] = position
 
     def boundary(position: int) -> None:
-        if position - state["committed"] >= batch_bytes:
+        wanted = min(batch_bytes, EDGE_BATCH << min(state["sent"], 16), max(EDGE_BATCH, (end - position) // 2))
+        if position - state["committed"] >= wanted:
             emit(position, False)
+            state["sent"] += 1
 
     def noted(records: Iterator[ProvRecord]) -> Iterator[ProvRecord]:
         for record in records:
