@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import marshal
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +42,8 @@ CHILD_STATE = "LOGPROV_CHILD_STATE"
 #: from this size to the loader's and shrink again before the end of the log, so that
 #: neither process waits long for the other at the start and at the end.
 EDGE_BATCH = 1 << 20
+#: Batches the second process writes ahead of those the loader has taken, at most.
+AHEAD = 2
 
 
 class LogLines:
@@ -125,9 +129,14 @@ class Batch:
     final: bool
 
 
-def decode_batches(path: str, end: int, batch_bytes: int, out: IO[bytes]) -> None:
-    """Read ``path`` up to ``end`` into a `StoreWriter` and write its rows to ``out`` at every
-    batch boundary (batches of ``batch_bytes`` of log, smaller at both ends: `EDGE_BATCH`) (its size and one `marshal` frame per batch, the warnings of the read in each)."""
+def decode_batches(path: str, end: int, batch_bytes: int, folder: str, out: IO[bytes], acks: IO[bytes]) -> None:
+    """Read ``path`` up to ``end`` into a `StoreWriter` and hand over its rows at every batch
+    boundary (batches of ``batch_bytes`` of log, smaller at both ends: `EDGE_BATCH`).
+
+    Batch ``n`` is written to the file ``n`` of ``folder`` as one `marshal` frame (the warnings
+    of the read in it), then its number is written to ``out``; at most `AHEAD` batches wait
+    unread: the next waits for a byte on ``acks`` (the end of ``acks`` stops the read).
+    """
     from ..query.facts import FactReader
     from .writer import StoreWriter
 
@@ -139,18 +148,21 @@ def decode_batches(path: str, end: int, batch_bytes: int, out: IO[bytes]) -> Non
     def emit(position: int, final: bool) -> None:
         found = [(getattr(w.category, "__name__", ""), str(w.message)) for w in caught]
         caught.clear()
-        frame = marshal.dumps((position, stats.records, state["legacy"], writer.take_pending(),
-                               final, found))
-        out.write(len(frame).to_bytes(8, "little"))
-        out.write(frame)
+        number = state["sent"]
+        if number >= AHEAD and not acks.read(1):
+            raise SystemExit("the loading process stopped")
+        with open(os.path.join(folder, str(number)), "wb") as stream:
+            stream.write(marshal.dumps((position, stats.records, state["legacy"], writer.take_pending(), final,
+                                        found)))
+        out.write(number.to_bytes(8, "little"))
         out.flush()
         state["committed"] = position
+        state["sent"] += 1
 
     def boundary(position: int) -> None:
         wanted = min(batch_bytes, EDGE_BATCH << min(state["sent"], 16), max(EDGE_BATCH, (end - position) // 2))
         if position - state["committed"] >= wanted:
             emit(position, False)
-            state["sent"] += 1
 
     def noted(records: Iterator[ProvRecord]) -> Iterator[ProvRecord]:
         for record in records:
@@ -200,18 +212,22 @@ class DecodingWorker:
     """
 
     _CODE = ("import sys; sys.path.insert(0, sys.argv[1]); from logprov.store.decoding import decode_batches; "
-             "decode_batches(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.stdout.buffer)")
+             "decode_batches(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.stdout.buffer, "
+             "sys.stdin.buffer)")
 
     def __init__(self, path: str, end: int, batch_bytes: int) -> None:
         if not sys.executable:
             raise DecodingFailed("no Python interpreter to start")
         package = str(Path(__file__).resolve().parent.parent.parent)
         environment = {key: value for key, value in os.environ.items() if key != CHILD_STATE}
+        self.process: Optional[subprocess.Popen] = None
         try:
-            self.process: Optional[subprocess.Popen] = subprocess.Popen(
-                [sys.executable, "-c", self._CODE, package, path, str(end), str(batch_bytes)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+            self.folder = tempfile.mkdtemp(prefix="logprov-load-")
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", self._CODE, package, path, str(end), str(batch_bytes), self.folder],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
         except OSError as exc:
+            self.close()
             raise DecodingFailed(f"cannot start a second process: {exc}") from None
 
     def batches(self) -> Iterator[Batch]:
@@ -223,13 +239,18 @@ class DecodingWorker:
             If the process stops before the last batch.
         """
         process = self.process
-        assert process is not None and process.stdout is not None
+        assert process is not None and process.stdout is not None and process.stdin is not None
         while True:
             try:
-                size = int.from_bytes(_read_exactly(process.stdout, 8), "little")
-                position, records, legacy, pending, final, found = marshal.loads(
-                    _read_exactly(process.stdout, size))
-            except (EOFError, ValueError, TypeError) as exc:
+                number = int.from_bytes(_read_exactly(process.stdout, 8), "little")
+                frame = os.path.join(self.folder, str(number))
+                with open(frame, "rb") as stream:
+                    position, records, legacy, pending, final, found = marshal.loads(stream.read())
+                os.unlink(frame)
+                if not final:
+                    process.stdin.write(b".")
+                    process.stdin.flush()
+            except (EOFError, ValueError, TypeError, OSError) as exc:
                 raise DecodingFailed(f"the second process stopped early: {self._failure(exc)}") from None
             for name, message in found:
                 warnings.warn(message, _warning_class(name), stacklevel=2)
@@ -249,13 +270,13 @@ class DecodingWorker:
         return text[-1] if text else f"{type(exc).__name__} (exit status {process.returncode})"
 
     def close(self) -> None:
-        """Stop the process if it still runs, and wait for it."""
+        """Stop the process if it still runs, wait for it and remove its batches."""
         process, self.process = self.process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            process.kill()
-        process.communicate()
+        if process is not None:
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
+        shutil.rmtree(getattr(self, "folder", ""), ignore_errors=True)
 
     def __enter__(self) -> "DecodingWorker":
         return self
