@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import alternatives, files, memory, products, reading, storing, tracing, values, versions
+from . import alternatives, files, memory, products, querying, reading, storing, tracing, values, versions
 from .calibration import calibrate, calibration_rows
 from .profiling import profile_traced_call
 from .report import metadata, table, write_json
@@ -24,8 +24,9 @@ GROUPS = {
     "store": storing.rows,
     "alternatives": alternatives.rows,
     "versions": versions.rows,
+    "queries": querying.group_rows,
 }
-OPTIONAL_GROUPS = ("versions",)
+OPTIONAL_GROUPS = ("versions", "queries")
 """Groups run only when named with ``--only``."""
 DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"
 GROUP_CALIBRATION = {"calls": 5_000, "repeats": 5}

@@ -14,9 +14,11 @@ anything else is checked by SQLite (``PRAGMA quick_check``) before it is used.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
+import socket
 import sqlite3
 import warnings
 from pathlib import Path
@@ -109,8 +111,9 @@ def _matching(engine: SQLiteEngine, files: Sequence[LogFile], progress: Optional
         version = stored_version(engine)
         if version != SCHEMA_VERSION and not (fresh and version == 0):
             raise IndexMismatch("it was made by another version")
-        prepare(engine)
-        loaded = load_files(engine, files, progress, what="indexing")
+        new = fresh and version == 0
+        prepare(engine, indexes=not new)
+        loaded = load_files(engine, files, progress, what="indexing", indexes_later=new)
     except SourceChanged as exc:
         raise IndexMismatch(str(exc)) from None
     except (sqlite3.DatabaseError, StoreError) as exc:
@@ -121,10 +124,42 @@ def _matching(engine: SQLiteEngine, files: Sequence[LogFile], progress: Optional
         raise IndexMismatch("it was made for other files")
 
 
+def _running(pid: int) -> bool:
+    """Return True when process ``pid`` may still run (it exists, or cannot be asked)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _build_path(path: Path) -> Path:
+    """Return the file the index ``path`` is built in by this process (named by its host and
+    process id)."""
+    return path.with_name(f"{path.name}.{socket.gethostname()}-{os.getpid()}.tmp")
+
+
+def _remove_abandoned(path: Path) -> None:
+    """Remove the unfinished builds of the index ``path`` by processes of this host that are
+    gone (killed); those of other hosts sharing the folder are left alone."""
+    host = socket.gethostname()
+    for found in path.parent.glob(f"{path.name}.{glob.escape(host)}-*.tmp"):
+        pid = found.name[len(f"{path.name}.{host}-"):-len(".tmp")]
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            found.unlink(missing_ok=True)
+
+
 def _build(files: Sequence[LogFile], path: Path, progress: Optional[Progress]) -> None:
-    """Load ``files`` into a new index at ``path``, replacing any index there at once."""
+    """Load ``files`` into a new index at ``path``, replacing any index there at once.
+
+    The index is built in a file of its own, renamed to ``path`` only when complete: a build
+    that is killed leaves no index, only that file, removed by the next build.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    _remove_abandoned(path)
+    temporary = _build_path(path)
     temporary.unlink(missing_ok=True)
     engine = SQLiteEngine(StoreLocation("sqlite", str(temporary)), shared=False, private=True)
     try:

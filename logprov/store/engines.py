@@ -30,6 +30,9 @@ __all__ = ["Engine", "SQLiteEngine", "PostgresEngine", "StoreError", "connect"]
 _ROWS_PER_STATEMENT = 500
 #: Bytes of a page of a new SQLite store: large pages make writing cheaper.
 _PAGE_SIZE = 32768
+#: KiB of pages a private SQLite store (an index being built) keeps in memory: its primary
+#: keys and indexes take rows in no particular order, which a small cache turns into rereads.
+_PRIVATE_CACHE_KIB = 128 * 1024
 
 
 class StoreError(LogprovError):
@@ -196,6 +199,7 @@ class SQLiteEngine(Engine):
             if private:
                 self.connection.execute("PRAGMA journal_mode = OFF")
                 self.connection.execute("PRAGMA synchronous = OFF")
+                self.connection.execute(f"PRAGMA cache_size = -{_PRIVATE_CACHE_KIB}")
             elif shared:
                 self.connection.execute("PRAGMA journal_mode = WAL")
                 self.connection.execute("PRAGMA synchronous = NORMAL")
@@ -308,8 +312,52 @@ def glob_posix(pattern: str) -> str:
     return "".join(out)
 
 
+#: PostgreSQL's text cannot hold NUL: it is stored as ``_MARK`` + ``"0"``, and ``_MARK``
+#: itself (U+FFFF, a noncharacter) as ``_MARK`` twice, so that every text reads back as written.
+_NUL = "\x00"
+_MARK = "\uffff"
+_MARKED = re.compile(f"{_MARK}(.)", re.DOTALL)
+
+
+def _unmark(found: "re.Match[str]") -> str:
+    return _MARK if found.group(1) == _MARK else _NUL
+
+
+def escape_text(value: str) -> str:
+    """Return ``value`` as a PostgreSQL store holds it (see `_MARK`)."""
+    if _NUL in value or _MARK in value:
+        return value.replace(_MARK, _MARK + _MARK).replace(_NUL, _MARK + "0")
+    return value
+
+
+def unescape_text(value: str) -> str:
+    """Return the text a PostgreSQL store holds as ``value`` (the inverse of `escape_text`)."""
+    return _MARKED.sub(_unmark, value) if _MARK in value else value
+
+
+def _escaped(row: Sequence) -> Sequence:
+    """Return ``row`` with its texts as PostgreSQL holds them (itself when none needs it)."""
+    for value in row:
+        if value.__class__ is str and (_NUL in value or _MARK in value):
+            return tuple(escape_text(v) if v.__class__ is str else v for v in row)
+    return row
+
+
+def _unescaped(rows: list) -> list:
+    """Return ``rows`` read from PostgreSQL with their texts as they were written."""
+    for number, row in enumerate(rows):
+        for value in row:
+            if value.__class__ is str and _MARK in value:
+                return rows[:number] + [tuple(unescape_text(v) if v.__class__ is str else v for v in r)
+                                        for r in rows[number:]]
+    return rows
+
+
 class PostgresEngine(Engine):
     """A store in a PostgreSQL (13 or later) database, through psycopg 3.
+
+    Texts are written and read through `escape_text` and `unescape_text`: PostgreSQL refuses
+    NUL in a text, and logs may hold it (``\\u0000`` in JSON).
 
     Every writing transaction holds the store's write lock (a transaction-level advisory
     lock): loaders on many hosts write one batch at a time, so they can neither deadlock nor
@@ -337,18 +385,18 @@ class PostgresEngine(Engine):
 
     def rows(self, sql: str, params: Sequence = ()) -> list:
         with self.connection.cursor() as cursor:
-            cursor.execute(_pyformat(sql), params or None)
-            return cursor.fetchall() if cursor.description is not None else []
+            cursor.execute(_pyformat(sql), _escaped(params) or None)
+            return _unescaped(cursor.fetchall()) if cursor.description is not None else []
 
     def iterate(self, sql: str, params: Sequence = ()) -> Iterator[tuple]:
         yield from self.rows(sql, params)
 
     def run(self, sql: str, params: Sequence = ()) -> None:
-        self.connection.execute(_pyformat(sql), params or None)
+        self.connection.execute(_pyformat(sql), _escaped(params) or None)
 
     def run_many(self, sql: str, groups: Sequence[Sequence]) -> None:
         with self.connection.cursor() as cursor:
-            cursor.executemany(_pyformat(sql), groups)
+            cursor.executemany(_pyformat(sql), [_escaped(group) for group in groups])
 
     def script(self, sql: str) -> None:
         self.connection.execute(sql)
@@ -376,7 +424,7 @@ class PostgresEngine(Engine):
         with self.connection.cursor() as cursor:
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(row)
+                    copy.write_row(_escaped(row))
 
     def close(self) -> None:
         self.connection.close()

@@ -31,12 +31,14 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Optional, Sequence
 
 from ..errors import LogprovError
-from ..reading.reader import DEFAULT_MAX_PAYLOAD, LINE_SLACK, ProvRecord, ReadStats, iter_records
+from ..reading.reader import ProvRecord, ReadStats, iter_records
 from ..query.facts import FactReader
 from ..query.progress import Progress, track
 from ..reading.sources import STDIN, LogFile, last_line_end, resolve
 from ..query.window import utc_text
+from .decoding import BLOCK, DecodingFailed, DecodingWorker, LogLines
 from .engines import Engine
+from .schema import create_indexes
 from .writer import StoreWriter
 
 __all__ = ["SourceChanged", "Loaded", "load_files", "source_key", "BATCH_BYTES", "SETTLE_SECONDS"]
@@ -47,9 +49,10 @@ BATCH_BYTES = 16 << 20
 ANALYZE_RECORDS = 50_000
 #: Seconds after which the change time of a loaded file is trusted (see the module notes).
 SETTLE_SECONDS = 2.0
-_BLOCK = 1 << 20
-#: Bytes of a line without an end handed to the reader in pieces (it skips such lines).
-_LONG_LINE = DEFAULT_MAX_PAYLOAD + LINE_SLACK
+#: Bytes of new log from which a new source is read by a second process (see
+#: `logprov.store.decoding`) while this one writes, when the machine has two cores or more.
+BESIDE_BYTES = 32 << 20
+_BLOCK = BLOCK
 _SOURCE_COLUMNS = ("src_path", "src_host", "src_dev", "src_ino", "src_size", "src_mtime", "src_ctime")
 
 
@@ -126,52 +129,6 @@ def _stat_row(log: LogFile, info: os.stat_result, settled: bool) -> tuple:
             _trusted_ctime(info) if settled else 0)
 
 
-class _Lines:
-    """The lines of ``[start, end)`` of a file, as decoded text, read a block at a time.
-
-    Between two blocks, every line handed out so far has been read whole by the reader and
-    its records taken by the writer: ``boundary(position)`` is called there, with the offset
-    the lines read end at, so that the loader can store a batch that ends on a line.
-    """
-
-    mode = "r"
-
-    def __init__(self, path: str, start: int, end: int, hasher: Any, boundary: Any, block: int = _BLOCK) -> None:
-        self.name = path
-        self.block = block
-        self.start = start
-        self.position = start
-        self.end = end
-        self.hasher = hasher
-        self.boundary = boundary
-
-    def read(self, size: int = -1) -> str:
-        """Read the rest as text (the reader iterates lines instead)."""
-        return "".join(self)
-
-    def tell(self) -> int:
-        """Return the bytes read so far."""
-        return self.position - self.start
-
-    def __iter__(self) -> Iterator[str]:
-        with open(self.name, "rb") as stream:
-            stream.seek(self.start)
-            pending = b""
-            while self.position + len(pending) < self.end:
-                block = pending + stream.read(min(self.block, self.end - self.position - len(pending)))
-                if len(block) == len(pending):
-                    break
-                cut = block.rfind(b"\n") + 1
-                if cut == 0 and len(block) < _LONG_LINE:
-                    pending = block
-                    continue
-                whole, pending = (block[:cut], block[cut:]) if cut else (block, b"")
-                self.hasher.update(whole)
-                self.position += len(whole)
-                yield from whole.decode("utf-8", "replace").splitlines(keepends=True)
-                if cut:
-                    self.boundary(self.position)
-
 class _SourceLoad:
     """One pass over one source: reads its new lines and commits them batch by batch."""
 
@@ -232,14 +189,36 @@ class _SourceLoad:
             records = iter_records(log.path, stats=stats)
             sizes = [log.size]
         else:
-            lines = _Lines(log.path, self.committed, self.end, self.hasher, self.boundary,
-                           min(_BLOCK, self.batch_bytes))
+            lines = LogLines(log.path, self.committed, self.end, self.hasher, self.boundary,
+                             min(_BLOCK, self.batch_bytes))
             records = iter_records(lines, stats=stats)
             sizes = [self.end - self.committed]
         if progress is not None:
             records = track(records, progress, self.what, {}, stats, sizes)
         FactReader(self.writer).add_all(self._noted(records))
         self.commit(self.end if lines is None else lines.position, self.hasher.hexdigest(), True)
+
+    def run_beside(self, progress: Optional[Progress]) -> None:
+        """Store the batches a second process reads from the start of the source to its end.
+
+        Raises
+        ------
+        DecodingFailed
+            If the second process fails; the batches stored before are whole.
+        """
+        try:
+            with DecodingWorker(self.log.path, self.end, self.batch_bytes) as worker:
+                for batch in worker.batches():
+                    self.writer.put_pending(batch.pending)
+                    self.legacy = self.legacy or batch.legacy
+                    self.stats.records = batch.records
+                    _digest(self.log.path, batch.position, self.committed, self.hasher)
+                    self.commit(batch.position, self.hasher.hexdigest(), batch.final)
+                    if progress is not None:
+                        progress.update(self.what, self.log.path, batch.records, batch.position, self.end)
+        finally:
+            if progress is not None:
+                progress.done()
 
 
 def _now() -> str:
@@ -256,8 +235,9 @@ def _unchanged(engine: Engine, log: LogFile, info: os.stat_result) -> Optional[s
 
 
 def load_file(engine: Engine, log: LogFile, progress: Optional[Progress] = None,
-              batch_bytes: int = BATCH_BYTES, appending: bool = True, what: str = "loading") -> Loaded:
-    """Load what the store does not hold yet of one log.
+              batch_bytes: Optional[int] = None, appending: bool = True, what: str = "loading") -> Loaded:
+    """Load what the store does not hold yet of one log, in batches of ``batch_bytes`` of log
+    (default `BATCH_BYTES`).
 
     Raises
     ------
@@ -266,6 +246,8 @@ def load_file(engine: Engine, log: LogFile, progress: Optional[Progress] = None,
     OSError
         If the log cannot be read.
     """
+    beside = True
+    batch_bytes = BATCH_BYTES if batch_bytes is None else batch_bytes
     for _ in range(100):
         info = os.stat(log.path)
         known = _unchanged(engine, log, info)
@@ -276,14 +258,16 @@ def load_file(engine: Engine, log: LogFile, progress: Optional[Progress] = None,
             return Loaded(log.path, None, 0, "empty")
         with engine.source_lock(key):
             try:
-                return _load_locked(engine, log, key, progress, batch_bytes, appending, what)
+                return _load_locked(engine, log, key, progress, batch_bytes, appending, what, beside)
             except _Moved:
                 continue
+            except DecodingFailed:
+                beside = False
     raise LogprovError(f"{log.path}: other loaders kept extending it; try again")
 
 
 def _load_locked(engine: Engine, log: LogFile, key: str, progress: Optional[Progress], batch_bytes: int,
-                 appending: bool, what: str) -> Loaded:
+                 appending: bool, what: str, beside: bool = False) -> Loaded:
     info = os.stat(log.path)
     rows = engine.rows("SELECT src_offset, src_digest, src_legacy, src_size FROM source WHERE src_key = ?", (key,))
     offset, digest, legacy, size = rows[0] if rows else (0, None, 0, None)
@@ -310,8 +294,19 @@ def _load_locked(engine: Engine, log: LogFile, key: str, progress: Optional[Prog
             return Loaded(log.path, key, 0, "unchanged" if rows else "empty")
     writer = StoreWriter(engine, appending=appending or bool(offset))
     load = _SourceLoad(engine, writer, log, key, info, offset, end, hasher, batch_bytes, what)
-    load.run(progress)
+    if beside and _read_beside(log, offset, end, writer.appending):
+        load.run_beside(progress)
+    else:
+        load.run(progress)
     return Loaded(log.path, key, load.records, "loaded")
+
+
+def _read_beside(log: LogFile, offset: int, end: int, appending: bool) -> bool:
+    """Return True when the lines ``[offset, end)`` of ``log`` are read by a second process: a
+    large new source (nothing read of it yet), with no rows of the store to look up, on a
+    machine with a core to spare."""
+    return (not log.compressed and offset == 0 and not appending and end - offset >= BESIDE_BYTES
+            and (os.cpu_count() or 1) > 1)
 
 
 def _touch(engine: Engine, log: LogFile, key: str, info: os.stat_result) -> None:
@@ -342,11 +337,23 @@ def ordered_files(sources: Sequence[Any]) -> list[LogFile]:
 
 
 def load_files(engine: Engine, files: Sequence[LogFile], progress: Optional[Progress] = None,
-               batch_bytes: int = BATCH_BYTES, what: str = "loading") -> list[Loaded]:
-    """Load ``files`` in order (see `load_file`); ``what`` names the work in progress lines."""
+               batch_bytes: Optional[int] = None, what: str = "loading", indexes_later: bool = False) -> list[Loaded]:
+    """Load ``files`` in order (see `load_file`); ``what`` names the work in progress lines.
+
+    With ``indexes_later``, the store was prepared without its secondary indexes
+    (`logprov.store.schema.prepare`) and gets them here: after the files, or before the
+    first file read by a second process, whose batches this process writes while it waits.
+    """
     empty = not engine.rows("SELECT 1 FROM source LIMIT 1")
-    done = [load_file(engine, log, progress, batch_bytes, not empty or number > 0, what)
-            for number, log in enumerate(files)]
+    done = []
+    for number, log in enumerate(files):
+        appending = not empty or number > 0
+        if indexes_later and not appending and _read_beside(log, 0, log.size, appending):
+            create_indexes(engine)
+            indexes_later = False
+        done.append(load_file(engine, log, progress, batch_bytes, appending, what))
+    if indexes_later:
+        create_indexes(engine)
     if sum(found.records for found in done) >= ANALYZE_RECORDS:
         engine.refresh_statistics()
     return done

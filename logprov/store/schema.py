@@ -5,6 +5,10 @@ The DDL of version ``N`` of an engine is ``schema/<engine>/N.sql``: version 1 cr
 table, and each later file changes a store of the version before it into one of its own
 (a migration). `prepare` runs the files a store has not had, in order, in one transaction
 per file, and records the version reached in ``store_meta``.
+
+A store that is new and filled at once (an index being built) may be prepared without its
+secondary indexes (``indexes=False``) and get them from `create_indexes` once loaded: building
+an index over loaded rows costs less than keeping it up to date row by row.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from importlib import resources
 
 from .engines import Engine, StoreError, lock_number
 
-__all__ = ["SCHEMA_VERSION", "ddl", "stored_version", "prepare"]
+__all__ = ["SCHEMA_VERSION", "ddl", "statements", "stored_version", "prepare", "create_indexes"]
 
 #: The version of the schema this logprov writes and reads.
 SCHEMA_VERSION = 2
@@ -23,6 +27,26 @@ SCHEMA_VERSION = 2
 def ddl(dialect: str, version: int) -> str:
     """Return the DDL turning a store of ``version - 1`` into one of ``version``."""
     return resources.files(__package__).joinpath("schema").joinpath(dialect).joinpath(f"{version}.sql").read_text("utf-8")
+
+
+def statements(sql: str) -> list[str]:
+    """Return the statements of the DDL ``sql``, each whole, in order."""
+    found, statement = [], ""
+    for line in sql.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            found.append(statement.strip())
+            statement = ""
+    return found
+
+
+def _is_index(statement: str) -> bool:
+    """Return True when ``statement`` (no leading comment) creates a secondary index."""
+    return statement.split(None, 2)[:2] == ["CREATE", "INDEX"]
+
+
+def _without_comments(statement: str) -> str:
+    return "\n".join(line for line in statement.splitlines() if not line.lstrip().startswith("--")).strip()
 
 
 def stored_version(engine: Engine) -> int:
@@ -38,9 +62,10 @@ def stored_version(engine: Engine) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-def prepare(engine: Engine, write: bool = True) -> int:
+def prepare(engine: Engine, write: bool = True, indexes: bool = True) -> int:
     """Bring the store to `SCHEMA_VERSION` (creating its tables in an empty database) and
-    return its version; with ``write`` false, only check that it can be read.
+    return its version; with ``write`` false, only check that it can be read; with ``indexes``
+    false, a new store gets its tables without their secondary indexes (see `create_indexes`).
 
     Raises
     ------
@@ -66,8 +91,19 @@ def prepare(engine: Engine, write: bool = True) -> int:
             version = stored_version(engine)
             if version >= SCHEMA_VERSION:
                 break
-            engine.script(ddl(engine.dialect, version + 1))
+            text = ddl(engine.dialect, version + 1)
+            if not indexes and version == 0:
+                text = "\n".join(s for s in map(_without_comments, statements(text)) if s and not _is_index(s))
+            engine.script(text)
             version += 1
             engine.run("INSERT INTO store_meta (meta_key, meta_value) VALUES ('schema', ?) "
                        "ON CONFLICT (meta_key) DO UPDATE SET meta_value = excluded.meta_value", (str(version),))
     return version
+
+
+def create_indexes(engine: Engine) -> None:
+    """Create the secondary indexes of the schema that the store lacks (see `prepare`)."""
+    for version in range(1, SCHEMA_VERSION + 1):
+        for statement in map(_without_comments, statements(ddl(engine.dialect, version))):
+            if _is_index(statement):
+                engine.run(statement)

@@ -90,13 +90,14 @@ class StoreWriter:
 
     Parameters
     ----------
-    engine : Engine
-        The store, with its tables created.
+    engine : Engine or None
+        The store, with its tables created; None for a writer whose rows are taken with
+        `take_pending` and written by another (in another process).
     appending : bool
         The store may already hold activities met in these records: they are looked up there.
     """
 
-    def __init__(self, engine: Engine, appending: bool = True) -> None:
+    def __init__(self, engine: Optional[Engine], appending: bool = True) -> None:
         self.engine = engine
         self.appending = appending
         self.sessions: dict[str, dict] = {}
@@ -115,7 +116,7 @@ class StoreWriter:
             return True, found[0]
         if activity in self.seen:
             return True, self.seen[activity]
-        if not self.appending or not look_up:
+        if not self.appending or not look_up or self.engine is None:
             return False, None
         row = self.engine.rows("SELECT act_session FROM activity WHERE act_id = ?", (activity,))
         if not row:
@@ -206,9 +207,39 @@ class StoreWriter:
 
     # -- writing ------------------------------------------------------------------------------
 
+    def take_pending(self) -> dict:
+        """Return the rows kept in memory and forget them, as `flush` does once it wrote them:
+        another writer stores them with `put_pending` and `flush`."""
+        pending = {"sessions": self.sessions, "activities": self.activities, "ids": self.ids, "rows": self.rows,
+                   "notes": self.notes}
+        for key, row in self.activities.items():
+            self.seen[key] = row[0]
+        self.sessions, self.activities, self.ids, self.notes = {}, {}, {}, []
+        self.rows = {table: [] for table in _APPENDED}
+        return pending
+
+    def put_pending(self, pending: dict) -> None:
+        """Keep the rows ``pending`` taken from another writer, for the next `flush`.
+
+        Raises
+        ------
+        ValueError
+            If this writer holds rows of its own.
+        """
+        if self.sessions or self.activities or self.ids or self.notes or any(self.rows.values()):
+            raise ValueError("the writer holds rows of its own: flush them first")
+        self.sessions, self.activities, self.ids = pending["sessions"], pending["activities"], pending["ids"]
+        self.rows = {table: list(pending["rows"].get(table, ())) for table in _APPENDED}
+        self.notes = list(pending["notes"])
+
+    def _store(self) -> Engine:
+        if self.engine is None:
+            raise ValueError("this writer has no store: take its rows with take_pending")
+        return self.engine
+
     def flush(self) -> None:
         """Write every row kept in memory (inside the caller's transaction)."""
-        engine = self.engine
+        engine = self._store()
         if self.ids:
             engine.insert("INSERT INTO entity (ent_id, ent_logged_id)", 2, sorted(self.ids.items()),
                           "ON CONFLICT (ent_id) DO NOTHING")
@@ -248,19 +279,19 @@ class StoreWriter:
         updates = []
         for column in ACTIVITY_COLUMNS:
             if column == "act_ended":
-                updates.append(f"{column} = {self.engine.larger('activity.' + column, 'excluded.' + column)}")
+                updates.append(f"{column} = {self._store().larger('activity.' + column, 'excluded.' + column)}")
             elif column in _KEEP_FIRST:
                 updates.append(f"{column} = coalesce(activity.{column}, excluded.{column})")
             else:
                 updates.append(f"{column} = coalesce(excluded.{column}, activity.{column})")
-        self.engine.insert(f"INSERT INTO activity ({', '.join(columns)})", len(columns), _plain(rows),
+        self._store().insert(f"INSERT INTO activity ({', '.join(columns)})", len(columns), _plain(rows),
                            f"ON CONFLICT (act_id) DO UPDATE SET {', '.join(updates)}")
 
     def _stored_parameters(self, keys: list) -> dict:
         """Return the parameters already stored for activities ``keys``: the new ones are merged in."""
         found = {}
         for chunk in chunked(keys):
-            for key, text in self.engine.rows(
+            for key, text in self._store().rows(
                     f"SELECT act_id, act_parameters FROM activity WHERE act_id IN ({', '.join('?' * len(chunk))}) "
                     "AND act_parameters IS NOT NULL", chunk):
                 try:
@@ -285,7 +316,7 @@ class StoreWriter:
         self.sessions = {}
         columns = ("ses_id", "ses_moment") + SESSION_COLUMNS + CONTEXT_COLUMNS
         updates = ", ".join(f"{c} = coalesce(session.{c}, excluded.{c})" for c in columns[1:])
-        self.engine.insert(f"INSERT INTO session ({', '.join(columns)})", len(columns), _plain(rows),
+        self._store().insert(f"INSERT INTO session ({', '.join(columns)})", len(columns), _plain(rows),
                            f"ON CONFLICT (ses_id) DO UPDATE SET {updates}")
 
 

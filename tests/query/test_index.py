@@ -204,3 +204,97 @@ def test_a_log_growing_while_its_index_is_built_is_indexed_once(tmp_path, monkey
             assert indexed.records == memory.records
             assert indexed.counts() == memory.counts()
         assert sorted(a.name for a in indexed.find_activities()) == ["first", "second"]
+
+
+def index_rows(path: Path) -> dict:
+    """The rows of every table of the index at ``path`` but the load times, and its indexes."""
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        found = {table: connection.execute(f"SELECT * FROM {table}").fetchall() for table in tables
+                 if table != "source"}
+        found["source"] = connection.execute("SELECT src_key, src_path, src_offset, src_digest, src_legacy, "
+                                             "src_records FROM source").fetchall()
+        found["schema"] = sorted(connection.execute("SELECT type, name, sql FROM sqlite_master").fetchall(),
+                                 key=repr)
+        return found
+    finally:
+        connection.close()
+
+
+def test_an_index_built_in_two_processes_is_the_index_built_in_one(tmp_path, cache, monkeypatch):
+    names = [f"step_{n:03d}" for n in range(200)]
+    log = write_log(tmp_path / "prov.log", names, ["failed" if n % 7 == 0 else "success" for n in range(200)])
+    built = {}
+    for beside, folder in ((False, cache / "one"), (True, cache / "two")):
+        monkeypatch.setattr(store_loader, "BESIDE_BYTES", 0 if beside else 1 << 62)
+        monkeypatch.setattr(store_loader, "BATCH_BYTES", 4000)
+        with logprov.query.open(log, cache=folder) as indexed:
+            assert indexed.index is not None
+            built[beside] = index_rows(indexed.index)
+            answers = (indexed.counts(), [m.to_dict() for m in indexed.search(activity="step_0*", status="failed")])
+        with logprov.query.open(log, index=False) as memory:
+            assert answers == (memory.counts(),
+                               [m.to_dict() for m in memory.search(activity="step_0*", status="failed")])
+    assert built[True] == built[False]
+    assert len(built[True]["activity"]) == 200
+
+
+KILLED_BUILD = """
+import os, signal, sys
+import logprov.query
+from logprov.store import decoding, engines, loader
+
+started = decoding.DecodingWorker.__init__
+def noted(self, *args):
+    started(self, *args)
+    print(self.process.pid, flush=True)
+decoding.DecodingWorker.__init__ = noted
+loader.BESIDE_BYTES = 0
+loader.BATCH_BYTES = 3000
+appended = 0
+def dying(self, table, columns, rows, original=engines.SQLiteEngine.append):
+    global appended
+    original(self, table, columns, rows)
+    appended += 1
+    if appended == 12:
+        os.kill(os.getpid(), signal.SIGKILL)
+engines.SQLiteEngine.append = dying
+logprov.query.open(sys.argv[1])
+"""
+
+
+def ended(pid: int, seconds: float = 60.0) -> bool:
+    """Return True once process ``pid`` is gone or a zombie, False if it still runs after ``seconds``."""
+    import time
+
+    limit = time.monotonic() + seconds
+    while time.monotonic() < limit:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_build_killed_midway_leaves_no_index_and_the_next_build_is_whole(tmp_path, cache):
+    log = write_log(tmp_path / "prov.log", [f"step_{n:03d}" for n in range(200)])
+    done = subprocess.run([sys.executable, "-c", KILLED_BUILD, str(log)], capture_output=True, text=True,
+                          env={**os.environ, "LOGPROV_CACHE": str(cache)}, timeout=300)
+    assert done.returncode == -9, done.stderr
+    worker = int(done.stdout.split()[0])
+    assert ended(worker) or not Path("/proc/self").exists()
+    left = sorted(p.name for p in cache.iterdir())
+    assert left and all(name.endswith(".tmp") for name in left), left
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", IndexWarning)
+        with logprov.query.open(log) as indexed, logprov.query.open(log, index=False) as memory:
+            assert indexed.index is not None and indexed.index.exists()
+            assert indexed.records == memory.records
+            assert indexed.counts() == memory.counts()
+    assert not [p for p in cache.iterdir() if p.name.endswith(".tmp")]
