@@ -190,14 +190,22 @@ def _index_files(folder: Path) -> None:
             path.write_bytes(hashlib.sha256(b"index %d" % k).digest() * 64)
 
 
-def _source_key(records: int) -> str:
-    import logprov
+#: The parts of the package that write a log: what the traced pipeline runs, besides its own code.
+_WRITING_PARTS = ("capture", "records", "settings")
 
-    package = Path(logprov.__file__).parent
+
+def _source_key(records: int, package: Path | None = None) -> str:
+    """Return the key of a log of ``records`` records: a digest of this generator and of the
+    modules of ``package`` (default: the installed logprov) that write logs, its top-level
+    modules and those of `_WRITING_PARTS`."""
+    if package is None:
+        import logprov
+
+        package = Path(logprov.__file__).parent
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    for path in sorted(package.glob("*.py")):
-        if path.name != "reader.py":
-            digest.update(path.name.encode() + path.read_bytes())
+    sources = [*package.glob("*.py"), *(path for part in _WRITING_PARTS for path in (package / part).rglob("*.py"))]
+    for path in sorted(sources):
+        digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
     digest.update(str(records).encode())
     return digest.hexdigest()[:16]
 

@@ -102,3 +102,18 @@ def test_ensure_log_keeps_the_log_of_another_checkout_in_use(tmp_path, monkeypat
         assert biglog.ensure_log(RECORDS, timeout=120) == {**info, "cached": True}
     finally:
         holder.release()
+
+
+def test_the_key_of_a_log_follows_the_code_that_writes_logs(tmp_path):
+    package = tmp_path / "logprov"
+    for name in ("__init__.py", "capture/identity/values.py", "records/lines.py", "reading/reader.py"):
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text(f"# {name}\n")
+    key = biglog._source_key(RECORDS, package)
+    assert biglog._source_key(RECORDS + 1, package) != key
+    (package / "reading/reader.py").write_text("# read faster\n")
+    assert biglog._source_key(RECORDS, package) == key
+    for name in ("capture/identity/values.py", "records/lines.py", "__init__.py"):
+        (package / name).write_text("# written otherwise\n")
+        assert biglog._source_key(RECORDS, package) != key
+        key = biglog._source_key(RECORDS, package)
