@@ -175,6 +175,8 @@ def write_path(path: PathLike, write: Callable[[IO[bytes]], None], suffix: str =
     ------
     OutputError
         If the output cannot be written (full disk, closed pipe, no permission, ...).
+    BrokenPipeError
+        If ``path`` is the file standard output goes to and the pipe it feeds was closed.
     """
     name = os.fspath(path)
     info = _stat(name)
@@ -183,6 +185,9 @@ def write_path(path: PathLike, write: Callable[[IO[bytes]], None], suffix: str =
         try:
             write(sys.stdout.buffer)
             sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            release_stdout()
+            raise
         except OSError as exc:
             if exc.errno in _WRITE_ERRORS:
                 release_stdout()
@@ -198,7 +203,8 @@ def stdout_failure(exc: OSError) -> Optional[str]:
     """Return a message when ``exc`` is a failed write to standard output, else None.
 
     A write to a stream has no file name: an error of that kind not already turned into an
-    `OutputError` comes from standard output (a closed pipe, a full disk).
+    `OutputError` comes from standard output (a full disk; a closed pipe, which the ``logprov``
+    command ends on quietly before asking).
     """
     if isinstance(exc, BrokenPipeError) or (exc.errno in _WRITE_ERRORS and exc.filename is None):
         return f"cannot write standard output: {exc.strerror or exc}"

@@ -8,9 +8,12 @@ from typing import IO, Any, Iterable, Optional
 
 from ..outputs import write_path
 
-__all__ = ["FOUND", "NOT_FOUND", "ERROR", "error", "show_warning", "output", "print_lines"]
+__all__ = ["FOUND", "NOT_FOUND", "ERROR", "OUTPUT_CLOSED", "error", "show_warning", "output", "print_lines"]
 
 FOUND, NOT_FOUND, ERROR = 0, 1, 2
+#: The exit status of a command whose standard output was closed early: 128 + 13 (``SIGPIPE``),
+#: what a shell reports for a program ended by that signal.
+OUTPUT_CLOSED = 141
 
 
 def error(message: object) -> None:

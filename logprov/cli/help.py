@@ -14,7 +14,7 @@ index of the logs, built on first use and extended when a log grows (in $LOGPROV
 shared by many hosts (SQLite or PostgreSQL), which search, lineage, sessions, export and graph
 read with --store URL instead of logs.
 
-Exit status: 0 found, 1 nothing found, 2 usage or input error."""
+Exit status: 0 found, 1 nothing found, 2 usage or input error, 141 output closed early (| head)."""
 
 #: One line per command, in the list of ``logprov --help``.
 SUMMARIES = {

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from typing import Sequence
 
 from ..query.render import json_line
 from ..store import load
+from ..store.loader import Loaded
 from .console import FOUND, print_lines
 from .inputs import progress
 
-__all__ = ["cmd_load"]
+__all__ = ["cmd_load", "summary"]
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -19,14 +21,27 @@ def cmd_load(args: argparse.Namespace) -> int:
         print_lines(json_line({"file": found.path, "state": found.state, "records": found.records})
                     for found in done)
         return FOUND
-    total = sum(found.records for found in done)
-    lines = [f"{found.path}: {found.records:,} records loaded" if found.state == "loaded"
-             else f"{found.path}: {'nothing new' if found.state == 'unchanged' else 'no complete line yet'}"
-             for found in done]
-    files = len(done)
-    lines.append(f"{total:,} records from {files} file{'s' * (files != 1)} into {_shown(args.store)}")
-    print_lines(lines)
+    print_lines(summary(done, _shown(args.store)))
     return FOUND
+
+
+def summary(done: Sequence[Loaded], store: str) -> list[str]:
+    """Return the lines telling what loading did: one line per log when there are several,
+    then the total, which names the log when there is one."""
+    total = sum(found.records for found in done)
+    if len(done) == 1:
+        found = done[0]
+        state = "" if found.state == "loaded" else f" ({_state(found)})"
+        return [f"{total:,} records from {found.path} into {store}{state}"]
+    lines = [f"{found.path}: {_state(found)}" for found in done]
+    lines.append(f"{total:,} records from {len(done)} files into {store}")
+    return lines
+
+
+def _state(found: Loaded) -> str:
+    if found.state == "loaded":
+        return f"{found.records:,} records loaded"
+    return "nothing new" if found.state == "unchanged" else "no complete line yet"
 
 
 def _shown(address: str) -> str:

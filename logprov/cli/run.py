@@ -10,7 +10,7 @@ from typing import Optional, Sequence
 from ..errors import LogprovError
 from ..outputs import refuse_inputs, release_stdout, stdout_failure
 from ..query import NotFound
-from .console import ERROR, NOT_FOUND, error, show_warning
+from .console import ERROR, NOT_FOUND, OUTPUT_CLOSED, error, show_warning
 from .parser import build_parser
 
 __all__ = ["main"]
@@ -22,8 +22,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     Returns
     -------
     int
-        0 when something was found, 1 when nothing was found, 2 for a usage or input error.
+        0 when something was found, 1 when nothing was found, 2 for a usage or input error,
+        141 (as a process ended by ``SIGPIPE``) when standard output was closed before the
+        command had written it all, as ``logprov search ... | head`` does: then quietly.
     """
+    try:
+        return _run(argv)
+    except BrokenPipeError:
+        release_stdout()
+        return OUTPUT_CLOSED
+
+
+def _run(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -43,6 +53,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except NotFound as exc:
             error(exc)
             return NOT_FOUND
+        except BrokenPipeError:
+            raise
         except (LogprovError, ValueError, OSError, sqlite3.Error) as exc:
             failure = stdout_failure(exc) if isinstance(exc, OSError) else None
             if failure is not None:

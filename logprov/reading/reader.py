@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import functools
 import io
-import json
 import os
 import re
 import sys
@@ -21,7 +20,7 @@ from typing import IO, Any, Callable, ContextManager, Iterable, Iterator, Union
 from ..errors import LogReadError
 from ..records.legacy import RecordNormalizer
 from ..records.lines import (
-    DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAYLOAD, PROV_PREFIX, RECORD_START, decode_payload, fast_loads,
+    DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAYLOAD, PROV_PREFIX, RECORD_START, decode_payload, json_loads,
 )
 from .kinds import kinds_of, open_source
 from .results import DEFAULT_MAX_WARNINGS, LogReadWarning, ProvRecord, ReadStats, Reporter, parse_time
@@ -165,7 +164,7 @@ class _SourceReader:
         """Yield the records of ``stream`` that the selection keeps."""
         name, selection, stats = self.name, self.selection, self.reporter.stats
         normalize = self.normalizer.normalize
-        loads = fast_loads or json.loads
+        loads = json_loads
         max_payload, max_depth = self.max_payload, self.max_depth
         timed, sessions = selection.timed, selection.sessions
         limit = max_payload + LINE_SLACK

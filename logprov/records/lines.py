@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 from typing import Any, Callable, Final, Sequence
 
 __all__ = [
     "PROV_PREFIX", "PROV_BYTES", "RECORD_START", "DEFAULT_MAX_PAYLOAD", "DEFAULT_MAX_DEPTH", "MAX_LITERAL_TOKENS",
-    "MAX_LITERAL_ARITHMETIC", "dumps", "quote", "fragment", "escape_markers", "has_marker",
-    "line_head", "encode_line", "json_loads", "fast_loads", "check_literal_cost", "decode_payload",
+    "MAX_LITERAL_ARITHMETIC", "finite_data", "dumps", "quote", "fragment", "escape_markers", "has_marker",
+    "line_head", "encode_line", "may_hold_long_integer", "json_loads", "check_literal_cost", "decode_payload",
     "parse_line",
 ]
 
@@ -51,20 +52,47 @@ def _stdlib_dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
 
 
+def finite_data(value: Any) -> bool:
+    """Tell whether ``value`` is JSON data (dicts, lists, tuples, strings, numbers, booleans,
+    None) without NaN or infinity, in its keys or its values.
+
+    orjson writes such floats as ``null``, where :mod:`json` writes ``NaN``, ``Infinity`` and
+    ``-Infinity``.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (str, int)) or item is None:
+            continue
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        else:
+            return False
+    return True
+
+
 def _select_dumps() -> Callable[[Any], str]:
     try:
         import orjson
     except ImportError:
         return _stdlib_dumps
 
-    options = orjson.OPT_NON_STR_KEYS
     encode = orjson.dumps
 
     def fast_dumps(record: Any) -> str:
         try:
-            return encode(record, default=_json_default, option=options).decode()
+            text = encode(record, default=_json_default)
         except (TypeError, orjson.JSONEncodeError):
             return _stdlib_dumps(record)
+        if b"null" in text and not finite_data(record):
+            return _stdlib_dumps(record)
+        return text.decode()
 
     return fast_dumps
 
@@ -78,7 +106,9 @@ def _from_orjson(name: str) -> Any:
     return getattr(orjson, name)
 
 
-#: Return the compact JSON text of a record (``repr`` for values JSON cannot hold).
+#: Return the compact JSON text of a record (``repr`` for values JSON cannot hold): with orjson
+#: when it is installed, the same JSON data as :mod:`json` writes (integers beyond 64 bits, NaN,
+#: infinities and keys that are not strings are written by :mod:`json`).
 dumps: Final = _select_dumps()
 _encode_text: Final[Callable[[str], bytes] | None] = _from_orjson("dumps")
 
@@ -132,14 +162,35 @@ def encode_line(timestamp: str, record: dict[str, Any]) -> str:
 
 
 #: orjson's ``loads`` when it is installed, else None.
-fast_loads: Final[Callable[[str], Any] | None] = _from_orjson("loads")
+_orjson_loads: Final[Callable[[str], Any] | None] = _from_orjson("loads")
+#: Every character as ``0`` for a digit and a space for anything else (a table of bytes.translate).
+_DIGITS_AS_ZEROS: Final = bytes(48 if 48 <= code <= 57 else 32 for code in range(256))
+#: Nineteen digits in a row: the shortest integer that may lie outside 64 bits (-2**63 - 1).
+_LONG_NUMBER: Final = b"0" * 19
+
+
+def may_hold_long_integer(text: str) -> bool:
+    """Tell whether the JSON text ``text`` may hold an integer outside 64 bits, which orjson
+    reads as a float: True when it has 19 digits in a row anywhere (also inside a string)."""
+    return _LONG_NUMBER in text.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZEROS)
 
 
 def json_loads(text: str) -> Any:
-    """Decode the JSON text ``text`` (with orjson when it can, else with :mod:`json`)."""
-    if fast_loads is not None:
+    """Decode the JSON text ``text`` as :func:`json.loads` does, with orjson when it reads the
+    text exactly.
+
+    orjson refuses ``NaN``, ``Infinity``, lone surrogates and very deep nesting, and reads
+    integers outside 64 bits as floats: texts that orjson refuses or that
+    `may_hold_long_integer` are decoded by :mod:`json`.
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is not JSON.
+    """
+    if _orjson_loads is not None and not may_hold_long_integer(text):
         try:
-            return fast_loads(text)
+            return _orjson_loads(text)
         except (ValueError, RecursionError):
             pass
     return json.loads(text)

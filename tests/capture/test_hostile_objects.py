@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 import traceback
 
 import pytest
@@ -242,20 +241,23 @@ def numpy_array():
 
 @pytest.mark.parametrize("make", [numpy_array, lambda: bytearray(200 * 1024 * 1024)], ids=["numpy", "bytearray"])
 def test_enormous_values_are_sampled_quickly(make_capture, records, make):
-    capture = make_capture()
+    capture = make_capture(max_hash_bytes=64 * 1024 * 1024)
     traced = capture.trace(lambda data: data[:2])
     data = make()
     assert len(memoryview(data).cast("B")) == 200 * 1024 * 1024
-    with records(capture) as log:
-        started = time.perf_counter()
+    with records(capture) as log, pytest.warns(RuntimeWarning, match="max_hash_bytes") as warned:
         traced(data)
-        elapsed = time.perf_counter() - started
+        data[len(data) // 2 + len(data) // 128] = 7
+        traced(data)
         data[0] = 5
         traced(data)
-    assert elapsed < 1.0
-    assert_complete(log, 2, "<lambda>")
-    first, second = (r["used_id"] for r in log.of_kind("used"))
-    assert first != second and log.warnings == []
+    assert len(warned) == 1
+    described = assert_complete(log, 3, "<lambda>")
+    first, changed_between_samples, changed_in_first_sample = (r["used_id"] for r in log.of_kind("used"))
+    assert changed_between_samples == first, "a byte between the samples was read: the value was hashed in full"
+    assert changed_in_first_sample != first
+    assert {described[entity].get("digest") for entity in (first, changed_in_first_sample)} == {"sampled"}
+    assert log.warnings == []
 
 
 class HashRaisesNoState:

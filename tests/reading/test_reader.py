@@ -352,7 +352,7 @@ def test_payload_too_big_for_memory_is_skipped_and_reading_goes_on(monkeypatch):
             raise MemoryError
         return json.loads(text)
 
-    monkeypatch.setattr(reader, "fast_loads", exhausted)
+    monkeypatch.setattr(reader, "json_loads", exhausted)
     monkeypatch.setattr(record_lines, "json_loads", exhausted)
     head = "_PROV_2026-11-22T00:00:00+00:00_PROV_"
     lines = f'{head}{{"entity_id": "huge"}}\n{head}{{"entity_id": "next"}}\n'
