@@ -20,7 +20,7 @@ from typing import IO, Any, Callable, ContextManager, Iterable, Iterator, Union
 from ..errors import LogReadError
 from ..records.legacy import RecordNormalizer
 from ..records.lines import (
-    DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAYLOAD, PROV_PREFIX, RECORD_START, decode_payload, json_loads,
+    DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAYLOAD, PROV_PREFIX, RECORD_START, decode_payload, quick_record,
 )
 from .kinds import kinds_of, open_source
 from .results import DEFAULT_MAX_WARNINGS, LogReadWarning, ProvRecord, ReadStats, Reporter, parse_time
@@ -164,7 +164,7 @@ class _SourceReader:
         """Yield the records of ``stream`` that the selection keeps."""
         name, selection, stats = self.name, self.selection, self.reporter.stats
         normalize = self.normalizer.normalize
-        loads = json_loads
+        quick = quick_record
         max_payload, max_depth = self.max_payload, self.max_depth
         timed, sessions = selection.timed, selection.sessions
         limit = max_payload + LINE_SLACK
@@ -182,14 +182,7 @@ class _SourceReader:
             if second > 0 and line.startswith('{"', second + _PREFIX_LEN):
                 payload = line[second + _PREFIX_LEN :]
                 if len(payload) <= max_payload:
-                    try:
-                        data = loads(payload)
-                    except (ValueError, RecursionError, MemoryError):
-                        data = None
-                    if data.__class__ is not dict or (
-                        len(payload) > max_depth and payload.count("{") + payload.count("[") > max_depth
-                    ):
-                        data = None
+                    data = quick(payload, max_depth)
             if data is not None:
                 timestamp = line[first + _PREFIX_LEN : second]
                 legacy = False

@@ -17,7 +17,7 @@ from typing import Any, Callable, Final, Sequence
 __all__ = [
     "PROV_PREFIX", "PROV_BYTES", "RECORD_START", "DEFAULT_MAX_PAYLOAD", "DEFAULT_MAX_DEPTH", "MAX_LITERAL_TOKENS",
     "MAX_LITERAL_ARITHMETIC", "finite_data", "dumps", "quote", "fragment", "escape_markers", "has_marker",
-    "line_head", "encode_line", "may_hold_long_integer", "json_loads", "check_literal_cost", "decode_payload",
+    "line_head", "encode_line", "may_hold_long_integer", "json_loads", "quick_record", "check_literal_cost", "decode_payload",
     "parse_line",
 ]
 
@@ -163,16 +163,25 @@ def encode_line(timestamp: str, record: dict[str, Any]) -> str:
 
 #: orjson's ``loads`` when it is installed, else None.
 _orjson_loads: Final[Callable[[str], Any] | None] = _from_orjson("loads")
-#: Every character as ``0`` for a digit and a space for anything else (a table of bytes.translate).
-_DIGITS_AS_ZEROS: Final = bytes(48 if 48 <= code <= 57 else 32 for code in range(256))
+#: Every byte of UTF-8 text as ``0`` for a digit, ``{`` for an opening bracket (``{`` or ``[``)
+#: and a space for anything else (a table of bytes.translate): the bytes of other characters
+#: than ASCII are never digits nor brackets.
+_DIGITS_AND_OPENINGS: Final = bytes(
+    48 if 48 <= code <= 57 else 123 if code in (91, 123) else 32 for code in range(256)
+)
 #: Nineteen digits in a row: the shortest integer that may lie outside 64 bits (-2**63 - 1).
 _LONG_NUMBER: Final = b"0" * 19
+
+
+def _scanned(text: str) -> bytes:
+    """Return ``text`` as UTF-8 bytes translated by `_DIGITS_AND_OPENINGS`."""
+    return text.encode("utf-8", "surrogatepass").translate(_DIGITS_AND_OPENINGS)
 
 
 def may_hold_long_integer(text: str) -> bool:
     """Tell whether the JSON text ``text`` may hold an integer outside 64 bits, which orjson
     reads as a float: True when it has 19 digits in a row anywhere (also inside a string)."""
-    return _LONG_NUMBER in text.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZEROS)
+    return _LONG_NUMBER in _scanned(text)
 
 
 def json_loads(text: str) -> Any:
@@ -194,6 +203,28 @@ def json_loads(text: str) -> Any:
         except (ValueError, RecursionError):
             pass
     return json.loads(text)
+
+
+def quick_record(text: str, max_depth: int) -> dict[str, Any] | None:
+    """Decode the JSON text of a record on the quick path of reading, or return None to leave
+    it to `decode_payload`.
+
+    The same as ``json.loads(text)`` when that is a dict nested at most ``max_depth`` levels
+    deep, read by orjson when it reads ``text`` exactly (see `json_loads`). None when the text
+    is not JSON or orjson refuses it, when the value is not a dict, and when ``text`` holds
+    more than ``max_depth`` opening brackets and is long enough to be nested more deeply (a
+    depth of ``d`` takes ``2 d`` characters). One scan of the text answers both questions.
+    """
+    scanned = _scanned(text)
+    loads = _orjson_loads if _orjson_loads is not None and _LONG_NUMBER not in scanned else json.loads
+    try:
+        data = loads(text)
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    if data.__class__ is not dict or (len(scanned) > 2 * max_depth and scanned.count(b"{") > max_depth):
+        return None
+    result: dict[str, Any] = data
+    return result
 
 
 def check_literal_cost(text: str) -> None:

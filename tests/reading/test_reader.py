@@ -344,7 +344,6 @@ def test_payload_over_the_size_limit_is_skipped_whatever_its_form(tmp_path):
 @pytest.mark.skipif("logprov.reading.reader" in compiled_modules(),
                     reason="the functions a compiled module calls cannot be replaced")
 def test_payload_too_big_for_memory_is_skipped_and_reading_goes_on(monkeypatch):
-    import logprov.reading.reader as reader
     import logprov.records.lines as record_lines
 
     def exhausted(text):
@@ -352,7 +351,7 @@ def test_payload_too_big_for_memory_is_skipped_and_reading_goes_on(monkeypatch):
             raise MemoryError
         return json.loads(text)
 
-    monkeypatch.setattr(reader, "json_loads", exhausted)
+    monkeypatch.setattr(record_lines, "_orjson_loads", exhausted)
     monkeypatch.setattr(record_lines, "json_loads", exhausted)
     head = "_PROV_2026-11-22T00:00:00+00:00_PROV_"
     lines = f'{head}{{"entity_id": "huge"}}\n{head}{{"entity_id": "next"}}\n'

@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 from logprov.reading.reader import iter_records
 from logprov.records import keys as K
 from logprov.records import lines
-from logprov.records.lines import dumps, encode_line, finite_data, json_loads, may_hold_long_integer
+from logprov.records.lines import (
+    DEFAULT_MAX_DEPTH, decode_payload, dumps, encode_line, finite_data, json_loads, may_hold_long_integer, quick_record,
+)
 
 EDGE_INTEGERS = [2**63 - 1, 2**63, 2**64 - 1, 2**64, -(2**63), -(2**63) - 1, -(2**64), 10**18, -(10**19), 2**200]
 NON_FINITE = [math.inf, -math.inf, math.nan]
@@ -57,6 +59,37 @@ def test_a_record_line_reads_back_as_json_reads_it(parameters):
     [read] = iter_records(io.StringIO(line + "\n"))
     assert same(read.data, json.loads(line.split(lines.PROV_PREFIX, 2)[2]))
     assert same(read.data[K.PARAMETERS], json.loads(lines._stdlib_dumps(parameters)))
+
+
+def _nested(depth: int) -> dict:
+    value: object = 1
+    for level in range(depth - 1):
+        value = [value] if level % 2 else {"k": value}
+    return {"entity_id": "e", "v": value}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(values, st.integers(95, 105).map(_nested)), st.sampled_from([DEFAULT_MAX_DEPTH, 3, 0]))
+def test_the_quick_path_of_reading_is_the_careful_path_or_declines(value, max_depth):
+    for text in (dumps(value), lines._stdlib_dumps(value)):
+        quick = quick_record(text, max_depth)
+        try:
+            careful, _ = decode_payload(text, max_depth=max_depth)
+        except ValueError:
+            assert quick is None
+            continue
+        assert quick is None or same(quick, careful)
+        if isinstance(value, dict) and finite_data(value) and not may_hold_long_integer(text) and len(text) <= 2 * max_depth:
+            assert same(quick, careful), "declined a record it should have read"
+
+
+def test_the_quick_path_reads_long_integers_exactly_and_leaves_deep_records_to_the_careful_path():
+    assert quick_record(dumps(_nested(DEFAULT_MAX_DEPTH)), DEFAULT_MAX_DEPTH) is not None
+    assert quick_record(dumps(_nested(DEFAULT_MAX_DEPTH + 1)), DEFAULT_MAX_DEPTH) is None
+    [big] = quick_record('{"a": ' + str(2**64) + "}", DEFAULT_MAX_DEPTH).values()
+    assert big == 2**64 and type(big) is int
+    assert quick_record('{"a": 18446744073709551615, "b": "\u00e9"}', DEFAULT_MAX_DEPTH) == {"a": 2**64 - 1, "b": "\u00e9"}
+    assert quick_record("[1]", DEFAULT_MAX_DEPTH) is None
 
 
 def _read_back(*records: dict) -> list[dict]:
