@@ -48,6 +48,7 @@ COMPILED_MODULES: Tuple[str, ...] = (
     "logprov.export.templates",
     "logprov.export.texts",
     "logprov.export.timetexts",
+    "logprov.export.ttlwriter",
     "logprov.export.xmlwriter",
 )
 

@@ -1,4 +1,5 @@
-"""The one-pass export of records compared with the document `logprov.model.build_document` makes."""
+"""The one-pass export of records compared with the document `logprov.model.build_document` makes
+(N-Triples and Turtle as triples isomorphic to those of the document)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,9 @@ def read_back(text: str, fmt: str) -> prov.model.ProvDocument:
         return prov.read(io.StringIO(text), format=fmt)
 
 
-def graph(text: str):
+def graph(text: str, fmt: str = "nt"):
     rdflib = pytest.importorskip("rdflib")
-    return rdflib.Graph().parse(data=text, format="nt")
+    return rdflib.Graph().parse(data=text, format="turtle" if fmt == "ttl" else fmt)
 
 
 def assert_same(records: list, *, window: int = 8192, formats=ALL, shortcuts=(True,), **options) -> None:
@@ -37,7 +38,8 @@ def assert_same(records: list, *, window: int = 8192, formats=ALL, shortcuts=(Tr
     from rdflib.compare import isomorphic
 
     for shortcut in shortcuts:
-        streamed = graph(export_records(records, "nt", window=window, shortcuts=shortcut, **options))
         expected = graph(export(document, "nt", shortcuts=shortcut))
-        assert len(streamed) == len(expected)
-        assert isomorphic(streamed, expected), f"shortcuts={shortcut}"
+        for fmt in ("nt", "ttl"):
+            streamed = graph(export_records(records, fmt, window=window, shortcuts=shortcut, **options), fmt)
+            assert len(streamed) == len(expected), fmt
+            assert isomorphic(streamed, expected), f"{fmt}, shortcuts={shortcut}"

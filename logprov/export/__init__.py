@@ -134,12 +134,12 @@ def export_records(
 ) -> Optional[Union[str, bytes]]:
     """Write the PROV document of ``records`` in format ``fmt``.
 
-    ``json``, ``provn``, ``xml`` and ``nt`` (also ``nq``: the triples are all in the default
-    graph) are written in one pass over the records, with temporary files, in memory that grows
-    with the number of distinct entities, activities and relations rather than with the log (see
-    `logprov.model.recordstream`); the output reads back into the document
-    `logprov.model.build_document` builds from the same records (for ``nt``, into isomorphic
-    triples). Other formats build that document and `export` it.
+    ``json``, ``provn``, ``xml``, ``nt`` (also ``nq``: the triples are all in the default
+    graph) and ``ttl`` are written in one pass over the records, with temporary files, in memory
+    that grows with the number of distinct entities, activities and relations rather than with
+    the log (see `logprov.model.recordstream`); the output reads back into the document
+    `logprov.model.build_document` builds from the same records (for ``nt`` and ``ttl``, into
+    isomorphic triples). Other formats build that document and `export` it.
 
     Parameters
     ----------
@@ -152,7 +152,7 @@ def export_records(
     **options
         ``with_descriptions``, ``with_parameters`` and ``session_prefix`` of
         `logprov.model.build_document`; the options of the format (``indent`` for ``json``,
-        in which each member of a section takes one line; ``shortcuts`` for ``nt``); for the
+        in which each member of a section takes one line; ``shortcuts`` for ``nt`` and ``ttl``); for the
         one-pass formats, ``spool_dir`` for the temporary files and ``window``, the number of
         entities merged in memory before they go to a temporary file.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from functools import lru_cache
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
 
 from prov.constants import PROV, PROV_ATTR_ENDTIME, PROV_ATTR_STARTTIME, PROV_LOCATION
 from prov.identifier import QualifiedName
@@ -30,7 +30,7 @@ from .provcompat import (
 from .statementwriter import StatementWriter, Time
 from .templates import Fill, compile_template
 
-__all__ = ["RdfStreamWriter"]
+__all__ = ["RdfStreamWriter", "Triple", "SUBJECT", "TARGET", "TIME", "NODE", "relation_triples", "template_part"]
 
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -78,15 +78,27 @@ def _element_predicate(attribute: QualifiedName) -> str:
     return _iri(str(rdf_element_predicates().get(attribute, attribute.uri)))
 
 
-def _relation_template(
-    kind: str, timed: bool, attributes: Tuple[Tuple[QualifiedName, str], ...], shortcuts: bool
-) -> str:
-    """Return how `prov` encodes a relation of one kind, with or without its third term (a time,
-    or the activity of a derivation), with attributes.
+#: A triple of a relation: subject, predicate IRI and object. The subject is `SUBJECT` or
+#: `NODE`, the object `TARGET`, `TIME`, `NODE` or a term of the format (holes are ints).
+Triple = Tuple[int, str, Union[int, str]]
+#: The holes of a relation template: the subject, the target, the third term (a time, or the
+#: activity of a derivation) and the blank node of the qualified form.
+SUBJECT, TARGET, TIME, NODE = 0, 1, 2, 3
+RDF_TYPE = _RDF_TYPE[1:-1]
 
-    The result is a `str.format` template of the subject, the target, the third term and the
-    blank node number (all as N-Triples terms), by position; the attributes, given with their
-    values as N-Triples terms, are part of it.
+
+def relation_triples(
+    kind: str,
+    timed: bool,
+    attributes: Tuple[Tuple[QualifiedName, str], ...],
+    shortcuts: bool,
+    iri: Callable[[str], str] = _iri,
+) -> List[Triple]:
+    """Return the triples with which `prov` encodes a relation of one kind, with or without its
+    third term, with attributes (given with their values as terms of the format).
+
+    The qualified form's type, the record type, is an object given by ``iri`` (the term of
+    an IRI in the format) like the attribute terms.
     """
     names = tuple(name for name, _ in attributes)
     record_type = RECORD_TYPES[kind]
@@ -96,22 +108,41 @@ def _relation_template(
     binary = not (record_type in rdf_qualified_only() and not (valued == {0, 1} and not names))
     consumed = binary and not (record_type in rdf_binary_influencers() and qualified)
     predicate = rdf_qualified_predicate
-    lines = []
+    triples: List[Triple] = []
     if binary or shortcuts:
-        lines.append(f"{{0}} {_fixed(PROV[kind].uri)} {{1}} .")
+        triples.append((SUBJECT, PROV[kind].uri, TARGET))
     if qualified:
-        node = "_:b{3}"
-        lines.append(f"{{0}} {_fixed(PROV['qualified' + record_type.localpart].uri)} {node} .")
-        lines.append(f"{node} {_fixed(_RDF_TYPE[1:-1])} {_fixed(record_type.uri)} .")
+        triples.append((SUBJECT, PROV["qualified" + record_type.localpart].uri, NODE))
+        triples.append((NODE, RDF_TYPE, iri(record_type.uri)))
         if not consumed:
-            lines.append(f"{node} {_fixed(predicate(record_type, formal[1], formal))} {{1}} .")
+            triples.append((NODE, str(predicate(record_type, formal[1], formal)), TARGET))
         if timed:
-            third = formal[THIRD_SLOT[kind]]
-            lines.append(f"{node} {_fixed(predicate(record_type, third, formal))} {{2}} .")
+            triples.append((NODE, str(predicate(record_type, formal[THIRD_SLOT[kind]], formal)), TIME))
         for name, term in attributes:
-            term = term.replace("{", "{{").replace("}", "}}")
-            lines.append(f"{node} {_fixed(predicate(record_type, name, formal))} {term} .")
-    return "".join(line + "\n" for line in lines)
+            triples.append((NODE, str(predicate(record_type, name, formal)), term))
+    return triples
+
+
+#: The text of each hole in a `str.format` template of `logprov.export.templates`.
+HOLES = {SUBJECT: "{0}", TARGET: "{1}", TIME: "{2}", NODE: "_:b{3}"}
+
+
+def template_part(part: Union[int, str]) -> str:
+    """Return a subject or object of a `Triple` as it stands in a `str.format` template."""
+    if type(part) is int:
+        return HOLES[part]
+    return str(part).replace("{", "{{").replace("}", "}}")
+
+
+def _relation_template(
+    kind: str, timed: bool, attributes: Tuple[Tuple[QualifiedName, str], ...], shortcuts: bool
+) -> str:
+    """Return the `str.format` template of a relation (see `relation_triples`) in N-Triples:
+    one line a triple."""
+    return "".join(
+        f"{template_part(subject)} {_fixed(predicate)} {template_part(target)} .\n"
+        for subject, predicate, target in relation_triples(kind, timed, attributes, shortcuts)
+    )
 
 
 class RdfStreamWriter(StatementWriter):
@@ -123,11 +154,14 @@ class RdfStreamWriter(StatementWriter):
         Unused: nothing waits on disk.
     shortcuts : bool
         Add the plain triple of every relation (see `logprov.export.rdf.to_graph`).
+    literal : callable
+        The term of an attribute value or a time: an N-Triples term by default.
     """
 
-    def __init__(self, folder: str, *, shortcuts: bool = True) -> None:
-        super().__init__(_literal, flush_every=_FLUSH_EVERY)
+    def __init__(self, folder: str, *, shortcuts: bool = True, literal: Callable[[Any], str] = _literal) -> None:
+        super().__init__(literal, flush_every=_FLUSH_EVERY)
         self.shortcuts = shortcuts
+        self.literal = literal
         self.time_text = f'"%s"^^{_DATETIME}'
         self._uris: Dict[str, str] = {}
         self._names: Dict[str, str] = {}
@@ -152,10 +186,10 @@ class RdfStreamWriter(StatementWriter):
             self._names[name] = node
         return node
 
-    @staticmethod
-    def _attribute_suffixes(attributes: Sequence[Pair]) -> List[str]:
+    def _attribute_suffixes(self, attributes: Sequence[Pair]) -> List[str]:
         """Return `` predicate object .`` and a line break for each attribute of an element."""
-        return [f" {_element_predicate(attribute)} {_literal(value)} .\n" for attribute, value in attributes]
+        literal = self.literal
+        return [f" {_element_predicate(attribute)} {literal(value)} .\n" for attribute, value in attributes]
 
     def term(self, name: str) -> str:
         """Return the IRI term of the identifier ``name`` (``prefix:local`` text)."""
@@ -172,7 +206,8 @@ class RdfStreamWriter(StatementWriter):
         return self.lines, memo(attributes)
 
     def _template(self, kind: str, timed: bool, attributes: Sequence[Pair]) -> Fill:
-        terms = tuple((name, _literal(value)) for name, value in attributes)
+        literal = self.literal
+        terms = tuple((name, literal(value)) for name, value in attributes)
         return compile_template(_relation_template(kind, timed, terms, self.shortcuts))
 
     def flush(self) -> None:

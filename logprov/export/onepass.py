@@ -43,7 +43,7 @@ def write_records(
         the general path and is the reference of the per-kind handlers of `RecordStream`.
     **options
         The options of `MODEL_OPTIONS`, then those of the writer (``indent`` for ``json``,
-        ``shortcuts`` for ``nt``).
+        ``shortcuts`` for ``nt`` and ``ttl``).
 
     Notes
     -----

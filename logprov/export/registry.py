@@ -88,7 +88,7 @@ FORMATS: Dict[str, Format] = {
                "provnwriter:ProvnStreamWriter"),
         Format("xml", ".xml", "application/xml", False, "provxml:write", {}, "PROV-XML",
                "xmlwriter:XmlStreamWriter"),
-        _rdf("ttl", ".ttl", "text/turtle", "turtle", "PROV-O, Turtle"),
+        _rdf("ttl", ".ttl", "text/turtle", "turtle", "PROV-O, Turtle", "ttlwriter:TurtleStreamWriter"),
         _rdf("jsonld", ".jsonld", "application/ld+json", "json-ld", "PROV-O, JSON-LD"),
         _rdf("rdfxml", ".rdf", "application/rdf+xml", "xml", "PROV-O, RDF/XML"),
         _rdf("nt", ".nt", "application/n-triples", "nt", "PROV-O, N-Triples", "ntwriter:RdfStreamWriter"),

@@ -21,7 +21,7 @@ from logs import SyntheticLog, file_entity, two_session_log, value_entity
 
 ROOT = Path(__file__).resolve().parents[2]
 LEGACY = ROOT / "tests" / "data" / "legacy" / "prov_test.log"
-FORMATS = ("json", "provn", "xml", "nt")
+FORMATS = ("json", "provn", "xml", "nt", "ttl")
 
 #: Exports a log in every streamed format with the logprov this interpreter imports.
 EXPORT = """

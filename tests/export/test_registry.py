@@ -14,7 +14,7 @@ from logprov.export.registry import find_format
 
 def test_the_table_lists_what_the_command_and_the_package_offer():
     assert list(EXPORTS) == formats() == list(FORMATS)
-    assert {name for name, spec in FORMATS.items() if spec.streamer_name} == {"json", "provn", "xml", "nt"}
+    assert {name for name, spec in FORMATS.items() if spec.streamer_name} == {"json", "provn", "xml", "nt", "ttl"}
 
 
 @pytest.mark.parametrize("given, name", [("turtle", "ttl"), (".TTL", "ttl"), ("prov-n", "provn"), ("nq", "nt")])
