@@ -8,7 +8,9 @@ from ..reading.reader import ProvRecord
 from .ids import reference
 from .model import Lineage
 from .window import Window, utc_text
-from ..records.keys import ABOUT_ACTIVITY, ACTIVITY_ID, ENTITY_ID, IN_SESSION, NAME, NOTE_ID, SESSION_ID, START_TIME, SYSTEM
+from ..records.keys import (
+    ABOUT_ACTIVITY, ACTIVITY_ID, CODE, ENTITY_ID, IN_SESSION, NAME, NOTE_ID, SESSION_ID, START_TIME, SYSTEM,
+)
 
 __all__ = ["window_records", "lineage_records"]
 
@@ -18,7 +20,7 @@ def window_records(records: Iterable[ProvRecord], window: Window) -> Iterator[Pr
     started in the window with all their records, entity, membership and derivation records
     logged in it, and the records of the chosen sessions that started in the window or have a
     selected activity (held back until the first one is met); a note goes with the activity or
-    the session it is about."""
+    the session it is about, a code record with its session."""
     if window.everything:
         yield from records
         return
@@ -48,7 +50,7 @@ def window_records(records: Iterable[ProvRecord], window: Window) -> Iterator[Pr
             keep = session in shown
             if not keep:
                 held.setdefault(session, []).append(record)
-        elif NOTE_ID in data:
+        elif NOTE_ID in data or CODE in data:
             about = data.get(ABOUT_ACTIVITY)
             session = data.get(IN_SESSION) or session
             if about is not None:

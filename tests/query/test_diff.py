@@ -12,8 +12,9 @@ import pytest
 from logprov.cli import main
 from logprov.query.diff import compare, side
 from logprov.query.snapshot import load
+from logprov.query.window import Window
 
-from logs import SyntheticLog, digest, file_entity, make_id
+from logs import SyntheticLog, digest, file_entity, make_id, stamp
 
 
 def two_runs(path, *, gain=(1.5, 1.5), raw=("1" * 64, "1" * 64), numpy=("1.26.4", "1.26.4")):
@@ -276,3 +277,26 @@ def test_notes_of_two_activities_of_one_session_are_compared_without_the_session
     assert [(d["section"], d["key"], d["a"], d["b"]) for d in json.loads(out)["differences"]
             if d["section"] == "notes"] == [
         ("notes", "notes", ['tried 1 {"attempt": 1}'], ['tried 2 {"attempt": 2}'])]
+
+
+def test_code_records_of_a_session_are_kept_by_a_window(tmp_path, capsys):
+    log = SyntheticLog()
+    sessions = []
+    for number, body in ((1, "x * 2"), (2, "x * 3")):
+        session = log.session(number)
+        sessions.append(session)
+        log.call(session, "prepare")
+        log.batch([{"in_session": session, "code": {"__main__.fit": {"version": "1", "digest": digest(body)}}}])
+        log.call(session, "fit")
+    path = log.write(tmp_path / "code.log")
+    a, b = sessions
+    expected = [("__main__.fit digest", digest("x * 2"), digest("x * 3"))]
+    started = stamp(4)  # the start of the first fit: the first session started before
+    assert load(str(path), Window(start=started)).code == {
+        a: {"__main__.fit": {"version": "1", "digest": digest("x * 2")}},
+        b: {"__main__.fit": {"version": "1", "digest": digest("x * 3")}}}
+    for window in ([], ["--session", a, "--session", b[:8]], ["--since", started]):
+        status, out, err = run(capsys, path, a, b, *window, "--json")
+        assert status == 1, err
+        code = [(d["key"], d["a"], d["b"]) for d in json.loads(out)["differences"] if d["section"] == "code"]
+        assert code == expected, window
