@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from .keys import ACTIVITY_ID, END_TIME, ENTITY_ID, ID_KEYS, IN_SESSION, KNOWN_KEYS, NAME, PARENT_ACTIVITY_ID, SESSION_ID, START_TIME
+from .keys import (
+    ABOUT_ACTIVITY, ACTIVITY_ID, END_TIME, ENTITY_ID, ID_KEYS, IN_ACTIVITY, IN_SESSION, KNOWN_KEYS, NAME,
+    PARENT_ACTIVITY_ID, SESSION_ID, START_TIME,
+)
 
 __all__ = ["RecordNormalizer", "fix_ids", "is_uuid"]
 
@@ -37,7 +40,8 @@ class RecordNormalizer:
     Integer ids become strings, ``null`` ids (and every ``null`` of 0.0.2 records) are
     dropped, the 0.0.2 quirk ``{…, 7762…: 7762…}`` becomes ``entity_id``, and activity ids
     that are not UUIDs (the 6-digit ids of 0.0.2, unique only within a session) are qualified
-    as ``<session>.<id>``.
+    as ``<session>.<id>``: those of ``activity_id`` and ``parent_activity_id``, and those
+    naming the activity of a derivation (``in_activity``) or of a note (``about_activity``).
     A record belongs to the session named by ``session_id`` or ``in_session``, else to the
     session of its activity, else (legacy records only) to the last session seen in the source.
     Normalising a record twice changes nothing.
@@ -81,9 +85,10 @@ class RecordNormalizer:
         named: str | None = data.get(IN_SESSION)
         activity: str | None = data.get(ACTIVITY_ID)
         if activity is None:
-            if named is not None:
-                return named
-            return self.current if legacy is not False else None
+            session = named if named is not None else self.current if legacy is not False else None
+            if session is not None:
+                self._qualify_links(data, session)
+            return session
         if named is not None:
             session = self.current = named
         else:
@@ -108,6 +113,14 @@ class RecordNormalizer:
         if is_uuid(activity) or activity.startswith(session + "."):
             return activity
         return f"{session}.{activity}"
+
+    @staticmethod
+    def _qualify_links(data: dict[Any, Any], session: str) -> None:
+        """Qualify the activity that a derivation or a note of ``session`` names."""
+        for key in (IN_ACTIVITY, ABOUT_ACTIVITY):
+            named: str | None = data.get(key)
+            if named is not None and not is_uuid(named):
+                data[key] = RecordNormalizer.qualify_activity(named, session)
 
     @staticmethod
     def _fix_legacy(data: dict[Any, Any]) -> None:
