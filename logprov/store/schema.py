@@ -14,7 +14,9 @@ an index over loaded rows costs less than keeping it up to date row by row.
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 from importlib import resources
+from typing import Iterator
 
 from .engines import Engine, StoreError, lock_number
 
@@ -84,21 +86,38 @@ def prepare(engine: Engine, write: bool = True, indexes: bool = True) -> int:
                              "(logprov load LOG --store …)")
         raise StoreError(f"the store {engine.location} has schema version {version}: load into it once with "
                          f"this logprov to migrate it to version {SCHEMA_VERSION}")
-    while version < SCHEMA_VERSION:
-        with engine.transaction():
-            if engine.dialect == "postgresql":
-                engine.run("SELECT pg_advisory_xact_lock(?)", (lock_number("logprov store: schema"),))
-            version = stored_version(engine)
-            if version >= SCHEMA_VERSION:
-                break
-            text = ddl(engine.dialect, version + 1)
-            if not indexes and version == 0:
-                text = "\n".join(s for s in map(_without_comments, statements(text)) if s and not _is_index(s))
-            engine.script(text)
-            version += 1
-            engine.run("INSERT INTO store_meta (meta_key, meta_value) VALUES ('schema', ?) "
-                       "ON CONFLICT (meta_key) DO UPDATE SET meta_value = excluded.meta_value", (str(version),))
+    with _migrating(engine):
+        while version < SCHEMA_VERSION:
+            with engine.transaction():
+                version = stored_version(engine)
+                if version >= SCHEMA_VERSION:
+                    break
+                text = ddl(engine.dialect, version + 1)
+                if not indexes and version == 0:
+                    text = "\n".join(s for s in map(_without_comments, statements(text)) if s and not _is_index(s))
+                engine.script(text)
+                version += 1
+                engine.run("INSERT INTO store_meta (meta_key, meta_value) VALUES ('schema', ?) "
+                           "ON CONFLICT (meta_key) DO UPDATE SET meta_value = excluded.meta_value", (str(version),))
     return version
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[None]:
+    """Hold the lock of the schema of a PostgreSQL store during the block: one loader migrates
+    at a time. It is taken before the transactions that read the version begin, so that they see
+    the tables the previous holder made (a transaction begun before another committed new
+    tables may not see them, and would run their DDL again). SQLite's writing transactions are
+    one at a time and see every table already."""
+    if engine.dialect != "postgresql":
+        yield
+        return
+    number = lock_number("logprov store: schema")
+    engine.run("SELECT pg_advisory_lock(?)", (number,))
+    try:
+        yield
+    finally:
+        engine.run("SELECT pg_advisory_unlock(?)", (number,))
 
 
 def create_indexes(engine: Engine) -> None:

@@ -107,6 +107,43 @@ def test_a_version_1_store_migrates_and_keeps_what_it_held(store, tmp_path):
         assert entity_answers(stored) == entity_answers(memory)
 
 
+def test_a_loader_waiting_while_another_migrates_finds_the_store_migrated(postgres_url):
+    import threading
+    import time
+
+    from logprov.store.engines import lock_number
+    from logprov.store.schema import SCHEMA_VERSION, ddl, prepare, stored_version
+
+    holder, waiter = connect(postgres_url), connect(postgres_url)
+    found: list = []
+
+    def migrate() -> None:
+        try:
+            found.append(prepare(waiter))
+        except Exception as exc:  # shown by the assertion below
+            found.append(repr(exc))
+
+    try:
+        assert stored_version(waiter) == 0
+        lock = lock_number("logprov store: schema")
+        holder.run("SELECT pg_advisory_lock(?)", (lock,))
+        thread = threading.Thread(target=migrate)
+        thread.start()
+        for _ in range(600):
+            if holder.rows("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")[0][0]:
+                break
+            time.sleep(0.05)
+        holder.script("\n".join(ddl("postgresql", version) for version in range(1, SCHEMA_VERSION + 1))
+                      + f"\nINSERT INTO store_meta (meta_key, meta_value) VALUES ('schema', '{SCHEMA_VERSION}');")
+        holder.run("SELECT pg_advisory_unlock(?)", (lock,))
+        thread.join(60)
+        assert found == [SCHEMA_VERSION]
+        assert stored_version(holder) == SCHEMA_VERSION
+    finally:
+        waiter.close()
+        holder.close()
+
+
 def test_loading_twice_adds_nothing_and_a_grown_log_loads_its_new_lines(store, tmp_path):
     log = synthetic_log(tmp_path / "prov.log", 1, calls=3)
     [first] = logprov.store.load(log, store)
