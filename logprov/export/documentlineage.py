@@ -185,6 +185,7 @@ def _activity_attributes(activity: "Activity") -> list:
     state.exception_type = activity.exception_type
     state.exception_message = activity.exception_message
     state.function = activity.function
+    state.exit_code = activity.exit_code
     state.ended = activity.end is not None
     return state.attributes()
 

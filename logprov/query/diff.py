@@ -215,6 +215,8 @@ def _activity_differences(snapshot: Snapshot, a: Side, b: Side) -> Iterator[Diff
                     yield Difference(section, role or "(no role)", _shown(mine.get(role)), _shown(theirs.get(role)), key)
         if one.status != other.status:
             yield Difference("status", "status", one.status, other.status, key)
+        if one.exit_code != other.exit_code:
+            yield Difference("status", "exit_code", one.exit_code, other.exit_code, key)
         yield from _note_differences(snapshot.notes_on(one.session, one.id), snapshot.notes_on(other.session, other.id),
                                      "notes", key)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Optional, Sequence
 
-from .render import entity_what, parameters_text, when
+from .render import entity_what, parameters_text, status_text, when
 
 if TYPE_CHECKING:
     from .model import Lineage, Match
@@ -32,7 +32,7 @@ def matches_html(matches: Sequence["Match"]) -> str:
     if all(match.entity is None for match in matches):
         headers = ["start", "activity", "status", "session", "id", "parameters", "error"]
         activities = [m.activity for m in matches if m.activity is not None]
-        rows: list = [[when(a.start), a.name, a.status, a.session, a.id, parameters_text(a.parameters, 80),
+        rows: list = [[when(a.start), a.name, status_text(a), a.session, a.id, parameters_text(a.parameters, 80),
                        f"{a.exception_type}: {a.exception_message or ''}" if a.exception_type else ""]
                       for a in activities]
     else:
@@ -41,7 +41,7 @@ def matches_html(matches: Sequence["Match"]) -> str:
         for m in matches:
             activity, entity, link = m.activity, m.entity, m.link
             rows.append([when(activity.start) if activity else "", activity.name if activity else "",
-                         activity.status if activity else "", activity.id if activity else "",
+                         status_text(activity) if activity else "", activity.id if activity else "",
                          link.relation if link else "", link.role if link else "",
                          entity.logged_id if entity else "", entity_what(entity, None) if entity else ""])
     body = "".join(_cells(row) for row in rows)

@@ -12,8 +12,8 @@ from typing import Any, Mapping, Optional
 from .window import utc_text
 
 __all__ = [
-    "ActivityQuery", "EntityQuery", "glob_regex", "has_magic", "parameter_matches", "sql_glob", "status_of",
-    "value_text",
+    "ActivityQuery", "EntityQuery", "exit_code_of", "glob_regex", "has_magic", "parameter_matches", "sql_glob",
+    "status_of", "value_text",
 ]
 
 STATUSES = ("success", "failed", "incomplete")
@@ -154,3 +154,9 @@ def status_of(status: Optional[str], started: bool, ended: bool) -> Optional[str
     if status is not None:
         return str(status)
     return "incomplete" if started and not ended else None
+
+
+def exit_code_of(value: object) -> Optional[int]:
+    """Return the exit code an end record gives its activity: an integer that a store's 64-bit
+    column holds, else None."""
+    return value if type(value) is int and -2**63 <= value < 2**63 else None

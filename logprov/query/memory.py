@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable, Iterator, Optional, Sequence
 
-from .filters import ActivityQuery, EntityQuery, glob_regex, status_of
+from .filters import ActivityQuery, EntityQuery, exit_code_of, glob_regex, status_of
 from .model import RELATIONS, Activity, Edge, Entity, Link, Session
 from .window import Window
 from ..records.keys import (
     AGENT_NAME, CONTENT_TYPE, DESCRIPTION, DIGEST, DURATION, END_TIME, ENTITY_DESCRIPTION, EXCEPTION_MESSAGE,
-    EXCEPTION_TYPE, FUNCTION, GENERATED_TIME, HASH, HASH_TYPE, ID_SCHEME, IDENTIFIED_BY, LOCATION, NAME, PARAMETERS,
-    PARENT_ACTIVITY_ID, PRODUCT_ID, REFERENCE_META, SIZE, START_TIME, STATUS, TYPE, VALUE,
+    EXCEPTION_TYPE, EXIT_CODE, FUNCTION, GENERATED_TIME, HASH, HASH_TYPE, ID_SCHEME, IDENTIFIED_BY, LOCATION, NAME,
+    PARAMETERS, PARENT_ACTIVITY_ID, PRODUCT_ID, REFERENCE_META, SIZE, START_TIME, STATUS, TYPE, VALUE,
 )
 
 __all__ = ["MemoryGraph"]
@@ -233,6 +233,7 @@ class MemoryGraph:
             dict(get(PARAMETERS) or {}),
             _links("used", key, self.uses.get(key, ()), entity_first=True) if links else (),
             _links("generated", key, self.makes.get(key, ()), entity_first=True) if links else (),
+            exit_code_of(get(EXIT_CODE)),
         )
 
     def get_entity(self, key: str, links: bool = True) -> Optional[Entity]:

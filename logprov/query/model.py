@@ -133,6 +133,8 @@ class Activity:
         Parameter values by name.
     used, generated : tuple of Link
         Its usages and generations.
+    exit_code : int or None
+        The exit code of the process it was (ctapipe provenance); None for a traced call.
     """
 
     id: str
@@ -150,6 +152,7 @@ class Activity:
     parameters: dict = field(default_factory=dict)
     used: tuple = ()
     generated: tuple = ()
+    exit_code: Optional[int] = None
 
     kind = "activity"
 

@@ -16,6 +16,7 @@ __all__ = [
     "short_id",
     "table",
     "parameters_text",
+    "status_text",
     "activity_label",
     "entity_what",
     "entity_label",
@@ -84,9 +85,17 @@ def parameters_text(parameters: dict, width: int = PARAMETERS_WIDTH) -> str:
     return _cut(", ".join(f"{name}={value_text(value)}" for name, value in parameters.items()), width)
 
 
+def status_text(activity: Activity) -> str:
+    """Return the status of an activity, with its exit code when it has one: ``failed (exit 2)``."""
+    status = activity.status or ""
+    if activity.exit_code is None:
+        return status
+    return f"{status} (exit {activity.exit_code})".lstrip()
+
+
 def activity_label(activity: Activity) -> str:
-    """Return one line about an activity: name, status, start, id and parameters."""
-    parts = [activity.name or "(unnamed)", activity.status or "", when(activity.start),
+    """Return one line about an activity: name, status (and exit code), start, id and parameters."""
+    parts = [activity.name or "(unnamed)", status_text(activity), when(activity.start),
              f"[{short_id(activity.id)}]"]
     if activity.status == "failed" and activity.exception_type:
         parts.append(_cut(f"{activity.exception_type}: {activity.exception_message or ''}", CELL_WIDTH))
@@ -164,7 +173,7 @@ def matches_table(matches: Sequence[Match]) -> list[str]:
     if all(match.entity is None for match in matches):
         headers = ["START", "ACTIVITY", "STATUS", "SESSION", "ID", "PARAMETERS"]
         activities = [m.activity for m in matches if m.activity is not None]
-        rows: list = [[when(a.start), a.name, a.status, short_id(a.session), short_id(a.id),
+        rows: list = [[when(a.start), a.name, status_text(a), short_id(a.session), short_id(a.id),
                        parameters_text(a.parameters, 50)] for a in activities]
         if any(a.exception_type for a in activities):
             headers.append("ERROR")
@@ -177,7 +186,7 @@ def matches_table(matches: Sequence[Match]) -> list[str]:
         activity, entity, link = m.activity, m.entity, m.link
         rows.append((
             when(activity.start) if activity else "", activity.name if activity else "",
-            activity.status if activity else "", short_id(activity.id) if activity else "",
+            status_text(activity) if activity else "", short_id(activity.id) if activity else "",
             link.relation if link else "", link.role if link else "",
             _cut(entity.logged_id, 20) if entity else "", entity_what(entity) if entity else "",
         ))

@@ -96,7 +96,7 @@ def report_data(snapshot: Snapshot) -> dict:
     activity_rows = [
         [a.id, a.name or "", session_index.get(a.session, -1), _millis(a.start), a.duration,
          a.status or "", " ".join(filter(None, (a.exception_type, a.exception_message))) or None,
-         a.parameters, links(a.used), links(a.generated), activity_index.get(a.parent, -1)]
+         a.parameters, links(a.used), links(a.generated), activity_index.get(a.parent, -1), a.exit_code]
         for a in activities
     ]
     entity_rows = [
@@ -114,7 +114,7 @@ def report_data(snapshot: Snapshot) -> dict:
     return {
         "logprov": __version__,
         "fields": {"activity": ["id", "name", "session", "start", "duration", "status", "exception",
-                                "parameters", "used", "generated", "parent"],
+                                "parameters", "used", "generated", "parent", "exit_code"],
                    "entity": ["id", "label (None: the last part of the location)", "type", "location", "value", "derived_from", "members"],
                    "note": ["session", "activity (-1: a note on the session)", "time", "text", "attributes"]},
         "sessions": [_session_row(s, snapshot.details.get(s.id, {})) for s in sessions],

@@ -221,7 +221,7 @@
           el("td", {className: "mono", text: s ? s.id.slice(0, 8) : ""}),
           el("td", {text: a[3] === null ? "" : shortTime(new Date(a[3]).toISOString())}),
           el("td", {text: seconds(a[4])}),
-          el("td", {}, [el("span", {className: "status " + a[5], text: a[5] || "unknown"}), a[6] ? el("span", {className: "exception", text: a[6]}) : null]),
+          el("td", {}, [el("span", {className: "status " + a[5], text: (a[5] || "unknown") + (a[11] === null ? "" : " (exit " + a[11] + ")")}), a[6] ? el("span", {className: "exception", text: a[6]}) : null]),
           params, linkCell(a[8]), linkCell(a[9])]));
       });
     });

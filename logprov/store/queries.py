@@ -23,7 +23,7 @@ __all__ = ["StoreGraph"]
 
 _ACTIVITY_COLUMNS = ("a.act_id, a.act_name, a.act_session, a.act_startTime, a.act_endTime, a.act_status, "
                      "a.act_ended, a.act_duration, a.act_exception_type, a.act_exception_message, a.act_function, "
-                     "a.act_agent, a.act_parent, a.act_parameters")
+                     "a.act_agent, a.act_parent, a.act_parameters, a.act_exit_code")
 _ENTITY_NAMES = ("type", "location", "value", "hash", "hash_type", "entity_description", "content_type",
                  "size", "description", "id_scheme", "digest", "identified_by", "product_id", "reference_meta",
                  "generated_time")
@@ -226,7 +226,7 @@ class StoreGraph:
                 made = self._grouped(f"SELECT wgb_act_id, wgb_ent_id, wgb_role FROM wasGeneratedBy "
                                      f"WHERE wgb_act_id IN ({marks}) ORDER BY wgb_seq + 0", chunk)
             for (key, name, session, start, end, status, ended, duration, exception_type,
-                 exception_message, function, agent, parent, parameters) in rows:
+                 exception_message, function, agent, parent, parameters, exit_code) in rows:
                 found[key] = Activity(
                     key, name, session, start, end, status_of(status, start is not None, bool(ended)),
                     duration, exception_type, exception_message, function, agent,
@@ -234,6 +234,7 @@ class StoreGraph:
                     json.loads(parameters) if parameters else {},
                     tuple(dict.fromkeys(Link("used", key, e, r) for e, r in used.get(key, ()))),
                     tuple(dict.fromkeys(Link("generated", key, e, r) for e, r in made.get(key, ()))),
+                    exit_code,
                 )
         return found
 

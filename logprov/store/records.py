@@ -81,7 +81,7 @@ def stored_records(engine: Engine) -> Iterator[ProvRecord]:
     activities = engine.rows(
         "SELECT act_id, act_name, act_startTime, act_session, act_agent, act_function, act_parent, "
         "act_parameters, act_endTime, act_status, act_duration, act_exception_type, act_exception_message, "
-        "act_moment FROM activity ORDER BY act_start_utc, act_id")
+        "act_exit_code, act_moment FROM activity ORDER BY act_start_utc, act_id")
     for (key, name, start, session, agent, function, parent, parameters, *_, moment) in activities:
         data = {K.ACTIVITY_ID: key, K.IN_SESSION: session}
         for field, value in ((K.NAME, name), (K.START_TIME, start), (K.AGENT_NAME, agent), (K.FUNCTION, function),
@@ -119,12 +119,13 @@ def stored_records(engine: Engine) -> Iterator[ProvRecord]:
         if activity is not None:
             data[K.IN_ACTIVITY] = activity
         yield record(moment, data, owner)
-    for (key, _, _, session, *_, end, status, duration, exception_type, exception_message, _) in activities:
+    for (key, _, _, session, *_, end, status, duration, exception_type, exception_message, exit_code, _) in activities:
         if end is None and status is None:
             continue
         data = {K.ACTIVITY_ID: key, K.IN_SESSION: session}
         for field, value in ((K.END_TIME, end), (K.STATUS, status), (K.DURATION, duration),
-                             (K.EXCEPTION_TYPE, exception_type), (K.EXCEPTION_MESSAGE, exception_message)):
+                             (K.EXCEPTION_TYPE, exception_type), (K.EXCEPTION_MESSAGE, exception_message),
+                             (K.EXIT_CODE, exit_code)):
             if value is not None:
                 data[field] = value
         yield record(None, data, session)

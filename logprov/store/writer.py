@@ -6,6 +6,7 @@ import json
 from typing import Any, Optional
 
 from ..query.facts import CONTEXT_FIELDS, SESSION_FIELDS
+from ..query.filters import exit_code_of
 from ..query.window import utc_text
 from ..records import keys as K
 from .engines import Engine, chunked
@@ -24,11 +25,11 @@ CONTEXT_COLUMNS = tuple(f"ses_{context}_{key}" for context, keys in (
 ACTIVITY_COLUMNS = (
     "act_session", "act_moment", "act_name", "act_startTime", "act_start_utc", "act_endTime", "act_ended",
     "act_status", "act_duration", "act_exception_type", "act_exception_message", "act_function", "act_agent",
-    "act_parent", "act_parameters",
+    "act_parent", "act_parameters", "act_exit_code",
 )
 _ACTIVITY_KEYS = {
     K.NAME: 2, K.START_TIME: 3, K.END_TIME: 5, K.STATUS: 7, K.DURATION: 8, K.EXCEPTION_TYPE: 9,
-    K.EXCEPTION_MESSAGE: 10, K.FUNCTION: 11, K.AGENT_NAME: 12, K.PARENT_ACTIVITY_ID: 13,
+    K.EXCEPTION_MESSAGE: 10, K.FUNCTION: 11, K.AGENT_NAME: 12, K.PARENT_ACTIVITY_ID: 13, K.EXIT_CODE: 15,
 }
 _KEEP_FIRST = ("act_session", "act_moment", "act_startTime", "act_start_utc")
 #: Record keys of an entity description, in the order of their columns in entity_record.
@@ -137,7 +138,7 @@ class StoreWriter:
         row = self.activities.get(activity)
         if row is None:
             row = self.activities[activity] = [session, moment, None, None, None, None, 0, None, None, None,
-                                               None, None, None, None, None]
+                                               None, None, None, None, None, None]
         else:
             if row[0] is None:
                 row[0] = session
@@ -273,7 +274,7 @@ class StoreWriter:
                 if key in merged:
                     parameters = {**merged[key], **parameters}
                 parameters = _json(parameters)
-            rows.append((key, *row[:8], _number(row[8]), *row[9:14], parameters))
+            rows.append((key, *row[:8], _number(row[8]), *row[9:14], parameters, exit_code_of(row[15])))
         self.activities = {}
         columns = ("act_id",) + ACTIVITY_COLUMNS
         updates = []

@@ -300,3 +300,20 @@ def test_code_records_of_a_session_are_kept_by_a_window(tmp_path, capsys):
         assert status == 1, err
         code = [(d["key"], d["a"], d["b"]) for d in json.loads(out)["differences"] if d["section"] == "code"]
         assert code == expected, window
+
+
+def test_two_runs_of_a_ctapipe_tool_that_differ_in_their_exit_code(tmp_path, capsys):
+    from ctapipe_activities import FIRST, SECOND, ctapipe_activity
+
+    first = ctapipe_activity(tmp_path, uuid=FIRST)
+    second = ctapipe_activity(tmp_path, uuid=SECOND, start="2026-12-02T01:16:00", stop="2026-12-02T01:16:30")
+    second.update(status="error", exit_code=1)
+    log = tmp_path / "ctapipe-process.provenance.log"
+    log.write_text(json.dumps([first], indent=3) + json.dumps([second], indent=3))
+    status, out, err = run(capsys, log, FIRST, SECOND, "--json")
+    assert status == 1, err
+    assert [(d["section"], d["key"], d["a"], d["b"]) for d in json.loads(out)["differences"]] == [
+        ("status", "status", "success", "failed"), ("status", "exit_code", 0, 1)]
+    status, out, _ = run(capsys, log, FIRST, SECOND)
+    assert out.splitlines()[-2:] == ["  ctapipe-process: status: success -> failed",
+                                     "  ctapipe-process: exit_code: 0 -> 1"]

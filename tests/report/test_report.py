@@ -228,6 +228,22 @@ def test_ctapipe_provenance_logs_make_a_page_too(tmp_path):
         r.data["session_id"] for r in iter_records(str(log)) if "system" in r.data}
 
 
+@needs_chromium
+def test_the_exit_code_of_a_ctapipe_activity_shows_beside_its_status(tmp_path):
+    from ctapipe_activities import FIRST, SECOND, two_runs as ctapipe_runs
+
+    first, second = ctapipe_runs(tmp_path)
+    second.update(status="error", exit_code=2)
+    log = tmp_path / "ctapipe-process.provenance.log"
+    log.write_text(json.dumps([first], indent=3) + json.dumps([second], indent=3))
+    page = tmp_path / "page.html"
+    assert main(["report", str(log), "-o", str(page)]) == 0
+    tree = loaded(page)
+    rows = {row.get("data-activity"): row for row in tree.cssselect("#activity-table tbody tr")}
+    assert {key: row.cssselect("span.status")[0].text_content() for key, row in rows.items()} == {
+        FIRST: "success (exit 0)", SECOND: "failed (exit 2)"}
+
+
 HOSTILE = 'x</script><script>alert("owned")</script>\'"&amp;\x00end'
 
 

@@ -3,6 +3,7 @@ idempotent, incremental, safe with concurrent and killed loaders; roles and host
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -98,13 +99,93 @@ def test_a_version_1_store_migrates_and_keeps_what_it_held(store, tmp_path):
             engine.script(ddl(engine.dialect, 1))
             engine.run("INSERT INTO store_meta (meta_key, meta_value) VALUES ('schema', '1')")
         assert stored_version(engine) == 1
-        assert prepare(engine) == SCHEMA_VERSION == 2
-        assert stored_version(engine) == 2
+        assert prepare(engine) == SCHEMA_VERSION == 3
+        assert stored_version(engine) == 3
     finally:
         engine.close()
     logprov.store.load([first, second], store)
     with logprov.query.open([first, second], index=False) as memory, logprov.query.open(store=store) as stored:
         assert entity_answers(stored) == entity_answers(memory)
+
+
+def _ctapipe_log(path):
+    """Write a ctapipe log of two runs, the second failed with exit code 2."""
+    from ctapipe_activities import two_runs
+
+    first, second = two_runs(path.parent)
+    second.update(status="error", exit_code=2)
+    path.write_text(json.dumps([first], indent=3) + json.dumps([second], indent=3))
+    return path
+
+
+def test_the_exit_code_of_a_ctapipe_activity_is_the_same_on_both_engines_the_index_and_the_logs(
+        tmp_path, postgres_url, cache):
+    from logprov.export.documentlineage import lineage_document
+
+    log = _ctapipe_log(tmp_path / "ctapipe-process.provenance.log")
+    stores = [str(tmp_path / "prov.db"), postgres_url]
+    for address in stores:
+        logprov.store.load(log, address)
+    found = []
+    for options in ({"sources": log, "index": False}, {"sources": log}, *({"store": address} for address in stores)):
+        with logprov.query.open(**options) as provenance:
+            activities = provenance.find_activities()
+            assert [(a.status, a.exit_code) for a in activities] == [("success", 0), ("failed", 2)], options
+            failed = provenance.find_activities(status="failed")
+            lineage = provenance.lineage(activities[1].id)
+            table = provenance.search(activity="lstchain_*")._repr_html_()
+            assert "<td>success (exit 0)</td>" in table and "<td>failed (exit 2)</td>" in table
+            found.append(([a.to_dict() for a in activities], [a.to_dict() for a in failed],
+                          _activities(lineage_document(lineage))))
+    assert found[0] == found[1] == found[2] == found[3]
+    expected = _activities(build_document(iter_records(str(log))))
+    assert [statement.count("logprov:exitCode=") for statement in expected] == [1, 1]
+    assert found[0][2] == expected
+    for address in stores:
+        engine = connect(address)
+        try:
+            document = build_document(stored_records(engine))
+        finally:
+            engine.close()
+        assert _activities(document) == expected, address
+
+
+def _activities(document) -> list:
+    """The activity statements of ``document``, as PROV-N, sorted."""
+    from prov.model import ProvActivity
+
+    return sorted(str(record) for record in document.get_records(ProvActivity))
+
+
+def test_a_version_2_store_migrates_keeps_its_activities_and_takes_exit_codes(store, tmp_path):
+    from logprov.store.schema import SCHEMA_VERSION, ddl, prepare, stored_version
+
+    log = _ctapipe_log(tmp_path / "ctapipe-process.provenance.log")
+    engine = connect(store)
+    try:
+        with engine.transaction():
+            engine.script(ddl(engine.dialect, 1))
+            engine.script(ddl(engine.dialect, 2))
+            engine.run("INSERT INTO store_meta (meta_key, meta_value) VALUES ('schema', '2')")
+            engine.run("INSERT INTO activity (act_id, act_name, act_startTime, act_endTime, act_start_utc, "
+                       "act_moment, act_ended, act_status) VALUES (?, ?, ?, ?, ?, ?, 1, 'failed')",
+                       ("old", "before", "2026-11-01T10:00:00+00:00", "2026-11-01T10:00:01+00:00",
+                        "2026-11-01T10:00:00.000000+00:00", "2026-11-01T10:00:00.000000+00:00"))
+        with pytest.raises(StoreError, match="version 2"):
+            prepare(engine, write=False)
+    finally:
+        engine.close()
+    logprov.store.load(log, store)
+    engine = connect(store)
+    try:
+        assert stored_version(engine) == SCHEMA_VERSION == 3
+    finally:
+        engine.close()
+    with logprov.query.open(log, index=False) as memory, logprov.query.open(store=store) as stored:
+        old, *loaded = stored.find_activities()
+        assert (old.id, old.status, old.exit_code) == ("old", "failed", None)
+        assert [a.to_dict() for a in loaded] == [a.to_dict() for a in memory.find_activities()]
+        assert [a.exit_code for a in loaded] == [0, 2]
 
 
 def test_a_loader_waiting_while_another_migrates_finds_the_store_migrated(postgres_url):

@@ -102,3 +102,30 @@ def test_export_and_graph_of_a_store(loaded, capsys, tmp_path):
     status, _, err = run(capsys, "graph", "--store", store, "-o", str(drawing))
     assert status == 0, err
     assert "step_0" in drawing.read_text()
+
+
+def test_the_exit_code_of_a_ctapipe_activity_shows_beside_its_status_from_the_logs_and_the_store(
+        store, tmp_path, capsys):
+    from ctapipe_activities import SECOND, two_runs
+
+    first, second = two_runs(tmp_path)
+    second.update(status="error", exit_code=2)
+    log = tmp_path / "ctapipe-process.provenance.log"
+    log.write_text(json.dumps([first], indent=3) + json.dumps([second], indent=3))
+    assert run(capsys, "load", str(log), "--store", store, "-q")[0] == 0
+    answers = []
+    for logs, source in (([str(log)], ["--no-index"]), ([], ["--store", store])):
+        status, out, err = run(capsys, "search", *logs, *source, "--activity", "lstchain_*", "-q")
+        assert status == 0, err
+        assert [line.split("  ")[2].strip() for line in out.splitlines()[1:]] == ["success (exit 0)",
+                                                                                 "failed (exit 2)"]
+        found = [out]
+        status, out, _ = run(capsys, "search", *logs, *source, "--status", "failed", "--json", "-q")
+        assert [json.loads(line)["activity"]["exit_code"] for line in out.splitlines()] == [2]
+        found.append(out)
+        status, out, err = run(capsys, "lineage", *logs, SECOND, *source, "-q")
+        assert status == 0, err
+        assert "lstchain_dl1_to_dl2  failed (exit 2)" in out and "lstchain_r0_to_dl1  success (exit 0)" in out
+        found.append(out)
+        answers.append(found)
+    assert answers[0] == answers[1]
