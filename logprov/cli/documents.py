@@ -89,7 +89,8 @@ def cmd_graph(args: argparse.Namespace) -> int:
     if suffix not in DRAWINGS:
         raise QueryError(f"cannot tell the drawing format of {args.output!r}: name it .svg, .png, .pdf or .dot")
     options = {"attributes": args.attributes, "parameters": args.parameters, "agents": args.agents,
-               "sessions": "cluster" if args.sessions == "box" else args.sessions, "rankdir": args.rankdir}
+               "sessions": "cluster" if args.sessions == "box" else args.sessions, "rankdir": args.rankdir,
+               "max_nodes": args.max_nodes, "command_line": True}
     document = None
     if args.entity is not None:
         directions = ("ancestors", "descendants") if args.direction == "both" else (args.direction,)
@@ -113,8 +114,10 @@ def _graph_warning(message: Union[Warning, str]) -> object:
     drawn, total = getattr(message, "drawn", 0), getattr(message, "total", 0)
     if not total:
         return message
-    return (f"graph cut to {drawn} of {total} nodes; draw the lineage of one entity with "
-            "--entity ID (and --depth N), or narrow the logs with --session, --since or --until")
+    part = getattr(message, "part", "")
+    return (f"graph cut to {drawn} of {total} nodes{': ' + part if part else ''}; draw the lineage of one "
+            "entity with --entity ID (and --depth N), narrow the logs with --session, --since or --until, "
+            "or draw more with --max-nodes N")
 
 
 def cmd_report(args: argparse.Namespace) -> int:

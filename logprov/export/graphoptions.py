@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
-from prov.identifier import QualifiedName
+if TYPE_CHECKING:
+    from prov.identifier import QualifiedName
 
-__all__ = ["GraphOptions", "GraphTruncatedWarning", "AGENT_EDGES", "HUB_EDGES", "SESSION_MODES"]
+__all__ = [
+    "GraphOptions", "GraphTruncatedWarning", "AGENT_EDGES", "HUB_EDGES", "MAX_NODES", "SESSION_MODES",
+]
 
 AGENT_EDGES = 25
 HUB_EDGES = 8
+#: Largest number of nodes drawn by default: a drawing that stays readable when opened.
+MAX_NODES = 300
 SESSION_MODES = ("cluster", "node", "hide")
 _SESSION_ALIASES = {"box": "cluster"}
 
@@ -22,12 +27,16 @@ class GraphTruncatedWarning(UserWarning):
     ----------
     drawn, total : int
         The number of nodes drawn, and of nodes there were.
+    part : str
+        What was drawn, in words (such as "the first 40 of 12000 activities, with the entities
+        they used and generated").
     """
 
-    def __init__(self, message: str, drawn: int = 0, total: int = 0) -> None:
+    def __init__(self, message: str, drawn: int = 0, total: int = 0, part: str = "") -> None:
         super().__init__(message)
         self.drawn = drawn
         self.total = total
+        self.part = part
 
 
 @dataclass
@@ -69,7 +78,12 @@ class GraphOptions:
     rankdir : str
         Graphviz rank direction; ``"BT"`` puts inputs at the top and outputs below.
     max_nodes : int
-        Largest number of nodes drawn; a larger graph is cut, with a note and a warning.
+        Largest number of nodes drawn. A larger graph is cut to its first activities, in log
+        order, each with the entities it used and generated (see `logprov.export.graphcut`),
+        with a note that says what was drawn and a warning.
+    command_line : bool
+        Word the note of a cut drawing with the options of ``logprov graph`` rather than with
+        these fields.
     """
 
     labels: bool = True
@@ -85,7 +99,8 @@ class GraphOptions:
     hub_edges: int = HUB_EDGES
     sessions: str = "cluster"
     rankdir: str = "BT"
-    max_nodes: int = 2000
+    max_nodes: int = MAX_NODES
+    command_line: bool = False
 
     def __post_init__(self) -> None:
         self.sessions = _SESSION_ALIASES.get(self.sessions, self.sessions)
