@@ -88,6 +88,8 @@ def cmd_graph(args: argparse.Namespace) -> int:
     suffix = os.path.splitext(args.output)[1].lower().lstrip(".")
     if suffix not in DRAWINGS:
         raise QueryError(f"cannot tell the drawing format of {args.output!r}: name it .svg, .png, .pdf or .dot")
+    from ..export.graphcut import first_activities
+
     options = {"attributes": args.attributes, "parameters": args.parameters, "agents": args.agents,
                "sessions": "cluster" if args.sessions == "box" else args.sessions, "rankdir": args.rankdir,
                "max_nodes": args.max_nodes, "command_line": True}
@@ -97,7 +99,8 @@ def cmd_graph(args: argparse.Namespace) -> int:
         document = lineage_drawing(args, args.entity, directions, args.depth)
     else:
         counts: dict = {}
-        selected = first(records(args, counts), counts, args.logs)
+        selected, options["logs"] = first_activities(first(records(args, counts), counts, args.logs),
+                                                     2 * args.max_nodes)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("default")
         if document is not None:

@@ -3,21 +3,29 @@
 A drawing cut at ``max_nodes`` keeps the activities in log order, each with every entity it used
 and generated, adding whole activities until the next one does not fit; what room is left goes
 to the entities linked to the drawn ones (members, derivations). A document without activities
-keeps its first nodes.
+keeps its first nodes. `first_activities` makes the same choice on the records of the logs, before
+a document is built of them, so that a drawing of large logs builds only the part it draws.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from prov.identifier import QualifiedName
 from prov.model import ProvRelation
 
+from ..model.identifiers import local_part
+from ..query.ids import reference
+from ..reading.reader import ProvRecord
+from ..records.keys import (
+    ABOUT_ACTIVITY, ACTIVITY_ID, ENTITY_ID, GENERATED_ID, IN_SESSION, MEMBER_ID, NOTE_ID, PROGENITOR_ID,
+    SESSION_ID, USED_ID,
+)
 from .graphlabels import short_id
-from .graphoptions import GraphOptions
+from .graphoptions import GraphOptions, LogCounts
 
-__all__ = ["Cut", "choose", "cut_note", "cut_part", "cut_warning"]
+__all__ = ["Cut", "choose", "cut_note", "cut_part", "cut_warning", "first_activities"]
 
 Edge = Tuple[ProvRelation, QualifiedName, QualifiedName]
 #: Sessions named one by one in the note of a cut drawing.
@@ -31,7 +39,7 @@ class Cut:
     Attributes
     ----------
     activities, all_activities : int
-        Activities drawn, and in the document.
+        Activities drawn, and in the document (or the logs it was made from).
     nodes, all_nodes : int
         Nodes drawn, and in the whole drawing.
     sessions : list of (str, int, int)
@@ -102,10 +110,12 @@ def choose(
     session_of : dict
         The session of each activity.
     options : GraphOptions
-        ``max_nodes`` is the budget.
+        ``max_nodes`` is the budget; ``logs``, when given, the size of the logs the document
+        holds the first activities of.
     """
     activities = [name for name in names if kinds[name] == "activity"]
-    if len(names) <= options.max_nodes:
+    logs = options.logs
+    if len(names) <= options.max_nodes and (logs is None or logs.activities <= len(activities)):
         return set(names), None
     budget = options.max_nodes
     of_activity, between = _links(edges, kinds)
@@ -130,11 +140,22 @@ def choose(
                 break
             kept.setdefault(other)
     drawn_sessions = _session_counts(drawn, session_of)
-    totals = _session_counts(activities, session_of)
+    all_sessions = _session_counts(activities, session_of)
+    if logs is not None:
+        by_local = {local_part(session): count for session, count in logs.sessions.items()}
+        totals = {session: by_local.get(session.localpart, count) for session, count in all_sessions.items()}
+        others = len(logs.sessions) - len(drawn_sessions)
+        all_activities = logs.activities
+        others_drawn = [kinds[name] for name in names if kinds[name] not in ("activity", "entity", "remark")]
+        sessions_drawn = len(logs.sessions) if "session" in others_drawn else 0
+        all_nodes = logs.nodes + sessions_drawn + sum(1 for kind in others_drawn if kind != "session")
+    else:
+        totals, others = all_sessions, len(all_sessions) - len(drawn_sessions)
+        all_activities, all_nodes = len(activities), len(names)
     cut = Cut(
-        len(drawn), len(activities), len(kept), len(names),
+        len(drawn), all_activities, len(kept), max(all_nodes, len(kept)),
         [(short_id(session), count, totals[session]) for session, count in drawn_sessions.items()],
-        len(totals) - len(drawn_sessions), neighbours, all_neighbours,
+        others, neighbours, all_neighbours,
     )
     return set(kept), cut
 
@@ -183,3 +204,89 @@ def cut_warning(cut: Cut) -> str:
     """Return the message of the warning that a drawing was cut."""
     return (f"graph cut to {cut.nodes} of {cut.all_nodes} nodes: {cut_part(cut)}; draw the lineage "
             "of one entity with focus=<id> and depth=<n>, or raise max_nodes")
+
+
+def _entity(data: dict, key: str, session: Optional[str]) -> str:
+    return reference(str(data[key]), session)[0]
+
+
+def first_activities(records: Iterable[ProvRecord], limit: int) -> Tuple[List[ProvRecord], Optional[LogCounts]]:
+    """Return the records of the first activities of ``records`` and the size of the whole.
+
+    Activities are taken in log order while they, and the entities they used and generated,
+    number fewer than ``limit``; with them go the records of those entities and of the entities
+    one membership or derivation away, of their sessions, and their notes. ``limit`` should be
+    above the ``max_nodes`` of the drawing (twice is plenty), which then cuts the document
+    as it would cut the document of all the records.
+
+    Returns
+    -------
+    tuple of (list of ProvRecord, LogCounts or None)
+        All the records and None when every activity was taken; else the records chosen and
+        the size of the logs.
+    """
+    held: List[ProvRecord] = []
+    taken: Dict[str, bool] = {}
+    sessions: Dict[str, int] = {}
+    linked: Set[str] = set()
+    entities: Set[str] = set()
+    notes = 0
+    refused = False
+    for record in records:
+        data = record.data
+        session = record.session
+        if ACTIVITY_ID in data:
+            key = data[ACTIVITY_ID]
+            keep = taken.get(key)
+            if keep is None:
+                keep = taken[key] = len(taken) + len(linked) < limit and not refused
+                refused = refused or not keep
+                owner = data.get(IN_SESSION) or session
+                if owner is not None:
+                    sessions[owner] = sessions.get(owner, 0) + 1
+            for name in (USED_ID, GENERATED_ID):
+                if name in data:
+                    entity = _entity(data, name, session)
+                    entities.add(entity)
+                    if keep:
+                        linked.add(entity)
+            if keep:
+                held.append(record)
+            continue
+        if ENTITY_ID in data:
+            for name in (ENTITY_ID, MEMBER_ID, PROGENITOR_ID):
+                if name in data:
+                    entities.add(_entity(data, name, session))
+        elif NOTE_ID in data:
+            notes += 1
+        held.append(record)
+    if not refused:
+        return held, None
+    return list(_chosen(held, taken, linked)), LogCounts(len(taken), len(taken) + len(entities) + notes, sessions)
+
+
+def _chosen(held: List[ProvRecord], taken: Dict[str, bool], linked: Set[str]) -> Iterable[ProvRecord]:
+    """Yield the records of ``held`` about the activities taken, the entities ``linked`` to them
+    and those one membership or derivation away, their sessions and their notes."""
+    near = set(linked)
+    for record in held:
+        data = record.data
+        if ENTITY_ID in data:
+            pair = [_entity(data, name, record.session) for name in (ENTITY_ID, MEMBER_ID, PROGENITOR_ID) if name in data]
+            if len(pair) == 2 and (pair[0] in linked or pair[1] in linked):
+                near.update(pair)
+    sessions = {record.session for record in held if ACTIVITY_ID in record.data and taken[record.data[ACTIVITY_ID]]}
+    for record in held:
+        data = record.data
+        if ACTIVITY_ID in data:
+            keep = taken[data[ACTIVITY_ID]]
+        elif ENTITY_ID in data:
+            keep = all(_entity(data, name, record.session) in near
+                       for name in (ENTITY_ID, MEMBER_ID, PROGENITOR_ID) if name in data)
+        elif NOTE_ID in data:
+            about = data.get(ABOUT_ACTIVITY)
+            keep = bool(taken.get(about)) if about is not None else (data.get(IN_SESSION) or record.session) in sessions
+        else:
+            keep = data.get(SESSION_ID) in sessions
+        if keep:
+            yield record

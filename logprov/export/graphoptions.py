@@ -1,15 +1,16 @@
-"""The options of a graph drawing (`GraphOptions`) and the warning that a drawing was cut."""
+"""The options of a graph drawing (`GraphOptions`), the counts of the logs a drawing was chosen
+from (`LogCounts`) and the warning that a drawing was cut."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional, Union
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Dict, Optional, Union
 
 if TYPE_CHECKING:
     from prov.identifier import QualifiedName
 
 __all__ = [
-    "GraphOptions", "GraphTruncatedWarning", "AGENT_EDGES", "HUB_EDGES", "MAX_NODES", "SESSION_MODES",
+    "GraphOptions", "GraphTruncatedWarning", "LogCounts", "AGENT_EDGES", "HUB_EDGES", "MAX_NODES", "SESSION_MODES",
 ]
 
 AGENT_EDGES = 25
@@ -37,6 +38,26 @@ class GraphTruncatedWarning(UserWarning):
         self.drawn = drawn
         self.total = total
         self.part = part
+
+
+@dataclass
+class LogCounts:
+    """The size of the logs a document to draw was made from, when it holds only the records of
+    their first activities (see `logprov.export.graphcut.first_activities`).
+
+    Attributes
+    ----------
+    activities : int
+        Activities in the logs.
+    nodes : int
+        Nodes of the whole drawing: activities, entities and notes.
+    sessions : dict
+        The number of activities of each session, by session id, in log order.
+    """
+
+    activities: int = 0
+    nodes: int = 0
+    sessions: Dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -81,6 +102,9 @@ class GraphOptions:
         Largest number of nodes drawn. A larger graph is cut to its first activities, in log
         order, each with the entities it used and generated (see `logprov.export.graphcut`),
         with a note that says what was drawn and a warning.
+    logs : LogCounts, optional
+        The size of the logs the document was made from, when it holds only their first
+        activities: the note of the drawing counts what was left out from these.
     command_line : bool
         Word the note of a cut drawing with the options of ``logprov graph`` rather than with
         these fields.
@@ -100,6 +124,7 @@ class GraphOptions:
     sessions: str = "cluster"
     rankdir: str = "BT"
     max_nodes: int = MAX_NODES
+    logs: Optional[LogCounts] = None
     command_line: bool = False
 
     def __post_init__(self) -> None:

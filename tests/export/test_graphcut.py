@@ -1,5 +1,6 @@
 """Graphs cut at their node budget: whole activities in log order with their entities, a note
-that says what was drawn, and a drawing that is not one long strip."""
+that says what was drawn, the same cut from the command line before the document is built, and a
+drawing that is not one long strip."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import pytest
 from lxml import etree
 from prov.model import ProvActivity, ProvGeneration, ProvUsage
 
+from logprov.cli import main
 from logprov.export import GraphTruncatedWarning, prov_to_dot
 from logprov.export.documentlineage import relation_ends
+from logprov.export.graphcut import first_activities
 from logprov.export.graphviz import render_dot
 from logprov.model import build_document
 from logprov.model.contents import content_view
@@ -100,6 +103,35 @@ def test_the_note_says_what_was_drawn_and_how_to_draw_more(tmp_path):
     with pytest.warns(GraphTruncatedWarning):
         worded = prov_to_dot(document, max_nodes=40, command_line=True).to_string()
     assert "--entity ID --depth N" in worded and "--session ID" in worded and "--max-nodes N" in worded
+
+
+@pytest.mark.parametrize("options", [{}, {"sessions": "node"}, {"agents": True}])
+def test_the_records_of_the_first_activities_draw_as_the_whole_document_would(tmp_path, capsys, options):
+    log = pipeline_log(tmp_path)
+    records = list(iter_records(log))
+    part, counts = first_activities(iter(records), 80)
+    assert counts is not None and len(part) < len(records) / 2
+    label = re.compile(r"^  label=<(.*)>;$", re.M)
+    with pytest.warns(GraphTruncatedWarning):
+        whole = prov_to_dot(build_document(records), max_nodes=40, command_line=True, **options).to_string()
+        cut = prov_to_dot(build_document(part), max_nodes=40, command_line=True, logs=counts, **options).to_string()
+    assert label.search(cut).group(1) == label.search(whole).group(1)
+    assert drawn(cut)[0] == drawn(whole)[0]
+    out = tmp_path / "cut.dot"
+    words = [f"--{key}" if value is True else f"--{key}={value}" for key, value in options.items()]
+    assert main(["graph", str(log), "-o", str(out), "--max-nodes", "40", *words]) == 0
+    err = capsys.readouterr().err
+    assert "graph cut to" in err and "--max-nodes" in err and "focus=" not in err
+    assert label.search(out.read_text()).group(1) == label.search(whole).group(1)
+    assert drawn(out.read_text())[0] == drawn(whole)[0]
+
+
+def test_records_are_kept_whole_when_every_activity_fits(tmp_path):
+    records = list(iter_records(pipeline_log(tmp_path, sessions=1, runs=2)))
+    kept, counts = first_activities(iter(records), 1000)
+    assert kept == records and counts is None
+    part, counts = first_activities(iter(records), 4)
+    assert counts is not None and counts.activities == 6 and len(part) < len(records)
 
 
 def test_an_uncut_graph_has_no_note_and_no_layout_edges(tmp_path):
