@@ -88,15 +88,19 @@ def cmd_graph(args: argparse.Namespace) -> int:
     suffix = os.path.splitext(args.output)[1].lower().lstrip(".")
     if suffix not in DRAWINGS:
         raise QueryError(f"cannot tell the drawing format of {args.output!r}: name it .svg, .png, .pdf or .dot")
+    from ..export.graphcut import first_activities
+
     options = {"attributes": args.attributes, "parameters": args.parameters, "agents": args.agents,
-               "sessions": "cluster" if args.sessions == "box" else args.sessions, "rankdir": args.rankdir}
+               "sessions": "cluster" if args.sessions == "box" else args.sessions, "rankdir": args.rankdir,
+               "max_nodes": args.max_nodes, "command_line": True}
     document = None
     if args.entity is not None:
         directions = ("ancestors", "descendants") if args.direction == "both" else (args.direction,)
         document = lineage_drawing(args, args.entity, directions, args.depth)
     else:
         counts: dict = {}
-        selected = first(records(args, counts), counts, args.logs)
+        selected, options["logs"] = first_activities(first(records(args, counts), counts, args.logs),
+                                                     2 * args.max_nodes)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("default")
         if document is not None:
@@ -113,8 +117,10 @@ def _graph_warning(message: Union[Warning, str]) -> object:
     drawn, total = getattr(message, "drawn", 0), getattr(message, "total", 0)
     if not total:
         return message
-    return (f"graph cut to {drawn} of {total} nodes; draw the lineage of one entity with "
-            "--entity ID (and --depth N), or narrow the logs with --session, --since or --until")
+    part = getattr(message, "part", "")
+    return (f"graph cut to {drawn} of {total} nodes{': ' + part if part else ''}; draw the lineage of one "
+            "entity with --entity ID (and --depth N), narrow the logs with --session, --since or --until, "
+            "or draw more with --max-nodes N")
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ import datetime
 from typing import Any, Callable
 
 from .. import __version__
+from ..export.graphoptions import MAX_NODES
 from ..query.window import utc_text
 from .console import ERROR
 from .console import error as print_error
@@ -91,6 +92,13 @@ def _depth(text: str) -> int:
     return value
 
 
+def _positive(text: str) -> int:
+    value = _depth(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of the ``logprov`` command and its subcommands."""
     parser = _Parser(prog="logprov", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -123,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="one box per session (default), sessions as nodes, or neither")
     graph.add_argument("--rankdir", choices=("BT", "TB", "LR", "RL"), default="BT",
                        help="layout direction: BT (default) puts inputs at the top, LR at the left")
+    graph.add_argument("--max-nodes", type=_positive, default=MAX_NODES, metavar="N",
+                       help=f"largest number of nodes drawn (default {MAX_NODES}); a larger graph is cut to its "
+                            "first activities, each with its entities, with a note that says what was drawn")
 
     search = _command(subparsers, "search", cmd_search)
     _logs_options(search, store=True)

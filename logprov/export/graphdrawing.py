@@ -2,13 +2,16 @@
 
 Activities are blue rectangles listing their parameters, entities yellow ellipses, agents orange
 houses, descriptions grey notes and the notes of logprov:Note white ones. Activities, and the entities they generate, are grouped in
-one box per session. The DOT text is written by `logprov.export.dot`, which quotes every
+one box per session. A graph of more than ``max_nodes`` nodes is cut to its first activities,
+each with its entities (see `logprov.export.graphcut`), its unconnected parts laid out in rows,
+with a note at the top. The DOT text is written by `logprov.export.dot`, which quotes every
 identifier and label.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 from collections import Counter
 from dataclasses import fields
@@ -49,6 +52,7 @@ from .graphlabels import (
     short_id,
 )
 from .documentlineage import lineage, relation_ends, resolve
+from .graphcut import Cut, choose, cut_note, cut_part, cut_warning
 from .graphoptions import GraphOptions, GraphTruncatedWarning
 
 __all__ = ["GraphOptions", "GraphTruncatedWarning", "prov_to_dot", "NODE_STYLES"]
@@ -157,16 +161,22 @@ def _parameters(
     return found
 
 
-def _sessions_of(
-    document: ProvDocument, kinds: Dict[QualifiedName, str]
-) -> Dict[QualifiedName, QualifiedName]:
-    """Map activities to their session; and entities to the session that generated them, or
-    (for inputs that nothing generated) to the one session that used them."""
+def _activity_sessions(document: ProvDocument) -> Dict[QualifiedName, QualifiedName]:
+    """Map activities to their session."""
     session_of: Dict[QualifiedName, QualifiedName] = {}
     for record in document.get_records(ProvInfluence):
         ends = relation_ends(record)
         if ends is not None and IN_SESSION in record.get_attribute(PROV_TYPE):
             session_of[ends[0]] = ends[1]
+    return session_of
+
+
+def _sessions_of(
+    document: ProvDocument, kinds: Dict[QualifiedName, str], activity_sessions: Dict[QualifiedName, QualifiedName]
+) -> Dict[QualifiedName, QualifiedName]:
+    """Map activities to their session (``activity_sessions``); and entities to the session that
+    generated them, or (for inputs that nothing generated) to the one session that used them."""
+    session_of = dict(activity_sessions)
     generators: Dict[QualifiedName, Set[Optional[QualifiedName]]] = {}
     for record in document.get_records(ProvGeneration):
         ends = relation_ends(record)
@@ -322,21 +332,53 @@ class _Drawing:
             self.graph.add_edge(self.ids[effect], head, **attributes)
 
     def add_note(self, text: str) -> None:
-        self.graph.add_node("truncated", label=Html(html_line(text)), **{"class": "note"}, **NODE_STYLES["note"])
+        """Write the note of a cut drawing as the title of the graph, at its top left."""
+        lines = "".join(f'{html_line(line)}<BR ALIGN="LEFT"/>' for line in text.split("\n"))
+        self.graph.attributes.update(
+            label=Html(f'<TABLE BORDER="1" CELLBORDER="0" CELLPADDING="6" BGCOLOR="{NODE_STYLES["note"]["fillcolor"]}" '
+                       f'COLOR="{NODE_STYLES["note"]["color"]}"><TR><TD ALIGN="LEFT"><FONT POINT-SIZE="12">{lines}</FONT>'
+                       "</TD></TR></TABLE>"),
+            labelloc="t", labeljust="l",
+        )
+
+    def add_rows(self, order: List[QualifiedName], edges: List[Edge], session_of: Dict[QualifiedName, QualifiedName]) -> None:
+        """Lay the unconnected parts of each session box out in rows, in the order of ``order``,
+        rather than side by side in one long strip: invisible edges put each part below the
+        one a row's length before it."""
+        parent: Dict[QualifiedName, QualifiedName] = {name: name for name in order}
+
+        def root(name: QualifiedName) -> QualifiedName:
+            while parent[name] != name:
+                parent[name] = parent[parent[name]]
+                name = parent[name]
+            return name
+
+        tails: Set[QualifiedName] = set()
+        heads: Set[QualifiedName] = set()
+        for _, effect, cause in edges:
+            if effect in parent and cause in parent:
+                parent[root(effect)] = root(cause)
+                tails.add(effect)
+                heads.add(cause)
+        parts: Dict[QualifiedName, List[QualifiedName]] = {}
+        for name in order:
+            if name in self.ids:
+                parts.setdefault(root(name), []).append(name)
+        by_box: Dict[Optional[QualifiedName], List[List[QualifiedName]]] = {}
+        for members in parts.values():
+            by_box.setdefault(session_of.get(members[0]), []).append(members)
+        upward = self.options.rankdir in ("BT", "RL")
+        for boxed in by_box.values():
+            width = max(2, math.ceil(math.sqrt(1.5 * len(boxed))))
+            for earlier, later in zip(boxed, boxed[width:]):
+                first, second = (later, earlier) if upward else (earlier, later)
+                sink = next((name for name in first if name not in tails), first[0])
+                source = next((name for name in second if name not in heads), second[0])
+                self.graph.add_edge(self.ids[sink], self.ids[source], style="invis")
 
 
-def _cap(order: List[QualifiedName], limit: int) -> List[QualifiedName]:
-    if len(order) <= limit:
-        return order
-    warnings.warn(
-        GraphTruncatedWarning(
-            f"graph cut to {limit} of {len(order)} nodes; draw the lineage of one entity "
-            "with focus=<id> and depth=<n>",
-            limit, len(order),
-        ),
-        stacklevel=3,
-    )
-    return order[:limit]
+def _warn(cut: Cut) -> None:
+    warnings.warn(GraphTruncatedWarning(cut_warning(cut), cut.nodes, cut.all_nodes, cut_part(cut)), stacklevel=3)
 
 
 def _agent_sessions(
@@ -388,9 +430,15 @@ def prov_to_dot(document: ProvDocument, **options: object) -> DotGraph:
     members = _hidden_members(document, drawn) if opts.collapse_members else {}
     drawn -= set(members)
     everything = sorted((name for name in selected if name in drawn), key=lambda name: _PRIORITY[kinds[name]])
-    order = _cap(everything, opts.max_nodes)
-    edges = _edges(document, set(order), opts)
-    session_of = _sessions_of(document, kinds) if opts.sessions == "cluster" else {}
+    edges = _edges(document, drawn, opts)
+    activity_sessions = _activity_sessions(document)
+    kept, cut = choose([name for name in selected if name in drawn], kinds, edges, activity_sessions, opts)
+    order = everything
+    if cut is not None:
+        _warn(cut)
+        order = [name for name in everything if name in kept]
+        edges = [edge for edge in edges if edge[1] in kept and edge[2] in kept]
+    session_of = _sessions_of(document, kinds, activity_sessions) if opts.sessions == "cluster" else {}
     boxed_agents, edges = _agent_sessions(edges, kinds, session_of)
     crowded, hubs = _crowded(edges, kinds, opts)
     hidden = Counter(members.values())
@@ -412,7 +460,7 @@ def prov_to_dot(document: ProvDocument, **options: object) -> DotGraph:
         label = html_label(title, node_rows(record, parameters.get(name, []), opts), bold=kind == "activity")
         drawing.add_node(name, kind, label, session_of.get(name))
     drawing.add_edges(edges, crowded, hubs)
-    if len(order) < len(everything):
-        missing = len(everything) - len(order)
-        drawing.add_note(f"{missing} more nodes not drawn\ndraw the lineage of one entity instead")
+    if cut is not None:
+        drawing.add_rows([name for name in selected if name in kept], edges, session_of)
+        drawing.add_note(cut_note(cut, opts))
     return drawing.graph

@@ -1,16 +1,22 @@
-"""The options of a graph drawing (`GraphOptions`) and the warning that a drawing was cut."""
+"""The options of a graph drawing (`GraphOptions`), the counts of the logs a drawing was chosen
+from (`LogCounts`) and the warning that a drawing was cut."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional, Union
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Dict, Optional, Union
 
-from prov.identifier import QualifiedName
+if TYPE_CHECKING:
+    from prov.identifier import QualifiedName
 
-__all__ = ["GraphOptions", "GraphTruncatedWarning", "AGENT_EDGES", "HUB_EDGES", "SESSION_MODES"]
+__all__ = [
+    "GraphOptions", "GraphTruncatedWarning", "LogCounts", "AGENT_EDGES", "HUB_EDGES", "MAX_NODES", "SESSION_MODES",
+]
 
 AGENT_EDGES = 25
 HUB_EDGES = 8
+#: Largest number of nodes drawn by default: a drawing that stays readable when opened.
+MAX_NODES = 300
 SESSION_MODES = ("cluster", "node", "hide")
 _SESSION_ALIASES = {"box": "cluster"}
 
@@ -22,12 +28,36 @@ class GraphTruncatedWarning(UserWarning):
     ----------
     drawn, total : int
         The number of nodes drawn, and of nodes there were.
+    part : str
+        What was drawn, in words (such as "the first 40 of 12000 activities, with the entities
+        they used and generated").
     """
 
-    def __init__(self, message: str, drawn: int = 0, total: int = 0) -> None:
+    def __init__(self, message: str, drawn: int = 0, total: int = 0, part: str = "") -> None:
         super().__init__(message)
         self.drawn = drawn
         self.total = total
+        self.part = part
+
+
+@dataclass
+class LogCounts:
+    """The size of the logs a document to draw was made from, when it holds only the records of
+    their first activities (see `logprov.export.graphcut.first_activities`).
+
+    Attributes
+    ----------
+    activities : int
+        Activities in the logs.
+    nodes : int
+        Nodes of the whole drawing: activities, entities and notes.
+    sessions : dict
+        The number of activities of each session, by session id, in log order.
+    """
+
+    activities: int = 0
+    nodes: int = 0
+    sessions: Dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -69,7 +99,15 @@ class GraphOptions:
     rankdir : str
         Graphviz rank direction; ``"BT"`` puts inputs at the top and outputs below.
     max_nodes : int
-        Largest number of nodes drawn; a larger graph is cut, with a note and a warning.
+        Largest number of nodes drawn. A larger graph is cut to its first activities, in log
+        order, each with the entities it used and generated (see `logprov.export.graphcut`),
+        with a note that says what was drawn and a warning.
+    logs : LogCounts, optional
+        The size of the logs the document was made from, when it holds only their first
+        activities: the note of the drawing counts what was left out from these.
+    command_line : bool
+        Word the note of a cut drawing with the options of ``logprov graph`` rather than with
+        these fields.
     """
 
     labels: bool = True
@@ -85,7 +123,9 @@ class GraphOptions:
     hub_edges: int = HUB_EDGES
     sessions: str = "cluster"
     rankdir: str = "BT"
-    max_nodes: int = 2000
+    max_nodes: int = MAX_NODES
+    logs: Optional[LogCounts] = None
+    command_line: bool = False
 
     def __post_init__(self) -> None:
         self.sessions = _SESSION_ALIASES.get(self.sessions, self.sessions)

@@ -33,7 +33,7 @@ USAGES = {
     "graph": "[-h] [--store URL] [--since TIME] [--until TIME] [--session ID] [--no-index] [-q] -o OUT [--entity ID] "
              "[--depth N] [--direction {ancestors,descendants,both}] [--attributes | --no-attributes] "
              "[--parameters | --no-parameters] [--agents | --no-agents] [--sessions {box,node,hide}] "
-             "[--rankdir {BT,TB,LR,RL}] [LOG ...]",
+             "[--rankdir {BT,TB,LR,RL}] [--max-nodes N] [LOG ...]",
     "search": "[-h] [--store URL] [--since TIME] [--until TIME] [--session ID] [--no-index] [-q] [--job ID] "
               "[--activity GLOB] "
               "[--status {success,failed,incomplete}] [--where KEY=VALUE] [--entity ID-PREFIX] "

@@ -22,11 +22,10 @@ from logprov.export.graphviz import GraphvizError, find_program, render_dot
 from logprov.model import build_document
 from logprov.reading.reader import iter_records
 
+from drawings import PROGRAMS, SVG, program, svg_size, svg_texts
 from logs import SyntheticLog, file_entity, value_entity
 
 ROOT = Path(__file__).resolve().parents[2]
-SVG = "{http://www.w3.org/2000/svg}"
-XLINK = "{http://www.w3.org/1999/xlink}"
 
 
 def program(name: str) -> str | None:
@@ -49,14 +48,6 @@ HOSTILE = [
     "&amp; <b>not bold</b> ]]>",
     "\\N \\G \\l \\",
 ]
-
-
-def svg_texts(svg: bytes) -> tuple[str, list[str]]:
-    """Return all the text of an SVG (joined) and its tooltips; fail if it does not parse."""
-    root = etree.fromstring(svg)
-    texts = " ".join("".join(node.itertext()) for node in root.iter(f"{SVG}text"))
-    tooltips = [node.get(f"{XLINK}title") for node in root.iter(f"{SVG}a") if node.get(f"{XLINK}title")]
-    return texts, tooltips
 
 
 def shown(text: str) -> str:
@@ -152,13 +143,6 @@ def observing_run(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def run_log(tmp_path_factory) -> Path:
     return observing_run(tmp_path_factory)
-
-
-def svg_size(svg: bytes) -> tuple[float, float]:
-    """Return the size of an SVG drawing in pixels at 96 dpi (Graphviz writes points)."""
-    root = etree.fromstring(svg)
-    width, height = (float(root.get(key).removesuffix("pt")) for key in ("width", "height"))
-    return width * 96 / 72, height * 96 / 72
 
 
 @pytest.mark.parametrize("name", PROGRAMS)
