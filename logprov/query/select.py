@@ -68,7 +68,8 @@ def window_records(records: Iterable[ProvRecord], window: Window) -> Iterator[Pr
 def lineage_records(records: Iterable[ProvRecord], lineage: Lineage) -> Iterator[ProvRecord]:
     """Yield the records about the elements of ``lineage``: everything logged about its
     activities, the descriptions of its entities, the memberships and derivations between
-    them, and the session records of its activities."""
+    them, the session records of its activities, the notes on those activities and sessions,
+    and the code records of those sessions."""
     activities = lineage.activities
     entities = lineage.entities
     sessions = {activity.session for activity in activities.values()}
@@ -81,7 +82,12 @@ def lineage_records(records: Iterable[ProvRecord], lineage: Lineage) -> Iterator
             for other in ("member_id", "progenitor_id"):
                 if keep and other in data:
                     keep = reference(data[other], record.session)[0] in entities
+        elif SESSION_ID in data:
+            keep = data[SESSION_ID] in sessions
+        elif NOTE_ID in data or CODE in data:
+            about = data.get(ABOUT_ACTIVITY)
+            keep = about in activities if about is not None else (data.get(IN_SESSION) or record.session) in sessions
         else:
-            keep = data.get(SESSION_ID) in sessions
+            keep = False
         if keep:
             yield record
