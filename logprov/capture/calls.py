@@ -26,6 +26,7 @@ from ..settings.definitions import Definitions
 from . import recordmaker
 from .entities import EntityFactory
 from .entitylog import EntityLog
+from .environment import FACTS_WAIT
 from .flusher import Flusher
 from .plans import ActivityPlan
 from .problems import Problems
@@ -374,9 +375,11 @@ class CallRecorder:
 
     def embed(self, path: str | os.PathLike[str], sources: Any) -> Any:
         """Write the lineage of the file at ``path`` into it, from the logs ``sources`` (by
-        default the files the records are written to); see `logprov.embed`."""
+        default the files the records are written to), once the facts of the session looked up
+        on their own thread (git state, packages) are written; see `logprov.embed`."""
         from ..products.embed import embed
 
+        self._facts.wait(FACTS_WAIT)
         for handler in self.logger.handlers:
             handler.flush()
         return embed(path, log_files(self.logger) if sources is None else sources)
