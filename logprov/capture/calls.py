@@ -26,13 +26,14 @@ from ..settings.definitions import Definitions
 from . import recordmaker
 from .entities import EntityFactory
 from .entitylog import EntityLog
+from .environment import FACTS_WAIT
 from .flusher import Flusher
 from .plans import ActivityPlan
 from .problems import Problems
 from .process import INHERITED, current_pid
 from .runs import Run
 from .scope import CallScope
-from .secrecy import SecrecyPolicy
+from .secrecy import REDACTED, SecrecyPolicy
 from .sessions import Session, Sessions
 from .uuids import new_uuid
 from .values import ValueWriter
@@ -335,7 +336,8 @@ class CallRecorder:
             if exc is None:
                 records.append(END % (run.activity_id, end_time, duration))
             else:
-                message = _exception_message(exc, self.config.value_length * 4, self.secret)
+                hidden = _secret_arguments(scope, self.secret)
+                message = _exception_message(exc, self.config.value_length * 4, self.secret, hidden)
                 records.append(dumps(recordmaker.failed_end(run.activity_id, end_time, duration,
                                                             type(exc).__qualname__, message)))
             self._running.pop(run.activity_id, None)
@@ -373,9 +375,11 @@ class CallRecorder:
 
     def embed(self, path: str | os.PathLike[str], sources: Any) -> Any:
         """Write the lineage of the file at ``path`` into it, from the logs ``sources`` (by
-        default the files the records are written to); see `logprov.embed`."""
+        default the files the records are written to), once the facts of the session looked up
+        on their own thread (git state, packages) are written; see `logprov.embed`."""
         from ..products.embed import embed
 
+        self._facts.wait(FACTS_WAIT)
         for handler in self.logger.handlers:
             handler.flush()
         return embed(path, log_files(self.logger) if sources is None else sources)
@@ -384,12 +388,28 @@ class CallRecorder:
         self._running.clear()
 
 
-def _exception_message(exc: BaseException, limit: int, secrecy: SecrecyPolicy) -> str:
+def _secret_arguments(scope: CallScope | None, secrecy: SecrecyPolicy) -> list[str]:
+    """Return the values of the secret arguments of a call (none when its arguments do not bind
+    to the function's signature, the call having failed for that)."""
+    if scope is None:
+        return []
+    try:
+        return secrecy.secret_values(scope.bound())
+    except Exception:
+        return []
+
+
+def _exception_message(exc: BaseException, limit: int, secrecy: SecrecyPolicy, hidden: list[str]) -> str:
+    """Return the message of ``exc``, shortened to ``limit``, with its secrets and the values
+    ``hidden`` (those of the call's secret arguments) replaced by ``***``."""
     try:
         text = str(exc)
     except Exception:
         text = f"<{type(exc).__name__}: str failed>"
-    text = secrecy.redact_text(text[: limit * 4])
+    text = text[: limit * 4]
+    for value in hidden:
+        text = text.replace(value, REDACTED)
+    text = secrecy.redact_text(text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import copy
 import functools
 import inspect
 import os
@@ -283,7 +284,8 @@ class ProvCapture:
 
         The class is inspected statically (its ``__dict__`` and those of its bases): no
         attribute of an instance is touched, properties are left alone, static and class methods
-        stay static and class methods.
+        stay static and class methods, and methods that a descriptor binds to instances only when
+        they are available (scikit-learn's ``available_if``: ``Pipeline.predict``) are traced too.
 
         Parameters
         ----------
@@ -331,7 +333,7 @@ class ProvCapture:
                     continue
                 if attr_name in skip:
                     continue
-                wrapped = self._wrap_attribute(attr, described_only)
+                wrapped = self._wrap_attribute(attr_name, attr, described_only)
                 if wrapped is not None and wrapped is not attr:
                     setattr(cls, attr_name, wrapped)
                 func = getattr(wrapped, "__func__", wrapped)
@@ -343,7 +345,7 @@ class ProvCapture:
         remember_traced_class(self, cls, only, skip, described_only, inherited)
         return cls
 
-    def _wrap_attribute(self, attr: Any, described_only: bool) -> Any:
+    def _wrap_attribute(self, name: str, attr: Any, described_only: bool) -> Any:
         if isinstance(attr, staticmethod):
             inner = self._wrap(attr.__func__, None, None, described_only)
             return attr if inner is attr.__func__ else staticmethod(inner)
@@ -352,7 +354,19 @@ class ProvCapture:
             return attr if inner is attr.__func__ else classmethod(inner)
         if inspect.isfunction(attr):
             return self._wrap(attr, None, "self", described_only)
-        return None
+        held = _held_method(name, attr)
+        if held is None:
+            return None
+        field, func = held
+        inner = self._wrap(func, None, "self", described_only)
+        if inner is func:
+            return attr
+        try:
+            copied = copy.copy(attr)
+            setattr(copied, field, inner)
+        except Exception:
+            return None
+        return copied
 
     def _wrap(self, func: Callable[..., Any], name: str | None, scope: str | None, described_only: bool | None,
               version: str | None = None) -> Callable[..., Any]:
@@ -481,3 +495,24 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _held_method(name: str, attr: Any) -> tuple[str, Callable[..., Any]] | None:
+    """Return ``(field, function)`` when ``attr``, found under ``name`` in a class, is a method
+    descriptor holding, in one public field, the plain function ``name`` it binds to instances
+    (scikit-learn's ``available_if`` methods: ``Pipeline.predict``, ``Pipeline.score``), else
+    None.
+
+    Properties and other data descriptors, and ``functools.cached_property``, are left alone.
+    """
+    kind = type(attr)
+    if (isinstance(attr, (property, functools.cached_property)) or not hasattr(kind, "__get__")
+            or hasattr(kind, "__set__") or hasattr(kind, "__delete__")):
+        return None
+    try:
+        fields = vars(attr)
+    except TypeError:
+        return None
+    found = [(field, value) for field, value in fields.items()
+             if not field.startswith("_") and inspect.isfunction(value) and value.__name__ == name]
+    return found[0] if len(found) == 1 else None

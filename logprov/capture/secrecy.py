@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 __all__ = ["DEFAULT_SECRET_WORDS", "REDACTED", "SecrecyPolicy", "name_words", "secrecy_policy"]
 
@@ -50,6 +50,11 @@ _KNOWN_LIMIT = 65536
 #: longest such text.
 _KNOWN_TEXTS = 4096
 _KNOWN_TEXT_LENGTH = 200
+#: Shortest value of a secret argument looked for in free text (`SecrecyPolicy.secret_values`).
+MIN_SECRET_VALUE = 4
+#: Most secret values collected from one call, and the depth of the mappings searched.
+_SECRET_VALUES = 64
+_SECRET_DEPTH = 8
 
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _URL_CHARS = r"[^\s'\"<>\\`]"
@@ -226,6 +231,26 @@ class SecrecyPolicy:
             return text
         parts.append(text[done:])
         return "".join(parts)
+
+    def secret_values(self, named: Mapping[Any, Any]) -> list[str]:
+        """Return the texts of the values held under secret names in ``named``, and under
+        secret keys of the mappings inside its values, longest first.
+
+        Only strings and numbers of at least `MIN_SECRET_VALUE` characters are returned: shorter
+        ones would hide innocent parts of the texts they are looked for in.
+        """
+        found: set[str] = set()
+        pending: list[tuple[Mapping[Any, Any], int]] = [(named, 0)]
+        while pending and len(found) < _SECRET_VALUES:
+            mapping, depth = pending.pop()
+            for name, value in list(mapping.items())[:_SECRET_VALUES]:
+                if self(name) and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                    text = str(value)
+                    if len(text) >= MIN_SECRET_VALUE:
+                        found.add(text)
+                elif isinstance(value, Mapping) and depth < _SECRET_DEPTH:
+                    pending.append((value, depth + 1))
+        return sorted(found, key=len, reverse=True)
 
     def redact_arguments(self, argv: Iterable[str]) -> list[str]:
         """Return a command line with the values of secret options hidden.

@@ -185,6 +185,12 @@ class DocumentBuilder(RecordDispatcher):
     def _index(self, session: str | None) -> DescriptionIndex | None:
         return self.sessions.index(session)
 
+    def _role_attributes(self, activity: ActivityState, role: str | None, kind: str) -> List[Pair]:
+        """Return the attributes of a usage or generation of ``activity`` with ``role``."""
+        index = self._index(activity.session)
+        name = index.activity_name(activity.name, activity.function) if index else activity.name
+        return role_attributes(index, name, role, kind)
+
     def _write_activities(self, document: ProvDocument) -> None:
         ids = self.ids
         for activity in self.activities.values():
@@ -197,8 +203,8 @@ class DocumentBuilder(RecordDispatcher):
                 session = ids.session(activity.session)
                 document.influence(node, session, other_attributes=[(PROV_TYPE, IN_SESSION)])
             index = self._index(activity.session)
-            if index is not None and activity.name in index.activities:
-                described = index.activities[activity.name]
+            described = index.activities.get(index.activity_name(activity.name, activity.function)) if index else None
+            if described is not None:
                 document.influence(node, described, other_attributes=[(PROV_TYPE, DESCRIBED_BY)])
             if activity.parent is not None:
                 document.communication(node, ids.activity(activity.parent))
@@ -224,7 +230,7 @@ class DocumentBuilder(RecordDispatcher):
             attributes = parameter_usage_attributes(name)
             document.usage(ids.activity(key), node, activity.start, other_attributes=attributes)
             index = self._index(activity.session)
-            described = index.parameter.get((activity.name or "", name)) if index else None
+            described = index.parameter.get((index.activity_name(activity.name, activity.function), name)) if index else None
             if described is not None:
                 document.influence(node, described, other_attributes=[(PROV_TYPE, DESCRIBED_BY)])
 
@@ -243,12 +249,12 @@ class DocumentBuilder(RecordDispatcher):
         ids = self.ids
         for key, entity, name in self.usages:
             activity = self.activities[key]
-            attributes = role_attributes(self._index(activity.session), activity.name, name, "usage")
+            attributes = self._role_attributes(activity, name, "usage")
             document.usage(ids.activity(key), entity, activity.start, other_attributes=attributes)
         specialized: Dict[QualifiedName, None] = {}
         for entity, key, name in self.generations:
             activity = self.activities[key]
-            attributes = role_attributes(self._index(activity.session), activity.name, name, "generation")
+            attributes = self._role_attributes(activity, name, "generation")
             generated = self._specialization(document, ids.generated(entity, key), entity, specialized)
             document.generation(generated, ids.activity(key), activity.end, other_attributes=attributes)
         for (entity, progenitor, within), untraced in self.derivations.items():

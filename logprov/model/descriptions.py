@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from prov.constants import PROV_TYPE
 from prov.identifier import QualifiedName
@@ -22,6 +22,8 @@ from .literals import Pair, Record, attribute_value
 __all__ = ["DescriptionIndex", "describe", "DESCRIBED_BY"]
 
 DESCRIBED_BY = VOPROV["isDescribedBy"]
+#: Functions whose description name an index remembers.
+_FUNCTIONS_KEPT = 4096
 
 _ENTITY_KEYS = ("entityType", "entity_description", "entity_type", "entitytype")
 _LOGPROV_KEYS = {
@@ -48,6 +50,23 @@ class DescriptionIndex:
     generation: Dict[Tuple[str, str], QualifiedName] = field(default_factory=dict)
     parameter: Dict[Tuple[str, str], QualifiedName] = field(default_factory=dict)
     entities: Dict[str, QualifiedName] = field(default_factory=dict)
+    #: The activity descriptions named ``Class.method``, longest first.
+    qualified: List[str] = field(default_factory=list)
+    _by_function: Dict[str, str] = field(default_factory=dict)
+
+    def activity_name(self, name: Optional[str], function: Any) -> str:
+        """Return the name under which the activity ``name``, run as ``function`` (its module
+        and qualified name), is described: the ``Class.method`` description that ``function``
+        ends with, which the capture looked up first, else ``name``."""
+        if self.qualified and type(function) is str:
+            found = self._by_function.get(function)
+            if found is None:
+                found = next((key for key in self.qualified if function.endswith("." + key)), "")
+                if len(self._by_function) < _FUNCTIONS_KEPT:
+                    self._by_function[function] = found
+            if found:
+                return found
+        return name or ""
 
 
 def _digest(kind: str, name: str, content: Any) -> str:
@@ -120,6 +139,8 @@ def describe(definitions: Any, ids: IdMaker, out: Dict[QualifiedName, List[Pair]
         base = f"{name}-{_digest('activity', name, content)}"
         key = ids.description(base)
         index.activities[name] = key
+        if "." in name:
+            index.qualified.append(name)
         if key not in out:
             described: List[Pair] = [(PROV_TYPE, VOPROV["ActivityDescription"]), (VOPROV["name"], name)]
             out[key] = described + _attributes(content, skip)
@@ -130,6 +151,7 @@ def describe(definitions: Any, ids: IdMaker, out: Dict[QualifiedName, List[Pair]
                 _index_item(lookup, name, kind, item, item_key)
                 if item_key not in out:
                     out[item_key] = _item_attributes(item, type_name, key, index)
+    index.qualified.sort(key=len, reverse=True)
     return index
 
 

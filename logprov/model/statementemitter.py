@@ -198,25 +198,31 @@ class StatementEmitter:
             term = activity.term = self.sink.term(self._activity_prefix + local_part(activity.key))
         return term
 
+    def _described_name(self, activity: StreamedActivity) -> Optional[str]:
+        """Return the name under which ``activity`` is described in its session's definitions."""
+        index = self.sessions.index(activity.session)
+        return index.activity_name(activity.name, activity.function) if index is not None else activity.name
+
     def _role_plan(self, activity: StreamedActivity, name: Optional[str], kind: str, timed: bool) -> Plan:
-        key = (activity.session, activity.name, name, kind, timed)
+        key = (activity.session, activity.name, activity.function, name, kind, timed)
         found = self.caches.role_plans.get(key)
         if found is None:
             usage = "usage" if kind == "used" else "generation"
-            attributes = tuple(role_attributes(self.sessions.index(activity.session), activity.name, name, usage))
+            index = self.sessions.index(activity.session)
+            attributes = tuple(role_attributes(index, self._described_name(activity), name, usage))
             found = self.caches.store(self.caches.role_plans, key, self.sink.template(kind, timed, attributes))
         return found
 
     def _usage(self, activity: StreamedActivity, entity: str, name: Optional[str]) -> None:
         time = activity.start_term
-        key = (activity.session, activity.name, name, "used", time is not None)
+        key = (activity.session, activity.name, activity.function, name, "used", time is not None)
         lines, fill = self.caches.role_plans.get(key) or self._role_plan(activity, name, "used", time is not None)
         node = activity.term or self._activity_term(activity)
         lines.append(fill(node, entity, time, next(self.sink.blank)))
 
     def _generation(self, activity: StreamedActivity, found: Reference, name: Optional[str]) -> None:
         time = activity.end_term
-        key = (activity.session, activity.name, name, "wasGeneratedBy", time is not None)
+        key = (activity.session, activity.name, activity.function, name, "wasGeneratedBy", time is not None)
         plan = self.caches.role_plans.get(key) or self._role_plan(activity, name, "wasGeneratedBy", time is not None)
         lines, fill = plan
         node = activity.term or self._activity_term(activity)
@@ -251,7 +257,8 @@ class StatementEmitter:
         node = self._parameter_prefix + local_part(f"{activity.key}.{name}")
         sink.element("entity", node, self.parameter_shapes.attributes(name, value))
         time = activity.start_term
-        links = self.caches.parameter_links.get((activity.session, activity.name, name, time is not None))
+        links = self.caches.parameter_links.get((activity.session, activity.name, activity.function, name,
+                                                 time is not None))
         (lines, fill), described = links or self._parameter_links(activity, name)
         term = sink.term(node)
         subject = activity.term or self._activity_term(activity)
@@ -261,12 +268,12 @@ class StatementEmitter:
             lines.append(fill(term, described, None, next(sink.blank)))
 
     def _parameter_links(self, activity: StreamedActivity, name: str) -> Tuple[Plan, Optional[str]]:
-        key = (activity.session, activity.name, name, activity.start_term is not None)
+        key = (activity.session, activity.name, activity.function, name, activity.start_term is not None)
         found = self.caches.parameter_links.get(key)
         if found is None:
             index = self.sessions.index(activity.session)
-            described = index.parameter.get((activity.name or "", name)) if index else None
-            plan = self.sink.template("used", key[3], tuple(parameter_usage_attributes(name)))
+            described = index.parameter.get((self._described_name(activity) or "", name)) if index else None
+            plan = self.sink.template("used", key[4], tuple(parameter_usage_attributes(name)))
             found = (plan, None if described is None else self.sink.term(str(described)))
             self.caches.store(self.caches.parameter_links, key, found)
         return found
@@ -297,8 +304,8 @@ class StatementEmitter:
             lines, fill = fixed["associated"]
             lines.append(fill(node, self._term("agent", agent), None, next(blank)))
         if session is not None:
-            key = (session, activity.name)
-            in_session, described = self.caches.activity_links.get(key) or self._activity_link(session, activity.name)
+            key = (session, activity.name, activity.function)
+            in_session, described = self.caches.activity_links.get(key) or self._activity_link(session, activity)
             lines, fill = fixed["session_link"]
             lines.append(fill(node, in_session, None, next(blank)))
             if described is not None:
@@ -308,14 +315,17 @@ class StatementEmitter:
             lines, fill = fixed["informed"]
             lines.append(fill(node, self._term("activity", activity.parent), None, next(blank)))
 
-    def _activity_link(self, session: str, name: Optional[str]) -> Tuple[str, Optional[str]]:
-        """Return the terms of the session and of the description of activities ``name``."""
+    def _activity_link(self, session: str, activity: StreamedActivity) -> Tuple[str, Optional[str]]:
+        """Return the terms of the session and of the description of the activities named and
+        run as ``activity``."""
         index = self.sessions.indexes.get(session)
         described = None
-        if index is not None and name in index.activities:
-            described = self.sink.term(str(index.activities[name]))
+        if index is not None:
+            name = index.activity_name(activity.name, activity.function)
+            if name in index.activities:
+                described = self.sink.term(str(index.activities[name]))
         found = (self._term("session", session), described)
-        return self.caches.store(self.caches.activity_links, (session, name), found)
+        return self.caches.store(self.caches.activity_links, (session, activity.name, activity.function), found)
 
     def _derived(self, found: Reference, other: Reference, untraced: bool, activity: Optional[str] = None) -> None:
         """Take the derivation of ``found`` from ``other``, in ``activity`` (an activity id) if

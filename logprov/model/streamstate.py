@@ -103,7 +103,7 @@ class StreamCaches:
         self.plans: Dict[Tuple[str, bool, int], Tuple[Attributes, Plan]] = {}
         self.role_plans: Dict[Tuple[Any, ...], Plan] = {}
         self.parameter_links: Dict[Tuple[Any, ...], Tuple[Plan, Optional[str]]] = {}
-        self.activity_links: Dict[Tuple[str, Optional[str]], Tuple[str, Optional[str]]] = {}
+        self.activity_links: Dict[Tuple[str, Optional[str], Any], Tuple[str, Optional[str]]] = {}
         self.description_links: Dict[Tuple[str, Any], Optional[Tuple[str, int]]] = {}
         self.references: Dict[str, Union[Reference, Dict[Optional[str], Reference]]] = {}
         self._referenced = 0

@@ -493,6 +493,23 @@ def test_failed_calls_hide_secrets_in_exception_messages(make_capture, records):
     )
 
 
+def test_failed_calls_hide_the_values_of_their_secret_arguments_in_exception_messages(make_capture, records):
+    capture = make_capture()
+
+    @capture.trace
+    def connect(host, password, options=None):
+        raise PermissionError(f"login to {host} refused for password {password} (key {options['auth']['api_key']})")
+
+    with records(capture) as log, pytest.raises(PermissionError):
+        connect("db.example.org", "hunter2-x", options={"auth": {"api_key": "k-123456"}, "retries": 3})
+    with records(capture) as unbound, pytest.raises(TypeError):
+        connect("db.example.org")
+    (ended,) = [r for r in log.records if r.get("status") == "failed"]
+    assert ended["exception_message"] == "login to db.example.org refused for password *** (key ***)"
+    (refused,) = [r for r in unbound.records if r.get("status") == "failed"]
+    assert refused["exception_type"] == "TypeError" and "password" in refused["exception_message"]
+
+
 def test_definition_paths_with_a_secret_name_hide_the_value(make_capture, records):
     definitions = {"activities": {"login": {
         "parameters": [{"name": "conn", "value": "args.cfg.password"}, {"name": "host", "value": "args.cfg.host"},

@@ -148,3 +148,23 @@ def test_undescribed_methods_record_the_hyperparameters(training):
     assert values["self.forest__n_estimators"] == 5 and values["self.forest__max_depth"] == 3
     assert values["self.scale__with_mean"] is True
     assert all(name.startswith("self.") for name in values)
+
+
+def test_methods_that_exist_only_when_the_last_step_has_them_are_traced(make_capture, records):
+    capture = make_capture({"activities": {"score": {"generation": [{"role": "accuracy", "value": "result"}]}}})
+    name = f"TracedPipeline{len(_CLASSES)}"
+    traced = _CLASSES[name] = globals()[name] = type(name, (Pipeline,), {"__module__": __name__})
+    capture.trace_methods(traced)
+    X, y = load_data(str(write_table(Path(capture.config.log_filename).with_suffix(".csv"))))
+    pipe = traced([("scale", StandardScaler()), ("forest", RandomForestClassifier(n_estimators=3, random_state=0))])
+    with records(capture) as log:
+        pipe.fit(X, y)
+        predicted = pipe.predict(X)
+        accuracy = pipe.score(X, y)
+    assert len(predicted) == len(y) and 0.0 <= accuracy <= 1.0
+    assert [a["name"] for a in log.activities() if "parent_activity_id" not in a] == ["fit", "predict", "score"]
+    score = log.activities("score")[0]["activity_id"]
+    (generated,) = log.find(activity_id=score, generated_role="accuracy")
+    assert log.find(entity_id=generated["generated_id"], value=repr(accuracy))
+    scaler_only = traced([("scale", StandardScaler())])
+    assert not hasattr(scaler_only, "predict") and hasattr(scaler_only, "transform")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections import deque
 from pathlib import Path
 
@@ -434,3 +435,53 @@ def test_content_view_folds_each_generated_entity_into_its_content(tmp_path):
     assert len(records_of(view, ProvGeneration)) == len(records_of(document, ProvGeneration)) == 3
     assert len(records_of(view, ProvUsage)) == len(records_of(document, ProvUsage))
     assert content_view(view) is view
+
+
+class Scaler:
+    """A class whose ``fit`` is described by its qualified name."""
+
+    factor = 2.0
+
+    def fit(self, values):
+        self.values = [value * self.factor for value in values]
+
+
+class Counter:
+    """Another class with a ``fit`` of its own description."""
+
+    def fit(self, values):
+        return len(values)
+
+
+QUALIFIED = {"activities": {
+    "Scaler.fit": {"parameters": [{"name": "factor", "value": "factor"}],
+                   "usage": [{"role": "values", "value": "args.values"}],
+                   "generation": [{"role": "scaled", "value": "values"}]},
+    "Counter.fit": {"usage": [{"role": "values", "value": "args.values"}],
+                    "generation": [{"role": "count", "value": "result"}]},
+}}
+
+
+@pytest.mark.parametrize("path", ["document", "one pass"])
+def test_descriptions_of_one_class_method_describe_its_activities(make_capture, path):
+    from logprov.export import export, export_records
+
+    capture = make_capture(QUALIFIED)
+    capture.trace_methods(Scaler)
+    capture.trace_methods(Counter)
+    Scaler().fit([1.0, 2.0])
+    Counter().fit([3.0])
+    capture.end_session()
+    records = list(iter_records(capture.log_files()[0]))
+    if path == "document":
+        text = export(build_document(records), "provn")
+    else:
+        text = export_records([record.data for record in records], "provn")
+    for cls, generated in ((Scaler, "scaled"), (Counter, "count")):
+        (node,) = re.findall(rf'activity\(([^,]+), [^\n]*logprov:function="{__name__}\.{cls.__name__}\.fit"', text)
+        described = f"desc:{cls.__name__}.fit-"
+        assert re.search(rf"wasInfluencedBy\({re.escape(node)}, {described}[0-9a-f]+, \[prov:type='voprov:isDescribedBy'\]\)", text)
+        assert re.search(rf'used\({re.escape(node)}, [^\n]*prov:role="values", '
+                         rf"voprov:usageDescription='{described}[0-9a-f]+\.usage1'", text)
+        assert re.search(rf'prov:role="{generated}", voprov:generationDescription=\'{described}[0-9a-f]+\.generation1\'', text)
+    assert re.search(r"wasInfluencedBy\(param:[^,]+\.factor, desc:Scaler\.fit-[0-9a-f]+\.parameter1, ", text)

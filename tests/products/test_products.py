@@ -20,6 +20,7 @@ tables = pytest.importorskip("tables")
 prov_model = pytest.importorskip("prov.model")
 np = pytest.importorskip("numpy")
 
+import logprov  # noqa: E402
 from logprov.cli import main  # noqa: E402
 from logprov.errors import LogprovError, LogReadError  # noqa: E402
 from logprov.products import fitsfile  # noqa: E402
@@ -380,3 +381,21 @@ def test_a_gzip_compressed_fits_input_is_no_product(tmp_path, make_capture):
 def write_table_from_values(values, output: Path) -> None:
     astropy_fits.HDUList([astropy_fits.PrimaryHDU(), astropy_fits.BinTableHDU.from_columns(
         [astropy_fits.Column(name="COUNTS", format="D", array=values)], name="EVENTS")]).writeto(output)
+
+
+def test_a_product_embedded_when_its_activity_ends_holds_the_facts_of_its_session(tmp_path, make_capture):
+    capture = make_capture(embed_products=True, record_packages=True)
+    text = tmp_path / "input.txt"
+    text.write_text("4\n5\n")
+
+    @capture.trace
+    def make(output):
+        write_table(text, Path(output))
+        capture.add_output_file(output, role="table")
+
+    make(str(tmp_path / "t.fits"))
+    facts: dict = {}
+    for record in iter_records(tmp_path / "t.fits"):
+        if "session_id" in record.data:
+            facts.update(record.data)
+    assert facts["packages"]["logprov"] == logprov.__version__
