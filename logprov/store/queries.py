@@ -9,12 +9,13 @@ of looking the few rows up by the indexes of their ends.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator, Optional, Sequence
 
 from ..query.facts import CONTEXT_FIELDS, SESSION_FIELDS
 from ..query.filters import ActivityQuery, EntityQuery, status_of
-from ..query.model import Activity, Edge, Entity, Link, Session
+from ..query.model import RELATIONS, Activity, Edge, Entity, Link, Session
 from ..query.window import Window
 from .engines import Engine, chunked
 from .writer import SESSION_COLUMNS
@@ -36,6 +37,33 @@ _EVERYTHING: tuple[str, list] = ("1 = 1", [])
 
 def _marks(values: Sequence) -> str:
     return ", ".join("?" * len(values))
+
+
+@dataclass(frozen=True)
+class _Relation:
+    """A table of relations (see `RELATIONS`): its columns, the one that orders its rows, and
+    the prefix of its own window columns, if it has them."""
+
+    name: str
+    table: str
+    effect: str
+    cause: str
+    order: Optional[str]
+    role: Optional[str] = None
+    untraced: Optional[str] = None
+    activity: Optional[str] = None
+    window: Optional[str] = None
+
+
+#: The relation tables, in the order `StoreGraph.causes` and `StoreGraph.effects` list them.
+_RELATIONS = (
+    _Relation("wasGeneratedBy", "wasGeneratedBy", "wgb_ent_id", "wgb_act_id", "wgb_seq", role="wgb_role"),
+    _Relation("used", "used", "used_act_id", "used_ent_id", "used_seq", role="used_role"),
+    _Relation("wasDerivedFrom", "wasDerivedFrom", "wdf_generatedEntity", "wdf_usedEntity", "wdf_seq",
+              untraced="wdf_untraced", activity="wdf_activity", window="wdf"),
+    _Relation("hadMember", "hadMember", "hm_collection_id", "hm_ent_id", "hm_seq", window="hm"),
+    _Relation("wasInformedBy", "activity", "act_id", "act_parent", None),
+)
 
 
 class StoreGraph:
@@ -317,69 +345,52 @@ class StoreGraph:
                 )
         return found
 
-    def _derivations(self, column: str, chunk: list) -> Iterator[Edge]:
-        """The derivations of the window whose ``column`` (derived or used entity) is in ``chunk``."""
-        wdf, wdf_params = self._own("wdf")
-        for entity, progenitor, untraced, activity in self._rows(
-                f"SELECT wdf_generatedEntity, wdf_usedEntity, wdf_untraced, wdf_activity FROM wasDerivedFrom "
-                f"WHERE {column} IN ({_marks(chunk)}) AND {wdf} ORDER BY wdf_seq + 0", [*chunk, *wdf_params]):
-            yield Edge("wasDerivedFrom", entity, progenitor, None, bool(untraced), activity)
+    def _edges(self, relation: _Relation, by_effect: bool, chunk: list) -> Iterator[Edge]:
+        """The relations of table ``relation`` whose effect (``by_effect``) or cause is in
+        ``chunk``: an activity at the other end must be selected, and a relation with a window of
+        its own must be in it."""
+        key, other = (relation.effect, relation.cause) if by_effect else (relation.cause, relation.effect)
+        effect_kind, cause_kind = RELATIONS[relation.name]
+        to_activity = (cause_kind if by_effect else effect_kind) == "activity"
+        # The activity at the other end is the row itself for the children of activities.
+        alias = "a" if to_activity and relation.table == "activity" and other == "act_id" else "r"
+        tables = f"{relation.table} {alias}"
+        conditions = [f"{alias}.{key} IN ({_marks(chunk)})"]
+        params: list = list(chunk)
+        if to_activity:
+            if alias == "r":
+                tables += f" JOIN activity a ON a.act_id = r.{other}"
+            conditions.append(self.selected)
+            params.extend(self.selected_params)
+        if relation.window is not None:
+            own, own_params = self._own(relation.window)
+            conditions.append(own)
+            params.extend(own_params)
+        extras = ", ".join(f"{alias}.{column}" if column is not None else default for column, default in (
+            (relation.role, "NULL"), (relation.untraced, "0"), (relation.activity, "NULL")))
+        order = f" ORDER BY {alias}.{relation.order} + 0" if relation.order is not None else ""
+        sql = (f"SELECT {alias}.{relation.effect}, {alias}.{relation.cause}, {extras} FROM {tables} "
+               f"WHERE {' AND '.join(conditions)}{order}")
+        for effect, cause, role, untraced, activity in self._rows(sql, params):
+            yield Edge(relation.name, effect, cause, role, bool(untraced), activity)
 
-    def _memberships(self, column: str, chunk: list) -> Iterator[Edge]:
-        """The memberships of the window whose ``column`` (collection or member) is in ``chunk``."""
-        hm, hm_params = self._own("hm")
-        for collection, member in self._rows(
-                f"SELECT hm_collection_id, hm_ent_id FROM hadMember WHERE {column} IN ({_marks(chunk)}) "
-                f"AND {hm} ORDER BY hm_seq + 0", [*chunk, *hm_params]):
-            yield Edge("hadMember", collection, member)
+    def _related(self, kind: str, keys: Iterable[str], by_effect: bool) -> list[Edge]:
+        """The relations whose effect (``by_effect``) or cause is one of elements ``keys`` of ``kind``."""
+        end = 0 if by_effect else 1
+        relations = [relation for relation in _RELATIONS if RELATIONS[relation.name][end] == kind]
+        edges: list[Edge] = []
+        for chunk in chunked(keys):
+            for relation in relations:
+                edges.extend(self._edges(relation, by_effect, chunk))
+        return edges
 
     def causes(self, kind: str, keys: Iterable[str]) -> list[Edge]:
         """Return the relations from elements ``keys`` of ``kind`` to what they depend on."""
-        edges: list[Edge] = []
-        for chunk in chunked(keys):
-            marks = _marks(chunk)
-            if kind == "entity":
-                for entity, activity, role in self._rows(
-                        f"SELECT g.wgb_ent_id, g.wgb_act_id, g.wgb_role FROM wasGeneratedBy g JOIN activity a "
-                        f"ON a.act_id = g.wgb_act_id WHERE g.wgb_ent_id IN ({marks}) AND {self.selected} "
-                        "ORDER BY g.wgb_seq + 0", [*chunk, *self.selected_params]):
-                    edges.append(Edge("wasGeneratedBy", entity, activity, role))
-                edges.extend(self._derivations("wdf_generatedEntity", chunk))
-                edges.extend(self._memberships("hm_collection_id", chunk))
-            else:
-                for activity, entity, role in self._rows(
-                        f"SELECT used_act_id, used_ent_id, used_role FROM used WHERE used_act_id IN ({marks}) "
-                        "ORDER BY used_seq + 0", chunk):
-                    edges.append(Edge("used", activity, entity, role))
-                for activity, parent in self._rows(
-                        f"SELECT c.act_id, c.act_parent FROM activity c JOIN activity a ON a.act_id = c.act_parent "
-                        f"WHERE c.act_id IN ({marks}) AND {self.selected}", [*chunk, *self.selected_params]):
-                    edges.append(Edge("wasInformedBy", activity, parent))
-        return edges
+        return self._related(kind, keys, by_effect=True)
 
     def effects(self, kind: str, keys: Iterable[str]) -> list[Edge]:
         """Return the relations to elements ``keys`` of ``kind`` from what depends on them."""
-        edges: list[Edge] = []
-        for chunk in chunked(keys):
-            marks = _marks(chunk)
-            if kind == "entity":
-                for activity, entity, role in self._rows(
-                        f"SELECT u.used_act_id, u.used_ent_id, u.used_role FROM used u JOIN activity a "
-                        f"ON a.act_id = u.used_act_id WHERE u.used_ent_id IN ({marks}) AND {self.selected} "
-                        "ORDER BY u.used_seq + 0", [*chunk, *self.selected_params]):
-                    edges.append(Edge("used", activity, entity, role))
-                edges.extend(self._derivations("wdf_usedEntity", chunk))
-                edges.extend(self._memberships("hm_ent_id", chunk))
-            else:
-                for activity, entity, role in self._rows(
-                        f"SELECT wgb_act_id, wgb_ent_id, wgb_role FROM wasGeneratedBy WHERE wgb_act_id IN ({marks}) "
-                        "ORDER BY wgb_seq + 0", chunk):
-                    edges.append(Edge("wasGeneratedBy", entity, activity, role))
-                for child, parent in self._rows(
-                        f"SELECT a.act_id, a.act_parent FROM activity a WHERE a.act_parent IN ({marks}) "
-                        f"AND {self.selected}", [*chunk, *self.selected_params]):
-                    edges.append(Edge("wasInformedBy", child, parent))
-        return edges
+        return self._related(kind, keys, by_effect=False)
 
     def reachable(self, roots: Sequence[tuple[str, str]], ancestors: bool,
                   depth: Optional[int] = None) -> dict:
