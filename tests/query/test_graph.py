@@ -71,7 +71,8 @@ def relations_log(path) -> tuple:
 
 
 @pytest.mark.parametrize("windowed", [False, True])
-def test_the_store_finds_each_relation_from_both_its_ends_as_the_memory_does(tmp_path, windowed):
+def test_the_store_finds_each_relation_from_both_its_ends_and_one_step_further_as_the_memory_does(
+        tmp_path, windowed):
     log, second = relations_log(tmp_path / "relations.log")
     window = {"sessions": second} if windowed else {}
     with logprov.query.open(log, index=False, **window) as memory, \
@@ -89,6 +90,11 @@ def test_the_store_finds_each_relation_from_both_its_ends_as_the_memory_does(tmp
                 assert edge in indexed.graph.effects(RELATIONS[edge.relation][1], [edge.cause])
             for edge in effects:
                 assert edge in indexed.graph.causes(RELATIONS[edge.relation][0], [edge.effect])
+            for graph in (memory.graph, indexed.graph):
+                assert graph.reachable([(kind, key)], True, 1) == {
+                    (kind, key): 0, **{(RELATIONS[edge.relation][1], edge.cause): 1 for edge in causes}}
+                assert graph.reachable([(kind, key)], False, 1) == {
+                    (kind, key): 0, **{(RELATIONS[edge.relation][0], edge.effect): 1 for edge in effects}}
             relations.update(edge.relation for edge in causes + effects)
         assert relations == set(RELATIONS)
         made_before = [edge for edge in indexed.graph.causes("entity", ["file:" + "1" * 64])
