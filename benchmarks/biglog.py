@@ -154,7 +154,7 @@ def generate_worker(log: str, records: int, seed: int, folder: str) -> dict:
     capture.trace_methods(Pipeline, include=["analyse", "select", "reduce", "fit", "write"])
     pipeline = Pipeline(rng)
     cycle = 0
-    last_product = None
+    last_product: str | None = None
     while counter.records < records:
         cycle += 1
         if cycle % SESSION_CYCLES == 0:
@@ -177,6 +177,8 @@ def generate_worker(log: str, records: int, seed: int, folder: str) -> dict:
             pass
         if cycle % 200 == 0:
             progress(records=counter.records)
+    if last_product is None:
+        raise RuntimeError(f"no cycle of the pipeline wrote a product in {cycle} cycles")
     probe = capture.entities.files.file(last_product).entity_id
     capture.end_session()
     return {"records": counter.records, "cycles": cycle, "probe": probe}
@@ -272,13 +274,15 @@ def _generate(folder: Path, records: int, timeout: float) -> dict:
     with ThreadPoolExecutor(PROCESSES) as pool:
         outcomes = list(pool.map(
             lambda p: run_worker("benchmarks.biglog:generate_worker", p, timeout=timeout), params))
+    values = []
     for outcome in outcomes:
-        if not outcome.ok:
+        if not outcome.ok or outcome.value is None:
             raise RuntimeError(f"log generation failed ({outcome.status}): {outcome.error[-500:]}")
+        values.append(outcome.value)
     return {
         "path": str(log),
         "records": count_records(log),
         "bytes": log.stat().st_size,
-        "probe": outcomes[0].value["probe"],
+        "probe": values[0]["probe"],
         "seconds": time.perf_counter() - start,
     }

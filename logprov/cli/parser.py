@@ -56,14 +56,19 @@ def _logs_options(parser: argparse.ArgumentParser, query: bool = True, metavar: 
         parser.add_argument("--store", metavar="URL",
                             help="read this store instead of logs: an SQLite file (a path or sqlite:///path) "
                                  "or postgresql://user@host:port/db")
+    _window_options(parser)
+    if query:
+        parser.add_argument("--no-index", action="store_true", help="read the logs into memory, without an index")
+    _quiet_option(parser)
+
+
+def _window_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--since``, ``--until`` and ``--session``, the window of `logprov.cli.inputs.window`."""
     parser.add_argument("--since", type=_time, metavar="TIME",
                         help="only activities started at or after TIME (ISO 8601, today, yesterday)")
     parser.add_argument("--until", type=_time, metavar="TIME", help="only activities started at or before TIME")
     parser.add_argument("--session", action="append", metavar="ID",
                         help="only this session (an id or the start of one; repeatable)")
-    if query:
-        parser.add_argument("--no-index", action="store_true", help="read the logs into memory, without an index")
-    _quiet_option(parser)
 
 
 def _quiet_option(parser: argparse.ArgumentParser) -> None:
@@ -186,9 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     sparql.add_argument("logs", nargs="+", metavar="LOG ... QUERY",
                         help="log files, glob patterns, .gz files or -, then the query (unless --file)")
     sparql.add_argument("--file", metavar="Q.rq", help="read the query from this file")
-    sparql.add_argument("--since", type=_time, metavar="TIME", help="only activities started at or after TIME")
-    sparql.add_argument("--until", type=_time, metavar="TIME", help="only activities started at or before TIME")
-    sparql.add_argument("--session", action="append", metavar="ID", help="only this session (repeatable)")
+    _window_options(sparql)
     _quiet_option(sparql)
     _json_option(sparql)
 
@@ -202,9 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("logs", nargs="+", metavar="LOG ... A B",
                       help="log files, glob patterns, .gz files or -, then the two things compared: "
                            "session ids (or their start), files on disk or entity ids, activity ids")
-    diff.add_argument("--since", type=_time, metavar="TIME", help="only activities started at or after TIME")
-    diff.add_argument("--until", type=_time, metavar="TIME", help="only activities started at or before TIME")
-    diff.add_argument("--session", action="append", metavar="ID", help="only this session (repeatable)")
+    _window_options(diff)
     _quiet_option(diff)
     _json_option(diff)
 

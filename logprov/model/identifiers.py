@@ -250,13 +250,10 @@ class IdMaker:
         return _qualified(self.entity_parts(entity, session))
 
     def entity_parts(self, entity: str, session: str | None) -> Parts:
-        """Return the namespace and the local part of the qualified name of an entity."""
-        prefix, sep, rest = entity.partition(":")
-        if sep and prefix and _PREFIX.fullmatch(prefix):
-            return self._external_namespace(prefix), local_part(rest)
-        if session is None:
-            return self.session_ns, local_part(entity)
-        return self.session_ns, local_part(f"{session}.{entity}")
+        """Return the namespace and the local part of the qualified name of an entity (that of
+        `entity_text`)."""
+        prefix, _, local = self.entity_text(entity, session)[0].partition(":")
+        return self.namespaces[prefix], local
 
     def entity_text(self, entity: str, session: str | None) -> Tuple[str, bool]:
         """Return the ``prefix:local`` text of an entity and whether its id is local to a session.

@@ -9,12 +9,13 @@ of looking the few rows up by the indexes of their ends.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator, Optional, Sequence
 
 from ..query.facts import CONTEXT_FIELDS, SESSION_FIELDS
 from ..query.filters import ActivityQuery, EntityQuery, status_of
-from ..query.model import Activity, Edge, Entity, Link, Session
+from ..query.model import RELATIONS, Activity, Edge, Entity, Link, Session
 from ..query.window import Window
 from .engines import Engine, chunked
 from .writer import SESSION_COLUMNS
@@ -36,6 +37,49 @@ _EVERYTHING: tuple[str, list] = ("1 = 1", [])
 
 def _marks(values: Sequence) -> str:
     return ", ".join("?" * len(values))
+
+
+@dataclass(frozen=True)
+class _Relation:
+    """A table of relations (see `RELATIONS`): its columns, the one that orders its rows, and
+    the prefix of its own window columns, if it has them."""
+
+    name: str
+    table: str
+    effect: str
+    cause: str
+    order: Optional[str]
+    role: Optional[str] = None
+    untraced: Optional[str] = None
+    activity: Optional[str] = None
+    window: Optional[str] = None
+
+
+#: The relation tables, in the order a step of a lineage goes over those from one kind of element.
+_RELATIONS = (
+    _Relation("wasGeneratedBy", "wasGeneratedBy", "wgb_ent_id", "wgb_act_id", "wgb_seq", role="wgb_role"),
+    _Relation("used", "used", "used_act_id", "used_ent_id", "used_seq", role="used_role"),
+    _Relation("wasDerivedFrom", "wasDerivedFrom", "wdf_generatedEntity", "wdf_usedEntity", "wdf_seq",
+              untraced="wdf_untraced", activity="wdf_activity", window="wdf"),
+    _Relation("hadMember", "hadMember", "hm_collection_id", "hm_ent_id", "hm_seq", window="hm"),
+    _Relation("wasInformedBy", "activity", "act_id", "act_parent", None),
+)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One relation gone over from one of its ends: the tables read, the column of the end
+    given and that of the end found, and the conditions of the window with their parameters."""
+
+    relation: _Relation
+    given: str
+    found: str
+    alias: str
+    tables: str
+    key: str
+    other: str
+    conditions: tuple[str, ...]
+    params: tuple
 
 
 class StoreGraph:
@@ -317,120 +361,96 @@ class StoreGraph:
                 )
         return found
 
-    def _derivations(self, column: str, chunk: list) -> Iterator[Edge]:
-        """The derivations of the window whose ``column`` (derived or used entity) is in ``chunk``."""
-        wdf, wdf_params = self._own("wdf")
-        for entity, progenitor, untraced, activity in self._rows(
-                f"SELECT wdf_generatedEntity, wdf_usedEntity, wdf_untraced, wdf_activity FROM wasDerivedFrom "
-                f"WHERE {column} IN ({_marks(chunk)}) AND {wdf} ORDER BY wdf_seq + 0", [*chunk, *wdf_params]):
-            yield Edge("wasDerivedFrom", entity, progenitor, None, bool(untraced), activity)
+    def _steps(self, by_effect: bool) -> tuple[_Step, ...]:
+        """Every relation gone over from its effect end (``by_effect``) or its cause end, those
+        from an entity first: an activity found must be selected, and a relation with a window
+        of its own must be in it."""
+        steps = []
+        end = 0 if by_effect else 1
+        for given in ("entity", "activity"):
+            for relation in _RELATIONS:
+                kinds = RELATIONS[relation.name]
+                if kinds[end] != given:
+                    continue
+                found = kinds[1 - end]
+                key, other = (relation.effect, relation.cause) if by_effect else (relation.cause, relation.effect)
+                # The activity found is the row itself for the children of activities.
+                alias = "a" if found == "activity" and relation.table == "activity" and other == "act_id" else "r"
+                tables = f"{relation.table} {alias}"
+                conditions: list[str] = []
+                params: list = []
+                if found == "activity":
+                    if alias == "r":
+                        tables += f" JOIN activity a ON a.act_id = r.{other}"
+                    conditions.append(self.selected)
+                    params.extend(self.selected_params)
+                if relation.window is not None:
+                    own, own_params = self._own(f"{alias}.{relation.window}")
+                    conditions.append(own)
+                    params.extend(own_params)
+                steps.append(_Step(relation, given, found, alias, tables, f"{alias}.{key}", f"{alias}.{other}",
+                                   tuple(conditions), tuple(params)))
+        return tuple(steps)
 
-    def _memberships(self, column: str, chunk: list) -> Iterator[Edge]:
-        """The memberships of the window whose ``column`` (collection or member) is in ``chunk``."""
-        hm, hm_params = self._own("hm")
-        for collection, member in self._rows(
-                f"SELECT hm_collection_id, hm_ent_id FROM hadMember WHERE {column} IN ({_marks(chunk)}) "
-                f"AND {hm} ORDER BY hm_seq + 0", [*chunk, *hm_params]):
-            yield Edge("hadMember", collection, member)
+    def _edges(self, step: _Step, chunk: list) -> Iterator[Edge]:
+        """The relations of ``step`` whose given end is in ``chunk``."""
+        relation, alias = step.relation, step.alias
+        extras = ", ".join(f"{alias}.{column}" if column is not None else default for column, default in (
+            (relation.role, "NULL"), (relation.untraced, "0"), (relation.activity, "NULL")))
+        order = f" ORDER BY {alias}.{relation.order} + 0" if relation.order is not None else ""
+        sql = (f"SELECT {alias}.{relation.effect}, {alias}.{relation.cause}, {extras} FROM {step.tables} "
+               f"WHERE {' AND '.join((f'{step.key} IN ({_marks(chunk)})', *step.conditions))}{order}")
+        for effect, cause, role, untraced, activity in self._rows(sql, [*chunk, *step.params]):
+            yield Edge(relation.name, effect, cause, role, bool(untraced), activity)
+
+    def _related(self, kind: str, keys: Iterable[str], by_effect: bool) -> list[Edge]:
+        """The relations whose effect (``by_effect``) or cause is one of elements ``keys`` of ``kind``."""
+        steps = [step for step in self._steps(by_effect) if step.given == kind]
+        edges: list[Edge] = []
+        for chunk in chunked(keys):
+            for step in steps:
+                edges.extend(self._edges(step, chunk))
+        return edges
 
     def causes(self, kind: str, keys: Iterable[str]) -> list[Edge]:
         """Return the relations from elements ``keys`` of ``kind`` to what they depend on."""
-        edges: list[Edge] = []
-        for chunk in chunked(keys):
-            marks = _marks(chunk)
-            if kind == "entity":
-                for entity, activity, role in self._rows(
-                        f"SELECT g.wgb_ent_id, g.wgb_act_id, g.wgb_role FROM wasGeneratedBy g JOIN activity a "
-                        f"ON a.act_id = g.wgb_act_id WHERE g.wgb_ent_id IN ({marks}) AND {self.selected} "
-                        "ORDER BY g.wgb_seq + 0", [*chunk, *self.selected_params]):
-                    edges.append(Edge("wasGeneratedBy", entity, activity, role))
-                edges.extend(self._derivations("wdf_generatedEntity", chunk))
-                edges.extend(self._memberships("hm_collection_id", chunk))
-            else:
-                for activity, entity, role in self._rows(
-                        f"SELECT used_act_id, used_ent_id, used_role FROM used WHERE used_act_id IN ({marks}) "
-                        "ORDER BY used_seq + 0", chunk):
-                    edges.append(Edge("used", activity, entity, role))
-                for activity, parent in self._rows(
-                        f"SELECT c.act_id, c.act_parent FROM activity c JOIN activity a ON a.act_id = c.act_parent "
-                        f"WHERE c.act_id IN ({marks}) AND {self.selected}", [*chunk, *self.selected_params]):
-                    edges.append(Edge("wasInformedBy", activity, parent))
-        return edges
+        return self._related(kind, keys, by_effect=True)
 
     def effects(self, kind: str, keys: Iterable[str]) -> list[Edge]:
         """Return the relations to elements ``keys`` of ``kind`` from what depends on them."""
-        edges: list[Edge] = []
-        for chunk in chunked(keys):
-            marks = _marks(chunk)
-            if kind == "entity":
-                for activity, entity, role in self._rows(
-                        f"SELECT u.used_act_id, u.used_ent_id, u.used_role FROM used u JOIN activity a "
-                        f"ON a.act_id = u.used_act_id WHERE u.used_ent_id IN ({marks}) AND {self.selected} "
-                        "ORDER BY u.used_seq + 0", [*chunk, *self.selected_params]):
-                    edges.append(Edge("used", activity, entity, role))
-                edges.extend(self._derivations("wdf_usedEntity", chunk))
-                edges.extend(self._memberships("hm_ent_id", chunk))
-            else:
-                for activity, entity, role in self._rows(
-                        f"SELECT wgb_act_id, wgb_ent_id, wgb_role FROM wasGeneratedBy WHERE wgb_act_id IN ({marks}) "
-                        "ORDER BY wgb_seq + 0", chunk):
-                    edges.append(Edge("wasGeneratedBy", entity, activity, role))
-                for child, parent in self._rows(
-                        f"SELECT a.act_id, a.act_parent FROM activity a WHERE a.act_parent IN ({marks}) "
-                        f"AND {self.selected}", [*chunk, *self.selected_params]):
-                    edges.append(Edge("wasInformedBy", child, parent))
-        return edges
+        return self._related(kind, keys, by_effect=False)
 
     def reachable(self, roots: Sequence[tuple[str, str]], ancestors: bool,
                   depth: Optional[int] = None) -> dict:
         """Return ``(kind, id)`` of every element reachable from ``roots`` within ``depth``
         relations (None: any number), with its distance: one recursive query, each element
         listed once per distance at most, so it ends on cycles and is bounded by the depth."""
-        selected = (self.selected, self.selected_params)
-        derived = self.window.sql("d.wdf_moment", "d.wdf_session")
-        member = self.window.sql("m.hm_moment", "m.hm_session")
-        if ancestors:
-            steps = [
-                ("entity", "'activity'", "g.wgb_act_id", "wasGeneratedBy g JOIN activity a ON a.act_id = g.wgb_act_id",
-                 "g.wgb_ent_id = w.id", selected),
-                ("entity", "'entity'", "d.wdf_usedEntity", "wasDerivedFrom d", "d.wdf_generatedEntity = w.id", derived),
-                ("entity", "'entity'", "m.hm_ent_id", "hadMember m", "m.hm_collection_id = w.id", member),
-                ("activity", "'entity'", "u.used_ent_id", "used u", "u.used_act_id = w.id", _EVERYTHING),
-                ("activity", "'activity'", "c.act_parent", "activity c JOIN activity a ON a.act_id = c.act_parent",
-                 "c.act_id = w.id", selected),
-            ]
-        else:
-            steps = [
-                ("entity", "'activity'", "u.used_act_id", "used u JOIN activity a ON a.act_id = u.used_act_id",
-                 "u.used_ent_id = w.id", selected),
-                ("entity", "'entity'", "d.wdf_generatedEntity", "wasDerivedFrom d", "d.wdf_usedEntity = w.id", derived),
-                ("entity", "'entity'", "m.hm_collection_id", "hadMember m", "m.hm_ent_id = w.id", member),
-                ("activity", "'entity'", "g.wgb_ent_id", "wasGeneratedBy g", "g.wgb_act_id = w.id", _EVERYTHING),
-                ("activity", "'activity'", "a.act_id", "activity a", "a.act_parent = w.id", selected),
-            ]
+        steps = self._steps(ancestors)
         bounded = depth is not None
         text = 'CAST(? AS TEXT) COLLATE "C"' if self.engine.dialect == "postgresql" else "CAST(? AS TEXT)"
         seeds = " UNION ".join(f"SELECT CAST(? AS TEXT), {text}{', 0' if bounded else ''}" for _ in roots)
         params: list = [value for root in roots for value in root]
+
+        def where(step: _Step) -> str:
+            return " AND ".join((f"{step.key} = w.id", f"w.kind = '{step.given}'", *step.conditions))
+
         if self.engine.dialect == "postgresql":
             # PostgreSQL reads the recursive step once: the relations go in one lateral subquery.
             lateral = " UNION ALL ".join(
-                f"SELECT CAST({kind_out} AS TEXT) AS kind, {column} AS id FROM {tables} "
-                f"WHERE {link} AND w.kind = '{kind}' AND {condition}"
-                for kind, kind_out, column, tables, link, (condition, _) in steps)
-            for *_, (_, step_params) in steps:
-                params.extend(step_params)
+                f"SELECT CAST('{step.found}' AS TEXT) AS kind, {step.other} AS id FROM {step.tables} "
+                f"WHERE {where(step)}" for step in steps)
+            for step in steps:
+                params.extend(step.params)
             recursive = (f"SELECT s.kind, s.id{', w.depth + 1' if bounded else ''} FROM walk w, LATERAL ({lateral}) s"
                          f"{' WHERE w.depth < ?' if bounded else ''}")
             if bounded:
                 params.append(depth)
         else:
             recursive = " UNION ".join(
-                f"SELECT {kind_out}, {column}{', w.depth + 1' if bounded else ''} FROM walk w, {tables} "
-                f"WHERE {link} AND w.kind = '{kind}' AND {condition}{' AND w.depth < ?' if bounded else ''}"
-                for kind, kind_out, column, tables, link, (condition, _) in steps)
-            for *_, (_, step_params) in steps:
-                params.extend(step_params)
+                f"SELECT '{step.found}', {step.other}{', w.depth + 1' if bounded else ''} FROM walk w, {step.tables} "
+                f"WHERE {where(step)}{' AND w.depth < ?' if bounded else ''}" for step in steps)
+            for step in steps:
+                params.extend(step.params)
                 if bounded:
                     params.append(depth)
         if bounded:

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from logprov.cli import main
+from logprov.cli.parser import build_parser
 
 #: What ``logprov --help`` lists: each command with its one-line summary, in order.
 COMMANDS = {
@@ -79,3 +80,19 @@ def test_the_options_of_each_command(capsys, command):
     described = re.findall(r"^  (-\S+)", text, re.M)
     used = re.findall(r"\[(-[\w-]+)", USAGES[command]) + re.findall(r"(?<![\[\w-])(-o|--store) ", USAGES[command])
     assert sorted(flag.rstrip(",") for flag in described) == sorted(used)
+
+
+def test_every_command_with_a_window_takes_and_describes_it_alike(capsys):
+    windowed = [command for command in USAGES if "[--since TIME] [--until TIME] [--session ID]" in USAGES[command]]
+    assert len(windowed) == 8
+    found, described = set(), set()
+    for command in windowed:
+        output = ["-o", "out"] if command in ("graph", "report") else []
+        args = build_parser().parse_args([command, "--since", "2026-11-21", "--until", "2026-11-22T10:00:00",
+                                          "--session", "6f1c", "--session", "8a2d", *output, "a.log", "b", "c"])
+        found.add((args.since, args.until, tuple(args.session)))
+        text = help_text(capsys, command)
+        options = re.findall(r"^  (--(?:since|until|session) .*(?:\n {16,}\S.*)*)", text, re.M)
+        described.add(tuple(" ".join(option.split()) for option in options))
+    assert found == {("2026-11-21", "2026-11-22T10:00:00", ("6f1c", "8a2d"))}
+    assert len(described) == 1 and len(described.pop()) == 3

@@ -11,7 +11,9 @@ import logprov.query
 from logprov.query.filters import ActivityQuery, EntityQuery
 from logprov.query.graph import Graph
 from logprov.query.memory import MemoryGraph
+from logprov.query.model import RELATIONS
 from logprov.store.queries import StoreGraph
+from logs import SyntheticLog, file_entity, value_entity
 
 pytestmark = pytest.mark.usefixtures("cache")
 
@@ -47,3 +49,54 @@ def test_both_backends_answer_the_calls_of_the_queries_alike(two_sessions):
                 bare = graph.get_entity(key, links=False)
                 assert bare is not None and bare.used_by == bare.generated_by == ()
                 assert graph.get_entity(key) == memory.graph.get_entity(key)
+
+
+def relations_log(path) -> tuple:
+    """Two sessions: the second reads the first one's product in a call nested in another, and
+    makes a collection and a derivation of it."""
+    log = SyntheticLog()
+    first = log.session(1)
+    raw = file_entity(first, "/data/raw.fits", "1" * 64)
+    log.call(first, "reduce", generated=[(raw, "output")])
+    second = log.session(2)
+    outer = log.call(second, "pipeline")
+    product = file_entity(second, "/data/product.fits", "2" * 64)
+    part = value_entity(second, "part", 3)
+    derivation = {"entity_id": product["entity_id"], "progenitor_id": raw["entity_id"], "in_session": second}
+    log.call(second, "fit", parent=outer, used=[(raw, "input")], generated=[(product, "output")],
+             members=[(product["entity_id"], part)],
+             derivations=[dict(derivation, in_activity=outer), dict(derivation, untraced=True)])
+    log.end_session(second)
+    return log.write(path), second
+
+
+@pytest.mark.parametrize("windowed", [False, True])
+def test_the_store_finds_each_relation_from_both_its_ends_and_one_step_further_as_the_memory_does(
+        tmp_path, windowed):
+    log, second = relations_log(tmp_path / "relations.log")
+    window = {"sessions": second} if windowed else {}
+    with logprov.query.open(log, index=False, **window) as memory, \
+            logprov.query.open(log, index=True, **window) as indexed:
+        assert isinstance(memory.graph, MemoryGraph) and isinstance(indexed.graph, StoreGraph)
+        elements = [("activity", key) for key in memory.graph.activity_ids(ActivityQuery())]
+        elements += [("entity", key) for key in memory.graph.entity_ids(EntityQuery())]
+        relations = set()
+        for kind, key in elements:
+            causes = indexed.graph.causes(kind, [key])
+            effects = indexed.graph.effects(kind, [key])
+            assert sorted(causes, key=repr) == sorted(memory.graph.causes(kind, [key]), key=repr), key
+            assert sorted(effects, key=repr) == sorted(memory.graph.effects(kind, [key]), key=repr), key
+            for edge in causes:
+                assert edge in indexed.graph.effects(RELATIONS[edge.relation][1], [edge.cause])
+            for edge in effects:
+                assert edge in indexed.graph.causes(RELATIONS[edge.relation][0], [edge.effect])
+            for graph in (memory.graph, indexed.graph):
+                assert graph.reachable([(kind, key)], True, 1) == {
+                    (kind, key): 0, **{(RELATIONS[edge.relation][1], edge.cause): 1 for edge in causes}}
+                assert graph.reachable([(kind, key)], False, 1) == {
+                    (kind, key): 0, **{(RELATIONS[edge.relation][0], edge.effect): 1 for edge in effects}}
+            relations.update(edge.relation for edge in causes + effects)
+        assert relations == set(RELATIONS)
+        made_before = [edge for edge in indexed.graph.causes("entity", ["file:" + "1" * 64])
+                       if edge.relation == "wasGeneratedBy"]
+        assert len(made_before) == (0 if windowed else 1)
