@@ -256,9 +256,15 @@ class FluxPoints:
         self.rows = rows
 
     def write(self, filename: str) -> None:
-        """Write the flux points as a small text table."""
-        lines = ["# e_min e_max counts"] + [f"{a} {b} {c}" for a, b, c in self.rows]
-        Path(filename).write_text("\n".join(lines) + "\n")
+        """Write the flux points as a FITS binary table (``pip install "logprov[fits]"``)."""
+        try:
+            from astropy.table import Table
+        except ImportError:
+            raise SystemExit('writing the flux points as FITS needs astropy: pip install "logprov[fits]"') from None
+        table = Table(rows=self.rows, names=("e_min", "e_max", "counts"))
+        table.meta["EXTNAME"] = "FLUXPOINTS"
+        table.meta["OBJECT"] = self.source
+        table.write(filename, format="fits", overwrite=True)
 
 
 class Analysis:

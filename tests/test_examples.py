@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from logprov.cli import main
 from logprov.reading.reader import iter_records
 from logprov.records.kinds import kind_of
 from logprov.testing import parse_line
@@ -239,6 +241,21 @@ def test_two_sessions_prints_the_lineage_of_the_final_product(two_sessions):
         lineage = out.split("Lineage computed", 1)[1]
         for name in ("reduce_events", "fit_spectrum", "events.json", "spectrum.json", "fit_result.json"):
             assert name in lineage
+
+
+def test_the_analysis_writes_its_flux_points_as_a_fits_table_that_can_carry_its_lineage(analysis, tmp_path):
+    fits = pytest.importorskip("astropy.io.fits")
+    product = tmp_path / "flux_points.fits"
+    shutil.copyfile(analysis.workdir / "flux_points.fits", product)
+    with fits.open(product) as hdus:
+        assert hdus["FLUXPOINTS"].columns.names == ["e_min", "e_max", "counts"]
+        assert len(hdus["FLUXPOINTS"].data) == 3
+    assert main(["embed", str(product), str(analysis.workdir / "prov.log")]) == 0
+    with fits.open(product) as hdus:
+        assert [hdu.name for hdu in hdus] == ["PRIMARY", "FLUXPOINTS", "PROVENANCE"]
+    if shutil.which("fitsverify") is not None:
+        done = subprocess.run(["fitsverify", "-q", str(product)], capture_output=True, text=True)
+        assert "verification OK" in done.stdout, done.stdout
 
 
 def test_analysis_session_runs_from_the_command_line(analysis):
