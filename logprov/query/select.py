@@ -9,7 +9,8 @@ from .ids import reference
 from .model import Lineage
 from .window import Window, utc_text
 from ..records.keys import (
-    ABOUT_ACTIVITY, ACTIVITY_ID, CODE, ENTITY_ID, IN_SESSION, NAME, NOTE_ID, SESSION_ID, START_TIME, SYSTEM,
+    ABOUT_ACTIVITY, ACTIVITY_ID, CODE, ENTITY_ID, GENERATED_ID, IN_SESSION, NAME, NOTE_ID, SESSION_ID, START_TIME,
+    SYSTEM, USED_ID,
 )
 
 __all__ = ["window_records", "lineage_records"]
@@ -67,18 +68,28 @@ def window_records(records: Iterable[ProvRecord], window: Window) -> Iterator[Pr
 
 def lineage_records(records: Iterable[ProvRecord], lineage: Lineage) -> Iterator[ProvRecord]:
     """Yield the records about the elements of ``lineage``: everything logged about its
-    activities, the descriptions of its entities, the memberships and derivations between
-    them, the session records of its activities, the notes on those activities and sessions,
-    and the code records of those sessions."""
+    activities, the descriptions of its entities and of the other entities its activities used
+    and generated (so that no relation names an entity left undescribed), the memberships and
+    derivations between its entities, the session records of its activities, the notes on
+    those activities and sessions, and the code records of those sessions."""
     activities = lineage.activities
     entities = lineage.entities
     sessions = {activity.session for activity in activities.values()}
+    records = list(records)
+    described = set(entities)
+    for record in records:
+        data = record.data
+        if data.get(ACTIVITY_ID) in activities:
+            for key in (USED_ID, GENERATED_ID):
+                if key in data:
+                    described.add(reference(data[key], record.session)[0])
     for record in records:
         data = record.data
         if ACTIVITY_ID in data:
             keep = data[ACTIVITY_ID] in activities
         elif ENTITY_ID in data:
-            keep = reference(data[ENTITY_ID], record.session)[0] in entities
+            relation = "member_id" in data or "progenitor_id" in data
+            keep = reference(data[ENTITY_ID], record.session)[0] in (entities if relation else described)
             for other in ("member_id", "progenitor_id"):
                 if keep and other in data:
                     keep = reference(data[other], record.session)[0] in entities
