@@ -4,7 +4,9 @@ folder): held while a process uses them, removed only when stale and unused.
 A process using a folder holds a shared `fcntl.flock` on its ``.lock`` file until it exits
 (`use`); it fills the folder under the exclusive lock (`exclusively`). A folder records the
 checkout that made it (``origin.json``); `remove_stale` removes only folders of this checkout
-(or of a checkout that no longer exists) that no process holds.
+(or of a checkout that no longer exists) that no process holds, and folders left by benchmark
+versions that recorded no maker and took no lock once nothing read or wrote their files for
+`UNNAMED_STALE_SECONDS`.
 """
 
 from __future__ import annotations
@@ -13,14 +15,20 @@ import fcntl
 import json
 import os
 import shutil
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
-__all__ = ["CHECKOUT", "use", "exclusively", "origin", "remove_stale"]
+__all__ = ["CHECKOUT", "UNNAMED_STALE_SECONDS", "use", "exclusively", "origin", "remove_stale"]
 
 #: The checkout whose benchmarks run: the folder holding the ``benchmarks`` package.
 CHECKOUT = str(Path(__file__).resolve().parents[1])
+
+#: Seconds without a read or a write of its files after which a folder naming no maker is
+#: stale: the versions that made such folders took no lock, so their use shows only in the
+#: times of the files (a read moves a file's access time at least once a day).
+UNNAMED_STALE_SECONDS = 7 * 24 * 3600
 
 _LOCK = ".lock"
 _ORIGIN = "origin.json"
@@ -88,10 +96,28 @@ def origin(folder: Path) -> str | None:
         return None
 
 
-def _remove_unused(folder: Path) -> bool:
+def _last_used(folder: Path) -> float:
+    """Return when a file of ``folder`` was last read or written, or a folder of it changed
+    (not when one was listed: listing it, as this does, moves that time)."""
+    latest = 0.0
+    try:
+        for root, folders, files in os.walk(folder):
+            latest = max(latest, os.lstat(root).st_mtime)
+            for name in files:
+                found = os.lstat(os.path.join(root, name))
+                latest = max(latest, found.st_mtime, found.st_atime)
+    except OSError:
+        return time.time()
+    return latest
+
+
+def _remove_unused(folder: Path, maker: str | None) -> bool:
+    """Remove ``folder`` unless a process holds it or it no longer names ``maker``; a folder
+    naming no maker gets a lock file first, so that a process starting to use it meanwhile
+    keeps it."""
     lock = folder / _LOCK
     try:
-        fd = os.open(lock, os.O_RDWR)
+        fd = os.open(lock, os.O_RDWR | (os.O_CREAT if maker is None else 0), 0o666)
     except FileNotFoundError:
         return False
     try:
@@ -99,7 +125,7 @@ def _remove_unused(folder: Path) -> bool:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return False
-        if not _same_file(fd, lock):
+        if not _same_file(fd, lock) or origin(folder) != maker:
             return False
         shutil.rmtree(folder, ignore_errors=True)
         return True
@@ -108,11 +134,12 @@ def _remove_unused(folder: Path) -> bool:
 
 
 def remove_stale(folders: Iterable[Path], keep: Path, checkout: str = CHECKOUT) -> list[Path]:
-    """Remove the ``folders`` (but ``keep``) that ``checkout`` made, or that a checkout that no
-    longer exists made, and that no process uses; return those removed.
+    """Remove the ``folders`` (but ``keep``) that no process uses and that ``checkout`` made, or
+    that a checkout that no longer exists made, or that name no maker and whose files nothing
+    read or wrote for `UNNAMED_STALE_SECONDS`; return those removed.
 
-    Folders that do not name their maker are left alone: they may be in use by code that
-    takes no lock.
+    A folder naming no maker was made by a benchmark version that took no lock and may still
+    run in an old checkout: only the times of its files tell that it is no longer used.
     """
     removed = []
     for folder in folders:
@@ -120,8 +147,11 @@ def remove_stale(folders: Iterable[Path], keep: Path, checkout: str = CHECKOUT) 
         if folder == Path(keep) or folder in _held:
             continue
         maker = origin(folder)
-        if maker is None or (maker != checkout and Path(maker).exists()):
+        if maker is None:
+            if _last_used(folder) > time.time() - UNNAMED_STALE_SECONDS:
+                continue
+        elif maker != checkout and Path(maker).exists():
             continue
-        if _remove_unused(folder):
+        if _remove_unused(folder, maker):
             removed.append(folder)
     return removed

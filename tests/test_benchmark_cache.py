@@ -3,9 +3,12 @@ moved on (or is gone) and no process uses it; logs of other checkouts stay."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +29,22 @@ def fake_log(cache: Path, key: str, checkout: Path) -> Path:
     (folder / "origin.json").write_text(json.dumps({"checkout": str(checkout)}))
     (folder / ".lock").touch()
     return folder
+
+
+def old_version_log(cache: Path, key: str) -> Path:
+    """A log folder as benchmark versions that took no lock left it: no maker, no lock file."""
+    folder = fake_log(cache, key, cache)
+    (folder / "origin.json").unlink()
+    (folder / ".lock").unlink()
+    return folder
+
+
+def aged(folder: Path, days: float) -> float:
+    """Set the access and modification times of ``folder`` and all it holds ``days`` back."""
+    then = time.time() - days * 86400
+    for path in [*folder.rglob("*"), folder]:
+        os.utime(path, (then, then))
+    return then
 
 
 @pytest.fixture
@@ -76,7 +95,7 @@ def test_a_log_in_use_by_another_process_is_kept_until_it_exits(tmp_path, checko
     assert not old.exists()
 
 
-def test_logs_of_a_removed_checkout_go_and_logs_naming_no_checkout_stay(tmp_path, checkouts):
+def test_logs_of_a_removed_checkout_go_and_recent_logs_naming_no_checkout_stay(tmp_path, checkouts):
     a, b = checkouts
     cache = tmp_path / "bench"
     gone = fake_log(cache, "gone", tmp_path / "removed-checkout")
@@ -84,6 +103,27 @@ def test_logs_of_a_removed_checkout_go_and_logs_naming_no_checkout_stay(tmp_path
     (unnamed / "origin.json").unlink()
     assert sharedcache.remove_stale([gone, unnamed], keep=cache / "new", checkout=str(a)) == [gone]
     assert (unnamed / "prov.log").exists()
+
+
+def test_logs_naming_no_checkout_go_once_unused_for_long_and_never_while_held_or_adopted(tmp_path, checkouts):
+    a, b = checkouts
+    cache = tmp_path / "bench"
+    unused, read, held, adopted = (old_version_log(cache, key) for key in ("unused", "read", "held", "adopted"))
+    lock = os.open(held / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    Holder(adopted, b).release()
+    long_ago = time.time() - sharedcache.UNNAMED_STALE_SECONDS - 86400
+    for folder in (unused, read, held, adopted):
+        aged(folder, (time.time() - long_ago) / 86400)
+    os.utime(read / "prov.log", (time.time(), long_ago))
+    fcntl.flock(lock, fcntl.LOCK_SH)
+    try:
+        assert sharedcache.remove_stale([unused, read, held, adopted], keep=cache / "new", checkout=str(a)) == [unused]
+        assert (read / "prov.log").exists() and (held / "prov.log").exists() and (adopted / "prov.log").exists()
+        assert not unused.exists() and sharedcache.origin(adopted) == str(b)
+    finally:
+        os.close(lock)
+    assert sharedcache.remove_stale([read, held, adopted], keep=cache / "new", checkout=str(a)) == [held]
+    assert not held.exists() and (read / "prov.log").exists() and (adopted / "prov.log").exists()
 
 
 def test_ensure_log_keeps_the_log_of_another_checkout_in_use(tmp_path, monkeypatch):
