@@ -289,9 +289,8 @@ def test_concurrent_loaders_lose_and_duplicate_nothing(store, tmp_path):
     commands += [[sys.executable, "-c", LOADER, store, str(shared)] for _ in range(2)]
     running = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for command in commands]
-    for process in running:
-        out, err = process.communicate(timeout=300)
-        assert process.returncode == 0, err
+    errors = [process.communicate(timeout=300)[1] for process in running]
+    assert [process.returncode for process in running] == [0] * len(running), errors
     assert stored_rows(store) == expected_rows(logs)
     with logprov.query.open(logs, index=False) as memory, logprov.query.open(store=store) as stored:
         assert stored.counts() == memory.counts()
