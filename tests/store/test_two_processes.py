@@ -60,6 +60,9 @@ def _columns(engine, table: str) -> list[str]:
 
 def load(address: str, logs, beside: bool, monkeypatch) -> list:
     monkeypatch.setattr(loader, "BESIDE_BYTES", 0 if beside else 1 << 62)
+    # A log's change time is stored once it is SETTLE_SECONDS old: with none to wait, every
+    # load stores it, however long the loads before it took.
+    monkeypatch.setattr(loader, "SETTLE_SECONDS", 0)
     engine = connect(address)
     try:
         prepare(engine)
