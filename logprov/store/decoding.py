@@ -248,8 +248,7 @@ class DecodingWorker:
                     position, records, legacy, pending, final, found = marshal.loads(stream.read())
                 os.unlink(frame)
                 if not final:
-                    process.stdin.write(b".")
-                    process.stdin.flush()
+                    self._acknowledge()
             except (EOFError, ValueError, TypeError, OSError) as exc:
                 raise DecodingFailed(f"the second process stopped early: {self._failure(exc)}") from None
             for name, message in found:
@@ -257,6 +256,17 @@ class DecodingWorker:
             yield Batch(position, records, legacy, pending, final)
             if final:
                 return
+
+    def _acknowledge(self) -> None:
+        """Let the process write one more batch ahead. A process that has ended reads no more:
+        it wrote its last batch (the next read takes it) or died (the next read finds the end)."""
+        process = self.process
+        assert process is not None and process.stdin is not None
+        try:
+            process.stdin.write(b".")
+            process.stdin.flush()
+        except BrokenPipeError:
+            pass
 
     def _failure(self, exc: Exception) -> str:
         process = self.process

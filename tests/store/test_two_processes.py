@@ -3,6 +3,7 @@ process; a second process that dies leaves whole batches, and the load goes on w
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import warnings
@@ -135,6 +136,30 @@ def test_a_second_process_killed_mid_load_leaves_whole_batches_and_the_load_ends
     assert table_rows(store)["activity"] == table_rows(single)["activity"]
     with logprov.query.open(log, index=False) as memory, logprov.query.open(store=store) as stored:
         assert entity_answers(stored) == entity_answers(memory)
+
+
+def batch_count(log, batch_bytes: int, folder) -> int:
+    """The batches the second process hands over for ``log``, counted by running it here."""
+    out = io.BytesIO()
+    decoding.decode_batches(str(log), os.path.getsize(log), batch_bytes, str(folder), out, io.BytesIO(b"." * 100))
+    return len(out.getvalue()) // 8
+
+
+def test_a_second_process_that_ended_before_its_last_batches_were_taken_hands_them_over(tmp_path):
+    log = synthetic_log(tmp_path / "prov.log", 8, calls=6)
+    size = os.path.getsize(log)
+    batch_bytes = size // 3
+    (tmp_path / "frames").mkdir()
+    assert batch_count(log, batch_bytes, tmp_path / "frames") == 3
+    taken = []
+    with decoding.DecodingWorker(str(log), size, batch_bytes) as worker:
+        for batch in worker.batches():
+            taken.append(batch)
+            if len(taken) == 1:
+                # With the first batch taken, the process writes the two others and ends
+                # before this one takes the second.
+                assert worker.process.wait(timeout=60) == 0
+    assert [batch.final for batch in taken] == [False, False, True] and taken[-1].position == size
 
 
 def test_a_second_process_that_cannot_start_leaves_the_load_to_this_one(tmp_path, monkeypatch):
