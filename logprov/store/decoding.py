@@ -3,17 +3,19 @@ new log, the reading and decoding done by a second process while this one writes
 
 The second process (`decode_batches`, started by `DecodingWorker`) runs the same reader, fact
 reader and `StoreWriter` as a load in one process, over the whole log, and hands over what
-the writer holds at every batch boundary: the rows, the activities and the position in the
-log the batch ends at. The loading process hashes the bytes of the batch (read again, from
-the page cache: hashing is its share of the reading) and stores each batch in its own
-transaction, exactly as it stores the batches it reads itself, so a store loaded in two
-processes holds what one loaded in one process holds. When the second process
-cannot be started or stops before the end, `DecodingFailed` is raised: what was stored is
-whole batches, and the load goes on from there in one process.
+the writer holds at every batch boundary: the rows, the activities, the position in the log
+the batch ends at and the digest of the bytes up to there, hashed as they were read: the
+digest the store keeps describes the bytes its rows came from, even when the log is
+rewritten in place during the load (the next load then finds that it changed). The loading
+process stores each batch in its own transaction, exactly as it stores the batches it reads
+itself, so a store loaded in two processes holds what one loaded in one process holds. When
+the second process cannot be started or stops before the end, `DecodingFailed` is raised:
+what was stored is whole batches, and the load goes on from there in one process.
 """
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 import os
 import shutil
@@ -93,13 +95,6 @@ class LogLines:
                     self.boundary(self.position)
 
 
-class _Unhashed:
-    """Stands for the hasher of `LogLines` where the bytes are hashed by another process."""
-
-    def update(self, data: bytes) -> None:
-        """Hash nothing."""
-
-
 class DecodingFailed(LogprovError):
     """The second process of a load could not be started or stopped before the end."""
 
@@ -112,6 +107,8 @@ class Batch:
     ----------
     position : int
         Offset in the log the batch ends at (the end of a line).
+    digest : str
+        BLAKE2b digest of the log's bytes up to ``position``, as the second process read them.
     records : int
         Records read so far.
     legacy : bool
@@ -123,6 +120,7 @@ class Batch:
     """
 
     position: int
+    digest: str
     records: int
     legacy: bool
     pending: dict
@@ -142,6 +140,7 @@ def decode_batches(path: str, end: int, batch_bytes: int, folder: str, out: IO[b
 
     writer = StoreWriter(None, appending=False)
     stats = ReadStats()
+    hasher = hashlib.blake2b(digest_size=20)
     state = {"committed": 0, "legacy": False, "sent": 0}
     caught: list = []
 
@@ -152,8 +151,8 @@ def decode_batches(path: str, end: int, batch_bytes: int, folder: str, out: IO[b
         if number >= AHEAD and not acks.read(1):
             raise SystemExit("the loading process stopped")
         with open(os.path.join(folder, str(number)), "wb") as stream:
-            stream.write(marshal.dumps((position, stats.records, state["legacy"], writer.take_pending(), final,
-                                        found)))
+            stream.write(marshal.dumps((position, hasher.hexdigest(), stats.records, state["legacy"],
+                                        writer.take_pending(), final, found)))
         out.write(number.to_bytes(8, "little"))
         out.flush()
         state["committed"] = position
@@ -170,7 +169,7 @@ def decode_batches(path: str, end: int, batch_bytes: int, folder: str, out: IO[b
                 state["legacy"] = True
             yield record
 
-    lines = LogLines(path, 0, end, _Unhashed(), boundary, min(BLOCK, batch_bytes))
+    lines = LogLines(path, 0, end, hasher, boundary, min(BLOCK, batch_bytes))
     with warnings.catch_warnings(record=True) as recorded:
         warnings.simplefilter("always")
         caught = recorded
@@ -245,7 +244,7 @@ class DecodingWorker:
                 number = int.from_bytes(_read_exactly(process.stdout, 8), "little")
                 frame = os.path.join(self.folder, str(number))
                 with open(frame, "rb") as stream:
-                    position, records, legacy, pending, final, found = marshal.loads(stream.read())
+                    position, digest, records, legacy, pending, final, found = marshal.loads(stream.read())
                 os.unlink(frame)
                 if not final:
                     self._acknowledge()
@@ -253,7 +252,7 @@ class DecodingWorker:
                 raise DecodingFailed(f"the second process stopped early: {self._failure(exc)}") from None
             for name, message in found:
                 warnings.warn(message, _warning_class(name), stacklevel=2)
-            yield Batch(position, records, legacy, pending, final)
+            yield Batch(position, digest, records, legacy, pending, final)
             if final:
                 return
 

@@ -87,12 +87,11 @@ class Loaded:
     state: str
 
 
-def _digest(path: str, end: int, start: int = 0, hasher: Optional[Any] = None) -> Any:
-    """Return a BLAKE2b hasher fed with the bytes ``[start, end)`` of ``path``, after ``hasher``'s."""
-    hasher = hasher if hasher is not None else hashlib.blake2b(digest_size=20)
+def _digest(path: str, end: int) -> Any:
+    """Return a BLAKE2b hasher fed with the first ``end`` bytes of ``path``."""
+    hasher = hashlib.blake2b(digest_size=20)
     with open(path, "rb") as stream:
-        stream.seek(start)
-        left = end - start
+        left = end
         while left > 0:
             block = stream.read(min(_BLOCK, left))
             if not block:
@@ -212,8 +211,7 @@ class _SourceLoad:
                     self.writer.put_pending(batch.pending)
                     self.legacy = self.legacy or batch.legacy
                     self.stats.records = batch.records
-                    _digest(self.log.path, batch.position, self.committed, self.hasher)
-                    self.commit(batch.position, self.hasher.hexdigest(), batch.final)
+                    self.commit(batch.position, batch.digest, batch.final)
                     if progress is not None:
                         progress.update(self.what, self.log.path, batch.records, batch.position, self.end)
         finally:

@@ -201,3 +201,41 @@ def test_the_second_process_is_started_without_the_capture_of_its_parent(tmp_pat
         _, err = worker.process.communicate()
     assert batches[-1].final and batches[-1].position == os.path.getsize(log)
     assert b"not captured" not in err and err == b""
+
+
+def test_a_log_rewritten_while_a_second_process_reads_it_is_found_changed_by_the_next_load(store, tmp_path,
+                                                                                          monkeypatch):
+    log = synthetic_log(tmp_path / "prov.log", 4, calls=30)
+    original = log.read_bytes()
+    kept = tmp_path / "original.log"
+    kept.write_bytes(original)
+    name = b'"name":"seed"'
+    at = original.index(name)
+    assert original.index(b"\n") < at < BATCH
+    edited = []
+    batches = decoding.DecodingWorker.batches
+
+    def rewritten_after_the_first(self):
+        for batch in batches(self):
+            if not edited:
+                # The second process read these bytes: they change before this one stores them.
+                assert batch.position > at
+                with log.open("r+b") as stream:
+                    stream.seek(at)
+                    stream.write(b'"name":"sEed"')
+                edited.append(batch.position)
+            yield batch
+
+    monkeypatch.setattr(decoding.DecodingWorker, "batches", rewritten_after_the_first)
+    load(store, [log], True, monkeypatch)
+    assert edited and os.path.getsize(log) == len(original)
+    assert stored_rows(store) == expected_rows([kept])
+    engine = connect(store)
+    try:
+        assert engine.rows("SELECT act_name FROM activity WHERE act_name IN ('seed', 'sEed')") == [("seed",)]
+    finally:
+        engine.close()
+    with pytest.raises(logprov.store.SourceChanged, match="changed since it was loaded"):
+        logprov.store.load(log, store)
+    log.write_bytes(original)
+    assert [done.state for done in logprov.store.load(log, store)] == ["unchanged"]
