@@ -9,8 +9,8 @@ from .ids import reference
 from .model import Lineage
 from .window import Window, utc_text
 from ..records.keys import (
-    ABOUT_ACTIVITY, ACTIVITY_ID, CODE, ENTITY_ID, GENERATED_ID, IN_SESSION, NAME, NOTE_ID, SESSION_ID, START_TIME,
-    SYSTEM, USED_ID,
+    ABOUT_ACTIVITY, ACTIVITY_ID, CODE, ENTITY_ID, GENERATED_ID, IN_SESSION, MEMBER_ID, NAME, NOTE_ID, PROGENITOR_ID,
+    SESSION_ID, START_TIME, SYSTEM, USED_ID,
 )
 
 __all__ = ["window_records", "lineage_records"]
@@ -88,9 +88,9 @@ def lineage_records(records: Iterable[ProvRecord], lineage: Lineage) -> Iterator
         if ACTIVITY_ID in data:
             keep = data[ACTIVITY_ID] in activities
         elif ENTITY_ID in data:
-            relation = "member_id" in data or "progenitor_id" in data
+            relation = MEMBER_ID in data or PROGENITOR_ID in data
             keep = reference(data[ENTITY_ID], record.session)[0] in (entities if relation else described)
-            for other in ("member_id", "progenitor_id"):
+            for other in (MEMBER_ID, PROGENITOR_ID):
                 if keep and other in data:
                     keep = reference(data[other], record.session)[0] in entities
         elif SESSION_ID in data:
