@@ -259,15 +259,30 @@ def _literal_first(text: str) -> tuple[Any, bool]:
         raise
     try:
         return ast.literal_eval(text), True
-    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
-        return json_loads(text), False
+    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError) as exc:
+        try:
+            return json_loads(text), False
+        except (ValueError, RecursionError):
+            raise ValueError(f"not a Python literal: {_reason(exc)}") from None
 
 
 def _json_first(text: str) -> tuple[Any, bool]:
     try:
         return json_loads(text), False
-    except (ValueError, RecursionError):
-        return _literal_eval(text), True
+    except (ValueError, RecursionError) as exc:
+        try:
+            return _literal_eval(text), True
+        except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+            raise ValueError(f"not JSON: {_reason(exc)}") from None
+
+
+def _reason(exc: BaseException) -> str:
+    """Return why ``exc`` says a payload could not be decoded, in one line: for a syntax error of
+    a Python literal, its message and the character it was found at."""
+    if isinstance(exc, SyntaxError) and exc.msg:
+        return exc.msg if exc.offset is None else f"{exc.msg}, at character {exc.offset}"
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _too_deep(data: Any, limit: int) -> bool:

@@ -358,3 +358,14 @@ def test_payload_too_big_for_memory_is_skipped_and_reading_goes_on(monkeypatch):
     stats = ReadStats()
     assert [r.data["entity_id"] for r in iter_records(io.StringIO(lines), stats=stats)] == ["next"]
     assert stats.skipped == 1
+
+
+@pytest.mark.filterwarnings("ignore::logprov.reading.reader.LogReadWarning")
+def test_an_unreadable_payload_is_reported_with_the_error_of_its_own_form():
+    head = "_PROV_2026-11-22T00:00:00+00:00_PROV_"
+    lines = f'{head}{{"entity_id": "e", "value": "cut\n' f"{head}{{'entity_id': 'e2', 'v': [1, 2\n"
+    stats = ReadStats()
+    assert list(iter_records(io.StringIO(lines), stats=stats)) == []
+    reasons = [problem[2] for problem in stats.problems]
+    assert reasons == ["cannot decode payload (not JSON: Unterminated string starting at: line 1 column 29 (char 28))",
+                       "cannot decode payload (not a Python literal: '[' was never closed, at character 26)"]
