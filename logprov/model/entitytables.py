@@ -192,7 +192,8 @@ class DerivationTable:
 
     A derivation is the entity, its progenitor and the activity it happened in (if any); one
     found again as an untraced change keeps that type, as in `DocumentBuilder`. The identifier
-    texts are those the `EntityTable` holds, so a derivation costs only its entry here.
+    texts are those the `EntityTable` holds, so a derivation costs only its entry here: the name
+    of the derived entity is made again from them when the derivation is written.
     """
 
     def __init__(self) -> None:

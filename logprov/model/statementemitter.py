@@ -334,7 +334,7 @@ class StatementEmitter:
         key = relation_key(DERIVED_ENTITY, found[1], other[1], code)
         name = self.ids.derived_text(found[0], other[0], activity)
         self._specialization(name, found, key)
-        self.derivations.add(key, name, other[0], activity, untraced)
+        self.derivations.add(key, found[0], other[0], activity, untraced)
 
     def _member(self, entity: Reference, member: Reference) -> None:
         number = entity[1]

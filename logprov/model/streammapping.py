@@ -206,10 +206,12 @@ class StreamMapping(StatementEmitter):
             for untraced in (False, True) for within in (False, True)
         }
         term_of = sink.term
+        derived_text = self.ids.derived_text
         for count, (entity, progenitor, happened_in, untraced) in enumerate(self.derivations.items(), 1):
             lines, fill = plans[(untraced, happened_in is not None)]
             within = None if happened_in is None else self._term("activity", happened_in)
-            lines.append(fill(term_of(entity), term_of(progenitor), within, next(blank)))
+            subject = term_of(derived_text(entity, progenitor, happened_in))
+            lines.append(fill(subject, term_of(progenitor), within, next(blank)))
             if not count % _CHUNK:
                 sink.flush()
         sink.flush()
