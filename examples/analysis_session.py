@@ -29,6 +29,11 @@ import yaml
 
 import logprov
 
+try:
+    from astropy.table import Table
+except ImportError:
+    Table = None
+
 HERE = Path(__file__).resolve().parent
 DEFINITIONS = HERE.parent / "definitions" / "gammapy.yaml"
 
@@ -257,10 +262,8 @@ class FluxPoints:
 
     def write(self, filename: str) -> None:
         """Write the flux points as a FITS binary table (``pip install "logprov[fits]"``)."""
-        try:
-            from astropy.table import Table
-        except ImportError:
-            raise SystemExit('writing the flux points as FITS needs astropy: pip install "logprov[fits]"') from None
+        if Table is None:
+            raise SystemExit('writing the flux points as FITS needs astropy: pip install "logprov[fits]"')
         table = Table(rows=self.rows, names=("e_min", "e_max", "counts"))
         table.meta["EXTNAME"] = "FLUXPOINTS"
         table.meta["OBJECT"] = self.source
