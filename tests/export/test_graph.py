@@ -18,7 +18,7 @@ from prov.model import ProvActivity, ProvDocument
 from logprov.cli import main
 from logprov.export import GraphTruncatedWarning, export, prov_to_dot
 from logprov.export.dot import DotGraph, Html, html_text, quoted
-from logprov.export.graphviz import GraphvizError, find_program, render_dot
+from logprov.export.graphviz import render_dot
 from logprov.model import build_document
 from logprov.reading.reader import iter_records
 
@@ -27,16 +27,6 @@ from logs import SyntheticLog, file_entity, value_entity
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def program(name: str) -> str | None:
-    try:
-        return find_program(name)
-    except GraphvizError:
-        return None
-
-
-PROGRAMS = [pytest.param(name, marks=pytest.mark.skipif(program(name) is None, reason=f"{name} is not installed"))
-            for name in ("dot", "graphviz-pure")]
 
 HOSTILE = [
     "<gammapy.data.observations.Observation object at 0x7f3a>",
