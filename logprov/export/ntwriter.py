@@ -30,13 +30,13 @@ from .provcompat import (
 from .statementwriter import StatementWriter, Time
 from .templates import Fill, compile_template
 
-__all__ = ["RdfStreamWriter", "Triple", "SUBJECT", "TARGET", "TIME", "NODE", "relation_triples", "template_part"]
+__all__ = [
+    "RdfStreamWriter", "Triple", "SUBJECT", "TARGET", "TIME", "NODE", "relation_triples", "template_part", "typed_literal",
+]
 
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _DATETIME = f"<{_XSD}dateTime>"
-_DOUBLE = f"<{_XSD}double>"
-_BOOLEAN = f"<{_XSD}boolean>"
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 _CACHE_LIMIT = 1 << 16
 _FLUSH_EVERY = 8192
@@ -51,24 +51,38 @@ def _fixed(uri: str) -> str:
     return _iri(uri).replace("{", "{{").replace("}", "}}")
 
 
-def _literal(value: Any) -> str:
-    """Return the N-Triples term of an attribute value, as `prov`'s PROV-O encoder types it."""
+def typed_literal(value: Any, datatype: Callable[[str], str], iri: Callable[[str], str]) -> str:
+    """Return the RDF term of an attribute value, as `prov`'s PROV-O encoder types it.
+
+    ``datatype(name)`` gives the term of the XSD datatype ``name`` (``double``…) and ``iri(uri)``
+    that of an IRI, in the syntax of the format; strings are escaped as N-Triples and Turtle
+    both read them.
+    """
     kind = type(value)
     if kind is str:
         if '"' in value or "\\" in value or "\n" in value or "\r" in value:
             value = value.translate(_ESCAPES)
         return f'"{value}"'
     if kind is QualifiedName:
-        return f"<{value.uri}>"
+        return iri(value.uri)
     if kind is bool:
-        return f'"{"true" if value else "false"}"^^{_BOOLEAN}'
+        return f'"{"true" if value else "false"}"^^{datatype("boolean")}'
     if kind is int:
-        return f'"{value}"^^<{_XSD}{canonical_xsd_datatype(value).localpart}>'  # type: ignore[union-attr]
+        return f'"{value}"^^{datatype(canonical_xsd_datatype(value).localpart)}'  # type: ignore[union-attr]
     if kind is float:
-        return f'"{xsd_double_text(value)}"^^{_DOUBLE}'
+        return f'"{xsd_double_text(value)}"^^{datatype("double")}'
     if isinstance(value, datetime.datetime):
-        return f'"{xsd_datetime_text(value)}"^^{_DATETIME}'
+        return f'"{xsd_datetime_text(value)}"^^{datatype("dateTime")}'
     return f'"{str(value).translate(_ESCAPES)}"'
+
+
+def _xsd(name: str) -> str:
+    return f"<{_XSD}{name}>"
+
+
+def _literal(value: Any) -> str:
+    """Return the N-Triples term of an attribute value (see `typed_literal`)."""
+    return typed_literal(value, _xsd, _iri)
 
 
 @lru_cache(maxsize=None)

@@ -11,18 +11,16 @@ Turtle (`PN_LOCAL` is kept to a safe subset here) are written as full IRIs.
 
 from __future__ import annotations
 
-import datetime
 import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from prov.constants import PROV, PROV_ATTR_ENDTIME, PROV_ATTR_STARTTIME, PROV_LOCATION
 from prov.identifier import Namespace, QualifiedName
-from prov.model import canonical_xsd_datatype
 
 from ..model.mapping import Pair
 from .destinations import BinaryOutput
-from .ntwriter import RDF_TYPE, RdfStreamWriter, Triple, relation_triples, template_part
-from .provcompat import rdf_element_predicates, xsd_datetime_text, xsd_double_text
+from .ntwriter import RDF_TYPE, RdfStreamWriter, Triple, relation_triples, template_part, typed_literal
+from .provcompat import rdf_element_predicates
 from .recordtypes import RECORD_TYPES
 from .statementwriter import Time
 from .templates import Fill, compile_template
@@ -39,8 +37,11 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 #: Namespaces every document declares first, whatever its own are.
 _FIXED = {"rdf": _RDF, "xsd": _XSD, "prov": PROV.uri}
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 _INDENT = " ;\n    "
+
+
+def _xsd(name: str) -> str:
+    return f"xsd:{name}"
 
 
 class TurtleStreamWriter(RdfStreamWriter):
@@ -102,22 +103,7 @@ class TurtleStreamWriter(RdfStreamWriter):
 
     def _literal(self, value: Any) -> str:
         """Return the Turtle term of an attribute value, typed as in the N-Triples export."""
-        kind = type(value)
-        if kind is str:
-            if '"' in value or "\\" in value or "\n" in value or "\r" in value:
-                value = value.translate(_ESCAPES)
-            return f'"{value}"'
-        if kind is QualifiedName:
-            return self._iri(value.uri)
-        if kind is bool:
-            return f'"{"true" if value else "false"}"^^xsd:boolean'
-        if kind is int:
-            return f'"{value}"^^xsd:{canonical_xsd_datatype(value).localpart}'  # type: ignore[union-attr]
-        if kind is float:
-            return f'"{xsd_double_text(value)}"^^xsd:double'
-        if isinstance(value, datetime.datetime):
-            return f'"{xsd_datetime_text(value)}"^^xsd:dateTime'
-        return f'"{str(value).translate(_ESCAPES)}"'
+        return typed_literal(value, _xsd, self._iri)
 
     def _predicate(self, attribute: QualifiedName) -> str:
         if attribute == PROV_LOCATION:
