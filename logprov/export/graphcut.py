@@ -17,10 +17,10 @@ from prov.model import ProvRelation
 
 from ..model.identifiers import local_part
 from ..query.ids import reference
+from ..query.select import records_about
 from ..reading.reader import ProvRecord
 from ..records.keys import (
-    ABOUT_ACTIVITY, ACTIVITY_ID, ENTITY_ID, GENERATED_ID, IN_SESSION, MEMBER_ID, NOTE_ID, PROGENITOR_ID,
-    SESSION_ID, USED_ID,
+    ACTIVITY_ID, ENTITY_ID, GENERATED_ID, IN_SESSION, MEMBER_ID, NOTE_ID, PROGENITOR_ID, USED_ID,
 )
 from .graphlabels import short_id
 from .graphoptions import GraphOptions, LogCounts
@@ -275,18 +275,6 @@ def _chosen(held: List[ProvRecord], taken: Dict[str, bool], linked: Set[str]) ->
             pair = [_entity(data, name, record.session) for name in (ENTITY_ID, MEMBER_ID, PROGENITOR_ID) if name in data]
             if len(pair) == 2 and (pair[0] in linked or pair[1] in linked):
                 near.update(pair)
-    sessions = {record.session for record in held if ACTIVITY_ID in record.data and taken[record.data[ACTIVITY_ID]]}
-    for record in held:
-        data = record.data
-        if ACTIVITY_ID in data:
-            keep = taken[data[ACTIVITY_ID]]
-        elif ENTITY_ID in data:
-            keep = all(_entity(data, name, record.session) in near
-                       for name in (ENTITY_ID, MEMBER_ID, PROGENITOR_ID) if name in data)
-        elif NOTE_ID in data:
-            about = data.get(ABOUT_ACTIVITY)
-            keep = bool(taken.get(about)) if about is not None else (data.get(IN_SESSION) or record.session) in sessions
-        else:
-            keep = data.get(SESSION_ID) in sessions
-        if keep:
-            yield record
+    activities = {key for key, kept in taken.items() if kept}
+    sessions = {record.session for record in held if record.data.get(ACTIVITY_ID) in activities}
+    return records_about(held, activities, near, near, sessions)

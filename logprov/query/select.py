@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Container, Iterable, Iterator, Optional
 
 from ..reading.reader import ProvRecord
 from .ids import reference
@@ -13,7 +13,7 @@ from ..records.keys import (
     SESSION_ID, START_TIME, SYSTEM, USED_ID,
 )
 
-__all__ = ["window_records", "lineage_records"]
+__all__ = ["window_records", "lineage_records", "records_about"]
 
 
 def window_records(records: Iterable[ProvRecord], window: Window) -> Iterator[ProvRecord]:
@@ -83,6 +83,21 @@ def lineage_records(records: Iterable[ProvRecord], lineage: Lineage) -> Iterator
             for key in (USED_ID, GENERATED_ID):
                 if key in data:
                     described.add(reference(data[key], record.session)[0])
+    yield from records_about(records, activities, entities, described, sessions)
+
+
+def records_about(
+    records: Iterable[ProvRecord],
+    activities: Container[str],
+    entities: Container[str],
+    described: Container[str],
+    sessions: Container[Optional[str]],
+) -> Iterator[ProvRecord]:
+    """Yield the records about a part of the logs: every record of ``activities``, the
+    description records of the ``described`` entities, the memberships and derivations between
+    ``entities`` (ids as `logprov.query.ids.reference` gives them), the session records of
+    ``sessions``, the notes on those activities and sessions, and the code records of those
+    sessions."""
     for record in records:
         data = record.data
         if ACTIVITY_ID in data:
