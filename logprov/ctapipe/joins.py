@@ -24,7 +24,7 @@ from typing import Iterable, Iterator, Optional
 
 from ..capture.identity import FileHasher
 from ..capture.identity.files import FileDigest
-from ..reading.reader import ProvRecord
+from ..reading.results import ProvRecord
 from ..records.keys import (
     ENTITY_ID, GENERATED_ID, HASH, HASH_TYPE, IDENTIFIED_BY, IN_SESSION, LOCATION, SESSION_ID, SIZE, TYPE, USED_ID,
 )

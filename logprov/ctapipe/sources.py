@@ -1,7 +1,7 @@
 """Reading ctapipe provenance logs and HDF5 files with ctapipe/lstchain provenance.
 
 `logprov.reading.kinds` registers both as kinds of sources. Both are read whole: the activities they hold become lines of logprov records
-(`logprov.reading.kinds.record_lines`), which the reader then reads as it reads any log. Files the
+(`logprov.records.lines.record_lines`), which the reader then reads as it reads any log. Files the
 activities name are hashed with the default configuration's ``hash_type``, as a capture with the
 default configuration identifies them; read with logs of another ``hash_type``, they are hashed
 again with it (`logprov.ctapipe.joins`).
@@ -19,6 +19,7 @@ from typing import Any, Iterator
 from ..settings.config import Config
 from ..errors import LogReadError
 from ..capture.identity import FileHasher
+from ..records.lines import record_lines
 from .records import CtapipeRecords, looks_like_log, split_arrays
 
 __all__ = ["is_log", "open_log", "has_activities", "open_hdf5", "activities_of_log", "activities_of_hdf5"]
@@ -123,8 +124,6 @@ def activities_of_hdf5(path: str) -> Iterator[tuple[str, dict]]:
 
 
 def _records(path: str, activities: Iterator[tuple[Any, dict]]) -> list[str]:
-    from ..reading.kinds import record_lines
-
     mapper = _mapper()
     lines: list[str] = []
     for where, activity in activities:

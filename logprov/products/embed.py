@@ -23,8 +23,8 @@ from ..errors import LogprovError
 from ..capture.identity import FileHasher
 from ..reading.reader import ProvRecord, iter_records
 from ..records.keys import IN_SESSION, SESSION_ID
-from ..records.lines import dumps
-from ..reading.kinds import LOG, file_head, kinds_of, record_lines
+from ..records.lines import dumps, record_lines
+from ..reading.kinds import LOG, file_head, kinds_of
 from . import fitsfile, hdf5file
 from .layout import Embedded, encode
 

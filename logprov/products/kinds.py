@@ -6,7 +6,7 @@ import contextlib
 import io
 from typing import Callable, Iterator
 
-from ..reading.kinds import SourceKind
+from ..reading.sourcekind import SourceKind
 from . import fitsfile, hdf5file
 from .layout import Embedded, EmbeddedError
 

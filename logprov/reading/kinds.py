@@ -18,11 +18,11 @@ import gzip
 import io
 import itertools
 import zlib
-from dataclasses import dataclass
-from typing import Callable, ContextManager, Iterable, Iterator
+from typing import ContextManager, Iterator
 
 from ..errors import LogReadError
-from ..records.lines import PROV_BYTES, encode_line
+from ..records.lines import PROV_BYTES
+from .sourcekind import Lines, SourceKind
 
 __all__ = [
     "HEAD_BYTES",
@@ -31,7 +31,6 @@ __all__ = [
     "file_head",
     "kinds_of",
     "open_source",
-    "record_lines",
     "register",
 ]
 
@@ -40,42 +39,6 @@ HEAD_BYTES = 4096
 _GZIP_MAGIC = b"\x1f\x8b"
 _FITS_MAGIC = b"SIMPLE  ="
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
-
-Lines = Iterable[str]
-
-
-@dataclass(frozen=True)
-class SourceKind:
-    """One kind of provenance source.
-
-    Attributes
-    ----------
-    name : str
-        What the kind is called in messages (``"logprov log"``, ``"FITS product"``).
-    sniff : callable
-        ``sniff(path, head) -> bool``: whether the file at ``path``, whose first `HEAD_BYTES`
-        bytes are ``head``, is of this kind.
-    open : callable
-        ``open(path) -> context manager`` giving the lines of logprov records the file holds.
-        It raises `LogReadError` naming the file (and the part of it) when they cannot be read.
-    order : int
-        Kinds are tried by increasing order.
-    appendable : bool
-        True when records are only ever appended to the file, so that an index may read a
-        grown file on from where it stopped.
-    joins_paths : bool
-        True when its records may name files by path (``path:…``) or by a content hashed
-        without the configuration of the logs, which the reader joins with the entities other
-        sources log (see `logprov.ctapipe.joins`).
-    """
-
-    name: str
-    sniff: Callable[[str, bytes], bool]
-    open: Callable[[str], ContextManager[Lines]]
-    order: int = 50
-    appendable: bool = False
-    joins_paths: bool = False
-
 
 _KINDS: list[SourceKind] = []
 
@@ -142,13 +105,6 @@ def open_source(path: str, kinds: list[SourceKind]) -> ContextManager[Lines]:
     if len(kinds) == 1:
         return kinds[0].open(path)
     return _chained(path, kinds)
-
-
-def record_lines(records: Iterable[tuple[str, dict]]) -> Iterator[str]:
-    """Yield ``(timestamp, payload)`` pairs as lines of a logprov log, for kinds that build
-    records from another format."""
-    for timestamp, payload in records:
-        yield encode_line(timestamp, payload) + "\n"
 
 
 _CONTROL = bytes(range(32)).translate(None, b"\t\n\r\x0c\x1b")

@@ -12,12 +12,12 @@ import ast
 import json
 import math
 import re
-from typing import Any, Callable, Final, Sequence
+from typing import Any, Callable, Final, Iterable, Iterator, Sequence
 
 __all__ = [
     "PROV_PREFIX", "PROV_BYTES", "RECORD_START", "DEFAULT_MAX_PAYLOAD", "DEFAULT_MAX_DEPTH", "MAX_LITERAL_TOKENS",
     "MAX_LITERAL_ARITHMETIC", "finite_data", "dumps", "quote", "fragment", "escape_markers", "has_marker",
-    "line_head", "encode_line", "may_hold_long_integer", "json_loads", "quick_record", "check_literal_cost", "decode_payload",
+    "line_head", "encode_line", "record_lines", "may_hold_long_integer", "json_loads", "quick_record", "check_literal_cost", "decode_payload",
     "parse_line",
 ]
 
@@ -156,6 +156,13 @@ def line_head(timestamp: str) -> str:
 def encode_line(timestamp: str, record: dict[str, Any]) -> str:
     """Return the line of ``record`` logged at ``timestamp`` (without logging prefix or line end)."""
     return line_head(timestamp) + escape_markers(dumps(record))
+
+
+def record_lines(records: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[str]:
+    """Yield ``(timestamp, payload)`` pairs as lines of a logprov log (with their line ends),
+    for the kinds of sources that build records from another format."""
+    for timestamp, payload in records:
+        yield encode_line(timestamp, payload) + "\n"
 
 
 # Decoding

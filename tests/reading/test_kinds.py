@@ -11,6 +11,7 @@ import pytest
 
 import logprov.query
 from logprov.reading import kinds as sourcekinds
+from logprov.records.lines import record_lines
 from logprov.cli import main
 from logprov.errors import LogReadError
 from logprov.reading.reader import iter_records
@@ -76,7 +77,7 @@ def test_a_registered_kind_feeds_every_reader(two_sessions, tmp_path, capsys):
         import contextlib
 
         pairs = json.loads(Path(name).read_text())["records"]
-        return contextlib.nullcontext(sourcekinds.record_lines(pairs))
+        return contextlib.nullcontext(record_lines(pairs))
 
     kind = sourcekinds.SourceKind("test records", sniff, open_foreign, order=10)
     sourcekinds.register(kind)
@@ -96,7 +97,7 @@ def test_a_registered_kind_feeds_every_reader(two_sessions, tmp_path, capsys):
 def test_records_written_by_record_lines_read_back_exactly(two_sessions):
     path, _ = two_sessions
     original = list(iter_records(path))
-    lines = list(sourcekinds.record_lines((r.timestamp, r.data) for r in original))
+    lines = list(record_lines((r.timestamp, r.data) for r in original))
     again = list(iter_records(io.StringIO("".join(lines))))
     assert [(r.timestamp, r.data, r.session) for r in again] == [(r.timestamp, r.data, r.session) for r in original]
 
