@@ -346,7 +346,7 @@ def load_files(engine: Engine, files: Sequence[LogFile], progress: Optional[Prog
     done = []
     for number, log in enumerate(files):
         appending = not empty or number > 0
-        if indexes_later and not appending and _read_beside(log, 0, log.size, appending):
+        if indexes_later and (appending or _read_beside(log, 0, log.size, appending)):
             create_indexes(engine)
             indexes_later = False
         done.append(load_file(engine, log, progress, batch_bytes, appending, what))

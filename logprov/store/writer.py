@@ -50,6 +50,15 @@ _APPENDED = {
     "wasDerivedFrom": ("wdf_generatedEntity", "wdf_usedEntity", "wdf_untraced", "wdf_activity", "wdf_session",
                        "wdf_moment"),
 }
+#: The column of each appended table whose index finds the rows a new row may repeat.
+_LEADING = {
+    "entity_record": "er_ent_id", "used": "used_act_id", "wasGeneratedBy": "wgb_act_id",
+    "hadMember": "hm_collection_id", "wasDerivedFrom": "wdf_generatedEntity",
+}
+#: The session column of the appended tables that have one.
+_SESSION_COLUMN = {"entity_record": "er_session", "hadMember": "hm_session", "wasDerivedFrom": "wdf_session"}
+#: Sessions of one batch that `StoreWriter._new_rows` names in its look-ups at most.
+_SESSIONS_LOOKED_UP = 50
 _NUMBERS = frozenset({"act_duration"})
 _INTEGERS = frozenset({"ses_pid", "er_size"})
 #: Distinct entity descriptions remembered by `StoreWriter._first` at most.
@@ -250,6 +259,8 @@ class StoreWriter:
             if rows:
                 if table == "entity_record":
                     rows = _plain([(*row[:10], _integer(row[10]), *row[11:]) for row in rows])
+                if self.appending:
+                    rows = self._new_rows(table, columns, rows)
                 engine.append(table, columns, rows)
                 self.rows[table] = []
         self._flush_activities()
@@ -259,6 +270,41 @@ class StoreWriter:
                           "note_attributes)", 6, _plain(sorted(dict((n[0], n) for n in self.notes).values())),
                           "ON CONFLICT (note_id) DO NOTHING")
             self.notes = []
+
+    def _new_rows(self, table: str, columns: tuple[str, ...], rows: list) -> list:
+        """Return the rows of ``rows`` that ``table`` does not hold yet, each once.
+
+        The same records reach a store from several sources (a log and its rotated, compressed
+        copy; a product carrying the lineage of the log it came from): a relation or a
+        description is stored once. An entity description is the same when every column but
+        ``er_first`` is. Rows are looked up by their leading column and, for the tables that
+        have one, their session (an entity described in many sessions has many rows).
+        """
+        width = len(columns) - 1 if table == "entity_record" else len(columns)
+        leading = _LEADING[table]
+        session = _SESSION_COLUMN.get(table)
+        where = f"{leading} IN ({{}})"
+        sessions: list = []
+        if session is not None:
+            position = columns.index(session)
+            sessions = list(dict.fromkeys(row[position] for row in rows if row[position] is not None))
+            if len(sessions) <= _SESSIONS_LOOKED_UP:
+                where += f" AND ({session} IS NULL" + (f" OR {session} IN ({', '.join('?' * len(sessions))}))"
+                                                       if sessions else ")")
+            else:
+                sessions = []
+        held: set[tuple] = set()
+        for chunk in chunked(row[0] for row in rows):
+            held.update(tuple(row) for row in self._store().rows(
+                f"SELECT {', '.join(columns[:width])} FROM {table} WHERE {where.format(', '.join('?' * len(chunk)))}",
+                [*chunk, *sessions]))
+        new = []
+        for row in rows:
+            key = row[:width]
+            if key not in held:
+                held.add(key)
+                new.append(row)
+        return new
 
     def _flush_activities(self) -> None:
         if not self.activities:

@@ -3,6 +3,7 @@ idempotent, incremental, safe with concurrent and killed loaders; roles and host
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -479,3 +480,48 @@ def test_sessions_and_searches_by_job_on_every_engine(store, tmp_path):
             failed = provenance.search(job="123456", status="failed")
             assert [m.activity.name for m in failed] == ["run_1"]
             assert provenance.search(job="no such job") == []
+
+
+def _tables(address: str) -> dict:
+    """Every row of the relation and description tables, in order."""
+    engine = connect(address)
+    try:
+        return {table: sorted(engine.rows(f"SELECT {', '.join(columns)} FROM {table}"), key=repr)
+                for table, columns in (("used", ("used_act_id", "used_ent_id", "used_role")),
+                                       ("wasGeneratedBy", ("wgb_act_id", "wgb_ent_id", "wgb_role")),
+                                       ("hadMember", ("hm_collection_id", "hm_ent_id", "hm_session")),
+                                       ("wasDerivedFrom", ("wdf_generatedEntity", "wdf_usedEntity", "wdf_activity")),
+                                       ("entity_record", ("er_ent_id", "er_session", "er_moment", "er_location")))}
+    finally:
+        engine.close()
+
+
+def test_records_reaching_the_store_from_several_sources_are_stored_once(store, tmp_path, make_capture):
+    fits = pytest.importorskip("astropy.io.fits")
+    log = synthetic_log(tmp_path / "prov.log", 1, calls=3)
+    logprov.store.load(log, store)
+    rows = _tables(store)
+    assert all(rows.values())
+    rotated = tmp_path / "prov.log.1.gz"
+    with gzip.open(rotated, "wt") as stream:
+        stream.write(log.read_text())
+    [copy] = logprov.store.load(rotated, store)
+    assert copy.records > 0
+    assert _tables(store) == rows
+
+    capture = make_capture(log_filename=str(tmp_path / "tool.log"))
+    product = tmp_path / "made.fits"
+
+    @capture.trace
+    def make(output):
+        fits.PrimaryHDU().writeto(output)
+        capture.add_output_file(output, role="made")
+
+    make(str(product))
+    capture.embed(product)
+    logprov.store.load(tmp_path / "tool.log", store)
+    with_tool = _tables(store)
+    assert len(with_tool["wasGeneratedBy"]) == len(rows["wasGeneratedBy"]) + 1
+    [embedded] = logprov.store.load(product, store)
+    assert embedded.records > 0
+    assert _tables(store) == with_tool
