@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .settings.config import Config, load_config
     from .capture.default import activity, configure, document, get_capture, note, trace, trace_methods
     from .capture.children import follow_children
+    from .capture.problems import CaptureWarning
     from .compat import provdoc2svg, provlist2provdoc, read_prov
     from .settings.definitions import Definitions, load_definitions
     from .errors import ConfigError, DefinitionError, LogprovError, LogReadError, ValuePathError
@@ -45,6 +46,7 @@ _MODULES = {
     "note": ".capture.default",
     "document": ".capture.default",
     "follow_children": ".capture.children",
+    "CaptureWarning": ".capture.problems",
     "Definitions": ".settings.definitions",
     "load_definitions": ".settings.definitions",
     "ConfigError": ".errors",

@@ -1,16 +1,30 @@
-"""Problems inside the capture, reported as warnings on its logger: once each, secrets hidden."""
+"""Problems inside the capture, reported once each, secrets hidden: on its logger and as a `CaptureWarning`."""
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from typing import Hashable
 
 from .secrecy import SecrecyPolicy
 from .writer import RecordWriter
 
-__all__ = ["Problems"]
+__all__ = ["CaptureWarning", "Problems"]
 
 #: Problems remembered as reported, at most; past it, a problem may be reported again.
 _REMEMBERED = 10_000
+
+#: The folder of the logprov package: frames of files inside it are not the user's code.
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+class CaptureWarning(UserWarning):
+    """The capture could not log something (a missing input file, an unhashable object ...).
+
+    The same message, secrets hidden, is written on the provenance logger. The traced call
+    goes on: this warning is never raised, also where a warnings filter turns it into an error.
+    """
 
 
 class Problems:
@@ -30,13 +44,25 @@ class Problems:
         self._reported: set[Hashable] = set()
 
     def warn_once(self, key: Hashable, message: str) -> None:
-        """Write ``message`` as a warning unless a problem of the same ``key`` was reported."""
+        """Report ``message`` unless a problem of the same ``key`` was reported.
+
+        It is written as a warning on the capture's logger and issued as a `CaptureWarning`
+        attributed to the first caller outside logprov.
+        """
         if key in self._reported:
             return
         if len(self._reported) < _REMEMBERED:
             self._reported.add(key)
         try:
-            self.writer.warn(self.secret.redact_text(message))
+            text = self.secret.redact_text(message)
+        except Exception:
+            return
+        try:
+            self.writer.warn(text)
+        except Exception:
+            pass
+        try:
+            warnings.warn(text, CaptureWarning, stacklevel=_user_level())
         except Exception:
             pass
 
@@ -44,3 +70,13 @@ class Problems:
         """Report an unexpected error of the capture while it logged ``name``."""
         self.warn_once(("internal", name, type(exc)),
                        f"provenance of {name!r} incomplete: internal error {type(exc).__name__}: {exc}")
+
+
+def _user_level() -> int:
+    """The ``stacklevel`` of the first frame outside logprov, for a warning issued by `Problems.warn_once`."""
+    frame = sys._getframe(2)
+    level = 2
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+        level += 1
+    return level
