@@ -77,7 +77,7 @@ SECTIONS: list[tuple[str, str, str, list[str] | None]] = [
         "Lineage (`logprov.export.documentlineage`)",
         "Walk a PROV document from an element to what it comes from or what comes from it.",
         "logprov.export.documentlineage",
-        ["lineage", "resolve"],
+        ["lineage", "lineage_distance", "lineage_document_distance", "resolve"],
     ),
     (
         "Queries (`logprov.query`)",

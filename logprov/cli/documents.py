@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import warnings
-from typing import TYPE_CHECKING, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple, Union
 
 from ..errors import LogprovError
 from ..export.registry import FORMATS, formats
@@ -17,6 +17,7 @@ from .console import FOUND, output, show_warning
 from .inputs import first, open_logs, progress, records, window
 
 if TYPE_CHECKING:
+    from prov.identifier import QualifiedName
     from prov.model import ProvDocument
 
 __all__ = ["DRAWINGS", "EXPORTS", "cmd_export", "cmd_graph", "cmd_report", "lineage_drawing"]
@@ -70,15 +71,16 @@ def _merge(lineages: Sequence[Lineage]) -> Lineage:
 
 
 def lineage_drawing(args: argparse.Namespace, target: str, directions: Sequence[str],
-                    depth: Optional[int]) -> ProvDocument:
+                    depth: Optional[int]) -> Tuple[ProvDocument, Dict[QualifiedName, int]]:
     """Return the document to draw of the lineage of ``target``: the lineage the query walked
-    (once per direction), with the sessions of its activities; the logs are not read again."""
-    from ..export.documentlineage import lineage_document
+    (once per direction), with the sessions of its activities; the logs are not read again. With
+    it, the distance of its elements from ``target``, by which a cut drawing keeps the nearest."""
+    from ..export.documentlineage import lineage_document, lineage_document_distance
 
     with open_logs(args) as provenance:
         merged = _merge([provenance.lineage(target, direction == "descendants", depth) for direction in directions])
         sessions = provenance.sessions()
-    return lineage_document(merged, sessions)
+    return lineage_document(merged, sessions), lineage_document_distance(merged)
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
@@ -96,7 +98,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     document = None
     if args.entity is not None:
         directions = ("ancestors", "descendants") if args.direction == "both" else (args.direction,)
-        document = lineage_drawing(args, args.entity, directions, args.depth)
+        document, options["distance"] = lineage_drawing(args, args.entity, directions, args.depth)
     else:
         counts: dict = {}
         selected, options["logs"] = first_activities(first(records(args, counts), counts, args.logs),

@@ -66,8 +66,8 @@ def cmd_lineage(args: argparse.Namespace) -> int:
     if fmt in DRAWINGS:
         from ..export import export
 
-        export(lineage_drawing(args, args.target, (direction,), args.depth), fmt, output(args.output),
-               attributes=True)
+        document, distance = lineage_drawing(args, args.target, (direction,), args.depth)
+        export(document, fmt, output(args.output), attributes=True, distance=distance)
         return FOUND
     with open_logs(args) as provenance:
         lineage = provenance.lineage(args.target, descendants=args.descendants, depth=args.depth)

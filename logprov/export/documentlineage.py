@@ -41,7 +41,10 @@ if TYPE_CHECKING:
     from ..query.model import Activity, Entity, Lineage, Session
     from ..query.model import Edge as LineageEdge
 
-__all__ = ["LINEAGE_RELATIONS", "relation_ends", "lineage", "resolve", "is_typed", "lineage_document"]
+__all__ = [
+    "LINEAGE_RELATIONS", "relation_ends", "lineage", "lineage_distance", "resolve", "is_typed", "lineage_document",
+    "lineage_document_distance",
+]
 
 LINEAGE_RELATIONS = (
     ProvUsage, ProvGeneration, ProvDerivation, ProvMembership, ProvCommunication, ProvSpecialization
@@ -85,18 +88,58 @@ def _graph(document: ProvDocument) -> Tuple[Dict[QualifiedName, List[QualifiedNa
     return causes, effects, agents
 
 
-def _walk(start: Iterable[QualifiedName], links: Dict, depth: Optional[int], found: Set) -> None:
-    queue = deque((node, 0) for node in start)
-    seen = set(found)
+def _walk(start: List[QualifiedName], links: Dict, depth: Optional[int]) -> Dict[QualifiedName, int]:
+    """Return the number of ``links`` followed, breadth first, from ``start`` to each element reached."""
+    distance = dict.fromkeys(start, 0)
+    queue = deque(start)
     while queue:
-        node, distance = queue.popleft()
-        if depth is not None and distance >= depth:
+        node = queue.popleft()
+        steps = distance[node]
+        if depth is not None and steps >= depth:
             continue
         for neighbour in links.get(node, ()):
-            if neighbour not in seen:
-                seen.add(neighbour)
-                found.add(neighbour)
-                queue.append((neighbour, distance + 1))
+            if neighbour not in distance:
+                distance[neighbour] = steps + 1
+                queue.append(neighbour)
+    return distance
+
+
+def lineage_distance(
+    document: ProvDocument,
+    focus: Iterable[QualifiedName],
+    depth: Optional[int] = 3,
+    direction: str = "both",
+) -> Dict[QualifiedName, int]:
+    """Return the number of relations between ``focus`` and each element of its lineage.
+
+    The elements are those of `lineage`; an agent is one relation further than the nearest of
+    its activities.
+
+    Parameters
+    ----------
+    document : prov.model.ProvDocument
+        The document.
+    focus : iterable of QualifiedName
+        The elements to start from (at distance 0).
+    depth : int or None
+        Largest number of relations followed; None for no limit.
+    direction : {"ancestors", "descendants", "both"}
+        Follow what the focus comes from, what comes from it, or both.
+    """
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
+    causes, effects, agents = _graph(document)
+    focus = list(focus)
+    found: Dict[QualifiedName, int] = dict.fromkeys(focus, 0)
+    if direction in ("ancestors", "both"):
+        found.update(_walk(focus, causes, depth))
+    if direction in ("descendants", "both"):
+        for node, steps in _walk(focus, effects, depth).items():
+            found[node] = min(steps, found.get(node, steps))
+    for node, steps in list(found.items()):
+        for agent in agents.get(node, ()):
+            found[agent] = min(steps + 1, found.get(agent, steps + 1))
+    return found
 
 
 def lineage(
@@ -118,21 +161,7 @@ def lineage(
     direction : {"ancestors", "descendants", "both"}
         Follow what the focus comes from, what comes from it, or both.
     """
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
-    causes, effects, agents = _graph(document)
-    focus = list(focus)
-    found: Set[QualifiedName] = set(focus)
-    if direction in ("ancestors", "both"):
-        _walk(focus, causes, depth, found)
-    if direction in ("descendants", "both"):
-        upstream = set(found)
-        down: Set[QualifiedName] = set(focus)
-        _walk(focus, effects, depth, down)
-        found = upstream | down
-    for node in list(found):
-        found.update(agents.get(node, ()))
-    return found
+    return set(lineage_distance(document, focus, depth, direction))
 
 
 def resolve(document: ProvDocument, identifier: str | QualifiedName) -> List[QualifiedName]:
@@ -249,6 +278,27 @@ def _in_log_order(lineage: "Lineage") -> Tuple[list, list, list]:
     return activities, entities, edges
 
 
+def _named(lineage: "Lineage") -> Tuple[IdMaker, list, list, list, Dict[Tuple[str, str], QualifiedName]]:
+    """Return the id maker of the document of ``lineage``, its activities, entities and edges in
+    log order, and the qualified name of each ``(kind, id)`` of its elements."""
+    ids = IdMaker()
+    activities, entities, edges = _in_log_order(lineage)
+    names: Dict[Tuple[str, str], QualifiedName] = {}
+    for entity in entities:
+        names[("entity", entity.id)] = ids.entity(entity.logged_id, entity.session)
+    for activity in activities:
+        names[("activity", activity.id)] = ids.activity(activity.id)
+    return ids, activities, entities, edges, names
+
+
+def lineage_document_distance(lineage: "Lineage") -> Dict[QualifiedName, int]:
+    """Return the ``distance`` of a `logprov.query.model.Lineage` by the names its elements have
+    in `lineage_document`: the ``distance`` option of a drawing of that document (see
+    `logprov.export.GraphOptions`)."""
+    names = _named(lineage)[4]
+    return {names[node]: steps for node, steps in lineage.distance.items() if node in names}
+
+
 def lineage_document(lineage: "Lineage", sessions: Iterable["Session"] = (),
                      document_class: type = ProvDocument) -> ProvDocument:
     """Return the PROV document of a lineage that `logprov.query` computed, to be drawn.
@@ -273,15 +323,9 @@ def lineage_document(lineage: "Lineage", sessions: Iterable["Session"] = (),
     """
     from ..query.model import RELATIONS
 
-    ids = IdMaker()
     document = document_class()
     known = {session.id: session for session in sessions}
-    activities, entities, edges = _in_log_order(lineage)
-    names: Dict[Tuple[str, str], QualifiedName] = {}
-    for entity in entities:
-        names[("entity", entity.id)] = ids.entity(entity.logged_id, entity.session)
-    for activity in activities:
-        names[("activity", activity.id)] = ids.activity(activity.id)
+    ids, activities, entities, edges, names = _named(lineage)
     for namespace in ids.namespaces.values():
         document.add_namespace(namespace)
     drawn_sessions = dict.fromkeys(a.session for a in activities if a.session is not None)

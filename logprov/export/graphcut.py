@@ -2,8 +2,9 @@
 
 A drawing cut at ``max_nodes`` keeps the activities in log order, each with every entity it used
 and generated, adding whole activities until the next one does not fit; what room is left goes
-to the entities linked to the drawn ones (members, derivations). A document without activities
-keeps its first nodes. `first_activities` makes the same choice on the records of the logs, before
+to the entities linked to the drawn ones (members, derivations). A drawing of a lineage keeps its
+focus, then the activities nearest to the focus first (ties in log order). A document without
+activities keeps its first nodes. `first_activities` makes the same choice on the records of the logs, before
 a document is built of them, so that a drawing of large logs builds only the part it draws.
 """
 
@@ -50,6 +51,8 @@ class Cut:
     neighbours, all_neighbours : int
         When the first activity alone does not fit: the number of its entities drawn, and of
         its entities; else 0.
+    nearest : bool
+        The activities drawn are those nearest to the focus of a lineage, not the first ones.
     """
 
     activities: int
@@ -60,6 +63,7 @@ class Cut:
     other_sessions: int = 0
     neighbours: int = 0
     all_neighbours: int = 0
+    nearest: bool = False
 
 
 def _links(edges: Sequence[Edge], kinds: Dict[QualifiedName, str]) -> Tuple[Dict, Dict]:
@@ -96,6 +100,7 @@ def choose(
     edges: Sequence[Edge],
     session_of: Dict[QualifiedName, QualifiedName],
     options: GraphOptions,
+    distance: Optional[Dict[QualifiedName, int]] = None,
 ) -> Tuple[Set[QualifiedName], Optional[Cut]]:
     """Return the nodes to draw and, when the drawing is cut, what it holds.
 
@@ -112,6 +117,9 @@ def choose(
     options : GraphOptions
         ``max_nodes`` is the budget; ``logs``, when given, the size of the logs the document
         holds the first activities of.
+    distance : dict, optional
+        The number of relations between the focus of a lineage and its elements: the focus (at
+        0) is kept, then the activities nearest to it first, ties in document order.
     """
     activities = [name for name in names if kinds[name] == "activity"]
     logs = options.logs
@@ -120,26 +128,37 @@ def choose(
     budget = options.max_nodes
     of_activity, between = _links(edges, kinds)
     kept: Dict[QualifiedName, None] = {}
+    order = activities
+    if distance:
+        kept.update((name, None) for name in names if distance.get(name) == 0)
+        far = 1 + max(distance.values())
+        order = sorted(activities, key=lambda name: distance.get(name, far))
     drawn: List[QualifiedName] = []
     neighbours = all_neighbours = 0
-    for activity in activities:
-        new = [activity] + [name for name in of_activity.get(activity, {}) if name not in kept]
+    for activity in order:
+        linked = of_activity.get(activity, {})
+        new = [name for name in (activity, *linked) if name not in kept]
         if len(kept) + len(new) > budget:
             if not drawn:
-                kept.update(dict.fromkeys(new[:budget]))
-                drawn.append(activity)
-                neighbours, all_neighbours = min(budget, len(new)) - 1, len(new) - 1
+                kept.update(dict.fromkeys(new[:max(0, budget - len(kept))]))
+                if activity in kept:
+                    drawn.append(activity)
+                    neighbours, all_neighbours = sum(1 for name in linked if name in kept), len(linked)
             break
         kept.update(dict.fromkeys(new))
         drawn.append(activity)
     if not drawn:
-        kept.update(dict.fromkeys(names[:budget]))
+        for name in names:
+            if len(kept) >= budget:
+                break
+            kept.setdefault(name)
     for name in list(kept):
         for other in between.get(name, {}):
             if len(kept) >= budget:
                 break
             kept.setdefault(other)
-    drawn_sessions = _session_counts(drawn, session_of)
+    chosen = set(drawn)
+    drawn_sessions = _session_counts([activity for activity in activities if activity in chosen], session_of)
     all_sessions = _session_counts(activities, session_of)
     if logs is not None:
         by_local = {local_part(session): count for session, count in logs.sessions.items()}
@@ -155,7 +174,7 @@ def choose(
     cut = Cut(
         len(drawn), all_activities, len(kept), max(all_nodes, len(kept)),
         [(short_id(session), count, totals[session]) for session, count in drawn_sessions.items()],
-        others, neighbours, all_neighbours,
+        others, neighbours, all_neighbours, bool(distance),
     )
     return set(kept), cut
 
@@ -169,25 +188,29 @@ def cut_part(cut: Cut) -> str:
     if cut.activities == 0:
         return f"{cut.nodes} of {cut.all_nodes} nodes, and no activity"
     if cut.all_neighbours:
-        return (f"the first of {_count(cut.all_activities, 'activity')}, with {cut.neighbours} of the "
+        which = "one nearest to the focus" if cut.nearest else "first"
+        return (f"the {which} of {_count(cut.all_activities, 'activity')}, with {cut.neighbours} of the "
                 f"{cut.all_neighbours} entities it used and generated")
     if cut.activities == cut.all_activities:
         return (f"all {_count(cut.activities, 'activity')}, each with all the entities it used and generated, "
                 "and the entities linked to those that fit")
+    if cut.nearest:
+        return (f"the {cut.activities} of {cut.all_activities} activities nearest to the focus, "
+                "each with all the entities it used and generated")
     return (f"the first {cut.activities} of {cut.all_activities} activities in log order, "
             "each with all the entities it used and generated")
 
 
-def _session_line(name: str, drawn: int, total: int) -> str:
+def _session_line(name: str, drawn: int, total: int, nearest: bool) -> str:
     if drawn == total:
         return f"session {name}: all {_count(total, 'activity')}"
-    return f"session {name}: the first {drawn} of {total} activities"
+    return f"session {name}: the {'nearest' if nearest else 'first'} {drawn} of {total} activities"
 
 
 def cut_note(cut: Cut, options: GraphOptions) -> str:
     """Return the note drawn on a cut graph: what it holds, and how to draw the rest."""
     lines = [f"Part of the graph: {cut_part(cut)} ({cut.nodes} of {cut.all_nodes} nodes)."]
-    lines += [_session_line(*session) for session in cut.sessions[:_SESSIONS_NAMED]]
+    lines += [_session_line(*session, cut.nearest) for session in cut.sessions[:_SESSIONS_NAMED]]
     others = cut.other_sessions + max(0, len(cut.sessions) - _SESSIONS_NAMED)
     if others:
         lines.append(f"{_count(others, 'more session')} not drawn.")

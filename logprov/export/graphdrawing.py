@@ -2,9 +2,9 @@
 
 Activities are blue rectangles listing their parameters, entities yellow ellipses, agents orange
 houses, descriptions grey notes and the notes of logprov:Note white ones. Activities, and the entities they generate, are grouped in
-one box per session. A graph of more than ``max_nodes`` nodes is cut to its first activities,
-each with its entities (see `logprov.export.graphcut`), its unconnected parts laid out in rows,
-with a note at the top. The DOT text is written by `logprov.export.dot`, which quotes every
+one box per session. A graph of more than ``max_nodes`` nodes is cut to its first activities (a
+lineage to those nearest to its focus), each with its entities (see `logprov.export.graphcut`),
+its unconnected parts laid out in rows, with a note at the top. The DOT text is written by `logprov.export.dot`, which quotes every
 identifier and label.
 """
 
@@ -51,7 +51,7 @@ from .graphlabels import (
     one_line,
     short_id,
 )
-from .documentlineage import lineage, relation_ends, resolve
+from .documentlineage import lineage_distance, relation_ends, resolve
 from .graphcut import Cut, choose, cut_note, cut_part, cut_warning
 from .graphoptions import GraphOptions, GraphTruncatedWarning
 
@@ -133,14 +133,15 @@ def _elements(document: ProvDocument) -> Dict[QualifiedName, ProvRecord]:
 
 def _select(
     document: ProvDocument, elements: Dict[QualifiedName, ProvRecord], options: GraphOptions
-) -> Dict[QualifiedName, ProvRecord]:
+) -> Tuple[Dict[QualifiedName, ProvRecord], Optional[Dict[QualifiedName, int]]]:
+    """Return the elements to draw, and the distance of each from the focus of a lineage drawing."""
     if options.focus is None:
-        return elements
+        return elements, options.distance
     focus = resolve(document, options.focus)
     if not focus:
         raise ValueError(f"no element {str(options.focus)!r} in the document")
-    keep = lineage(document, focus, options.depth, options.direction)
-    return {name: record for name, record in elements.items() if name in keep}
+    distance = lineage_distance(document, focus, options.depth, options.direction)
+    return {name: record for name, record in elements.items() if name in distance}, distance
 
 
 def _parameters(
@@ -424,7 +425,7 @@ def prov_to_dot(document: ProvDocument, **options: object) -> DotGraph:
     opts = GraphOptions(**options)  # type: ignore[arg-type]
     document = content_view(document)
     elements = _elements(document)
-    selected = _select(document, elements, opts)
+    selected, distance = _select(document, elements, opts)
     kinds = {name: element_kind(record) for name, record in selected.items()}
     drawn = {name for name, kind in kinds.items() if _wanted(kind, opts)}
     members = _hidden_members(document, drawn) if opts.collapse_members else {}
@@ -432,7 +433,7 @@ def prov_to_dot(document: ProvDocument, **options: object) -> DotGraph:
     everything = sorted((name for name in selected if name in drawn), key=lambda name: _PRIORITY[kinds[name]])
     edges = _edges(document, drawn, opts)
     activity_sessions = _activity_sessions(document)
-    kept, cut = choose([name for name in selected if name in drawn], kinds, edges, activity_sessions, opts)
+    kept, cut = choose([name for name in selected if name in drawn], kinds, edges, activity_sessions, opts, distance)
     order = everything
     if cut is not None:
         _warn(cut)

@@ -101,7 +101,14 @@ class GraphOptions:
     max_nodes : int
         Largest number of nodes drawn. A larger graph is cut to its first activities, in log
         order, each with the entities it used and generated (see `logprov.export.graphcut`),
-        with a note that says what was drawn and a warning.
+        with a note that says what was drawn and a warning. A lineage (``focus`` or
+        ``distance``) is cut to the activities nearest to its focus, ties in log order, and
+        always keeps the focus.
+    distance : dict, optional
+        The number of relations between the focus of a lineage and each of its elements, by
+        qualified name, for a document that holds the lineage alone (see
+        `logprov.export.documentlineage.lineage_document_distance`); with ``focus``, the
+        distances of its lineage are used.
     logs : LogCounts, optional
         The size of the logs the document was made from, when it holds only their first
         activities: the note of the drawing counts what was left out from these.
@@ -124,6 +131,7 @@ class GraphOptions:
     sessions: str = "cluster"
     rankdir: str = "BT"
     max_nodes: int = MAX_NODES
+    distance: Optional[Dict[QualifiedName, int]] = None
     logs: Optional[LogCounts] = None
     command_line: bool = False
 

@@ -16,10 +16,12 @@ __all__ = ["lineage_svg", "matches_html"]
 def lineage_svg(lineage: "Lineage") -> Optional[str]:
     """Return the SVG graph of ``lineage`` (None without Graphviz or the ``prov`` package)."""
     try:
+        from ..export.documentlineage import lineage_document_distance
         from ..export.notebook import document_svg, lineage_document
     except ImportError:
         return None
-    return document_svg(lineage_document(lineage), sessions="hide", focus=None)
+    return document_svg(lineage_document(lineage), sessions="hide", focus=None,
+                        distance=lineage_document_distance(lineage))
 
 
 def _cells(values: Sequence[object], tag: str = "td") -> str:

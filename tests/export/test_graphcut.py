@@ -1,6 +1,6 @@
-"""Graphs cut at their node budget: whole activities in log order with their entities, a note
-that says what was drawn, the same cut from the command line before the document is built, and a
-drawing that is not one long strip."""
+"""Graphs cut at their node budget: whole activities in log order with their entities (in a
+lineage, those nearest to its focus), a note that says what was drawn, the same cut from the
+command line before the document is built, and a drawing that is not one long strip."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+
+import logprov.query
 from prov.model import ProvActivity, ProvGeneration, ProvUsage
 
 from logprov.cli import main
 from logprov.export import GraphTruncatedWarning, prov_to_dot
-from logprov.export.documentlineage import relation_ends
+from logprov.export.documentlineage import lineage_document, lineage_document_distance, relation_ends
 from logprov.export.graphcut import first_activities
 from logprov.export.graphviz import render_dot
 from logprov.model import build_document
@@ -160,3 +162,72 @@ def test_a_cut_drawing_of_many_small_parts_is_not_a_strip(tmp_path, name):
     assert "the first 150 of 600 activities" in texts
     root = etree.fromstring(svg)
     assert sum(1 for g in root.iter(f"{SVG}g") if g.get("class") == "node activity") == 150
+
+
+def chain_log(tmp_path: Path, steps: int = 40) -> tuple[Path, list[str], list[str]]:
+    """A log of one chain: step n uses x(n-1) and generates x(n). Return it, the activity ids
+    of the steps (step n at n - 1) and the entity ids of x0 ... x(steps)."""
+    log = SyntheticLog()
+    session = log.session(1)
+    entities = [value_entity(session, "x", 0)]
+    activities = []
+    for n in range(1, steps + 1):
+        entities.append(value_entity(session, "x", n))
+        activities.append(log.call(session, "step", parameters={"n": n}, used=[(entities[-2], "in")],
+                                   generated=[(entities[-1], "out")]))
+    return log.write(tmp_path / "chain.log"), activities, [entity["entity_id"] for entity in entities]
+
+
+def nearest_first(focus: int, steps: int) -> list[int]:
+    """The steps of the chain by their distance from x(focus), ties in log order: step n <= focus
+    is 2 (focus - n) + 1 relations away, step n > focus 2 (n - focus) - 1."""
+    return sorted(range(1, steps + 1), key=lambda n: (2 * (focus - n) + 1 if n <= focus else 2 * (n - focus) - 1, n))
+
+
+@pytest.mark.parametrize("budget", [1, 2, 5, 12, 30])
+def test_a_cut_lineage_keeps_its_focus_and_the_activities_nearest_to_it(tmp_path, budget):
+    path, activities, entities = chain_log(tmp_path)
+    document = build_document(iter_records(path))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        source = prov_to_dot(document, focus=entities[30], depth=None, max_nodes=budget).to_string()
+    nodes, _, _ = drawn(source)
+    assert len(nodes) <= budget and any(entities[30] in name for name in nodes)
+    shown = [n for n in range(1, 41) if any(activities[n - 1] in name for name in nodes)]
+    assert sorted(nearest_first(30, 40)[: len(shown)]) == shown
+    assert len(shown) == {1: 0, 2: 1, 5: 2, 12: 5, 30: 14}[budget]
+    [warning] = [w.message for w in caught if isinstance(w.message, GraphTruncatedWarning)]
+    label = re.search(r"^  label=<(.*)>;$", source, re.M).group(1)
+    if len(shown) > 1:
+        part = f"the {len(shown)} of 40 activities nearest to the focus"
+        assert part in warning.part and part in label and "log order" not in label
+        assert f"session 00000000-0…: the nearest {len(shown)} of 40 activities" in label
+    elif shown:
+        assert "the one nearest to the focus of 40 activities, with 1 of the 2 entities" in label
+    else:
+        assert "1 of 81 nodes, and no activity" in label
+
+
+def test_a_cut_lineage_from_the_command_line_is_cut_as_the_lineage_of_the_document(tmp_path, capsys):
+    path, _, entities = chain_log(tmp_path)
+    with pytest.warns(GraphTruncatedWarning):
+        whole = prov_to_dot(build_document(iter_records(path)), focus=entities[30], depth=None, max_nodes=12,
+                            command_line=True).to_string()
+    out = tmp_path / "cut.dot"
+    assert main(["graph", str(path), "--entity", entities[30], "--depth", "100", "--max-nodes", "12",
+                 "-o", str(out)]) == 0
+    assert "nearest to the focus" in capsys.readouterr().err
+    assert out.read_text() == whole
+    assert "the 5 of 40 activities nearest to the focus" in whole
+
+
+def test_the_distance_of_a_lineage_changes_no_uncut_drawing(tmp_path):
+    path, _, entities = chain_log(tmp_path, steps=6)
+    with logprov.query.open(path, index=False) as provenance:
+        lineage = provenance.lineage(entities[3], depth=None)
+    document = lineage_document(lineage)
+    distance = lineage_document_distance(lineage)
+    assert sorted(distance.values()) == list(range(7))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert prov_to_dot(document, distance=distance).to_string() == prov_to_dot(document).to_string()
