@@ -41,8 +41,16 @@ def cmd_search(args: argparse.Namespace) -> int:
         from ..notes import noted
 
         if args.store is not None:
-            raise QueryError("--note reads the logs: it cannot be used with --store")
-        activities, sessions = noted(iter_records(args.logs), args.note)
+            from ..store.engines import connect
+            from ..store.records import stored_notes
+
+            engine = connect(args.store)
+            try:
+                activities, sessions = noted(stored_notes(engine), args.note)
+            finally:
+                engine.close()
+        else:
+            activities, sessions = noted(iter_records(args.logs), args.note)
         matches = [m for m in matches if m.activity is not None
                    and (m.activity.id in activities or m.activity.session in sessions)]
     if args.limit is not None:

@@ -18,7 +18,7 @@ from ..records import keys as K
 from .engines import Engine
 from .writer import ENTITY_KEYS, SESSION_COLUMNS
 
-__all__ = ["stored_records"]
+__all__ = ["stored_records", "stored_notes"]
 
 _SOURCE = "<store>"
 _EPOCH = "1970-01-01T00:00:00.000000+00:00"
@@ -129,7 +129,28 @@ def stored_records(engine: Engine) -> Iterator[ProvRecord]:
             if value is not None:
                 data[field] = value
         yield record(None, data, session)
+    for time, data, session in _notes(engine):
+        yield record(time, data, session)
     for row in sessions:
         data = _session_record(row)
         if K.END_TIME in data:
             yield record(None, {K.SESSION_ID: row[0], K.END_TIME: data[K.END_TIME]}, row[0])
+
+
+def _notes(engine: Engine) -> Iterator[tuple[Optional[str], dict, Optional[str]]]:
+    """Yield ``(time, record, session)`` of every note of the store, in the order of their times."""
+    for key, session, activity, time, text, attributes in engine.iterate(
+            "SELECT note_id, note_session, note_act_id, note_time, note_text, note_attributes FROM note "
+            "ORDER BY note_time, note_id"):
+        data = {K.NOTE_ID: key, K.NOTE: text, K.IN_SESSION: session, K.TIME: time}
+        if activity is not None:
+            data[K.ABOUT_ACTIVITY] = activity
+        if attributes is not None:
+            data[K.ATTRIBUTES] = json.loads(attributes)
+        yield time, data, session
+
+
+def stored_notes(engine: Engine) -> Iterator[ProvRecord]:
+    """Yield the records of the notes the store holds (as `stored_records` gives them)."""
+    for line, (time, data, session) in enumerate(_notes(engine), 1):
+        yield ProvRecord(time or _EPOCH, data, _SOURCE, line, session)

@@ -525,3 +525,23 @@ def test_records_reaching_the_store_from_several_sources_are_stored_once(store, 
     [embedded] = logprov.store.load(product, store)
     assert embedded.records > 0
     assert _tables(store) == with_tool
+
+
+def test_notes_come_back_from_the_store_as_the_logs_give_them(store, tmp_path):
+    from logprov.notes import append_note
+
+    log = synthetic_log(tmp_path / "prov.log", 1, calls=2)
+    activity = next(r.data["activity_id"] for r in iter_records(str(log)) if "activity_id" in r.data)
+    session = next(r.data["session_id"] for r in iter_records(str(log)) if "session_id" in r.data)
+    append_note(str(log), activity, "checked by hand")
+    append_note(str(log), session, "calibration v2 {\"author\": \"me\"}")
+    logprov.store.load(log, store)
+    engine = connect(store)
+    try:
+        document = build_document(stored_records(engine))
+    finally:
+        engine.close()
+    expected = build_document(iter_records(str(log)))
+    assert _without_sessions(document) == _without_sessions(expected)
+    notes = {str(r) for r in expected.get_records() if "checked by hand" in str(r) or "calibration v2" in str(r)}
+    assert len(notes) >= 2 and notes <= _without_sessions(document)

@@ -129,3 +129,21 @@ def test_the_exit_code_of_a_ctapipe_activity_shows_beside_its_status_from_the_lo
         found.append(out)
         answers.append(found)
     assert answers[0] == answers[1]
+
+
+def test_a_search_by_note_answers_from_the_store_like_the_logs(store, tmp_path, capsys):
+    from logprov.notes import append_note
+    from logprov.reading.reader import iter_records
+
+    log = synthetic_log(tmp_path / "job.log", 1)
+    activity = next(r.data["activity_id"] for r in iter_records(str(log)) if "activity_id" in r.data)
+    append_note(str(log), activity, "Checked by hand")
+    assert run(capsys, "load", str(log), "--store", store, "-q")[0] == 0
+    from_logs = run(capsys, "search", str(log), "--note", "checked", "--no-index", "--json")
+    from_store = run(capsys, "search", "--store", store, "--note", "checked", "--json")
+    assert from_store == from_logs
+    assert from_logs[0] == 0 and activity in from_logs[1]
+    assert run(capsys, "search", "--store", store, "--note", "nowhere")[0] != 0
+    exported = tmp_path / "store.json"
+    assert run(capsys, "export", "--store", store, "-f", "json", "-o", str(exported))[0] == 0
+    assert "Checked by hand" in exported.read_text()
