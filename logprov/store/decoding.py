@@ -16,6 +16,7 @@ what was stored is whole batches, and the load goes on from there in one process
 from __future__ import annotations
 
 import hashlib
+import io
 import marshal
 import os
 import shutil
@@ -50,6 +51,10 @@ AHEAD = 2
 
 class LogLines:
     """The lines of ``[start, end)`` of a file, as decoded text, read a block at a time.
+
+    Lines end where the reader's text files end them (universal newlines: ``\\n``, ``\\r\\n``
+    or ``\\r``, each read as ``\\n``), not at the other line boundaries of `str.splitlines`
+    (``\\u2028``, ``\\x85``, …), which JSON strings in a record may hold as they are.
 
     Between two blocks, every line handed out so far has been read whole by the reader and
     its records taken by the writer: ``boundary(position)`` is called there, with the offset
@@ -90,7 +95,7 @@ class LogLines:
                 whole, pending = (block[:cut], block[cut:]) if cut else (block, b"")
                 self.hasher.update(whole)
                 self.position += len(whole)
-                yield from whole.decode("utf-8", "replace").splitlines(keepends=True)
+                yield from io.StringIO(whole.decode("utf-8", "replace"), newline=None)
                 if cut:
                     self.boundary(self.position)
 

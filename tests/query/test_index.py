@@ -298,3 +298,23 @@ def test_a_build_killed_midway_leaves_no_index_and_the_next_build_is_whole(tmp_p
             assert indexed.records == memory.records
             assert indexed.counts() == memory.counts()
     assert not [p for p in cache.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("beside", [False, True])
+def test_a_value_holding_a_unicode_line_separator_is_indexed_as_the_reader_reads_it(tmp_path, monkeypatch, beside):
+    monkeypatch.setattr(store_loader, "BESIDE_BYTES", 0 if beside else 1 << 62)
+    log = SyntheticLog()
+    session = log.session(1)
+    log.call(session, "split", parameters={"text": "one\u2028two\u2029three\x85four"})
+    log.message("a message with a carriage return\rin its middle")
+    log.call(session, "after")
+    path = tmp_path / "prov.log"
+    text = log.text().replace("\\u2028", "\u2028").replace("\\u2029", "\u2029").replace("\\u0085", "\x85")
+    path.write_bytes(text.encode("utf-8"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with logprov.query.open(path) as indexed, logprov.query.open(path, index=False) as memory:
+            assert [a.to_dict() for a in indexed.find_activities()] == [a.to_dict() for a in memory.find_activities()]
+            assert indexed.records == memory.records
+            [split] = indexed.find_activities(name="split")
+            assert split.parameters == {"text": "one\u2028two\u2029three\x85four"}
