@@ -159,9 +159,11 @@ class _SourceReader:
     max_payload: int
     max_depth: int
     line: int = field(default=0, init=False)
+    before: int = field(default=0, init=False)
 
     def records(self, stream: Iterable[str]) -> Iterator[ProvRecord]:
-        """Yield the records of ``stream`` that the selection keeps."""
+        """Yield the records of ``stream`` that the selection keeps; its lines are numbered from
+        its ``first_line`` attribute when it has one (a part of a log), else from 1."""
         name, selection, stats = self.name, self.selection, self.reporter.stats
         normalize = self.normalizer.normalize
         quick = quick_record
@@ -169,7 +171,9 @@ class _SourceReader:
         timed, sessions = selection.timed, selection.sessions
         limit = max_payload + LINE_SLACK
         lines = bounded_lines(stream, limit)
-        for number, line in enumerate(lines, 1):
+        first = getattr(stream, "first_line", 1)
+        self.line = self.before = first - 1
+        for number, line in enumerate(lines, first):
             self.line = number
             if len(line) >= limit and not line.endswith("\n"):
                 self._skip_long_line(line, lines, number, limit)
@@ -289,7 +293,9 @@ def iter_records(
     Parameters
     ----------
     sources : str, path, stream or list of those
-        Log files, glob patterns, ``.gz`` files, ``"-"`` for standard input, or open streams.
+        Log files, glob patterns, ``.gz`` files, ``"-"`` for standard input, or open streams
+        (a stream with a ``first_line`` attribute, the part of a log from that line on, has its
+        lines numbered from there).
     start, end : str or datetime, optional
         Keep records whose line timestamp lies in ``[start, end]``; naive times are local.
     sessions : iterable of str, optional
@@ -350,4 +356,4 @@ def _read_sources(
         except (OSError, EOFError, UnicodeDecodeError, zlib.error, MemoryError) as exc:
             reporter.problem(name, reader.line + 1, f"cannot read further: {str(exc) or type(exc).__name__}")
         finally:
-            stats.lines += reader.line
+            stats.lines += reader.line - reader.before

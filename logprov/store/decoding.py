@@ -58,13 +58,16 @@ class LogLines:
 
     Between two blocks, every line handed out so far has been read whole by the reader and
     its records taken by the writer: ``boundary(position)`` is called there, with the offset
-    the lines read end at, so that the loader can store a batch that ends on a line.
+    the lines read end at, so that the loader can store a batch that ends on a line. The
+    reader numbers the lines from ``first_line``, the number of the line at ``start``.
     """
 
     mode = "r"
 
-    def __init__(self, path: str, start: int, end: int, hasher: Any, boundary: Any, block: int = BLOCK) -> None:
+    def __init__(self, path: str, start: int, end: int, hasher: Any, boundary: Any, block: int = BLOCK,
+                 first_line: int = 1) -> None:
         self.name = path
+        self.first_line = first_line
         self.block = block
         self.start = start
         self.position = start

@@ -87,9 +87,12 @@ class Loaded:
     state: str
 
 
-def _digest(path: str, end: int) -> Any:
-    """Return a BLAKE2b hasher fed with the first ``end`` bytes of ``path``."""
+def _digest(path: str, end: int) -> tuple[Any, int]:
+    """Return a BLAKE2b hasher fed with the first ``end`` bytes of ``path``, and the number of
+    lines they end, as the reader counts them (``\\n``, ``\\r\\n`` or ``\\r`` ends a line)."""
     hasher = hashlib.blake2b(digest_size=20)
+    lines = 0
+    after_return = False
     with open(path, "rb") as stream:
         left = end
         while left > 0:
@@ -97,15 +100,19 @@ def _digest(path: str, end: int) -> Any:
             if not block:
                 break
             hasher.update(block)
+            lines += block.count(b"\n")
+            if after_return or b"\r" in block:
+                lines += block.count(b"\r") - block.count(b"\r\n") - (after_return and block[:1] == b"\n")
+                after_return = block[-1:] == b"\r"
             left -= len(block)
-    return hasher
+    return hasher, lines
 
 
 def source_key(log: LogFile) -> Optional[str]:
     """Return the key of ``log`` in a store: the digest of its first line (of the whole file
     when it can only be read whole), or None when it has no complete line yet."""
     if log.compressed:
-        return "whole:" + _digest(log.path, os.path.getsize(log.path)).hexdigest()
+        return "whole:" + _digest(log.path, os.path.getsize(log.path))[0].hexdigest()
     hasher = hashlib.blake2b(digest_size=20)
     with open(log.path, "rb") as stream:
         while True:
@@ -132,8 +139,9 @@ class _SourceLoad:
     """One pass over one source: reads its new lines and commits them batch by batch."""
 
     def __init__(self, engine: Engine, writer: StoreWriter, log: LogFile, key: str, info: os.stat_result,
-                 start: int, end: int, hasher: Any, batch_bytes: int, what: str) -> None:
+                 start: int, end: int, hasher: Any, batch_bytes: int, what: str, first_line: int = 1) -> None:
         self.engine = engine
+        self.first_line = first_line
         self.what = what
         self.writer = writer
         self.log = log
@@ -189,7 +197,7 @@ class _SourceLoad:
             sizes = [log.size]
         else:
             lines = LogLines(log.path, self.committed, self.end, self.hasher, self.boundary,
-                             min(_BLOCK, self.batch_bytes))
+                             min(_BLOCK, self.batch_bytes), self.first_line)
             records = iter_records(lines, stats=stats)
             sizes = [self.end - self.committed]
         if progress is not None:
@@ -276,11 +284,12 @@ def _load_locked(engine: Engine, log: LogFile, key: str, progress: Optional[Prog
             return Loaded(log.path, key, 0, "unchanged")
         hasher = hashlib.blake2b(digest_size=20)
         hasher.update(key.encode())
+        lines = 0
     else:
         end = last_line_end(log.path, info.st_size)
         if end < offset:
             raise SourceChanged(f"{log.path} is shorter than when it was loaded ({end} < {offset} bytes)")
-        hasher = _digest(log.path, offset)
+        hasher, lines = _digest(log.path, offset)
         if offset and hasher.hexdigest() != digest:
             raise SourceChanged(f"the content of {log.path} changed since it was loaded (its first {offset} "
                                 "bytes differ)")
@@ -291,7 +300,7 @@ def _load_locked(engine: Engine, log: LogFile, key: str, progress: Optional[Prog
                 _touch(engine, log, key, info)
             return Loaded(log.path, key, 0, "unchanged" if rows else "empty")
     writer = StoreWriter(engine, appending=appending or bool(offset))
-    load = _SourceLoad(engine, writer, log, key, info, offset, end, hasher, batch_bytes, what)
+    load = _SourceLoad(engine, writer, log, key, info, offset, end, hasher, batch_bytes, what, lines + 1)
     if beside and _read_beside(log, offset, end, writer.appending):
         load.run_beside(progress)
     else:

@@ -14,7 +14,7 @@ import logprov.query
 import logprov.store
 from logprov.model import build_document
 from logprov.model.sessions import SESSION_TYPE
-from logprov.reading.reader import iter_records
+from logprov.reading.reader import LogReadWarning, iter_records
 from logprov.store import SourceChanged, StoreError
 from logprov.store.engines import connect, glob_posix
 from logprov.store.location import parse_location, redact
@@ -245,6 +245,22 @@ def test_loading_twice_adds_nothing_and_a_grown_log_loads_its_new_lines(store, t
     log.rename(rotated)
     [renamed] = logprov.store.load(rotated, store)
     assert renamed.records == 0 and stored_rows(store) == expected_rows([rotated])
+
+
+def test_the_new_lines_of_a_grown_log_are_loaded_with_their_line_numbers(store, tmp_path):
+    log = synthetic_log(tmp_path / "prov.log", 1, calls=2)
+    with open(log, "a", newline="") as stream:
+        stream.write("INFO x a carriage return\rends a line\nINFO x and so does this\r\n")
+    logprov.store.load(log, store)
+    with open(log, "a") as stream:
+        stream.write("INFO x _PROV_ garbled\n")
+    with pytest.warns(LogReadWarning) as caught:
+        logprov.store.load(log, store)
+    with pytest.warns(LogReadWarning) as read:
+        list(iter_records(str(log)))
+    last = len(log.read_bytes().replace(b"\r\n", b"\n").replace(b"\r", b"\n").splitlines())
+    assert [str(w.message) for w in caught] == [str(w.message) for w in read] == [
+        f"{log}:{last}: skipped: no timestamp between _PROV_ markers"]
 
 
 def test_a_rewritten_log_is_detected_by_its_content(store, tmp_path):
