@@ -10,6 +10,10 @@ by growing, or that cannot be read (a damaged file) is rebuilt, with one `IndexW
 The index file itself is checked too: beside it, ``<index>.checked`` holds its device,
 inode, size and times as logprov last wrote or checked it. An index changed since then by
 anything else is checked by SQLite (``PRAGMA quick_check``) before it is used.
+
+The index keeps the lines of each file that could not be read (their number, and the first
+ones with their reasons, see `logprov.store.loader`): every use of it warns about them
+(`LogReadWarning`) as a read of the logs does, whether it read them now or long ago.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ import socket
 import sqlite3
 import warnings
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
+from ..reading.results import DEFAULT_MAX_WARNINGS, LogReadWarning, ReadStats, Reporter
 from ..store.engines import SQLiteEngine, StoreError
-from ..store.loader import SourceChanged, load_files
+from ..store.loader import Loaded, SourceChanged, load_files, skipped_lines
 from ..store.location import StoreLocation
 from ..store.schema import SCHEMA_VERSION, prepare, stored_version
 from .progress import Progress
@@ -98,8 +103,8 @@ def _check_file(connection: sqlite3.Connection, path: Path) -> None:
 
 
 def _matching(engine: SQLiteEngine, files: Sequence[LogFile], progress: Optional[Progress],
-              fresh: bool = False) -> None:
-    """Bring the index up to date with ``files``.
+              fresh: bool = False) -> list[Loaded]:
+    """Bring the index up to date with ``files`` and return what was done with each.
 
     Raises
     ------
@@ -122,6 +127,7 @@ def _matching(engine: SQLiteEngine, files: Sequence[LogFile], progress: Optional
     stored = {row[0] for row in engine.rows("SELECT src_key FROM source")}
     if stored != keys:
         raise IndexMismatch("it was made for other files")
+    return loaded
 
 
 def _running(pid: int) -> bool:
@@ -174,8 +180,10 @@ def _build(files: Sequence[LogFile], path: Path, progress: Optional[Progress]) -
 
 
 def open_index(files: Sequence[LogFile], directory: Optional[Path] = None,
-               progress: Optional[Progress] = None) -> SQLiteEngine:
-    """Return the up-to-date index of ``files``, building or extending it as needed.
+               progress: Optional[Progress] = None, names: Optional[Sequence[str]] = None) -> SQLiteEngine:
+    """Return the up-to-date index of ``files``, building or extending it as needed, and warn
+    about the lines of the files that could not be read as `logprov.reading.reader.iter_records`
+    reading them in one pass warns (`LogReadWarning`).
 
     Parameters
     ----------
@@ -185,6 +193,9 @@ def open_index(files: Sequence[LogFile], directory: Optional[Path] = None,
         Folder of the indexes (default: `cache_dir`).
     progress : Progress, optional
         Shows progress while logs are read.
+    names : sequence of str, optional
+        The names of the files in the warnings, as the reader names them (the paths as given);
+        default their absolute paths.
 
     Raises
     ------
@@ -192,25 +203,49 @@ def open_index(files: Sequence[LogFile], directory: Optional[Path] = None,
         If the index cannot be written.
     """
     path = index_path(files, directory)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=LogReadWarning)
+        engine, skipped = _open_index(files, path, progress)
+    _warn_skipped(zip(names if names is not None else [f.path for f in files], skipped))
+    return engine
+
+
+def _warn_skipped(sources: Iterable[tuple[str, tuple[int, list[tuple[int, str]]]]]) -> None:
+    """Warn about the unreadable lines of ``sources`` as one read of them warns: ``(name,
+    (skipped, problems))`` pairs in reading order, with the number of lines skipped in each and
+    ``(line, reason)`` of the first ones (see `logprov.store.loader.skipped_lines`)."""
+    reporter = Reporter(ReadStats(), False, DEFAULT_MAX_WARNINGS)
+    for name, (count, problems) in sources:
+        for line, reason in problems:
+            reporter.problem(name, line, reason)
+        reporter.stats.skipped += count - len(problems)
+    reporter.summary()
+
+
+def _open_index(files: Sequence[LogFile], path: Path,
+                progress: Optional[Progress]) -> tuple[SQLiteEngine, list[tuple[int, list[tuple[int, str]]]]]:
+    """Return the up-to-date index ``path`` of ``files``, and the lines of each file it could
+    not read (see `logprov.store.loader.skipped_lines`)."""
     for attempt in range(3):
         if path.exists():
             engine = SQLiteEngine(StoreLocation("sqlite", str(path)), shared=False)
             try:
                 _check_file(engine.connection, path)
                 before = _index_identity(path)
-                _matching(engine, files, progress)
+                loaded = _matching(engine, files, progress)
+                skipped = [skipped_lines(engine, found.key, log) for found, log in zip(loaded, files)]
                 if _index_identity(path) != before:
                     _mark_checked(path)
-                return engine
+                return engine, skipped
             except IndexMismatch as exc:
                 engine.close()
                 if attempt == 0:
                     warnings.warn(f"the index {path} does not match the logs: {exc}; rebuilding it",
-                                  IndexWarning, stacklevel=3)
+                                  IndexWarning, stacklevel=4)
             except sqlite3.DatabaseError as exc:
                 engine.close()
                 if attempt == 0:
                     warnings.warn(f"the index {path} cannot be read ({exc}); rebuilding it",
-                                  IndexWarning, stacklevel=3)
+                                  IndexWarning, stacklevel=4)
         _build(files, path, progress)
     raise sqlite3.DatabaseError(f"cannot open the index {path}")

@@ -24,7 +24,7 @@ from .lineage import walk
 from .memory import MemoryGraph
 from .model import Activity, Entity, Lineage, Match, Matches, Session
 from .progress import Progress, source_sizes, track
-from ..reading.sources import STDIN, LogFile, resolve
+from ..reading.sources import STDIN, LogFile, resolve, resolve_paths
 from .window import Window, utc_text
 
 __all__ = ["Provenance", "QueryError", "NotFound", "IndexWarning", "open"]
@@ -373,7 +373,8 @@ def open(
     index : bool
         Use the index of these logs, building or extending it as needed (see
         `logprov.query.cache`); without one, or for standard input and streams, the logs are
-        read into memory.
+        read into memory. Either way, the lines of the logs that could not be read are
+        warned about (`LogReadWarning`) as reading the logs warns about them.
     cache : str or path, optional
         Folder of the indexes (default ``$LOGPROV_CACHE`` or ``~/.cache/logprov``).
     progress : Progress, optional
@@ -408,12 +409,13 @@ def open(
         sources = [sources]
     sources = list(sources)
     streams = [source for source in sources if hasattr(source, "read")]
-    files = resolve([source for source in sources if not hasattr(source, "read")])
+    paths = resolve_paths([source for source in sources if not hasattr(source, "read")])
+    files = resolve(paths)
     logs = [f for f in files if isinstance(f, LogFile)]
     if index and logs and not streams and STDIN not in files:
         folder = Path(cache) if cache is not None else None
         try:
-            connection = open_index(logs, folder, progress)
+            connection = open_index(logs, folder, progress, paths)
         except (OSError, sqlite3.Error, StoreError) as exc:
             warnings.warn(f"cannot use an index ({exc}); reading the logs instead", IndexWarning, stacklevel=2)
         else:

@@ -59,7 +59,8 @@ class LogLines:
     Between two blocks, every line handed out so far has been read whole by the reader and
     its records taken by the writer: ``boundary(position)`` is called there, with the offset
     the lines read end at, so that the loader can store a batch that ends on a line. The
-    reader numbers the lines from ``first_line``, the number of the line at ``start``.
+    reader numbers the lines from ``first_line``, the number of the line at ``start``;
+    ``lines`` counts the whole lines handed out.
     """
 
     mode = "r"
@@ -68,6 +69,7 @@ class LogLines:
                  first_line: int = 1) -> None:
         self.name = path
         self.first_line = first_line
+        self.lines = 0
         self.block = block
         self.start = start
         self.position = start
@@ -98,7 +100,9 @@ class LogLines:
                 whole, pending = (block[:cut], block[cut:]) if cut else (block, b"")
                 self.hasher.update(whole)
                 self.position += len(whole)
-                yield from io.StringIO(whole.decode("utf-8", "replace"), newline=None)
+                found = io.StringIO(whole.decode("utf-8", "replace"), newline=None).readlines()
+                self.lines += len(found) - (not found[-1].endswith("\n"))
+                yield from found
                 if cut:
                     self.boundary(self.position)
 
@@ -125,6 +129,12 @@ class Batch:
         The writer's rows (see `StoreWriter.take_pending`).
     final : bool
         The last batch: the log was read up to its end.
+    lines : int
+        Lines up to ``position``.
+    skipped : int
+        Lines that could not be read so far.
+    problems : list of (str, int, str)
+        ``(source, line, reason)`` of the lines skipped in this batch that `ReadStats` kept.
     """
 
     position: int
@@ -133,6 +143,9 @@ class Batch:
     legacy: bool
     pending: dict
     final: bool
+    lines: int
+    skipped: int
+    problems: list
 
 
 def decode_batches(path: str, end: int, batch_bytes: int, folder: str, out: IO[bytes], acks: IO[bytes]) -> None:
@@ -140,8 +153,9 @@ def decode_batches(path: str, end: int, batch_bytes: int, folder: str, out: IO[b
     boundary (batches of ``batch_bytes`` of log, smaller at both ends: `EDGE_BATCH`).
 
     Batch ``n`` is written to the file ``n`` of ``folder`` as one `marshal` frame (the warnings
-    of the read in it), then its number is written to ``out``; at most `AHEAD` batches wait
-    unread: the next waits for a byte on ``acks`` (the end of ``acks`` stops the read).
+    of the read and the lines it skipped in it), then its number is written to ``out``; at most
+    `AHEAD` batches wait unread: the next waits for a byte on ``acks`` (the end of ``acks``
+    stops the read).
     """
     from ..query.facts import FactReader
     from .writer import StoreWriter
@@ -149,7 +163,7 @@ def decode_batches(path: str, end: int, batch_bytes: int, folder: str, out: IO[b
     writer = StoreWriter(None, appending=False)
     stats = ReadStats()
     hasher = hashlib.blake2b(digest_size=20)
-    state = {"committed": 0, "legacy": False, "sent": 0}
+    state = {"committed": 0, "legacy": False, "sent": 0, "problems": 0}
     caught: list = []
 
     def emit(position: int, final: bool) -> None:
@@ -158,9 +172,12 @@ def decode_batches(path: str, end: int, batch_bytes: int, folder: str, out: IO[b
         number = state["sent"]
         if number >= AHEAD and not acks.read(1):
             raise SystemExit("the loading process stopped")
+        problems = stats.problems[state["problems"]:]
+        state["problems"] = len(stats.problems)
         with open(os.path.join(folder, str(number)), "wb") as stream:
             stream.write(marshal.dumps((position, hasher.hexdigest(), stats.records, state["legacy"],
-                                        writer.take_pending(), final, found)))
+                                        writer.take_pending(), final, found, lines.lines, stats.skipped,
+                                        problems)))
         out.write(number.to_bytes(8, "little"))
         out.flush()
         state["committed"] = position
@@ -252,7 +269,8 @@ class DecodingWorker:
                 number = int.from_bytes(_read_exactly(process.stdout, 8), "little")
                 frame = os.path.join(self.folder, str(number))
                 with open(frame, "rb") as stream:
-                    position, digest, records, legacy, pending, final, found = marshal.loads(stream.read())
+                    (position, digest, records, legacy, pending, final, found, lines, skipped,
+                     problems) = marshal.loads(stream.read())
                 os.unlink(frame)
                 if not final:
                     self._acknowledge()
@@ -260,7 +278,7 @@ class DecodingWorker:
                 raise DecodingFailed(f"the second process stopped early: {self._failure(exc)}") from None
             for name, message in found:
                 warnings.warn(message, _warning_class(name), stacklevel=2)
-            yield Batch(position, digest, records, legacy, pending, final)
+            yield Batch(position, digest, records, legacy, pending, final, lines, skipped, problems)
             if final:
                 return
 

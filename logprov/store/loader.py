@@ -14,7 +14,9 @@ matches, only what follows is read; when it does not, the file was edited or rep
 `SourceChanged` is raised with nothing loaded from it.
 
 Rows are written in batches of about `BATCH_BYTES` of log, each in one transaction that also
-moves the source's end and digest: a loader killed mid-batch leaves the store as it was
+moves the source's end and digest, and adds the lines of the batch that could not be read to
+the source's count of them (the first `KEPT_PROBLEMS` with their line and reason, which
+`skipped_lines` gives back): a loader killed mid-batch leaves the store as it was
 after the last whole batch, and the next run goes on from there. Loaders of one source take
 turns (a per-source lock: an advisory lock in PostgreSQL, a byte-range lock on a file beside
 an SQLite store); each transaction checks that the source's end is still the one it started
@@ -24,14 +26,17 @@ from, so two loaders can never store the same lines twice.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import socket
 import time
+import warnings
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Optional, Sequence
+from typing import IO, Any, Iterable, Iterator, Optional, Sequence
 
 from ..errors import LogprovError
 from ..reading.reader import ProvRecord, ReadStats, iter_records
+from ..reading.results import DEFAULT_MAX_WARNINGS, LogReadWarning
 from ..query.facts import FactReader
 from ..query.progress import Progress, track
 from ..reading.sources import STDIN, LogFile, last_line_end, resolve
@@ -41,7 +46,8 @@ from .engines import Engine
 from .schema import create_indexes
 from .writer import StoreWriter
 
-__all__ = ["SourceChanged", "Loaded", "load_files", "source_key", "BATCH_BYTES", "SETTLE_SECONDS"]
+__all__ = ["SourceChanged", "Loaded", "load_files", "source_key", "skipped_lines", "BATCH_BYTES", "SETTLE_SECONDS",
+           "KEPT_PROBLEMS"]
 
 #: Bytes of log whose rows are written in one transaction.
 BATCH_BYTES = 16 << 20
@@ -52,6 +58,8 @@ SETTLE_SECONDS = 2.0
 #: Bytes of new log from which a new source is read by a second process (see
 #: `logprov.store.decoding`) while this one writes, when the machine has two cores or more.
 BESIDE_BYTES = 32 << 20
+#: Unreadable lines of a source kept with their line and reason: those a read of it warns about.
+KEPT_PROBLEMS = DEFAULT_MAX_WARNINGS
 _BLOCK = BLOCK
 _SOURCE_COLUMNS = ("src_path", "src_host", "src_dev", "src_ino", "src_size", "src_mtime", "src_ctime")
 
@@ -142,6 +150,7 @@ class _SourceLoad:
                  start: int, end: int, hasher: Any, batch_bytes: int, what: str, first_line: int = 1) -> None:
         self.engine = engine
         self.first_line = first_line
+        self.reading: Optional[LogLines] = None
         self.what = what
         self.writer = writer
         self.log = log
@@ -152,29 +161,47 @@ class _SourceLoad:
         self.hasher = hasher
         self.batch_bytes = batch_bytes
         self.records = 0
+        self.skipped = 0
+        self.problems = 0
         self.legacy = False
         self.stats = ReadStats()
 
-    def commit(self, offset: int, digest: str, final: bool) -> None:
-        """Store the rows kept so far, with the source's new end, in one transaction."""
+    def commit(self, offset: int, digest: str, final: bool, lines: int) -> None:
+        """Store the rows kept so far, with the source's new end (after its line ``lines``) and
+        the lines it could not read, in one transaction."""
         engine = self.engine
         with engine.transaction():
             engine.run("INSERT INTO source (src_key, src_offset) VALUES (?, 0) ON CONFLICT (src_key) DO NOTHING",
                        (self.key,))
-            row = engine.rows("SELECT src_offset FROM source WHERE src_key = ?", (self.key,))
+            row = engine.rows("SELECT src_offset, src_skipped FROM source WHERE src_key = ?", (self.key,))
             if row[0][0] != self.committed:
                 raise _Moved()
             self.writer.flush()
+            skipped = self._store_problems(row[0][1])
             stat = _stat_row(self.log, self.info, final)
             engine.run(
                 f"UPDATE source SET {', '.join(c + ' = ?' for c in _SOURCE_COLUMNS)}, src_offset = ?, "
                 "src_digest = ?, src_legacy = CASE WHEN src_legacy = 1 OR ? = 1 THEN 1 ELSE 0 END, "
-                "src_records = src_records + ?, src_loaded = ? WHERE src_key = ?",
-                (*stat, offset, digest, int(self.legacy), self.stats.records - self.records, utc_text(_now()),
-                 self.key),
+                "src_records = src_records + ?, src_skipped = ?, src_lines = ?, src_loaded = ? WHERE src_key = ?",
+                (*stat, offset, digest, int(self.legacy), self.stats.records - self.records, skipped, lines,
+                 utc_text(_now()), self.key),
             )
         self.committed = offset
         self.records = self.stats.records
+        self.skipped = self.stats.skipped
+        self.problems = len(self.stats.problems)
+
+    def _store_problems(self, skipped: int) -> int:
+        """Keep the lines skipped since the last commit (inside its transaction), the first
+        `KEPT_PROBLEMS` of the source with their reasons, and return the source's new count of
+        skipped lines (``skipped`` before)."""
+        engine = self.engine
+        new = self.stats.problems[self.problems:]
+        if new:
+            kept = engine.rows("SELECT count(*) FROM source_problem WHERE sp_src_key = ?", (self.key,))[0][0]
+            engine.append("source_problem", ("sp_src_key", "sp_line", "sp_reason"),
+                          [(self.key, line, reason) for _, line, reason in new[:max(0, KEPT_PROBLEMS - kept)]])
+        return skipped + self.stats.skipped - self.skipped
 
     def _noted(self, records: Iterable[ProvRecord]) -> Iterator[ProvRecord]:
         for record in records:
@@ -185,7 +212,8 @@ class _SourceLoad:
     def boundary(self, position: int) -> None:
         """Store what was read when a batch is large enough (called between two blocks)."""
         if position - self.committed >= self.batch_bytes:
-            self.commit(position, self.hasher.hexdigest(), False)
+            assert self.reading is not None
+            self.commit(position, self.hasher.hexdigest(), False, self.first_line - 1 + self.reading.lines)
 
     def run(self, progress: Optional[Progress]) -> None:
         """Read ``[start, end)`` of the source and commit it."""
@@ -196,14 +224,17 @@ class _SourceLoad:
             records = iter_records(log.path, stats=stats)
             sizes = [log.size]
         else:
-            lines = LogLines(log.path, self.committed, self.end, self.hasher, self.boundary,
-                             min(_BLOCK, self.batch_bytes), self.first_line)
+            lines = self.reading = LogLines(log.path, self.committed, self.end, self.hasher, self.boundary,
+                                            min(_BLOCK, self.batch_bytes), self.first_line)
             records = iter_records(lines, stats=stats)
             sizes = [self.end - self.committed]
         if progress is not None:
             records = track(records, progress, self.what, {}, stats, sizes)
         FactReader(self.writer).add_all(self._noted(records))
-        self.commit(self.end if lines is None else lines.position, self.hasher.hexdigest(), True)
+        if lines is None:
+            self.commit(self.end, self.hasher.hexdigest(), True, stats.lines)
+        else:
+            self.commit(lines.position, self.hasher.hexdigest(), True, self.first_line - 1 + lines.lines)
 
     def run_beside(self, progress: Optional[Progress]) -> None:
         """Store the batches a second process reads from the start of the source to its end.
@@ -219,7 +250,9 @@ class _SourceLoad:
                     self.writer.put_pending(batch.pending)
                     self.legacy = self.legacy or batch.legacy
                     self.stats.records = batch.records
-                    self.commit(batch.position, batch.digest, batch.final)
+                    self.stats.skipped = batch.skipped
+                    self.stats.problems.extend(batch.problems)
+                    self.commit(batch.position, batch.digest, batch.final, batch.lines)
                     if progress is not None:
                         progress.update(self.what, self.log.path, batch.records, batch.position, self.end)
         finally:
@@ -364,3 +397,46 @@ def load_files(engine: Engine, files: Sequence[LogFile], progress: Optional[Prog
     if sum(found.records for found in done) >= ANALYZE_RECORDS:
         engine.refresh_statistics()
     return done
+
+
+def skipped_lines(engine: Engine, key: Optional[str],
+                  log: Optional[LogFile] = None) -> tuple[int, list[tuple[int, str]]]:
+    """Return how many lines of source ``key`` could not be read, and ``(line, reason)`` of the
+    first of them (`KEPT_PROBLEMS` at most), in line order.
+
+    With ``log``, the file of the source, what follows its last whole line is read from it, and
+    counted too: a last line cut short, which the store holds nothing of until it ends (all of
+    a file without a whole line, whose ``key`` is None).
+    """
+    rows = [] if key is None else engine.rows(
+        "SELECT src_skipped, src_offset, src_lines FROM source WHERE src_key = ?", (key,))
+    skipped, offset, lines = rows[0] if rows else (0, 0, 0)
+    problems = [] if not rows else [(int(line), str(reason)) for line, reason in engine.rows(
+        "SELECT sp_line, sp_reason FROM source_problem WHERE sp_src_key = ? ORDER BY sp_line", (key,))]
+    if log is not None and not log.compressed and lines is not None and os.path.getsize(log.path) > offset:
+        tail = _tail_problems(log.path, offset, lines + 1)
+        skipped += tail.skipped
+        room = max(0, KEPT_PROBLEMS - len(problems))
+        problems.extend((line, reason) for _, line, reason in tail.problems[:room])
+    return int(skipped), problems
+
+
+class _Tail(io.TextIOWrapper):
+    """The text of a log from an offset on, its lines numbered from ``first_line`` by the reader."""
+
+    def __init__(self, buffer: IO[bytes], first_line: int) -> None:
+        super().__init__(buffer, encoding="utf-8", errors="replace")
+        self.first_line = first_line
+
+
+def _tail_problems(path: str, offset: int, first_line: int) -> ReadStats:
+    """Read ``path`` from ``offset`` (the end of its line ``first_line - 1``) and return what
+    the reader skipped, warning about nothing."""
+    stats = ReadStats()
+    with open(path, "rb") as raw:
+        raw.seek(offset)
+        with _Tail(raw, first_line) as stream, warnings.catch_warnings():
+            warnings.simplefilter("ignore", LogReadWarning)
+            for _ in iter_records(stream, stats=stats):
+                pass
+    return stats

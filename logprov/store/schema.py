@@ -23,7 +23,7 @@ from .engines import Engine, StoreError, lock_number
 __all__ = ["SCHEMA_VERSION", "ddl", "statements", "stored_version", "prepare", "create_indexes"]
 
 #: The version of the schema this logprov writes and reads.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def ddl(dialect: str, version: int) -> str:

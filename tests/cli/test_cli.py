@@ -363,6 +363,22 @@ def test_unreadable_lines_are_one_line_warnings(capsys, two_sessions):
     assert warning.startswith("logprov: warning: ") and "skipped" in warning
 
 
+def test_every_query_of_an_index_warns_about_the_unreadable_lines_as_reading_the_logs_does(
+        capsys, monkeypatch, two_sessions):
+    monkeypatch.chdir(two_sessions.log.parent)
+    log = two_sessions.log.name
+    lines = two_sessions.log.read_text().splitlines(keepends=True)
+    lines.insert(3, 'INFO _PROV_2026-11-22T10:00:00+00:00_PROV_{"activity_id": "cut short\n')
+    lines.insert(7, "INFO _PROV_ garbled\n")
+    two_sessions.log.write_text("".join(lines))
+    for command in ("search", "sessions"):
+        found = [run(capsys, command, log, *options)[2] for options in ((), (), ("--no-index",))]
+        assert found[0] == found[1] == found[2], command
+        assert found[0].splitlines() == [f"logprov: warning: {log}:4: skipped: cannot decode payload (not JSON: "
+                                         "Unterminated string starting at: line 1 column 17 (char 16))",
+                                         f"logprov: warning: {log}:8: skipped: no timestamp between _PROV_ markers"]
+
+
 def test_installed_script(two_sessions, cache):
     script = shutil.which("logprov", path=os.path.dirname(sys.executable)) or shutil.which("logprov")
     assert script is not None, "the logprov console script is not installed"

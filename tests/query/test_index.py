@@ -14,6 +14,7 @@ import pytest
 
 import logprov.query
 from logprov.query import IndexWarning
+from logprov.reading.reader import LogReadWarning
 from logprov.query import cache as index_cache
 from logprov.store import loader as store_loader
 from logs import SyntheticLog, value_entity
@@ -216,7 +217,7 @@ def index_rows(path: Path) -> dict:
         found = {table: connection.execute(f"SELECT * FROM {table}").fetchall() for table in tables
                  if table != "source"}
         found["source"] = connection.execute("SELECT src_key, src_path, src_offset, src_digest, src_legacy, "
-                                             "src_records FROM source").fetchall()
+                                             "src_records, src_skipped, src_lines FROM source").fetchall()
         found["schema"] = sorted(connection.execute("SELECT type, name, sql FROM sqlite_master").fetchall(),
                                  key=repr)
         return found
@@ -318,3 +319,127 @@ def test_a_value_holding_a_unicode_line_separator_is_indexed_as_the_reader_reads
             assert indexed.records == memory.records
             [split] = indexed.find_activities(name="split")
             assert split.parameters == {"text": "one\u2028two\u2029three\x85four"}
+
+
+#: Lines a log can hold that the reader skips: a record cut short, a record whose timestamp
+#: is missing, a record cut short with the next one appended to it.
+DAMAGED = (
+    'INFO x _PROV_2026-11-22T10:00:00+00:00_PROV_{"activity_id": "cut',
+    "INFO x _PROV_ garbled",
+    'INFO x _PROV_2026-11-22T10:00:00+00:00_PROV_{"activity_id": "c'
+    '_PROV_2026-11-22T10:00:01+00:00_PROV_{"session_id": "s"}',
+)
+
+
+def damaged_log(path: Path, names: list[str], every: int, session: int = 1) -> Path:
+    """A log of a session ``session`` running ``names``, with a damaged line after every
+    ``every`` of its lines."""
+    log = SyntheticLog()
+    started = log.session(session)
+    for name in names:
+        log.call(started, name, generated=[(value_entity(started, name, 1), "out")])
+    out = []
+    for number, line in enumerate(log.lines, 1):
+        out.append(line + "\n")
+        if number % every == 0:
+            out.append(DAMAGED[(number // every) % len(DAMAGED)] + "\n")
+    path.write_text("".join(out))
+    return path
+
+
+def read_warnings(sources, **options) -> list[str]:
+    """The `LogReadWarning` messages of a query of ``sources``, in order."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with logprov.query.open(sources, **options) as provenance:
+            provenance.counts()
+    return [str(w.message) for w in caught if issubclass(w.category, LogReadWarning)]
+
+
+@pytest.mark.parametrize("beside", [False, True])
+@pytest.mark.parametrize("order", [1, -1])
+def test_every_use_of_an_index_warns_about_the_skipped_lines_as_a_read_of_the_logs_does(
+        tmp_path, monkeypatch, settled, beside, order):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(store_loader, "BESIDE_BYTES", 0 if beside else 1 << 62)
+    monkeypatch.setattr(store_loader, "BATCH_BYTES", 2000)
+    many = damaged_log(Path("many.log"), [f"step_{n:02d}" for n in range(12)], 2)
+    few = damaged_log(Path("few.log"), ["alpha", "beta"], 3, session=2)
+    logs = [str(many), str(few)][::order]
+    damaged = [sum(line in DAMAGED for line in Path(log).read_text().splitlines()) for log in logs]
+    expected = read_warnings(logs, index=False)
+    assert len(expected) == 11 and expected[-1].startswith(
+        f"{sum(damaged) - 10} more unreadable provenance lines skipped ({sum(damaged)} in all)")
+    first = min(10, damaged[0])
+    assert [text.split(":")[0] for text in expected[:-1]] == [logs[0]] * first + [logs[1]] * (10 - first)
+    assert read_warnings(logs) == expected
+    assert read_warnings(logs) == expected
+    assert read_warnings(few) == read_warnings(few, index=False)
+
+
+def test_a_damaged_line_appended_to_an_indexed_log_adds_its_warning(tmp_path, monkeypatch, settled):
+    monkeypatch.chdir(tmp_path)
+    log = damaged_log(Path("prov.log"), ["first", "second"], 4)
+    first = read_warnings(log)
+    assert first and len(first) < 10
+    grown = SyntheticLog()
+    grown.clock = 10_000
+    grown.counter = 10_000
+    session = grown.session(2)
+    grown.call(session, "third", generated=[(value_entity(session, "w", 1), "out")])
+    grown.raw(DAMAGED[1])
+    grown.call(session, "fourth")
+    lines = len(log.read_text().splitlines())
+    with open(log, "a") as stream:
+        stream.write(grown.text())
+    found = read_warnings(log)
+    assert found == read_warnings(log, index=False) == read_warnings(log)
+    assert found[:-1] == first
+    assert found[-1].startswith(f"prov.log:{lines + grown.lines.index(DAMAGED[1]) + 1}: skipped: no timestamp")
+
+
+def test_a_rebuilt_index_warns_about_the_damaged_lines_of_the_log_only(tmp_path):
+    log = damaged_log(tmp_path / "prov.log", ["first", "second", "third"], 4)
+    before = read_warnings(log)
+    assert len(before) >= 2 and read_warnings(log) == before
+
+    def repair(count: int) -> None:
+        lines = log.read_text().splitlines(keepends=True)
+        for position in [n for n, line in enumerate(lines) if line.rstrip("\n") in DAMAGED][:count]:
+            lines[position] = "INFO x a message\n"
+        log.write_text("".join(lines))
+
+    repair(1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with logprov.query.open(log) as provenance:
+            provenance.counts()
+    assert any("rebuilding it" in text for text in index_warnings(caught))
+    left = [str(w.message) for w in caught if issubclass(w.category, LogReadWarning)]
+    assert left == before[1:] == read_warnings(log, index=False) == read_warnings(log)
+    repair(len(before))
+    assert read_warnings(log) == read_warnings(log, index=False) == []
+
+
+def test_a_last_line_cut_short_is_warned_about_by_every_use_of_the_index(tmp_path, monkeypatch, settled):
+    monkeypatch.chdir(tmp_path)
+    log = write_log(Path("prov.log"), ["first", "second"])
+    with open(log, "a") as stream:
+        stream.write(DAMAGED[0])
+    cut = read_warnings(log, index=False)
+    assert len(cut) == 1 and "skipped: last line cut short (no end of line)" in cut[0]
+    assert read_warnings(log) == cut == read_warnings(log)
+    only = Path("only.log")
+    only.write_text(DAMAGED[0])
+    reason = cut[0].split(": skipped: ", 1)[1]
+    assert read_warnings([log, only]) == read_warnings([log, only], index=False) == [
+        cut[0], f"only.log:1: skipped: {reason}"]
+    grown = SyntheticLog()
+    grown.clock = 10_000
+    grown.counter = 10_000
+    grown.call(grown.session(2), "third")
+    with open(log, "a") as stream:
+        stream.write("\n" + grown.text())
+    [ended] = read_warnings(log)
+    assert ended.startswith(cut[0].split(" skipped")[0]) and "cut short" not in ended
+    assert read_warnings(log) == read_warnings(log, index=False) == [ended]

@@ -100,8 +100,8 @@ def test_a_version_1_store_migrates_and_keeps_what_it_held(store, tmp_path):
             engine.script(ddl(engine.dialect, 1))
             engine.run("INSERT INTO store_meta (meta_key, meta_value) VALUES ('schema', '1')")
         assert stored_version(engine) == 1
-        assert prepare(engine) == SCHEMA_VERSION == 3
-        assert stored_version(engine) == 3
+        assert prepare(engine) == SCHEMA_VERSION == 4
+        assert stored_version(engine) == 4
     finally:
         engine.close()
     logprov.store.load([first, second], store)
@@ -179,7 +179,7 @@ def test_a_version_2_store_migrates_keeps_its_activities_and_takes_exit_codes(st
     logprov.store.load(log, store)
     engine = connect(store)
     try:
-        assert stored_version(engine) == SCHEMA_VERSION == 3
+        assert stored_version(engine) == SCHEMA_VERSION == 4
     finally:
         engine.close()
     with logprov.query.open(log, index=False) as memory, logprov.query.open(store=store) as stored:
@@ -187,6 +187,89 @@ def test_a_version_2_store_migrates_keeps_its_activities_and_takes_exit_codes(st
         assert (old.id, old.status, old.exit_code) == ("old", "failed", None)
         assert [a.to_dict() for a in loaded] == [a.to_dict() for a in memory.find_activities()]
         assert [a.exit_code for a in loaded] == [0, 2]
+
+
+def damaged(path, number: int, calls: int, every: int):
+    """A synthetic log with an unreadable line after every ``every`` of its lines."""
+    lines = synthetic_log(path, number, calls=calls).read_text().splitlines(keepends=True)
+    out = []
+    for count, line in enumerate(lines, 1):
+        out.append(line)
+        if count % every == 0:
+            out.append(f"INFO x _PROV_2026-11-22T10:00:00+00:00_PROV_{{\"activity_id\": \"cut {count}\n")
+    path.write_text("".join(out))
+    return path
+
+
+def read_problems(log) -> tuple[int, list]:
+    """What reading ``log`` skips: the count, and ``(line, reason)`` of the lines it warns about."""
+    from logprov.reading.reader import ReadStats
+    from logprov.store.loader import KEPT_PROBLEMS
+
+    stats = ReadStats()
+    with pytest.warns(LogReadWarning):
+        for _ in iter_records(str(log), stats=stats):
+            pass
+    return stats.skipped, [(line, reason) for _, line, reason in stats.problems[:KEPT_PROBLEMS]]
+
+
+def stored_problems(address: str, key: str) -> tuple[int, list]:
+    """What the store at ``address`` keeps of the unreadable lines of source ``key``."""
+    from logprov.store.loader import skipped_lines
+
+    engine = connect(address)
+    try:
+        return skipped_lines(engine, key)
+    finally:
+        engine.close()
+
+
+def key_of(log) -> str:
+    from logprov.reading.sources import LogFile
+    from logprov.store.loader import source_key
+
+    return source_key(LogFile.stat(str(log)))
+
+
+def test_a_version_3_store_migrates_and_keeps_the_unreadable_lines_of_the_logs_loaded_next(store, tmp_path):
+    from logprov.store.schema import SCHEMA_VERSION, ddl, prepare, stored_version
+
+    log = damaged(tmp_path / "prov.log", 1, calls=2, every=5)
+    engine = connect(store)
+    try:
+        with engine.transaction():
+            for version in (1, 2, 3):
+                engine.script(ddl(engine.dialect, version))
+            engine.run("INSERT INTO store_meta (meta_key, meta_value) VALUES ('schema', '3')")
+            engine.run("INSERT INTO source (src_key, src_offset, src_records) VALUES ('old', 10, 1)")
+        assert prepare(engine) == SCHEMA_VERSION == 4
+        assert stored_version(engine) == 4
+        assert engine.rows("SELECT src_key, src_offset, src_skipped FROM source") == [("old", 10, 0)]
+    finally:
+        engine.close()
+    with pytest.warns(LogReadWarning, match="skipped"):
+        logprov.store.load(log, store)
+    expected = read_problems(log)
+    assert expected[0] >= 2 and stored_problems(store, key_of(log)) == expected
+    assert stored_problems(store, "old") == (0, [])
+
+
+def test_a_store_keeps_the_unreadable_lines_of_a_log_as_it_grows(store, tmp_path):
+    from logprov.store.loader import KEPT_PROBLEMS
+
+    log = damaged(tmp_path / "prov.log", 1, calls=2, every=5)
+    with pytest.warns(LogReadWarning, match="skipped"):
+        logprov.store.load(log, store)
+    first = stored_problems(store, key_of(log))
+    assert first == read_problems(log) and 0 < first[0] < KEPT_PROBLEMS
+    more = damaged(tmp_path / "more.log", 2, calls=12, every=3)
+    with open(log, "a") as stream:
+        stream.write(more.read_text())
+    with pytest.warns(LogReadWarning, match="skipped"):
+        logprov.store.load(log, store)
+    grown = stored_problems(store, key_of(log))
+    assert grown == read_problems(log)
+    assert grown[0] > KEPT_PROBLEMS == len(grown[1]) and grown[1][:len(first[1])] == first[1]
 
 
 def test_a_loader_waiting_while_another_migrates_finds_the_store_migrated(postgres_url):

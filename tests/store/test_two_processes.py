@@ -41,7 +41,7 @@ def table_rows(address: str) -> dict:
     try:
         found = {}
         for table in ("source", "session", "activity", "entity", "entity_record", "used", "wasGeneratedBy",
-                      "hadMember", "wasDerivedFrom", "note"):
+                      "hadMember", "wasDerivedFrom", "note", "source_problem"):
             names = _columns(engine, table)
             keep = [number for number, name in enumerate(names) if name not in _WHEN.get(table, ())]
             found[table] = sorted((tuple(row[n] for n in keep) for row in engine.rows(f"SELECT * FROM {table}")),
