@@ -153,7 +153,8 @@ def side(snapshot: Snapshot, text: str) -> Side:
     activities = [full[a.id] for a in activities]
     makers = [link.activity for link in entity.generated_by if link.activity in full]
     session = full[makers[-1]].session if makers else activities[-1].session
-    return Side("product", key, f"{_entity_name(entity)} ({entity.logged_id[:17]})", session, activities)
+    name = os.path.basename(text.rstrip("/")) if os.path.isfile(text) else _entity_name(entity)
+    return Side("product", key, f"{name} ({entity.logged_id[:17]})", session, activities)
 
 
 def _entity_name(entity: Optional[Entity]) -> str:

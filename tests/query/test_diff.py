@@ -317,3 +317,20 @@ def test_two_runs_of_a_ctapipe_tool_that_differ_in_their_exit_code(tmp_path, cap
     status, out, _ = run(capsys, log, FIRST, SECOND)
     assert out.splitlines()[-2:] == ["  ctapipe-process: status: success -> failed",
                                      "  ctapipe-process: exit_code: 0 -> 1"]
+
+
+def test_a_product_is_labelled_by_the_file_given_when_another_file_has_its_content(tmp_path, capsys, make_capture):
+    capture = make_capture(log_filename=str(tmp_path / "prov.log"))
+
+    @capture.trace
+    def write(output):
+        with open(output, "w") as stream:
+            stream.write("the same bytes\n")
+        capture.add_output_file(output, role="out")
+
+    first, second = tmp_path / "hist_A.txt", tmp_path / "hist_C.txt"
+    write(str(first))
+    write(str(second))
+    status, out, _ = run(capsys, tmp_path / "prov.log", first, second, "--json")
+    result = json.loads(out)
+    assert (result["a"]["label"].split()[0], result["b"]["label"].split()[0]) == ("hist_A.txt", "hist_C.txt")
