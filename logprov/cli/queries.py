@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
 
@@ -146,9 +147,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from ..query.diff import compare, comparison_lines, side
     from ..query.snapshot import load
 
-    if len(args.logs) < 3:
-        raise QueryError("give one or more logs, then the two sessions, products or activities to compare")
-    logs, one, other = args.logs[:-2], args.logs[-2], args.logs[-1]
+    if len(args.logs) == 2 and all(map(_carries_provenance, args.logs)):
+        logs = list(args.logs)
+    elif len(args.logs) < 3:
+        raise QueryError("give one or more logs, then the two sessions, products or activities to compare "
+                         "(two products carrying their provenance are enough)")
+    else:
+        logs = args.logs[:-2]
+    one, other = args.logs[-2], args.logs[-1]
     snapshot = load(logs, window(args), progress(args))
     if snapshot.provenance.records == 0:
         raise LogprovError(f"no provenance records in {', '.join(logs)}")
@@ -161,6 +167,19 @@ def cmd_diff(args: argparse.Namespace) -> int:
     else:
         print_lines(comparison_lines(comparison))
     return FOUND if comparison.identical else NOT_FOUND
+
+
+def _carries_provenance(path: str) -> bool:
+    """Tell whether ``path`` is a product carrying its provenance (a source other than a log)."""
+    from ..errors import LogReadError
+    from ..reading.kinds import LOG, kinds_of
+
+    if not os.path.isfile(path):
+        return False
+    try:
+        return LOG not in kinds_of(path)
+    except LogReadError:
+        return False
 
 
 def cmd_index(args: argparse.Namespace) -> int:

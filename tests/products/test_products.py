@@ -207,6 +207,15 @@ def test_every_command_reads_products(chain, capsys, tmp_path):
     assert len(capsys.readouterr().out.splitlines()) == 2
 
 
+def test_two_products_are_compared_with_no_log(chain, capsys):
+    assert main(["diff", str(chain.fits), str(chain.h5), "--json"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    assert (result["a"]["kind"], result["b"]["kind"]) == ("product", "product")
+    assert result["a"]["label"].startswith("a.fits") and result["b"]["label"].startswith("b.h5")
+    assert main(["diff", str(chain.fits), str(chain.fits)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "identical"
+
+
 def test_damaged_or_foreign_provenance_is_reported_with_file_and_hdu(chain, tmp_path, capsys):
     cut = tmp_path / "cut.fits"
     cut.write_bytes(chain.fits.read_bytes()[:-2880])
