@@ -285,6 +285,12 @@
     if (!match) return;
     var id = decodeURIComponent(match[1]);
     var index = E.findIndex(function (e) { return e[0] === id || e[3] === id; });
+    if (index < 0) {
+      var starting = [];
+      E.forEach(function (e, i) { if (e[0].indexOf(id) === 0) starting.push(i); });
+      if (starting.length > 1) { showError(starting.length + " entities of this report have an id starting with " + id); return; }
+      if (starting.length) index = starting[0];
+    }
     if (index >= 0) showLineage(index);
     else showError("no entity " + id + " in this report");
   }

@@ -139,6 +139,18 @@ def test_lineage_of_an_entity_runs_back_through_the_sessions(observing_logs, obs
             "calibrate", "make_bias"} <= names
     files = {a.text_content() for a in panel.cssselect("a.entity:not(.lin-activity)")}
     assert "exposure_01.json" in files and "bias_1.json" in files
+    start = loaded(observing_page, fragment=f"#lineage={entity[:-8]}").get_element_by_id("lineage")
+    assert start.get("hidden") is None
+    assert {a.text_content().split(" · ")[0] for a in start.cssselect(".lin-activity")} == names
+
+
+@needs_chromium
+def test_the_start_of_an_id_that_several_entities_share_is_refused(observing_page):
+    dom, _ = chromium(observing_page, "--dump-dom", fragment="#lineage=file:")
+    tree = lxml_html.fromstring(dom)
+    assert tree.body.get("data-ready") == "true"
+    assert tree.get_element_by_id("lineage").get("hidden") is not None
+    assert "entities of this report have an id starting with file:" in tree.get_element_by_id("errors").text_content()
 
 
 @needs_chromium
