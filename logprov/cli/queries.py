@@ -59,7 +59,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not matches:
         print("nothing found", file=sys.stderr)
         return NOT_FOUND
-    print_lines(map(json_line, matches) if args.json else matches_table(matches))
+    print_lines(map(json_line, matches) if args.json else matches_table(matches, args.location))
     return FOUND
 
 

@@ -8,7 +8,7 @@ from typing import Any, Iterable, Optional, Sequence
 
 from ..capture.jobs import job_label
 from ..reading.reader import parse_time
-from .filters import value_text
+from .filters import glob_regex, value_text
 from .model import Activity, Edge, Entity, Lineage, Match, Session
 
 __all__ = [
@@ -104,10 +104,15 @@ def activity_label(activity: Activity) -> str:
     return "  ".join(part for part in parts if part)
 
 
-def entity_what(entity: Entity, width: Optional[int] = CELL_WIDTH) -> str:
-    """Return where an entity is (a path whole when ``width`` is None), or what it holds."""
+def entity_what(entity: Entity, width: Optional[int] = CELL_WIDTH, location: Optional[str] = None) -> str:
+    """Return where an entity is (a path whole when ``width`` is None), or what it holds; with
+    ``location``, a glob pattern, the first of its locations the pattern matches."""
     if entity.locations and (entity.type in ("File", "FileCollection") or entity.value is None):
-        return entity.locations[0] if width is None else _cut(entity.locations[0], width, keep_end=True)
+        where = entity.locations[0]
+        if location is not None:
+            pattern = glob_regex(location)
+            where = next((p for p in entity.locations if pattern.match(str(p))), where)
+        return where if width is None else _cut(where, width, keep_end=True)
     if entity.value is not None:
         return _cut(str(entity.value), width or CELL_WIDTH)
     return ""
@@ -168,8 +173,9 @@ def sessions_table(sessions: Iterable[Session]) -> list[str]:
     return table(headers, rows)
 
 
-def matches_table(matches: Sequence[Match]) -> list[str]:
-    """Return the table of ``logprov search``: activities, or entities and their activities."""
+def matches_table(matches: Sequence[Match], location: Optional[str] = None) -> list[str]:
+    """Return the table of ``logprov search``: activities, or entities and their activities
+    (with ``location``, the glob pattern searched for, the locations it matches)."""
     if all(match.entity is None for match in matches):
         headers = ["START", "ACTIVITY", "STATUS", "SESSION", "ID", "PARAMETERS"]
         activities = [m.activity for m in matches if m.activity is not None]
@@ -188,7 +194,7 @@ def matches_table(matches: Sequence[Match]) -> list[str]:
             when(activity.start) if activity else "", activity.name if activity else "",
             status_text(activity) if activity else "", short_id(activity.id) if activity else "",
             link.relation if link else "", link.role if link else "",
-            _cut(entity.logged_id, 20) if entity else "", entity_what(entity) if entity else "",
+            _cut(entity.logged_id, 20) if entity else "", entity_what(entity, location=location) if entity else "",
         ))
     return table(("START", "ACTIVITY", "STATUS", "ID", "LINK", "ROLE", "ENTITY", "LOCATION / VALUE"), rows)
 

@@ -389,3 +389,20 @@ def test_installed_script(two_sessions, cache):
     assert done.stderr == ""
     ids = {item["id"] for item in json_lines(done.stdout) if item["kind"] == "entity"}
     assert file_id(two_sessions.events) in ids
+
+
+def test_a_search_by_location_shows_the_location_it_matched(tmp_path, capsys, make_capture):
+    for name in ("hist_A.txt", "hist_C.txt"):
+        capture = make_capture(log_filename=str(tmp_path / "prov.log"))
+
+        @capture.trace
+        def write(output):
+            with open(output, "w") as stream:
+                stream.write("the same bytes\n")
+            capture.add_output_file(output, role="out")
+
+        write(str(tmp_path / name))
+    status, out, _ = run(capsys, "search", tmp_path / "prov.log", "--location", "*hist_C.txt", "--no-index")
+    assert status == 0
+    rows = out.splitlines()[1:]
+    assert rows and all(row.rstrip().endswith("hist_C.txt") for row in rows)

@@ -334,3 +334,4 @@ def test_a_product_is_labelled_by_the_file_given_when_another_file_has_its_conte
     status, out, _ = run(capsys, tmp_path / "prov.log", first, second, "--json")
     result = json.loads(out)
     assert (result["a"]["label"].split()[0], result["b"]["label"].split()[0]) == ("hist_A.txt", "hist_C.txt")
+
