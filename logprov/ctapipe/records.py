@@ -174,7 +174,7 @@ class CtapipeRecords:
         closing[STATUS] = _STATUS.get(status, status) if isinstance(status, str) else "success"
         if isinstance(activity.get("duration_min"), (int, float)):
             closing[DURATION] = activity["duration_min"] * 60.0
-        if activity.get(_CTA_EXIT_CODE) is not None:
+        if type(activity.get(_CTA_EXIT_CODE)) is int:
             closing[EXIT_CODE] = activity[_CTA_EXIT_CODE]
         last.append(closing)
         return [(time, _pruned(record)) for time, record in pairs + [(end, record) for record in last]]

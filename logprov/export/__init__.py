@@ -164,7 +164,8 @@ def export_records(
     Raises
     ------
     ValueError
-        If the format is unknown.
+        If the format is unknown, or a payload dict has a known key holding what it may not
+        (see `logprov.records.fields`); the reader skips such records.
     """
     from .texts import CLEANED_FORMATS, carried_records
 

@@ -67,6 +67,12 @@ def build_document(
     -------
     prov.model.ProvDocument
         The document.
+
+    Raises
+    ------
+    ValueError
+        If a payload dict has a known key holding what it may not (see
+        `logprov.records.fields`); the reader skips such records.
     """
     builder = DocumentBuilder(
         with_descriptions=with_descriptions,

@@ -195,7 +195,11 @@ class _SourceReader:
                 if found is None:
                     continue
                 timestamp, data, legacy = found
-            session = normalize(data, legacy)
+            try:
+                session = normalize(data, legacy)
+            except ValueError as exc:
+                self.reporter.problem(name, number, str(exc))
+                continue
             record = ProvRecord(timestamp, data, name, number, session, legacy)
             if timed:
                 moment = record.time

@@ -17,7 +17,7 @@ DEFAULT_MAX_WARNINGS = 10
 
 
 class LogReadWarning(UserWarning):
-    """A line of a provenance log could not be decoded and was skipped."""
+    """A line of a provenance log could not be decoded, or held a damaged record, and was skipped."""
 
 
 def parse_time(value: str | datetime.datetime) -> datetime.datetime:
@@ -103,7 +103,8 @@ class ReadStats:
     records : int
         Records yielded.
     skipped : int
-        ``_PROV_`` lines that could not be decoded.
+        ``_PROV_`` lines that could not be decoded, or whose record has a known key holding
+        what it may not (see `logprov.records.fields`).
     recovered : int
         Records found after an unreadable one on the same line (a line cut short by a crash,
         to which the next process appended its records).

@@ -8,6 +8,8 @@
     A record as a ``_PROV_<time>_PROV_<JSON>`` line: encoding, marker escaping, decoding.
 ``templates``
     The texts of the most frequent records, filled in on the path of a traced call.
+``fields``
+    What each known key may hold: records whose keys hold anything else are damaged.
 ``legacy``
     Records in the current shape, those of logprov 0.0.2 included.
 

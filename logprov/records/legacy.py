@@ -2,21 +2,21 @@
 
 logprov 0.0.2 wrote Python literals with integer ids, ``None`` values, activity ids unique only
 within their session, and the id of an entity as ``{…, 7762…: 7762…}``. `RecordNormalizer`
-turns those, as well as current records, into one shape, and tells the session of each record.
+turns those, as well as current records, into one shape, and tells the session of each record;
+a record whose known keys do not hold what they may (see `logprov.records.fields`) is refused.
 """
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
+from .fields import HOLDS, NOT_TEXT, settle
 from .keys import (
-    ABOUT_ACTIVITY, ACTIVITY_ID, END_TIME, ENTITY_ID, ID_KEYS, IN_ACTIVITY, IN_SESSION, KNOWN_KEYS, NAME,
-    PARENT_ACTIVITY_ID, SESSION_ID, START_TIME,
+    ABOUT_ACTIVITY, ACTIVITY_ID, END_TIME, ENTITY_ID, IN_ACTIVITY, IN_SESSION, KNOWN_KEYS, NAME, PARENT_ACTIVITY_ID,
+    SESSION_ID, START_TIME,
 )
 
-__all__ = ["RecordNormalizer", "fix_ids", "is_uuid"]
-
-_ID_KEY_SET: Final = frozenset(ID_KEYS)
+__all__ = ["RecordNormalizer", "is_uuid"]
 
 
 def is_uuid(text: str) -> bool:
@@ -24,23 +24,13 @@ def is_uuid(text: str) -> bool:
     return len(text) == 36 and text[8] == text[13] == text[18] == text[23] == "-"
 
 
-def fix_ids(data: dict[Any, Any]) -> None:
-    """Drop the ``null`` ids of ``data`` and turn the others into strings."""
-    for key in ID_KEYS:
-        value = data.get(key)
-        if value is None:
-            data.pop(key, None)
-        elif not isinstance(value, str):
-            data[key] = str(value)
-
-
 class RecordNormalizer:
     """Bring records into the current shape and attribute them to their session.
 
-    Integer ids become strings, ``null`` ids (and every ``null`` of 0.0.2 records) are
-    dropped, the 0.0.2 quirk ``{…, 7762…: 7762…}`` becomes ``entity_id``, and activity ids
-    that are not UUIDs (the 6-digit ids of 0.0.2, unique only within a session) are qualified
-    as ``<session>.<id>``: those of ``activity_id`` and ``parent_activity_id``, and those
+    Integer ids become strings, the ``null`` values of known keys (and every ``null`` of 0.0.2
+    records) are dropped, the 0.0.2 quirk ``{…, 7762…: 7762…}`` becomes ``entity_id``, and
+    activity ids that are not UUIDs (the 6-digit ids of 0.0.2, unique only within a session)
+    are qualified as ``<session>.<id>``: those of ``activity_id`` and ``parent_activity_id``, and those
     naming the activity of a derivation (``in_activity``) or of a note (``about_activity``).
     A record belongs to the session named by ``session_id`` or ``in_session``, else to the
     session of its activity, else (legacy records only) to the last session seen in the source.
@@ -71,11 +61,27 @@ class RecordNormalizer:
         -------
         str or None
             The session of the record, if known.
+
+        Raises
+        ------
+        ValueError
+            If a known key of ``data`` holds what it may not (see `logprov.records.fields.settle`);
+            ``data`` and the normalizer are then left as they were.
         """
+        holds = HOLDS.get
         for key, value in data.items():
-            if value.__class__ is not str and key in _ID_KEY_SET:
-                fix_ids(data)
-                break
+            if value.__class__ is str:
+                if key not in NOT_TEXT:
+                    continue
+            else:
+                classes = holds(key)
+                if classes is None:
+                    if value is not None or key not in KNOWN_KEYS:
+                        continue
+                elif value.__class__ in classes:
+                    continue
+            settle(data)
+            break
         if legacy is not False:
             self._fix_legacy(data)
         session: str | None = data.get(SESSION_ID)

@@ -216,3 +216,12 @@ def test_any_sequence_of_appended_arrays_reads_back(runs, gaps, indent):
     assert [array for _, array in arrays] == runs
     for (line, _), run in zip(arrays, runs):
         assert "[" in text.splitlines()[line - 1]
+
+
+@pytest.mark.parametrize("exit_code", ["1", 1.0, True, [1]])
+def test_an_exit_code_that_is_not_an_integer_is_left_out_and_the_activity_still_ends(tmp_path, exit_code):
+    activity = ctapipe_activity(tmp_path)
+    activity["exit_code"] = exit_code
+    records = as_records(activity_records(activity))
+    [end] = [r.data for r in records if kind_of(r.data) == "end"]
+    assert "exit_code" not in end and end["status"] == "success"

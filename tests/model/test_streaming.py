@@ -216,7 +216,7 @@ def test_values_equal_in_python_are_written_with_their_types():
             {"activity_id": activity, "parameters": {"p": value}},
             {"activity_id": activity, "used_id": f"hess:{key}.", "used_role": "50% {0} %s"},
             {"entity_id": f"hess:{key}.", "in_session": "s1", "value": value, "type": "PythonObject"},
-            {"entity_id": f"{key}.", "in_session": "s1", "value": value, "size": value},
+            {"entity_id": f"{key}.", "in_session": "s1", "value": value, "entity_description": value},
             {"activity_id": activity, "endTime": end, "status": "done"},
         ]
     assert_same(records, window=2)
@@ -283,10 +283,10 @@ def test_records_of_an_activity_in_any_order():
         assert_same(records[::-1])
 
 
-def test_roles_equal_in_python_stay_apart():
+def test_roles_that_read_alike_stay_apart_and_roles_that_are_not_texts_are_refused():
     start = "2026-11-22T10:00:00+00:00"
     records = [{"session_id": "s1", "startTime": start, "name": "run"}]
-    for number, role_value in enumerate([1, True, 1.0, "1"]):
+    for number, role_value in enumerate(["1", "True", "1.0", "1 "]):
         activity = f"a{number}"
         records += [
             {"activity_id": activity, "in_session": "s1", "name": "f", "startTime": start},
@@ -295,8 +295,13 @@ def test_roles_equal_in_python_stay_apart():
         ]
     assert_same(records)
     text = export_records(records, "provn")
-    assert text.count('prov:role="1"') == 2
-    assert 'prov:role="True"' in text and 'prov:role="1.0"' in text
+    assert all(f'prov:role="{role}"' in text for role in ("1", "True", "1.0", "1 "))
+    for role_value in (1, True, 1.0):
+        refused = [*records[:2], {"activity_id": "a0", "used_id": "e0", "used_role": role_value}]
+        with pytest.raises(ValueError, match="'used_role' holds"):
+            export_records(refused, "provn")
+        with pytest.raises(ValueError, match="'used_role' holds"):
+            build_document(refused)
 
 
 def test_a_renamed_prefix_does_not_take_the_name_of_another():

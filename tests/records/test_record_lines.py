@@ -9,14 +9,23 @@ from hypothesis import strategies as st
 
 from logprov.reading.reader import iter_records
 from logprov.records import keys as K
+from logprov.records.fields import HOLDS
 from logprov.records.lines import PROV_PREFIX, decode_payload, dumps, encode_line, escape_markers, line_head, parse_line
 
 texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 times = st.datetimes().map(lambda moment: moment.isoformat() + "+00:00")
+_KINDS = {
+    str: texts, int: st.integers(-(2**63), 2**63 - 1), bool: st.booleans(),
+    float: st.floats(allow_nan=False, allow_infinity=False), dict: st.dictionaries(texts, texts, max_size=3),
+}
+#: Records whose keys hold what they may (`logprov.records.fields.HOLDS`).
+records = st.fixed_dictionaries(
+    {}, optional={key: st.one_of(*map(_KINDS.get, HOLDS.get(key, (str, int, bool)))) for key in sorted(K.KNOWN_KEYS)}
+).filter(bool)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from(sorted(K.KNOWN_KEYS)), st.one_of(texts, st.integers(-(2**63), 2**63 - 1), st.booleans()), min_size=1), times)
+@given(records, times)
 def test_a_line_reads_back_as_its_record(record, timestamp):
     line = encode_line(timestamp, record)
     assert line.count(PROV_PREFIX) == 2
