@@ -87,9 +87,17 @@ def _number(value: Any) -> Optional[float]:
     return float(value) if type(value) in (int, float) else None
 
 
+def _fits(row: tuple) -> bool:
+    """Tell whether the columns of a store hold ``row`` as it is: texts, floats, None and
+    integers of 64 bits only."""
+    kinds = set(map(type, row))
+    return kinds <= _PLAIN and (int not in kinds or all(-_INT64 <= value < _INT64 for value in row
+                                                        if value.__class__ is int))
+
+
 def _plain(rows: list) -> list:
     """Return ``rows`` with every value made a scalar (`_scalar`)."""
-    return [row if _PLAIN.issuperset(map(type, row)) else tuple(map(_scalar, row)) for row in rows]
+    return [row if _fits(row) else tuple(map(_scalar, row)) for row in rows]
 
 
 class StoreWriter:

@@ -644,3 +644,20 @@ def test_notes_come_back_from_the_store_as_the_logs_give_them(store, tmp_path):
     assert _without_sessions(document) == _without_sessions(expected)
     notes = {str(r) for r in expected.get_records() if "checked by hand" in str(r) or "calibration v2" in str(r)}
     assert len(notes) >= 2 and notes <= _without_sessions(document)
+
+
+def test_integers_beyond_64_bits_in_any_value_are_stored_as_texts(store, tmp_path, cache):
+    huge = 2**70
+    log = SyntheticLog()
+    session = log.session(8, git={"commit": huge, "dirty": False})
+    log.lines[-1] = log.lines[-1].replace('"cwd":"/data/run"', f'"cwd":{huge}')
+    made = {**value_entity(session, "x", 1), "value": huge, "type": -huge, "entity_description": huge}
+    log.call(session, "make", generated=[(made, "x")])
+    path = log.write(tmp_path / "huge.log")
+    logprov.store.load(path, store)
+    with logprov.query.open(path) as indexed, logprov.query.open(store=store) as stored:
+        for provenance in (indexed, stored):
+            [entity] = provenance.find_entities()
+            assert (entity.value, entity.type, entity.entity_description) == (str(huge), str(-huge), str(huge))
+            [found] = provenance.sessions()
+            assert found.cwd == str(huge)
