@@ -9,6 +9,7 @@ from typing import Any, Iterable, Optional
 from .errors import LogprovError
 from .handlers import ProvFileHandler
 from .capture.writer import now
+from .reading.kinds import kinds_of
 from .reading.reader import ProvRecord, iter_records
 from .records.keys import ABOUT_ACTIVITY, ACTIVITY_ID, ATTRIBUTES, IN_SESSION, NOTE, NOTE_ID, SESSION_ID, TIME
 from .records.lines import encode_line
@@ -16,6 +17,7 @@ from .records.lines import encode_line
 __all__ = ["note_record", "append_note", "noted"]
 
 _SHOWN = 5
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 def note_record(text: str, session: str, activity: Optional[str] = None, time: Optional[str] = None,
@@ -55,6 +57,22 @@ def _target(log: str, prefix: str) -> tuple[str, Optional[str]]:
     return found[0]
 
 
+def _check_appendable(log: str) -> None:
+    """Raise `LogprovError` unless ``log`` is a plain logprov log, to which a line can be
+    appended: not standard input, a compressed log, a product with embedded provenance or any
+    other source that is read whole."""
+    refused = f"{log}: not a log file that notes can be appended to"
+    if log == "-" or log.endswith(".gz") or not os.path.isfile(log):
+        raise LogprovError(refused)
+    with open(log, "rb") as stream:
+        if stream.read(len(_GZIP_MAGIC)) == _GZIP_MAGIC:
+            raise LogprovError(f"{refused} (gzip-compressed)")
+    for kind in kinds_of(log):
+        if not kind.appendable:
+            raise LogprovError(f"{refused} ({kind.name}, read but never written to); note into the logprov log "
+                               "it came from, then embed the product again to carry the note")
+
+
 def append_note(log: str, prefix: str, text: str) -> dict:
     """Append a note on the session or activity whose id starts with ``prefix`` to ``log``.
 
@@ -69,10 +87,11 @@ def append_note(log: str, prefix: str, text: str) -> dict:
     Raises
     ------
     LogprovError
-        If ``log`` is not a plain log file, or ``prefix`` names no id or several.
+        If ``log`` is not a plain logprov log (a product with embedded provenance, a compressed
+        log, standard input, a missing file), or ``prefix`` names no id or several; ``log`` is
+        then left unchanged.
     """
-    if log == "-" or log.endswith(".gz") or not os.path.isfile(log):
-        raise LogprovError(f"{log}: not a log file that notes can be appended to")
+    _check_appendable(log)
     session, activity = _target(log, prefix)
     record = note_record(text, session, activity)
     handler = ProvFileHandler(log)

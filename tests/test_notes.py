@@ -201,9 +201,12 @@ def test_note_command_refuses_what_it_cannot_append_to(noted_log, tmp_path, caps
     log, first, _ = noted_log
     packed = tmp_path / "packed.log.gz"
     packed.write_bytes(gzip.compress(open(log, "rb").read()))
-    for target in (packed, tmp_path / "missing.log", "-"):
+    unnamed = tmp_path / "packed.log"
+    unnamed.write_bytes(packed.read_bytes())
+    for target in (packed, unnamed, tmp_path / "missing.log", "-"):
         status, _, err = _run(capsys, "note", target, first, "x")
         assert status == 2 and "not a log file that notes can be appended to" in err
+    assert unnamed.read_bytes() == packed.read_bytes()
 
 
 @pytest.mark.parametrize("index", [True, False])

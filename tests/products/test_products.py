@@ -23,6 +23,7 @@ np = pytest.importorskip("numpy")
 import logprov  # noqa: E402
 from logprov.cli import main  # noqa: E402
 from logprov.errors import LogprovError, LogReadError  # noqa: E402
+from logprov.notes import append_note  # noqa: E402
 from logprov.products import fitsfile  # noqa: E402
 from logprov.products.embed import EmbedError, embed  # noqa: E402
 from logprov.query.content import file_ids  # noqa: E402
@@ -214,6 +215,25 @@ def test_two_products_are_compared_with_no_log(chain, capsys):
     assert result["a"]["label"].startswith("a.fits") and result["b"]["label"].startswith("b.h5")
     assert main(["diff", str(chain.fits), str(chain.fits)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "identical"
+
+
+def test_a_note_on_a_product_is_refused_and_the_product_is_unchanged(chain, capsys):
+    activity = next(r.data["activity_id"] for r in chain.logs[0] if "activity_id" in r.data)
+    for product in (chain.fits, chain.h5):
+        before = product.read_bytes()
+        assert main(["note", str(product), activity[:8], "reference star was variable"]) == 2
+        error = capsys.readouterr().err
+        assert f"{product}: not a log file that notes can be appended to" in error
+        assert "note into the logprov log it came from" in error
+        assert product.read_bytes() == before
+        with pytest.raises(LogprovError, match="not a log file that notes can be appended to"):
+            append_note(str(product), activity[:8], "x")
+        assert product.read_bytes() == before
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with astropy_fits.open(chain.fits, checksum=True) as hdus:
+            assert [hdu.name for hdu in hdus] == ["PRIMARY", "EVENTS", "PROVENANCE"]
+    assert sha256(chain.text) in lineage_ids(capsys, chain.fits)
 
 
 def test_damaged_or_foreign_provenance_is_reported_with_file_and_hdu(chain, tmp_path, capsys):
