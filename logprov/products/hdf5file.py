@@ -49,14 +49,18 @@ def _fixed(value: str) -> Any:
 
 
 def has_embedded(path: str) -> bool:
-    """Return True when the HDF5 file at ``path`` carries logprov's provenance (or h5py is
-    missing, so that reading it says so)."""
+    """Return True when the HDF5 file at ``path`` carries logprov's provenance, or h5py is
+    missing or cannot open it (a damaged file, a file cut short), so that reading it says so."""
     try:
         import h5py
     except ImportError:
         return True
     try:
-        with h5py.File(path, "r") as handle:
+        handle = h5py.File(path, "r")
+    except OSError:
+        return True
+    try:
+        with handle:
             group = handle.get(GROUP)
             return group is not None and (PROV_JSON in group or RECORDS in group)
     except (OSError, ValueError):
@@ -147,11 +151,16 @@ def read(path: str) -> Embedded:
     Raises
     ------
     EmbeddedError
-        If it has none, a damaged one, or h5py is missing.
+        If it has none, a damaged one, h5py is missing, or the file is damaged (cut short, say)
+        so that h5py cannot open it.
     """
     h5py = _h5py(path)
     try:
-        with h5py.File(path, "r") as handle:
+        handle = h5py.File(path, "r")
+    except OSError as exc:
+        raise EmbeddedError(f"damaged HDF5 file: h5py cannot open it ({exc})", path) from None
+    try:
+        with handle:
             group = handle.get(GROUP)
             if group is None:
                 raise EmbeddedError("no /provenance group (no provenance embedded)", path)

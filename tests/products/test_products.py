@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import lzma
+import re
 import shutil
 import subprocess
 import warnings
@@ -385,6 +386,24 @@ def test_an_hdf5_file_without_provenance_is_refused_with_its_name(tmp_path, caps
     assert main(["sessions", str(path)]) == 2
     error = capsys.readouterr().err
     assert str(path) in error and "an HDF5 file without provenance under /provenance" in error
+
+
+@pytest.mark.parametrize("suffix, message", [
+    (".h5", r"damaged HDF5 file: h5py cannot open it \(.*truncated file"),
+    (".fits", r"HDU \d \(\w+\) cut short|header of the HDU at byte \d+ cut short"),
+])
+def test_a_product_cut_short_is_reported_as_damaged_with_its_name(chain, tmp_path, capsys, suffix, message):
+    data = (chain.h5 if suffix == ".h5" else chain.fits).read_bytes()
+    cut = tmp_path / f"cut{suffix}"
+    for kept in (100, 2048, len(data) // 2, len(data) - 1):
+        cut.write_bytes(data[:kept])
+        with pytest.raises(LogReadError, match=message) as raised:
+            list(iter_records(cut))
+        assert raised.value.source == str(cut)
+        for command in ("lineage", "sessions"):
+            assert main([command, str(cut)]) == 2
+            error = capsys.readouterr().err
+            assert str(cut) in error and re.search(message, error) and "without provenance" not in error
 
 
 def test_a_gzip_compressed_fits_input_is_no_product(tmp_path, make_capture):

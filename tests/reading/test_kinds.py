@@ -44,7 +44,7 @@ BARE_FITS = fits_header("SIMPLE  =                    T", "BITPIX  =            
 
 @pytest.mark.parametrize("content, what", [
     (bytes(range(256)) * 16, "not a provenance source: binary content"),
-    (b"\x89HDF\r\n\x1a\n" + b"\0" * 600, "not a provenance source: an HDF5 file without provenance"),
+    (b"\x89HDF\r\n\x1a\n" + b"\0" * 600, "damaged HDF5 file: h5py cannot open it"),
     (BARE_FITS, "not a provenance source: a FITS file without logprov's PROVENANCE extension"),
     (BARE_FITS[:1000], "FITS header of the HDU at byte 0 cut short"),
 ])
