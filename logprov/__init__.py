@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .export import formats
     from .capture.manual import ActivityContext
     from .model import build_document
-    from .products.embed import Embedding, embed
+    from .products.embed import EmbedError, Embedding, embed
     from .reading.reader import LogReadWarning, ProvRecord, ReadStats, iter_records
 
 _MODULES = {
@@ -63,6 +63,7 @@ _MODULES = {
     "formats": ".export",
     "embed": ".products.embed",
     "Embedding": ".products.embed",
+    "EmbedError": ".products.embed",
 }
 
 #: The functions of logprov 0.0.2, each warning that it is deprecated when called.

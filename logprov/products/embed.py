@@ -26,7 +26,7 @@ from ..records.keys import IN_SESSION, SESSION_ID
 from ..records.lines import dumps, record_lines
 from ..reading.kinds import LOG, file_head, kinds_of
 from . import fitsfile, hdf5file
-from .layout import Embedded, encode
+from .layout import Embedded, EmbeddedError, encode
 
 __all__ = ["EmbedError", "Embedding", "embed", "lineage_of"]
 
@@ -203,10 +203,12 @@ def embed(product: PathLike, sources: Iterable[PathLike] = ()) -> Embedding:
     Raises
     ------
     EmbedError
-        If the sources say nothing of the product, or a FITS product holds a foreign
-        ``PROVENANCE`` extension.
+        If the sources say nothing of the product, or its lineage cannot be written into it
+        (``/provenance`` of an HDF5 file is not a group, the file cannot be written); the
+        product is then left unchanged.
     LogReadError
-        If a source cannot be read.
+        If a source cannot be read, the product among them when it carries provenance (a
+        foreign or damaged ``PROVENANCE`` extension of a FITS file, say).
     ImportError
         If astropy (FITS) or h5py (HDF5) is missing.
     """
@@ -226,7 +228,7 @@ def embed(product: PathLike, sources: Iterable[PathLike] = ()) -> Embedding:
     parts = encode(embedded)
     if fitsfile.is_fits(head):
         digest = FileHasher(algorithm).file(path).digest
-        _replace(path, lambda temporary: fitsfile.write(path, embedded, parts, digest, algorithm, temporary))
+        _write_product(path, lambda temporary: fitsfile.write(path, embedded, parts, digest, algorithm, temporary))
         written = f"HDU {fitsfile.EXTNAME}"
     elif hdf5file.is_hdf5(head):
         digest = FileHasher(algorithm).file(path).digest
@@ -235,7 +237,7 @@ def embed(product: PathLike, sources: Iterable[PathLike] = ()) -> Embedding:
             shutil.copyfile(path, temporary)
             hdf5file.write(temporary, embedded, parts, digest, algorithm)
 
-        _replace(path, write_hdf5)
+        _write_product(path, write_hdf5)
         written = f"/{hdf5file.GROUP}"
     else:
         sidecar = path + SIDECAR_SUFFIX
@@ -245,3 +247,12 @@ def embed(product: PathLike, sources: Iterable[PathLike] = ()) -> Embedding:
             stream.write(prov_json)
         return Embedding(path, sidecar, activities, entities, len(prov_json))
     return Embedding(path, written, activities, entities, parts.size)
+
+
+def _write_product(path: str, write: Any) -> None:
+    """Put the product at ``path`` with its lineage in place (see `_replace`); what refuses the
+    lineage is an `EmbedError` naming ``path``, the product left unchanged."""
+    try:
+        _replace(path, write)
+    except EmbeddedError as exc:
+        raise EmbedError(f"{path}: {exc.message}") from None

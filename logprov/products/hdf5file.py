@@ -62,7 +62,7 @@ def has_embedded(path: str) -> bool:
     try:
         with handle:
             group = handle.get(GROUP)
-            return group is not None and (PROV_JSON in group or RECORDS in group)
+            return isinstance(group, h5py.Group) and (PROV_JSON in group or RECORDS in group)
     except (OSError, ValueError):
         return False
 
@@ -194,7 +194,8 @@ def write(path: str, embedded: Embedded, parts: Encoded, product_hash: str, algo
     Raises
     ------
     EmbeddedError
-        If h5py is missing or the file cannot be written.
+        If h5py is missing, ``/provenance`` is not a group (a dataset, say), or the file cannot
+        be written.
     """
     import numpy as np
 
@@ -203,6 +204,10 @@ def write(path: str, embedded: Embedded, parts: Encoded, product_hash: str, algo
     records, records_encoding = parts.records, parts.records_encoding
     try:
         with h5py.File(path, "a") as handle:
+            existing = handle.get(GROUP)
+            if existing is not None and not isinstance(existing, h5py.Group):
+                raise EmbeddedError(f"/{GROUP} is a {type(existing).__name__.lower()}, not a group: the lineage "
+                                    f"is not written (rename or remove /{GROUP} to embed it)", path)
             structure = structure_digest(handle, algorithm)
             group = handle.require_group(GROUP)
             for name in (PROV_JSON, RECORDS):

@@ -288,6 +288,30 @@ def test_a_product_the_logs_do_not_know_is_refused(tmp_path, make_capture):
         embed(unknown, [capture.config.log_filename])
 
 
+@pytest.mark.parametrize("foreign", [b"notes of another tool", np.arange(3)])
+def test_an_hdf5_product_whose_provenance_is_a_dataset_is_refused_unchanged(tmp_path, make_capture, capsys,
+                                                                             foreign):
+    capture = make_capture()
+    product = tmp_path / "f.h5"
+
+    @capture.trace
+    def make(output):
+        with h5py.File(output, "w") as handle:
+            handle.create_dataset("counts", data=np.arange(5.0))
+            handle.create_dataset("provenance", data=foreign)
+        capture.add_output_file(output, role="counts")
+
+    make(str(product))
+    before = product.read_bytes()
+    message = f"{product}: /provenance is a dataset, not a group"
+    with pytest.raises(logprov.EmbedError, match=re.escape(message)):
+        capture.embed(product)
+    assert main(["embed", str(product), capture.config.log_filename]) == 2
+    assert message in capsys.readouterr().err
+    assert product.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["f.h5", Path(capture.config.log_filename).name]
+
+
 DEFINITION = """\
 activities:
   Maker.make:
