@@ -87,12 +87,16 @@ class Loaded:
         Records loaded now.
     state : str
         ``unchanged``, ``loaded`` (new lines read) or ``empty`` (nothing to read yet).
+    skipped : int
+        Lines read now that could not be read as records (each warned about, up to
+        `KEPT_PROBLEMS`, as reading the log does).
     """
 
     path: str
     key: Optional[str]
     records: int
     state: str
+    skipped: int = 0
 
 
 def _digest(path: str, end: int) -> tuple[Any, int]:
@@ -338,7 +342,7 @@ def _load_locked(engine: Engine, log: LogFile, key: str, progress: Optional[Prog
         load.run_beside(progress)
     else:
         load.run(progress)
-    return Loaded(log.path, key, load.records, "loaded")
+    return Loaded(log.path, key, load.records, "loaded", load.skipped)
 
 
 def _read_beside(log: LogFile, offset: int, end: int, appending: bool) -> bool:

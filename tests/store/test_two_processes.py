@@ -59,7 +59,8 @@ def _columns(engine, table: str) -> list[str]:
         (table.lower(),))]
 
 
-def load(address: str, logs, beside: bool, monkeypatch) -> list:
+def load(address: str, logs, beside: bool, monkeypatch) -> tuple[list, list]:
+    """Load ``logs``; return the warnings, and the records and lines skipped of each log."""
     monkeypatch.setattr(loader, "BESIDE_BYTES", 0 if beside else 1 << 62)
     # A log's change time is stored once it is SETTLE_SECONDS old: with none to wait, every
     # load stores it, however long the loads before it took.
@@ -69,8 +70,8 @@ def load(address: str, logs, beside: bool, monkeypatch) -> list:
         prepare(engine)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            load_files(engine, ordered_files([str(log) for log in logs]), batch_bytes=BATCH)
-        return sorted(str(w.message) for w in caught)
+            done = load_files(engine, ordered_files([str(log) for log in logs]), batch_bytes=BATCH)
+        return sorted(str(w.message) for w in caught), [(found.records, found.skipped) for found in done]
     finally:
         engine.close()
 
@@ -79,9 +80,10 @@ def load(address: str, logs, beside: bool, monkeypatch) -> list:
 def test_a_store_loaded_in_two_processes_holds_the_rows_of_one(store, tmp_path, monkeypatch, legacy_first):
     logs = [mixed_log(tmp_path), LEGACY][::-1 if legacy_first else 1]
     single = str(tmp_path / "single.db")
-    warned_once = load(single, logs, False, monkeypatch)
-    warned_beside = load(store, logs, True, monkeypatch)
+    warned_once, counted_once = load(single, logs, False, monkeypatch)
+    warned_beside, counted_beside = load(store, logs, True, monkeypatch)
     assert warned_beside == warned_once and any("broken" in text or "skipped" in text for text in warned_once)
+    assert counted_beside == counted_once and any(skipped for _, skipped in counted_once)
     assert table_rows(store) == table_rows(single)
     assert stored_rows(store) == expected_rows(logs)
     with logprov.query.open([str(log) for log in logs], index=False) as memory, \
