@@ -158,7 +158,7 @@ def encode_line(timestamp: str, record: dict[str, Any]) -> str:
     return line_head(timestamp) + escape_markers(dumps(record))
 
 
-def record_lines(records: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[str]:
+def record_lines(records: Iterable[Sequence[Any]]) -> Iterator[str]:
     """Yield ``(timestamp, payload)`` pairs as lines of a logprov log (with their line ends),
     for the kinds of sources that build records from another format."""
     for timestamp, payload in records:
