@@ -231,3 +231,24 @@ def two_session_log(path: Path) -> dict:
     log.call(second, "read_table", used=[(table_again, "table")], generated=[(y, "y")])
     log.write(path)
     return {"sessions": (first, second), "x": x["entity_id"], "y": y["entity_id"], "file": table["entity_id"]}
+
+
+def write_same_content(make_capture, log, paths, sessions: bool) -> None:
+    """Write the same bytes to each of ``paths`` from a traced function logging to ``log``: in
+    one session, or with ``sessions`` in a session of its own for each path."""
+    capture = None
+    for path in paths:
+        if capture is None or sessions:
+            capture = make_capture(log_filename=str(log))
+            write = _traced_writer(capture)
+        write(str(path))
+
+
+def _traced_writer(capture):
+    @capture.trace
+    def write(output):
+        with open(output, "w") as stream:
+            stream.write("the same bytes\n")
+        capture.add_output_file(output, role="out")
+
+    return write

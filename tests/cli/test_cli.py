@@ -15,7 +15,7 @@ import pytest
 import logprov.query
 from analyses import LEGACY, LEGACY_FILE, file_id
 from commands import assert_one_line_error, run
-from logs import SyntheticLog, file_entity
+from logs import SyntheticLog, file_entity, write_same_content
 from logprov.model.identifiers import local_part
 
 pytestmark = pytest.mark.usefixtures("cache")
@@ -392,16 +392,8 @@ def test_installed_script(two_sessions, cache):
 
 
 def test_a_search_by_location_shows_the_location_it_matched(tmp_path, capsys, make_capture):
-    for name in ("hist_A.txt", "hist_C.txt"):
-        capture = make_capture(log_filename=str(tmp_path / "prov.log"))
-
-        @capture.trace
-        def write(output):
-            with open(output, "w") as stream:
-                stream.write("the same bytes\n")
-            capture.add_output_file(output, role="out")
-
-        write(str(tmp_path / name))
+    write_same_content(make_capture, tmp_path / "prov.log", [tmp_path / "hist_A.txt", tmp_path / "hist_C.txt"],
+                       sessions=True)
     status, out, _ = run(capsys, "search", tmp_path / "prov.log", "--location", "*hist_C.txt", "--no-index")
     assert status == 0
     rows = out.splitlines()[1:]

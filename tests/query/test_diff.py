@@ -14,7 +14,7 @@ from logprov.query.diff import compare, side
 from logprov.query.snapshot import load
 from logprov.query.window import Window
 
-from logs import SyntheticLog, digest, file_entity, make_id, stamp
+from logs import SyntheticLog, digest, file_entity, make_id, stamp, write_same_content
 
 
 def two_runs(path, *, gain=(1.5, 1.5), raw=("1" * 64, "1" * 64), numpy=("1.26.4", "1.26.4")):
@@ -320,17 +320,8 @@ def test_two_runs_of_a_ctapipe_tool_that_differ_in_their_exit_code(tmp_path, cap
 
 
 def test_a_product_is_labelled_by_the_file_given_when_another_file_has_its_content(tmp_path, capsys, make_capture):
-    capture = make_capture(log_filename=str(tmp_path / "prov.log"))
-
-    @capture.trace
-    def write(output):
-        with open(output, "w") as stream:
-            stream.write("the same bytes\n")
-        capture.add_output_file(output, role="out")
-
     first, second = tmp_path / "hist_A.txt", tmp_path / "hist_C.txt"
-    write(str(first))
-    write(str(second))
+    write_same_content(make_capture, tmp_path / "prov.log", [first, second], sessions=False)
     status, out, _ = run(capsys, tmp_path / "prov.log", first, second, "--json")
     result = json.loads(out)
     assert (result["a"]["label"].split()[0], result["b"]["label"].split()[0]) == ("hist_A.txt", "hist_C.txt")
